@@ -1,0 +1,88 @@
+# AskIT. `make run` starts the assistant; `make test` runs every check. Both set up what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_PORT ?= 5005
+ACTION_PORT ?= 5055
+export ACTION_PORT
+export HF_HUB_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+# endpoints.yml reads it; a PostgreSQL URL here scales out (see README).
+export TRACKER_DB_URL ?= sqlite:///$(CURDIR)/var/tracker.db
+
+PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10 2>/dev/null))
+PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11 2>/dev/null))
+
+RASA_VENV := .venv-rasa
+ACTIONS_VENV := .venv-actions
+RASA := $(RASA_VENV)/bin/rasa
+APY := $(ACTIONS_VENV)/bin/python
+MODEL := models/current.tar.gz
+# Tests of code that runs inside the Rasa server run in its environment.
+RASA_ENV_TESTS := tests/channels tests/nlu
+RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
+
+.PHONY: help setup run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean
+
+help:
+	@echo "make run    start the assistant (sets everything up first) and print the chat URL"
+	@echo "make test   run every check: ruff, mypy, pytest, rasa data validate, rasa test"
+	@echo "make index  rebuild the knowledge-base index;  make model  retrain Rasa if its data changed"
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa.lock
+	@test -n "$(PY310)" || { echo "Python 3.10 not found: install it (e.g. 'pyenv install 3.10.13') or run 'make PY310=/path/to/python3.10'" >&2; exit 1; }
+	@echo "creating $(RASA_VENV) with $(PY310) (about 2-3 minutes)"
+	rm -rf $(RASA_VENV) && $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade "pip<25"
+	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt -r requirements/rasa-dev.txt -c requirements/rasa.lock
+	touch $@
+
+$(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requirements/actions.lock
+	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it (e.g. 'pyenv install 3.11.7') or run 'make PY311=/path/to/python3.11'" >&2; exit 1; }
+	@echo "creating $(ACTIONS_VENV) with $(PY311) (about 1-2 minutes)"
+	rm -rf $(ACTIONS_VENV) && $(PY311) -m venv $(ACTIONS_VENV)
+	# torch first and alone: the CPU wheel; letting another package pull it would fetch CUDA.
+	$(ACTIONS_VENV)/bin/pip install --quiet torch==2.13.0
+	$(ACTIONS_VENV)/bin/pip install --quiet -r requirements/actions.txt -r requirements/dev.txt -c requirements/actions.lock
+	touch $@
+
+setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
+
+index: $(ACTIONS_VENV)/.installed
+	$(APY) -m bot.knowledge build
+
+model: $(MODEL)
+$(MODEL): $(RASA_VENV)/.installed $(RASA_DATA)
+	$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current
+
+run: setup index $(MODEL)
+	$(APY) -m bot.launcher --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --model $(MODEL)
+
+shell: setup $(MODEL)
+	@echo "rasa shell needs the action server: start 'make run' in another terminal first"
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 1 ))
+
+lint: $(ACTIONS_VENV)/.installed
+	$(ACTIONS_VENV)/bin/ruff check .
+
+typecheck: $(ACTIONS_VENV)/.installed
+	$(ACTIONS_VENV)/bin/mypy
+
+pytest-actions: $(ACTIONS_VENV)/.installed index $(MODEL)
+	$(ACTIONS_VENV)/bin/pytest tests $(RASA_ENV_TESTS:%=--ignore=%)
+
+pytest-rasa: $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/pytest $(RASA_ENV_TESTS) -p no:cacheprovider
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate --config config.yml --domain domain.yml --data data
+
+story-test: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints endpoints.yml --out results/stories --fail-on-prediction-errors --no-plot
+
+test: lint typecheck validate story-test pytest-rasa pytest-actions
+
+clean:
+	rm -rf models results var $(RASA_VENV) $(ACTIONS_VENV) knowledge_base/index

@@ -1,0 +1,74 @@
+"""Answer a question from the knowledge base: one article, a choice of articles, or a ticket offer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.utter import send
+from bot import replies
+from bot.knowledge import Article, DecisionKind, KnowledgeError
+
+logger = logging.getLogger(__name__)
+
+
+def _answer(article: Article) -> tuple[replies.Reply, list[EventType]]:
+    return replies.answer(article.id, article.title, article.body), [
+        SlotSet("last_article_id", article.id),
+        SlotSet("awaiting", None),
+    ]
+
+
+def _offer_ticket() -> list[EventType]:
+    return [SlotSet("awaiting", "ticket_offer")]
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        try:
+            kb = services.knowledge_base()
+            result = kb.search(text)
+            found = [a for a in (kb.article(i) for i in result.decision.article_ids) if a is not None]
+        except KnowledgeError:
+            logger.exception("knowledge base unavailable; offering a ticket instead")
+            result, found = None, []
+        kind = result.decision.kind if result and found else DecisionKind.ESCALATE
+        if kind is DecisionKind.ANSWER:
+            reply, events = _answer(found[0])
+        elif kind is DecisionKind.CLARIFY:
+            reply, events = replies.clarify([(a.id, a.title) for a in found]), [SlotSet("awaiting", None)]
+        else:
+            reply, events = replies.escalate(), _offer_ticket()
+        send(dispatcher, reply)
+        return events
+
+
+class ActionShowArticle(Action):
+    """The user picked one of the offered articles (a button with its id)."""
+
+    def name(self) -> str:
+        return "action_show_article"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        article_id = next(tracker.get_latest_entity_values("article_id"), None)
+        try:
+            article = services.knowledge_base().article(article_id) if article_id else None
+        except KnowledgeError:
+            logger.exception("knowledge base unavailable")
+            article = None
+        if article is None:
+            reply = replies.ticket_offer("missing_article")
+            send(dispatcher, reply)
+            return _offer_ticket()
+        reply, events = _answer(article)
+        send(dispatcher, reply)
+        return events

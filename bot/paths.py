@@ -1,0 +1,12 @@
+"""Where the project keeps its files; every default path is derived from here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE_BASE_DIR = ROOT / "knowledge_base"
+ARTICLES_DIR = KNOWLEDGE_BASE_DIR / "articles"
+INDEX_DIR = KNOWLEDGE_BASE_DIR / "index"
+SEARCH_CONFIG = KNOWLEDGE_BASE_DIR / "search.yml"
+VAR_DIR = ROOT / "var"

@@ -1,0 +1,66 @@
+"""The plain data that crosses between the bot and a service desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+MAX_SUMMARY_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who a ticket is for. ``id`` is stable per person (a verified identity or a channel sender)."""
+
+    id: str
+    email: str | None = None
+    name: str | None = None
+    tenant: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    summary: str
+    description: str
+    requester: Requester
+    category: str
+    priority: str
+    resolver_group: str
+    correlation_id: str  # the same request always carries the same id: delivery is idempotent
+
+    def __post_init__(self) -> None:
+        if not self.summary.strip():
+            raise ValueError("a ticket needs a summary")
+        if len(self.summary) > MAX_SUMMARY_CHARS:
+            raise ValueError(f"summary longer than {MAX_SUMMARY_CHARS} characters")
+        if self.priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {PRIORITIES}, got {self.priority!r}")
+        if not self.correlation_id:
+            raise ValueError("a ticket needs a correlation id")
+
+    @property
+    def tenant(self) -> str | None:
+        return self.requester.tenant
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """The desk's own reference for a created ticket, and where a person can see it."""
+
+    ref: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketStatus:
+    ref: str
+    summary: str
+    status: str
+    requester_id: str
+    updated_at: dt.datetime
+    url: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("resolved", "closed")

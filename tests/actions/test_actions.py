@@ -1,0 +1,153 @@
+"""Run the actions as rasa-sdk would, with a small index (fake embedder) and a real local desk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.answer import ActionAnswerQuestion, ActionShowArticle
+from actions.tickets import ActionCreateTicket, ActionTicketStatus
+from bot.knowledge import Escalation, KnowledgeBase, Thresholds
+from bot.knowledge.index import build_index
+from bot.servicedesk import LocalServiceDesk, Requester, TicketRequest
+from tests.fakes import FakeEmbedder, make_article
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[LocalServiceDesk]:
+    embedder = FakeEmbedder()
+    build_index(
+        [
+            make_article(
+                "vpn-connect",
+                title="VPN will not connect",
+                questions=("vpn not working",),
+                category="connectivity",
+                escalation=Escalation("network", "P2"),
+            ),
+            make_article("printer-add", title="Add a printer", questions=("printer not found",)),
+            make_article("printing-follow-me", title="Follow me printing", questions=("printer release job",)),
+        ],
+        embedder,
+        tmp_path / "index",
+    )
+    local = LocalServiceDesk(tmp_path / "desk.sqlite")
+    services.use(KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2)), local)
+    yield local
+    services.use(None, None)
+
+
+def tracker(
+    text: str,
+    intent: str,
+    events: list[dict[str, Any]] | None = None,
+    slots: dict | None = None,
+    entities: list[dict] | None = None,
+    sender: str = "alice",
+) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent}, "entities": entities or []}
+    events = [
+        *(events or []),
+        {"event": "user", "text": text, "timestamp": 5.0, "parse_data": latest, "input_channel": "rest"},
+    ]
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+def run(action: Any, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, {})
+    return dispatcher.messages, events
+
+
+def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m["custom"] for m in messages if m.get("custom")]
+
+
+@pytest.mark.usefixtures("desk")
+@pytest.mark.parametrize(
+    "text,custom,awaiting",
+    [
+        ("vpn not working", {"decision": "answer", "article_id": "vpn-connect"}, None),
+        ("printer", {"decision": "clarify", "candidates": ["printing-follow-me", "printer-add"]}, None),
+        ("my desk chair is broken", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
+        ("😀", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
+    ],
+)
+def test_answer_question_decides_and_says_so_in_custom(text: str, custom: dict, awaiting: str | None) -> None:
+    messages, events = run(ActionAnswerQuestion(), tracker(text, "ask_question"))
+    assert customs(messages) == [custom]
+    assert {"event": "slot", "name": "awaiting", "value": awaiting, "timestamp": None} in events
+
+
+@pytest.mark.usefixtures("desk")
+def test_a_chosen_article_is_shown_and_an_unknown_one_offers_a_ticket() -> None:
+    messages, _ = run(
+        ActionShowArticle(),
+        tracker("/choose_article", "choose_article", entities=[{"entity": "article_id", "value": "printer-add"}]),
+    )
+    assert customs(messages) == [{"decision": "answer", "article_id": "printer-add"}]
+    messages, _ = run(
+        ActionShowArticle(),
+        tracker("/choose_article", "choose_article", entities=[{"entity": "article_id", "value": "gone"}]),
+    )
+    assert customs(messages)[0]["flow"] == "ticket_offer"
+
+
+def test_create_ticket_holds_transcript_triage_and_tells_the_reference(desk: LocalServiceDesk) -> None:
+    history = [
+        {
+            "event": "user",
+            "text": "vpn not working",
+            "timestamp": 1.0,
+            "parse_data": {"intent": {"name": "ask_question"}},
+        },
+        {
+            "event": "bot",
+            "text": "VPN will not connect ...",
+            "timestamp": 2.0,
+            "data": {"custom": {"decision": "answer", "article_id": "vpn-connect"}},
+        },
+        {
+            "event": "user",
+            "text": "that didn't help",
+            "timestamp": 3.0,
+            "parse_data": {"intent": {"name": "not_helped"}},
+        },
+    ]
+    t = tracker("yes", "affirm", history, slots={"ticket_summary": "vpn not working", "last_article_id": "vpn-connect"})
+    messages, _ = run(ActionCreateTicket(), t)
+    assert customs(messages) == [{"flow": "ticket_created", "ticket_ref": "LOC-000001"}]
+    [ticket] = desk.all_tickets()
+    assert (ticket["summary"], ticket["priority"], ticket["resolver_group"], ticket["category"]) == (
+        "vpn not working",
+        "P2",
+        "network",
+        "connectivity",
+    )
+    assert ticket["requester_id"] == "rest:alice"
+    assert "User: that didn't help" in ticket["description"]
+    assert "VPN will not connect (vpn-connect): the user said it did not help" in ticket["description"]
+    run(ActionCreateTicket(), t)  # the same turn again (a retry) must not make a second ticket
+    assert len(desk.all_tickets()) == 1
+
+
+def test_ticket_status_only_shows_the_requesters_own_tickets(desk: LocalServiceDesk) -> None:
+    def raise_for(requester: str, cid: str) -> str:
+        return desk.create_ticket(
+            TicketRequest("Printer jammed", "d", Requester(requester), "printing", "P4", "service-desk", cid)
+        ).ref
+
+    mine, theirs = raise_for("rest:alice", "a"), raise_for("rest:bob", "b")
+    messages, _ = run(ActionTicketStatus(), tracker(f"what's happening with {mine}", "ticket_status"))
+    assert customs(messages) == [{"flow": "ticket_status", "tickets": [mine], "ticket_ref": mine}]
+    messages, _ = run(ActionTicketStatus(), tracker(f"what's happening with {theirs}", "ticket_status"))
+    assert customs(messages) == [{"flow": "ticket_status", "tickets": []}]
+    assert "can't find a ticket" in messages[0]["text"]
+    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
+    assert customs(messages)[0]["tickets"] == [mine]

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from actions import conversation
+
+
+def user(text: str, intent: str, ts: float = 1.0) -> dict:
+    return {"event": "user", "text": text, "timestamp": ts, "parse_data": {"intent": {"name": intent}}}
+
+
+def bot(text: str, custom: dict | None = None, ts: float = 1.0) -> dict:
+    return {"event": "bot", "text": text, "timestamp": ts, "data": {"custom": custom} if custom else {}}
+
+
+EVENTS = [
+    user("my vpn keeps dropping", "ask_question", 10.0),
+    bot("**VPN**", {"decision": "answer", "article_id": "vpn-connect"}),
+    user("/not_helped", "not_helped", 20.0),
+    bot("Shall I raise a ticket?", {"flow": "ticket_offer"}),
+    user("yes", "affirm", 30.0),
+]
+
+
+def test_turns_show_button_clicks_as_clicks() -> None:
+    turns = conversation.turns(EVENTS)
+    assert [(t.speaker, t.text) for t in turns][:3] == [
+        ("user", "my vpn keeps dropping"),
+        ("bot", "**VPN**"),
+        ("user", "[clicked: not_helped]"),
+    ]
+
+
+def test_offered_articles_record_whether_they_helped() -> None:
+    assert conversation.offered_articles(EVENTS) == [("vpn-connect", False)]
+    assert conversation.offered_articles(EVENTS[:2]) == [("vpn-connect", None)]
+
+
+def test_the_draft_summary_is_the_latest_question() -> None:
+    assert conversation.draft_summary(EVENTS) == "my vpn keeps dropping"
+    assert conversation.draft_summary([user("yes", "affirm")]) is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("  printer   jammed ", "printer jammed"), ("ok", None), ("😀😀", None), ("/affirm", None), (None, None)],
+)
+def test_clean_summary(text: str | None, expected: str | None) -> None:
+    assert conversation.clean_summary(text) == expected
+
+
+def test_a_long_summary_is_cut_at_a_word() -> None:
+    summary = conversation.clean_summary("word " * 100)
+    assert summary is not None and len(summary) <= 160 and summary.endswith("word…")
+
+
+def test_the_correlation_id_is_stable_for_one_turn_and_differs_for_the_next() -> None:
+    first = conversation.correlation_id("alice", EVENTS)
+    assert first == conversation.correlation_id("alice", list(EVENTS))
+    assert first != conversation.correlation_id("alice", [*EVENTS, user("yes", "affirm", 40.0)])
+    assert first != conversation.correlation_id("bob", EVENTS)
+
+
+@pytest.mark.parametrize(
+    "text,ref",
+    [
+        ("what's happening with INC0010002?", "INC0010002"),
+        ("status of loc-000012 please", "LOC-000012"),
+        ("show my open tickets", None),
+    ],
+)
+def test_ticket_references_are_found_in_text(text: str, ref: str | None) -> None:
+    assert conversation.ticket_ref_in(text) == ref

@@ -1,0 +1,74 @@
+"""Start the real action server and Rasa server once for the end-to-end tests, on free loopback
+ports, with their own tracker store and local desk in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.launcher import ACTIONS_PYTHON, DEFAULT_MODEL, ROOT, Stack, free_port
+
+REQUEST_TIMEOUT = 60
+
+
+class Chat:
+    def __init__(self, stack: Stack, desk_db: Path) -> None:
+        self.stack, self.desk_db = stack, desk_db
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        reply = requests.post(
+            f"{self.stack.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=REQUEST_TIMEOUT,
+        )
+        reply.raise_for_status()
+        messages: list[dict[str, Any]] = reply.json()
+        return messages
+
+    def tickets(self) -> list[dict[str, Any]]:
+        out = subprocess.run(
+            [str(ACTIONS_PYTHON), "-m", "bot.servicedesk", "tickets", "--json"],
+            cwd=ROOT,
+            env={"ASKIT_LOCAL_DESK_DB": str(self.desk_db), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        tickets: list[dict[str, Any]] = json.loads(out.stdout)
+        return tickets
+
+
+def custom(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one machine-readable part of a turn's replies (an empty dict if there is none)."""
+    found = [m["custom"] for m in messages if "custom" in m]
+    assert len(found) <= 1, found
+    return found[0] if found else {}
+
+
+@pytest.fixture(scope="session")
+def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"no trained model at {DEFAULT_MODEL}: run the tests through 'make test'")
+    work = tmp_path_factory.mktemp("e2e")
+    desk_db = work / "desk.sqlite"
+    stack = Stack(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        log_dir=work / "logs",
+        extra_env={
+            "ASKIT_LOCAL_DESK_DB": str(desk_db),
+            "TRACKER_SQLITE_PATH": str(work / "tracker.db"),
+            "TRACKER_DB_URL": "",
+        },
+    )
+    stack.start()
+    try:
+        yield Chat(stack, desk_db)
+    finally:
+        stack.stop()

@@ -1,0 +1,135 @@
+"""A member of staff talking to the real servers through Rasa's REST channel."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Chat, custom
+
+
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_forgotten_password_gets_the_password_reset_article(chat: Chat) -> None:
+    reply = chat.say(sender(), "I forgot my password")
+    assert custom(reply) == {"decision": "answer", "article_id": "password-reset"}
+    assert any("Did this help?" in m.get("text", "") for m in reply)
+
+
+def test_a_broken_desk_chair_is_not_answered_with_an_article(chat: Chat) -> None:
+    payload = custom(chat.say(sender(), "my desk chair is broken"))
+    assert payload.get("decision") != "answer" and "article_id" not in payload
+    assert payload.get("flow") == "ticket_offer"
+
+
+def test_not_helped_leads_to_a_ticket_with_the_transcript(chat: Chat) -> None:
+    user = sender()
+    assert custom(chat.say(user, "the vpn won't connect from home"))["article_id"] == "vpn-connect"
+    offer = custom(chat.say(user, "it still doesn't work"))
+    assert offer["flow"] == "ticket_offer" and offer["article_id"] == "vpn-connect"
+    confirm = custom(chat.say(user, "yes please"))
+    assert confirm == {"flow": "ticket_offer", "step": "confirm_summary", "summary": "the vpn won't connect from home"}
+    created = custom(chat.say(user, "yes"))
+    assert created["flow"] == "ticket_created"
+    ticket = next(t for t in chat.tickets() if t["ref"] == created["ticket_ref"])
+    assert ticket["summary"] == "the vpn won't connect from home"
+    assert ticket["requester_id"] == f"rest:{user}"
+    assert (ticket["resolver_group"], ticket["category"]) == ("network", "connectivity")
+    for line in ("User: the vpn won't connect from home", "User: it still doesn't work", "AskIT: **"):
+        assert line in ticket["description"]
+    assert "(vpn-connect): the user said it did not help" in ticket["description"]
+    status = custom(chat.say(user, f"what's happening with my ticket {created['ticket_ref']}?"))
+    assert status == {"flow": "ticket_status", "tickets": [created["ticket_ref"]], "ticket_ref": created["ticket_ref"]}
+    assert custom(chat.say(sender(), f"what's happening with my ticket {created['ticket_ref']}?"))["tickets"] == []
+
+
+def test_the_user_can_correct_the_summary_before_the_ticket_is_raised(chat: Chat) -> None:
+    user = sender()
+    chat.say(user, "my desk chair is broken")
+    assert custom(chat.say(user, "yes"))["summary"] == "my desk chair is broken"
+    corrected = custom(chat.say(user, "Desk chair in room 2.14 has a broken gas lift"))
+    assert corrected["summary"] == "Desk chair in room 2.14 has a broken gas lift"
+    created = custom(chat.say(user, "yes"))
+    ticket = next(t for t in chat.tickets() if t["ref"] == created["ticket_ref"])
+    assert ticket["summary"] == "Desk chair in room 2.14 has a broken gas lift"
+
+
+def test_declining_the_offer_raises_no_ticket(chat: Chat) -> None:
+    user = sender()
+    chat.say(user, "my desk chair is broken")
+    before = len(chat.tickets())
+    reply = chat.say(user, "no thanks")
+    assert "won't raise a ticket" in reply[0]["text"]
+    assert len(chat.tickets()) == before
+
+
+def test_asking_for_a_person_offers_a_ticket(chat: Chat) -> None:
+    assert custom(chat.say(sender(), "can I speak to someone")) == {"flow": "ticket_offer", "reason": "human"}
+
+
+def test_a_vague_question_offers_choices_that_work_as_buttons(chat: Chat) -> None:
+    user = sender()
+    reply = chat.say(user, "printer")
+    payload = custom(reply)
+    assert payload["decision"] == "clarify" and len(payload["candidates"]) >= 2
+    buttons = next(m["buttons"] for m in reply if m.get("buttons"))
+    chosen = chat.say(user, buttons[0]["payload"])
+    assert custom(chosen) == {"decision": "answer", "article_id": payload["candidates"][0]}
+
+
+@pytest.mark.parametrize("message", ["hello", "thanks a lot", "are you a bot?", "what can you do?"])
+def test_small_talk_gets_a_reply(chat: Chat, message: str) -> None:
+    reply = chat.say(sender(), message)
+    assert reply and reply[0]["text"] and custom(reply) == {}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "x" * 10_000,
+        "😀😀😀",
+        "パスワードを忘れました、助けてください",
+        "/no_such_intent",
+        '/choose_article{"article_id":"gone"}',
+    ],
+)
+def test_odd_input_gets_a_sensible_reply_and_the_conversation_goes_on(chat: Chat, message: str) -> None:
+    user = sender()
+    reply = chat.say(user, message)
+    assert reply and all("Traceback" not in m.get("text", "") for m in reply)
+    assert custom(reply).get("decision") != "answer"
+    assert custom(chat.say(user, "I forgot my password")) == {"decision": "answer", "article_id": "password-reset"}
+
+
+def test_the_web_chat_page_and_its_script_are_served(chat: Chat) -> None:
+    page = requests.get(f"{chat.stack.rasa_url}/webhooks/webchat/", timeout=10)
+    assert page.status_code == 200 and 'aria-live="polite"' in page.text
+    script = requests.get(f"{chat.stack.rasa_url}/webhooks/webchat/vendor/socket.io.min.js", timeout=10)
+    assert script.status_code == 200 and "Socket.IO" in script.text[:200]
+
+
+def test_the_socketio_channel_answers_a_browser_client(chat: Chat) -> None:
+    import socketio
+
+    client = socketio.Client()
+    received: list[dict] = []
+    client.on("bot_uttered", lambda message: received.append(message))
+    client.connect(chat.stack.rasa_url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=20)
+    try:
+        session = uuid.uuid4().hex
+        client.emit("session_request", {"session_id": session})
+        client.emit("user_uttered", {"message": "I forgot my password", "session_id": session})
+        for _ in range(300):
+            if any("custom" in m for m in received):
+                break
+            client.sleep(0.1)
+    finally:
+        client.disconnect()
+    assert {"custom": {"decision": "answer", "article_id": "password-reset"}} in received
+    answer = next(m for m in received if m.get("text", "").startswith("**Reset a forgotten password**"))
+    assert [c["payload"] for c in answer["quick_replies"]] == ["/helped", "/not_helped"]

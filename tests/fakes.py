@@ -1,0 +1,48 @@
+"""Fakes for fast unit tests: a deterministic embedder and an article factory."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.knowledge.articles import Article
+
+
+class FakeEmbedder:
+    """Bag-of-words hashing into 64 dimensions: texts sharing words are close. Counts calls."""
+
+    model_name = "fake-bow"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, int(hashlib.md5(word.strip(".,?!").encode()).hexdigest(), 16) % self.dimension] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+def make_article(article_id: str, **overrides: object) -> Article:
+    import datetime as dt
+
+    fields: dict[str, object] = {
+        "id": article_id,
+        "title": article_id.replace("-", " "),
+        "category": "general",
+        "questions": (f"{article_id.replace('-', ' ')} question",),
+        "audience": None,
+        "owner": "team",
+        "review_by": dt.date(2030, 1, 1),
+        "status": "published",
+        "body": f"How to fix {article_id}.",
+        "escalation": None,
+    }
+    fields.update(overrides)
+    return Article(**fields)  # type: ignore[arg-type]

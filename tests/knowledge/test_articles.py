@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.articles import load_articles, parse_article
+from bot.knowledge.errors import ArticleError
+from bot.paths import ARTICLES_DIR
+
+GOOD = """---
+id: vpn-connect
+title: VPN will not connect
+category: connectivity
+questions:
+  - vpn not working
+  - can't connect to the vpn
+audience: all
+owner: Network team
+review_by: 2027-06-30
+status: published
+escalation:
+  group: network
+  priority: P3
+---
+Restart the VPN app.
+"""
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_a_good_article_parses_into_typed_fields(tmp_path: Path) -> None:
+    article, problems = parse_article(tmp_path / "connectivity" / "vpn-connect.md", GOOD)
+    assert problems == []
+    assert article is not None
+    assert article.questions == ("vpn not working", "can't connect to the vpn")
+    assert article.review_by == dt.date(2027, 6, 30)
+    assert article.audience is None and article.visible_to("riverside")
+    assert article.escalation is not None and article.escalation.priority == "P3"
+    assert article.body == "Restart the VPN app."
+
+
+@pytest.mark.parametrize(
+    "old,new,field,fragment",
+    [
+        ("title: VPN will not connect\n", "", "title", "is missing"),
+        ("questions:\n  - vpn not working\n  - can't connect to the vpn\n", "questions: vpn\n", "questions", "list"),
+        ("id: vpn-connect", "id: VPN Connect", "id", "lowercase"),
+        ("id: vpn-connect", "id: vpn-other", "id", "file name"),
+        ("category: connectivity", "category: printing", "category", "folder name"),
+        ("status: published", "status: live", "status", "draft, published"),
+        ("review_by: 2027-06-30", "review_by: next year", "review_by", "YYYY-MM-DD"),
+        ("priority: P3", "priority: urgent", "escalation.priority", "P1, P2, P3, P4"),
+        ("audience: all", "audience: 7", "audience", "tenant ids"),
+        ("Restart the VPN app.\n", "", "body", "is empty"),
+        ("owner: Network team", "owner: ''", "owner", "non-empty"),
+    ],
+)
+def test_each_bad_field_is_named_with_the_file(tmp_path: Path, old: str, new: str, field: str, fragment: str) -> None:
+    path = tmp_path / "connectivity" / "vpn-connect.md"
+    article, problems = parse_article(path, GOOD.replace(old, new))
+    assert article is None
+    assert [p.field for p in problems] == [field]
+    assert fragment in problems[0].message and problems[0].path == path
+
+
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("no front matter here", "must start with"),
+        ("---\nid: [unclosed\n---\nbody", "not valid YAML"),
+        ("---\n- a list\n---\nbody", "mapping"),
+    ],
+)
+def test_unreadable_front_matter_is_reported(tmp_path: Path, text: str, fragment: str) -> None:
+    article, problems = parse_article(tmp_path / "x" / "y.md", text)
+    assert article is None and fragment in problems[0].message
+
+
+def test_load_reports_every_problem_and_duplicate_ids(tmp_path: Path) -> None:
+    write(tmp_path, "connectivity/vpn-connect.md", GOOD)
+    write(tmp_path, "other/vpn-connect.md", GOOD.replace("category: connectivity", "category: other"))
+    write(tmp_path, "printing/broken.md", "no front matter")
+    with pytest.raises(ArticleError) as caught:
+        load_articles(tmp_path)
+    message = str(caught.value)
+    assert "other/vpn-connect.md: id: 'vpn-connect' is already used by" in message
+    assert "printing/broken.md: front matter" in message
+
+
+def test_a_missing_folder_is_an_error_not_an_empty_index(tmp_path: Path) -> None:
+    with pytest.raises(ArticleError, match="does not exist"):
+        load_articles(tmp_path / "nowhere")
+    with pytest.raises(ArticleError, match="holds no articles"):
+        load_articles(tmp_path)
+
+
+def test_the_shipped_articles_are_valid_and_include_the_ones_tests_rely_on() -> None:
+    articles = {a.id: a for a in load_articles(ARTICLES_DIR)}
+    assert len(articles) >= 10
+    assert {"password-reset", "vpn-connect", "wifi-corporate"} <= set(articles)
+    assert all(a.escalation is not None for a in articles.values())
