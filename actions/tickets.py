@@ -83,7 +83,7 @@ class ValidateTicketForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         summary = conversation.clean_summary(value if isinstance(value, str) else None)
-        if summary is None:
+        if summary is None and value:  # nothing drafted yet is not the user's fault: just ask
             dispatcher.utter_message(response="utter_summary_too_short")
         return {"ticket_summary": summary}
 

@@ -60,8 +60,10 @@ def main() -> int:
             seconds = run(command, clone, log)
         rows.append((name, seconds))
         print(f"{name}: {seconds:.0f} s", flush=True)
-    print(f"\nMachine: {platform.node()}, {platform.processor() or platform.machine()}, "
-          f"{subprocess.getoutput('nproc')} cores. Command: python3 benchmarks/stage_times.py\n")
+    print(
+        f"\nMachine: {platform.node()}, {platform.processor() or platform.machine()}, "
+        f"{subprocess.getoutput('nproc')} cores. Command: python3 benchmarks/stage_times.py\n"
+    )
     print("| stage | seconds |\n|---|---|")
     for name, seconds in rows:
         print(f"| {name} | {seconds:.0f} |")

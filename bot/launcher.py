@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nAskIT is running.\n"
         f"  Chat in your browser:  {stack.rasa_url}/webhooks/webchat/\n"
         f'  REST channel:          POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}\n'
-        f"  In this terminal:      .venv-rasa/bin/rasa shell --endpoints endpoints.yml  (in another terminal)\n"
+        f"  In a terminal:         make shell  (in another terminal)\n"
         f"  Tickets raised:        .venv-actions/bin/python -m bot.servicedesk tickets\n"
         f"Press Ctrl-C to stop.\n",
         flush=True,

@@ -40,8 +40,11 @@ def test_replies_are_sent_whole_with_custom_as_a_field() -> None:
     asyncio.run(out.send_text_with_buttons("s1", long_text, [{"title": "Yes", "payload": "/affirm"}]))
     asyncio.run(out.send_custom_json("s1", {"decision": "answer", "article_id": "vpn-connect"}))
     assert sio.emitted == [
-        ("bot_uttered", {"text": long_text, "quick_replies": [{"content_type": "text", "title": "Yes",
-                                                               "payload": "/affirm"}]}, "s1"),
+        (
+            "bot_uttered",
+            {"text": long_text, "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}]},
+            "s1",
+        ),
         ("bot_uttered", {"custom": {"decision": "answer", "article_id": "vpn-connect"}}, "s1"),
     ]
 

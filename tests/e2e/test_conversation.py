@@ -87,23 +87,28 @@ def test_small_talk_gets_a_reply(chat: Chat, message: str) -> None:
     assert reply and reply[0]["text"] and custom(reply) == {}
 
 
-@pytest.mark.parametrize(
-    "message",
-    [
-        "",
-        "x" * 10_000,
-        "😀😀😀",
-        "パスワードを忘れました、助けてください",
-        "/no_such_intent",
-        '/choose_article{"article_id":"gone"}',
-    ],
-)
-def test_odd_input_gets_a_sensible_reply_and_the_conversation_goes_on(chat: Chat, message: str) -> None:
+@pytest.mark.parametrize("message", ["", "😀😀😀", "パスワードを忘れました、助けてください", "/no_such_intent", "???"])
+def test_unreadable_input_gets_a_request_to_rephrase_and_the_conversation_goes_on(chat: Chat, message: str) -> None:
     user = sender()
     reply = chat.say(user, message)
-    assert reply and all("Traceback" not in m.get("text", "") for m in reply)
-    assert custom(reply).get("decision") != "answer"
+    assert reply[0]["text"].startswith("Sorry, I couldn't read that.")
     assert custom(chat.say(user, "I forgot my password")) == {"decision": "answer", "article_id": "password-reset"}
+
+
+@pytest.mark.parametrize("message", ["my " + "laptop is broken " * 600, '/choose_article{"article_id":"gone"}'])
+def test_huge_messages_and_stale_buttons_offer_a_ticket(chat: Chat, message: str) -> None:
+    assert len(message) > 10_000 or message.startswith("/")
+    assert custom(chat.say(sender(), message))["flow"] == "ticket_offer"
+
+
+def test_raise_a_ticket_asks_for_the_summary_straight_away(chat: Chat) -> None:
+    user = sender()
+    reply = chat.say(user, "I need to log a call")
+    assert [m["text"] for m in reply] == ["In a sentence, what's the problem? I'll use it as the ticket's summary."]
+    assert custom(chat.say(user, "Projector in room 3 shows no picture"))["summary"] == (
+        "Projector in room 3 shows no picture"
+    )
+    assert custom(chat.say(user, "yes"))["flow"] == "ticket_created"
 
 
 def test_the_web_chat_page_and_its_script_are_served(chat: Chat) -> None:
