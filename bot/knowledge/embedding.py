@@ -51,6 +51,9 @@ class SentenceTransformerEmbedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # a bar per model load clutters server logs
 
                 path = self._model_path or bundled_model_path()
                 self._model = SentenceTransformer(str(path), device="cpu")
