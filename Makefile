@@ -24,7 +24,7 @@ MODEL := models/current.tar.gz
 RASA_ENV_TESTS := tests/channels tests/nlu
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help setup run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean
+.PHONY: help setup system-deps run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean
 
 help:
 	@echo "make run    start the assistant (sets everything up first) and print the chat URL"
@@ -50,6 +50,17 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requir
 
 setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
 
+# Debian packages the tests use: a real PostgreSQL server for the tracker-store test.
+SYSTEM_PACKAGES := postgresql
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages: $$missing (install them, or run make as root)" >&2; exit 1; fi; \
+	fi
+
 index: $(ACTIONS_VENV)/.installed
 	$(APY) -m bot.knowledge build
 
@@ -70,7 +81,7 @@ lint: $(ACTIONS_VENV)/.installed
 typecheck: $(ACTIONS_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
 
-pytest-actions: $(ACTIONS_VENV)/.installed index $(MODEL)
+pytest-actions: $(ACTIONS_VENV)/.installed system-deps index $(MODEL)
 	$(ACTIONS_VENV)/bin/pytest tests $(RASA_ENV_TESTS:%=--ignore=%)
 
 pytest-rasa: $(RASA_VENV)/.installed
