@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 def _answer(article: Article) -> tuple[replies.Reply, list[EventType]]:
     return replies.answer(article.id, article.title, article.body), [
         SlotSet("last_article_id", article.id),
-        SlotSet("awaiting", None),
+        SlotSet("awaiting", "feedback"),
     ]
 
 

@@ -18,6 +18,8 @@ from bot.servicedesk.transcript import Turn
 Event = Mapping[str, Any]
 
 QUESTION_INTENTS = frozenset({"ask_question", "nlu_fallback"})
+# The reply right after an answer, which ends "Did this help?"
+FEEDBACK_INTENTS = {"helped": True, "affirm": True, "not_helped": False, "deny": False}
 CORRELATION_NAMESPACE = uuid.UUID("8d6c1f0e-3b0a-4f4e-9a57-0c1d5e6f7a88")
 MIN_SUMMARY_LETTERS = 3
 TICKET_REF = re.compile(r"\b([A-Z]{2,6}[-#]?\d{3,10})\b", re.IGNORECASE)
@@ -62,7 +64,7 @@ def offered_articles(events: Sequence[Event]) -> list[tuple[str, bool | None]]:
             continue
         reply = next((e for e in events[i + 1 :] if e.get("event") == "user"), None)
         intent = intent_of(reply) if reply else None
-        offered.append((article_id, {"helped": True, "not_helped": False}.get(intent or "")))
+        offered.append((article_id, FEEDBACK_INTENTS.get(intent or "")))
     return offered
 
 

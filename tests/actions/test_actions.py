@@ -73,7 +73,7 @@ def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     "text,custom,awaiting",
     [
-        ("vpn not working", {"decision": "answer", "article_id": "vpn-connect"}, None),
+        ("vpn not working", {"decision": "answer", "article_id": "vpn-connect"}, "feedback"),
         ("printer", {"decision": "clarify", "candidates": ["printing-follow-me", "printer-add"]}, None),
         ("my desk chair is broken", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
         ("😀", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),

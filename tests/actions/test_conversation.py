@@ -34,6 +34,7 @@ def test_turns_show_button_clicks_as_clicks() -> None:
 def test_offered_articles_record_whether_they_helped() -> None:
     assert conversation.offered_articles(EVENTS) == [("vpn-connect", False)]
     assert conversation.offered_articles(EVENTS[:2]) == [("vpn-connect", None)]
+    assert conversation.offered_articles([*EVENTS[:2], user("yes", "affirm")]) == [("vpn-connect", True)]
 
 
 def test_the_draft_summary_is_the_latest_question() -> None:

@@ -47,6 +47,16 @@ def test_not_helped_leads_to_a_ticket_with_the_transcript(chat: Chat) -> None:
     assert custom(chat.say(sender(), f"what's happening with my ticket {created['ticket_ref']}?"))["tickets"] == []
 
 
+@pytest.mark.parametrize("feedback,expected", [("yes", {}), ("no", {"flow": "ticket_offer"})])
+def test_yes_or_no_answers_did_this_help(chat: Chat, feedback: str, expected: dict) -> None:
+    user = sender()
+    assert custom(chat.say(user, "I forgot my password"))["article_id"] == "password-reset"
+    reply = chat.say(user, feedback)
+    assert {k: v for k, v in custom(reply).items() if k == "flow"} == expected
+    if not expected:
+        assert reply[0]["text"].startswith("Great, glad that sorted it")
+
+
 def test_the_user_can_correct_the_summary_before_the_ticket_is_raised(chat: Chat) -> None:
     user = sender()
     chat.say(user, "my desk chair is broken")
