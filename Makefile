@@ -35,7 +35,6 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt require
 	@test -n "$(PY310)" || { echo "Python 3.10 not found: install it (e.g. 'pyenv install 3.10.13') or run 'make PY310=/path/to/python3.10'" >&2; exit 1; }
 	@echo "creating $(RASA_VENV) with $(PY310) (about 2-3 minutes)"
 	rm -rf $(RASA_VENV) && $(PY310) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install --quiet --upgrade "pip<25"
 	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt -r requirements/rasa-dev.txt -c requirements/rasa.lock
 	touch $@
 

@@ -94,7 +94,7 @@ def ticket_failed() -> Reply:
         text="Sorry, I couldn't reach the service desk just now, so no ticket was raised. "
         "Please try again in a few minutes, or phone the service desk on 01632 960000.",
         buttons=[],
-        custom={"flow": "ticket_created", "error": "service_desk_unavailable"},
+        custom={"error": "service_desk_unavailable"},  # no flow: nothing was created
     )
 
 

@@ -15,7 +15,7 @@ from actions.answer import ActionAnswerQuestion, ActionShowArticle
 from actions.tickets import ActionCreateTicket, ActionTicketStatus
 from bot.knowledge import Escalation, KnowledgeBase, Thresholds
 from bot.knowledge.index import build_index
-from bot.servicedesk import LocalServiceDesk, Requester, TicketRequest
+from bot.servicedesk import LocalServiceDesk, Requester, ServiceDeskUnavailable, TicketRequest
 from tests.fakes import FakeEmbedder, make_article
 
 
@@ -151,3 +151,23 @@ def test_ticket_status_only_shows_the_requesters_own_tickets(desk: LocalServiceD
     assert "can't find a ticket" in messages[0]["text"]
     messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
     assert customs(messages)[0]["tickets"] == [mine]
+
+
+class DownDesk(LocalServiceDesk):
+    """A desk whose every call fails as an unreachable one does."""
+
+    def create_ticket(self, request: TicketRequest) -> Any:
+        raise ServiceDeskUnavailable("connection refused")
+
+    def list_open(self, requester_id: str) -> Any:
+        raise ServiceDeskUnavailable("connection refused")
+
+
+def test_a_desk_that_is_down_still_gets_the_user_a_clear_reply(desk: LocalServiceDesk, tmp_path: Path) -> None:
+    services.use(services.knowledge_base(), DownDesk(tmp_path / "down.sqlite"))
+    messages, events = run(ActionCreateTicket(), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
+    assert customs(messages) == [{"error": "service_desk_unavailable"}]
+    assert "no ticket was raised" in messages[0]["text"] and "01632 960000" in messages[0]["text"]
+    assert not any(e.get("name") == "ticket_ref" for e in events)
+    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
+    assert messages == [{**messages[0], "response": "utter_desk_unavailable"}]
