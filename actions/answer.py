@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.utter import send
+from actions.utter import awaiting, send
 from bot import replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError
 
@@ -18,14 +18,8 @@ logger = logging.getLogger(__name__)
 
 
 def _answer(article: Article) -> tuple[replies.Reply, list[EventType]]:
-    return replies.answer(article.id, article.title, article.body), [
-        SlotSet("last_article_id", article.id),
-        SlotSet("awaiting", "feedback"),
-    ]
-
-
-def _offer_ticket() -> list[EventType]:
-    return [SlotSet("awaiting", "ticket_offer")]
+    reply = replies.answer(article.id, article.title, article.body)
+    return reply, [SlotSet("last_article_id", article.id), *awaiting("feedback")]
 
 
 class ActionAnswerQuestion(Action):
@@ -33,21 +27,18 @@ class ActionAnswerQuestion(Action):
         return "action_answer_question"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
         try:
-            kb = services.knowledge_base()
-            result = kb.search(text)
-            found = [a for a in (kb.article(i) for i in result.decision.article_ids) if a is not None]
+            result = services.knowledge_base().search(tracker.latest_message.get("text") or "")
+            kind, found = result.decision.kind, result.articles
         except KnowledgeError:
             logger.exception("knowledge base unavailable; offering a ticket instead")
-            result, found = None, []
-        kind = result.decision.kind if result and found else DecisionKind.ESCALATE
+            kind, found = DecisionKind.ESCALATE, ()
         if kind is DecisionKind.ANSWER:
             reply, events = _answer(found[0])
         elif kind is DecisionKind.CLARIFY:
-            reply, events = replies.clarify([(a.id, a.title) for a in found]), [SlotSet("awaiting", None)]
+            reply, events = replies.clarify([(a.id, a.title) for a in found]), awaiting(None)
         else:
-            reply, events = replies.escalate(), _offer_ticket()
+            reply, events = replies.escalate(), awaiting("ticket_offer")
         send(dispatcher, reply)
         return events
 
@@ -68,7 +59,7 @@ class ActionShowArticle(Action):
         if article is None:
             reply = replies.ticket_offer("missing_article")
             send(dispatcher, reply)
-            return _offer_ticket()
+            return awaiting("ticket_offer")
         reply, events = _answer(article)
         send(dispatcher, reply)
         return events

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import conversation, services
-from actions.utter import send
+from actions.utter import awaiting, send
 from bot import replies
 from bot.knowledge import KnowledgeError
 from bot.servicedesk import Requester, ServiceDeskError, TicketNotFound, TicketRequest
@@ -41,7 +41,7 @@ class ActionOfferTicket(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reason = "human" if intent == "request_human" else "not_helped"
         send(dispatcher, replies.ticket_offer(reason, tracker.get_slot("last_article_id")))
-        return [SlotSet("awaiting", "ticket_offer")]
+        return awaiting("ticket_offer")
 
 
 class ActionStartTicket(Action):

@@ -179,8 +179,10 @@ class ArticleIndex:
         ranked: list[tuple[str, float]] = []
         seen: set[int] = set()
         for score, row in zip(scores[0], rows[0], strict=True):
+            if row < 0:
+                continue
             owner = int(self._owners[row])
-            if row < 0 or owner in seen:
+            if owner in seen:
                 continue
             seen.add(owner)
             article = self.articles[owner]

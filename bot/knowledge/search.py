@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge.articles import Article
-from bot.knowledge.decision import Decision, DecisionKind, Thresholds, decide
+from bot.knowledge.decision import Decision, Thresholds, decide
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.index import ArticleIndex, current_build
 
@@ -22,6 +22,7 @@ WORD = re.compile(r"\w", re.UNICODE)
 class SearchResult:
     query: str
     decision: Decision
+    articles: tuple[Article, ...]  # the decision's articles, from the build that was searched
     ranked: tuple[tuple[str, float], ...]
     latency_ms: float
 
@@ -53,10 +54,11 @@ class KnowledgeBase:
     def search(self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K) -> SearchResult:
         started = time.perf_counter()
         query = normalise_query(text)
+        index = self.index
         ranked: list[tuple[str, float]] = []
         if WORD.search(query):  # nothing to embed in an empty or emoji-only message
-            vector = self.embedder.encode([query])[0]
-            ranked = self.index.search(vector, tenant, k)
-        decision = decide(ranked, self.thresholds) if ranked else Decision(DecisionKind.ESCALATE)
+            ranked = index.search(self.embedder.encode([query])[0], tenant, k)
+        decision = decide(ranked, self.thresholds)
+        articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)
         elapsed = (time.perf_counter() - started) * 1000
-        return SearchResult(query, decision, tuple(ranked), elapsed)
+        return SearchResult(query, decision, articles, tuple(ranked), elapsed)

@@ -127,12 +127,14 @@ class LocalServiceDesk(ServiceDesk):
         return [self._status(row) for row in rows]
 
     def add_comment(self, ref: str, text: str) -> None:
-        row_id = _row_id(ref)
-        if not self._query("SELECT id FROM tickets WHERE id = ?", (row_id,)):
-            raise TicketNotFound(f"no ticket {ref}")
-        now = _now()
-        self._query("INSERT INTO comments (ticket_id, body, created_at) VALUES (?, ?, ?)", (row_id, text, now))
-        self._query("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, row_id))
+        row_id, now = _row_id(ref), _now()
+        try:
+            with self._lock, self._connect() as db:  # one transaction: the comment and the ticket's new time
+                if db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, row_id)).rowcount == 0:
+                    raise TicketNotFound(f"no ticket {ref}")
+                db.execute("INSERT INTO comments (ticket_id, body, created_at) VALUES (?, ?, ?)", (row_id, text, now))
+        except sqlite3.Error as exc:
+            raise ServiceDeskUnavailable(f"local desk database {self.path}: {exc}") from exc
 
     def all_tickets(self) -> list[dict[str, Any]]:
         """Every ticket with its comments, oldest first: for operators and tests."""
