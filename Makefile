@@ -24,12 +24,15 @@ MODEL := models/current.tar.gz
 RASA_ENV_TESTS := tests/channels tests/nlu
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help setup system-deps run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean
+.PHONY: help setup system-deps run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean \
+	kb kb-calibrate kb-eval
 
 help:
 	@echo "make run    start the assistant (sets everything up first) and print the chat URL"
 	@echo "make test   run every check: ruff, mypy, pytest, rasa data validate, rasa test"
 	@echo "make index  rebuild the knowledge-base index;  make model  retrain Rasa if its data changed"
+	@echo "make kb ARGS='validate|stats|search \"vpn down\"'   the knowledge-base command line"
+	@echo "make kb-calibrate  choose thresholds on the dev questions;  make kb-eval  score the test questions"
 
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa.lock
 	@test -n "$(PY310)" || { echo "Python 3.10 not found: install it (e.g. 'pyenv install 3.10.13') or run 'make PY310=/path/to/python3.10'" >&2; exit 1; }
@@ -62,6 +65,17 @@ system-deps:
 
 index: $(ACTIONS_VENV)/.installed
 	$(APY) -m bot.knowledge build
+
+KB_QUESTIONS := benchmarks/data/kb-questions
+kb: $(ACTIONS_VENV)/.installed
+	$(APY) -m bot.knowledge $(ARGS)
+
+# Thresholds are chosen on the dev split only; the test split only ever measures them.
+kb-calibrate: index
+	$(APY) -m bot.knowledge calibrate --queries $(KB_QUESTIONS)-dev.jsonl --thresholds-out knowledge_base/thresholds.yml
+
+kb-eval: index
+	mkdir -p var && $(APY) -m bot.knowledge eval --queries $(KB_QUESTIONS)-test.jsonl --output var/kb-eval-test.jsonl
 
 model: $(MODEL)
 $(MODEL): $(RASA_VENV)/.installed $(RASA_DATA)

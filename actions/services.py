@@ -5,10 +5,12 @@ Created on first use from configuration, or handed in by ``use()`` (start-up and
 
 from __future__ import annotations
 
+import os
 import threading
 
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
+from bot.knowledge.watch import ArticleWatcher
 from bot.servicedesk import ServiceDesk, create_service_desk
 
 _lock = threading.Lock()
@@ -27,7 +29,7 @@ def knowledge_base() -> KnowledgeBase:
     with _lock:
         if _kb is None:
             config = KnowledgeConfig.load()
-            _kb = KnowledgeBase(config.index_dir, SentenceTransformerEmbedder(), config.thresholds)
+            _kb = KnowledgeBase.from_config(config, SentenceTransformerEmbedder())
         return _kb
 
 
@@ -40,6 +42,12 @@ def service_desk() -> ServiceDesk:
 
 
 def warm_up() -> None:
-    """Load configuration, the index and the model now; raises the package errors if any is wrong."""
-    knowledge_base().search("warm up")
+    """Load configuration, the index and the model now; raises the package errors if any is wrong.
+
+    Unless ASKIT_WATCH_ARTICLES=0, also start rebuilding the index whenever an article changes.
+    """
+    kb = knowledge_base()
+    kb.search("warm up")
     service_desk()
+    if os.environ.get("ASKIT_WATCH_ARTICLES", "1") != "0":
+        ArticleWatcher(KnowledgeConfig.load(), kb.embedder).start()

@@ -14,12 +14,13 @@ class FakeEmbedder:
     """Bag-of-words hashing into 64 dimensions: texts sharing words are close. Counts calls."""
 
     model_name = "fake-bow"
+    model_hash = "fake-bow-1"
     dimension = 64
 
     def __init__(self) -> None:
         self.embedded: list[str] = []
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         self.embedded.extend(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):

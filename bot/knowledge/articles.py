@@ -14,13 +14,14 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.errors import ArticleError, Problem
+from bot.knowledge.errors import Problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STATUSES = ("draft", "published")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 AUDIENCE_ALL = "all"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
+ARTICLE_LINK = re.compile(r"\]\(kb:([^)\s]*)\)")  # [Reset a forgotten password](kb:password-reset)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class Article:
     status: str
     body: str
     escalation: Escalation | None = None
+    source: str = ""  # the file it was read from, for messages to editors
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        """Ids of the articles this one links to with ``kb:`` links, in order of appearance."""
+        return tuple(ARTICLE_LINK.findall(self.body))
 
     @property
     def published(self) -> bool:
@@ -133,6 +140,7 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         status=status,
         body=match.group(2).strip(),
         escalation=_escalation(f),
+        source=str(path),
     )
     if not article.body:
         f.bad("body", "is empty: write the answer below the front matter")
@@ -170,10 +178,10 @@ def _escalation(f: _Fields) -> Escalation | None:
     return Escalation(group=str(group).strip(), priority=str(priority))
 
 
-def load_articles(root: Path) -> list[Article]:
-    """Load every ``*.md`` under ``root``; raise ArticleError listing every problem found."""
+def read_articles(root: Path) -> tuple[list[Article], list[Problem]]:
+    """Parse every ``*.md`` under ``root``: the usable articles, and every problem found on the way."""
     if not root.is_dir():
-        raise ArticleError([Problem(root, "folder", "does not exist")])
+        return [], [Problem(root, "folder", "does not exist")]
     articles: list[Article] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
@@ -194,8 +202,6 @@ def load_articles(root: Path) -> list[Article]:
         articles.append(article)
     for path in sorted(root.glob("*.md")):
         problems.append(Problem(path, "folder", "articles belong in a category folder"))
-    if problems:
-        raise ArticleError(problems)
-    if not articles:
-        raise ArticleError([Problem(root, "folder", "holds no articles")])
-    return articles
+    if not articles and not problems:
+        problems.append(Problem(root, "folder", "holds no articles"))
+    return articles, problems

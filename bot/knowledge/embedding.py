@@ -6,6 +6,7 @@ runs where the internet is not reachable.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -25,7 +26,12 @@ class Embedder(Protocol):
     model_name: str
     dimension: int
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+    @property
+    def model_hash(self) -> str:
+        """Identifies the weights: vectors from different weights must never be mixed."""
+        ...
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
 
 
 def bundled_model_path() -> Path:
@@ -43,7 +49,22 @@ class SentenceTransformerEmbedder:
     def __init__(self, model_path: Path | None = None) -> None:
         self._model_path = model_path
         self._model: Any = None
+        self._hash: str | None = None
         self._lock = threading.Lock()
+
+    @property
+    def model_hash(self) -> str:
+        """sha256 over the model folder's files (about 90 MB, read once per process)."""
+        if self._hash is None:
+            root = self._model_path or bundled_model_path()
+            digest = hashlib.sha256()
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                with path.open("rb") as stream:
+                    for chunk in iter(lambda: stream.read(1 << 20), b""):
+                        digest.update(chunk)
+            self._hash = digest.hexdigest()
+        return self._hash
 
     def _load(self) -> Any:
         with self._lock:
@@ -59,10 +80,14 @@ class SentenceTransformerEmbedder:
                 self._model = SentenceTransformer(str(path), device="cpu")
         return self._model
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._load().encode(
-            list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
+            list(texts),
+            batch_size=BATCH_SIZE,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
         )
         return np.asarray(vectors, dtype=np.float32)

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge.articles import Article
+from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.decision import Decision, Thresholds, decide
 from bot.knowledge.embedding import Embedder
+from bot.knowledge.errors import IndexNotBuiltError
 from bot.knowledge.index import ArticleIndex, current_build
 
 MAX_QUERY_CHARS = 1000  # the model reads 256 word pieces; more text only costs time
 DEFAULT_TOP_K = 10
+FUSION_CANDIDATES = 30  # semantic candidates re-scored with BM25
 WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -34,10 +37,27 @@ def normalise_query(text: str) -> str:
 class KnowledgeBase:
     """Searches the current build, and switches to a newer build as soon as one is made current."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder, thresholds: Thresholds) -> None:
+    def __init__(
+        self, index_dir: Path, embedder: Embedder, thresholds: Thresholds, lexical_weight: float = 0.0
+    ) -> None:
         self.index_dir, self.embedder, self.thresholds = index_dir, embedder, thresholds
+        self.lexical_weight = lexical_weight
         self._lock = threading.Lock()
-        self._index = ArticleIndex.load_current(index_dir)
+        self._index = self._load(current_build(index_dir))
+
+    @classmethod
+    def from_config(cls, config: KnowledgeConfig, embedder: Embedder, index_dir: Path | None = None) -> KnowledgeBase:
+        """The configured search over ``index_dir`` (default: the configured index)."""
+        return cls(index_dir or config.index_dir, embedder, config.thresholds, config.lexical_weight)
+
+    def _load(self, build: Path) -> ArticleIndex:
+        index = ArticleIndex(build)
+        if index.config["model_hash"] != self.embedder.model_hash:
+            raise IndexNotBuiltError(
+                f"{build} was built with other model weights than the running model: "
+                "run 'python -m bot.knowledge build'"
+            )
+        return index
 
     @property
     def index(self) -> ArticleIndex:
@@ -45,7 +65,7 @@ class KnowledgeBase:
         if build != self._index.build:
             with self._lock:
                 if build != self._index.build:
-                    self._index = ArticleIndex(build)
+                    self._index = self._load(build)
         return self._index
 
     def article(self, article_id: str) -> Article | None:
@@ -57,8 +77,21 @@ class KnowledgeBase:
         index = self.index
         ranked: list[tuple[str, float]] = []
         if WORD.search(query):  # nothing to embed in an empty or emoji-only message
-            ranked = index.search(self.embedder.encode([query])[0], tenant, k)
+            vector = self.embedder.encode([query])[0]
+            if self.lexical_weight:
+                ranked = self._fuse(index, query, index.search(vector, tenant, max(k, FUSION_CANDIDATES)))[:k]
+            else:
+                ranked = index.search(vector, tenant, k)
         decision = decide(ranked, self.thresholds)
         articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResult(query, decision, articles, tuple(ranked), elapsed)
+
+    def _fuse(self, index: ArticleIndex, query: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """cosine + weight x BM25 relative to the query's best BM25 score, over the semantic candidates."""
+        lexical = index.lexical.scores(query)
+        best = float(lexical.max()) if len(lexical) else 0.0
+        if best <= 0:
+            return ranked
+        fused = [(a, score + self.lexical_weight * float(lexical[index.row[a]]) / best) for a, score in ranked]
+        return sorted(fused, key=lambda pair: -pair[1])

@@ -4,6 +4,7 @@ ports, with their own tracker store and local desk in a temporary folder."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,14 +13,15 @@ from typing import Any
 import pytest
 import requests
 
+from bot.knowledge.config import KnowledgeConfig
 from bot.launcher import ACTIONS_PYTHON, DEFAULT_MODEL, ROOT, Stack, free_port
 
 REQUEST_TIMEOUT = 60
 
 
 class Chat:
-    def __init__(self, stack: Stack, desk_db: Path) -> None:
-        self.stack, self.desk_db = stack, desk_db
+    def __init__(self, stack: Stack, desk_db: Path, articles_dir: Path) -> None:
+        self.stack, self.desk_db, self.articles_dir = stack, desk_db, articles_dir
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         reply = requests.post(
@@ -57,6 +59,11 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run the tests through 'make test'")
     work = tmp_path_factory.mktemp("e2e")
     desk_db = work / "desk.sqlite"
+    # The servers read a copy of the articles and index, so a test can edit articles as an editor would.
+    articles_dir, index_dir = work / "articles", work / "index"
+    config = KnowledgeConfig.load()
+    shutil.copytree(config.articles_dir, articles_dir)
+    shutil.copytree(config.index_dir, index_dir, symlinks=True, ignore=shutil.ignore_patterns(".build.lock"))
     stack = Stack(
         rasa_port=free_port(),
         action_port=free_port(),
@@ -65,10 +72,12 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
             "ASKIT_LOCAL_DESK_DB": str(desk_db),
             "TRACKER_SQLITE_PATH": str(work / "tracker.db"),
             "TRACKER_DB_URL": "",
+            "ASKIT_ARTICLES_DIR": str(articles_dir),
+            "ASKIT_INDEX_DIR": str(index_dir),
         },
     )
     stack.start()
     try:
-        yield Chat(stack, desk_db)
+        yield Chat(stack, desk_db, articles_dir)
     finally:
         stack.stop()

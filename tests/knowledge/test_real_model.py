@@ -18,7 +18,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     index_dir: Path = tmp_path_factory.mktemp("index")
     embedder = SentenceTransformerEmbedder()
     build_index(load_articles(config.articles_dir), embedder, index_dir)
-    return KnowledgeBase(index_dir, embedder, config.thresholds)
+    return KnowledgeBase.from_config(config, embedder, index_dir)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,110 @@
+"""Choose the decision thresholds from labelled questions (the dev split, never the test split).
+
+Every combination on a grid is scored at once with numpy. A combination is admissible when it
+meets both service targets on the given questions: at most ``max_wrong`` of the answerable
+questions answered with a wrong article, and at most ``max_null_answered`` of the questions that
+have no article answered with one (escalating everything always does). Among those, the one
+with the highest utility wins: utility rewards a right answer, gives partial credit to a right
+choice among clarifying buttons, and charges for wrong answers and pointless choices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.knowledge.decision import Thresholds
+from bot.knowledge.evaluation import Ranking
+
+MAX_WRONG = 0.03
+MAX_NULL_ANSWERED = 0.10
+GRID_STEP = 0.01
+MARGINS = tuple(round(0.01 * i, 2) for i in range(0, 13))
+
+
+@dataclass(frozen=True)
+class Utility:
+    right_answer: float = 1.0
+    right_choice: float = 0.6  # one more click than an answer
+    useless_choice: float = -0.2  # the user reads buttons, then still needs a ticket
+    wrong_answer: float = -2.0  # wrong steps cost more than a ticket
+    null_escalated: float = 1.0
+    null_answered: float = -1.5
+
+
+@dataclass(frozen=True)
+class Calibration:
+    thresholds: Thresholds
+    wrong_share: float
+    null_answered_share: float
+    utility: float
+    combinations: int
+
+
+def calibrate(
+    rankings: Sequence[Ranking],
+    max_wrong: float = MAX_WRONG,
+    max_null_answered: float = MAX_NULL_ANSWERED,
+    utility: Utility = Utility(),
+    max_choices: int = 3,
+    single_threshold: bool = False,
+) -> Calibration:
+    """Best thresholds for ``rankings``; ``single_threshold`` tries only answer-or-escalate
+    (answer == clarify, no margin), the rule a plain search engine would use."""
+    if not rankings:
+        raise ValueError("no questions to calibrate on")
+    depth = max_choices + 1
+    scores = np.full((len(rankings), depth), -np.inf)
+    for row, r in enumerate(rankings):
+        top = [s for _, s in r.ranked[:depth]]
+        scores[row, : len(top)] = top
+    rank = np.array([r.rank_of_answer() if r.rank_of_answer() is not None else 99 for r in rankings])
+    answerable = np.array([r.query.expected is not None for r in rankings])
+    best = scores[:, 0]
+
+    grid = np.round(np.arange(0.0, 1.0 + 1e-9, GRID_STEP), 2)
+    right_first, listed = answerable & (rank == 0), answerable & (rank < 99)
+    best_key: tuple[float, float, float] | None = None
+    chosen: Calibration | None = None
+    combinations = 0
+    for margin in (0.0,) if single_threshold else MARGINS:
+        for clarify in grid:
+            # choices: leading articles within ``margin`` of the best and at least ``clarify``
+            close = (scores >= np.maximum(clarify, best - margin)[:, None]).sum(axis=1)
+            some = best >= clarify
+            right_choice = listed & (rank < np.minimum(close, max_choices))
+            answers_at = np.array([clarify]) if single_threshold else grid[grid >= clarify]
+            # one row per candidate answer threshold, one column per question
+            answers = some & (close == 1) & (best[None, :] >= answers_at[:, None])
+            clarifies = some & ~answers
+            wrong = answers & answerable & ~right_first
+            null_answered = answers & ~answerable
+            value = (
+                (~answerable & ~some).sum() * utility.null_escalated
+                + (answers & right_first).sum(axis=1) * utility.right_answer
+                + (clarifies & right_choice).sum(axis=1) * utility.right_choice
+                + (clarifies & ~right_choice).sum(axis=1) * utility.useless_choice
+                + wrong.sum(axis=1) * utility.wrong_answer
+                + null_answered.sum(axis=1) * utility.null_answered
+            )
+            wrong_share = wrong.sum(axis=1) / max(int(answerable.sum()), 1)
+            null_share = null_answered.sum(axis=1) / max(int((~answerable).sum()), 1)
+            combinations += len(answers_at)
+            for i in np.flatnonzero((wrong_share <= max_wrong) & (null_share <= max_null_answered)):
+                # ties go to the widest answer/clarify gap, then the smallest margin: deterministic,
+                # and erring towards offering choices
+                key = (float(value[i]), float(answers_at[i] - clarify), -margin)
+                if best_key is None or key > best_key:
+                    best_key = key
+                    chosen = Calibration(
+                        Thresholds(answer=float(answers_at[i]), clarify=float(clarify), margin=margin),
+                        wrong_share=round(float(wrong_share[i]), 4),
+                        null_answered_share=round(float(null_share[i]), 4),
+                        utility=round(float(value[i]) / len(rankings), 4),
+                        combinations=0,
+                    )
+    assert chosen is not None  # escalating everything always meets both targets
+    return dataclasses.replace(chosen, combinations=combinations)

@@ -1,0 +1,62 @@
+"""A knowledge editor adds, changes and deletes an article while the assistant runs: the bot
+answers from the change within 5 seconds, with no restart and no Rasa retraining."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import Chat, custom
+
+DEADLINE_SECONDS = 5.0
+
+ARTICLE = """---
+id: smart-lockers
+title: Smart lockers will not open
+category: devices
+questions:
+  - the locker app won't open my locker
+  - my smart locker is stuck shut
+audience: all
+owner: End User Computing team
+review_by: 2027-09-30
+status: published
+escalation:
+  group: end-user-computing
+  priority: P4
+---
+The smart lockers on each floor open with the LockerLink app. Close the app, turn Bluetooth on,
+stand within a metre of the locker and tap **Open** again.
+"""
+
+
+def until(condition: Callable[[], bool]) -> float:
+    """Seconds until ``condition()`` holds; fails the test after the deadline."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < DEADLINE_SECONDS, f"not within {DEADLINE_SECONDS} s"
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def answer_to(chat: Chat, question: str) -> dict[str, Any]:
+    return custom(chat.say(f"e2e-reload-{uuid.uuid4().hex[:8]}", question))
+
+
+def test_an_editors_change_answers_within_five_seconds(chat: Chat) -> None:
+    path: Path = chat.articles_dir / "devices" / "smart-lockers.md"
+    question = "the locker app won't open my locker"
+    assert answer_to(chat, question).get("article_id") != "smart-lockers"
+    try:
+        path.write_text(ARTICLE)
+        until(lambda: answer_to(chat, question).get("article_id") == "smart-lockers")
+
+        changed = "my locker pin code is not accepted"
+        path.write_text(ARTICLE.replace("  - my smart locker is stuck shut\n", f"  - {changed}\n"))
+        until(lambda: answer_to(chat, changed).get("article_id") == "smart-lockers")
+    finally:
+        path.unlink(missing_ok=True)
+    until(lambda: "smart-lockers" not in str(answer_to(chat, question)))

@@ -1,0 +1,89 @@
+"""The watcher rebuilds the index when an editor adds, changes or deletes an article."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.config import KnowledgeConfig
+from bot.knowledge.decision import DecisionKind
+from bot.knowledge.search import KnowledgeBase
+from bot.knowledge.watch import ArticleWatcher
+from tests.fakes import FakeEmbedder
+from tests.knowledge.test_articles import GOOD, write
+from tests.knowledge.test_validate import article_file
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[ArticleWatcher, KnowledgeBase, FakeEmbedder, Path]:
+    articles = tmp_path / "articles"
+    write(articles, "connectivity/vpn-connect.md", GOOD)
+    config = dataclasses.replace(
+        KnowledgeConfig.load({}), articles_dir=articles, index_dir=tmp_path / "index", poll_seconds=0.05
+    )
+    embedder = FakeEmbedder()
+    watcher = ArticleWatcher(config, embedder)
+    assert watcher.check()  # the first look builds
+    return watcher, KnowledgeBase(config.index_dir, embedder, config.thresholds), embedder, articles
+
+
+def test_added_changed_and_deleted_articles_are_picked_up(setup: tuple) -> None:
+    watcher, kb, embedder, articles = setup
+    assert not watcher.check()  # nothing changed, nothing rebuilt
+
+    write(
+        articles,
+        "printing/toner-low.md",
+        article_file("toner-low", "printing").replace("title: VPN will not connect", "title: Printer toner is low"),
+    )
+    assert watcher.check()
+    assert kb.search("toner-low question").decision.article_ids == ("toner-low",)
+
+    embedder.embedded.clear()
+    path = articles / "printing" / "toner-low.md"
+    path.write_text(
+        path.read_text().replace("  - toner-low question\n", "  - toner-low question\n  - cartridge empty\n")
+    )
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert watcher.check()
+    assert embedder.embedded == ["cartridge empty"]  # only the new text was embedded
+    assert kb.search("cartridge empty").decision.article_ids == ("toner-low",)
+
+    path.unlink()
+    assert watcher.check()
+    assert kb.article("toner-low") is None
+    assert "toner-low" not in [a for a, _ in kb.search("toner-low question").ranked]
+
+
+def test_a_broken_edit_is_logged_and_the_old_index_keeps_answering(
+    setup: tuple, caplog: pytest.LogCaptureFixture
+) -> None:
+    watcher, kb, _, articles = setup
+    before = kb.index.build
+    write(articles, "connectivity/vpn-connect.md", GOOD.replace("review_by: 2027-06-30", "review_by: next year"))
+    with caplog.at_level(logging.ERROR):
+        assert not watcher.check()
+    assert "vpn-connect.md: review_by: must be a date written YYYY-MM-DD, got 'next year'" in caplog.text
+    assert kb.index.build == before
+    assert kb.search("vpn not working").decision.kind is DecisionKind.ANSWER
+
+    write(articles, "connectivity/vpn-connect.md", GOOD)  # fixed: the next check rebuilds
+    assert watcher.check()
+
+
+def test_the_thread_rebuilds_without_being_asked(setup: tuple) -> None:
+    watcher, kb, _, articles = setup
+    watcher.start()
+    try:
+        write(articles, "printing/toner-low.md", article_file("toner-low", "printing"))
+        deadline = time.monotonic() + 5
+        while kb.article("toner-low") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert kb.article("toner-low") is not None
+    finally:
+        watcher.stop()
