@@ -61,7 +61,7 @@ def calibrate(
     for row, r in enumerate(rankings):
         top = [s for _, s in r.ranked[:depth]]
         scores[row, : len(top)] = top
-    rank = np.array([r.rank_of_answer() if r.rank_of_answer() is not None else 99 for r in rankings])
+    rank = np.array([99 if (found := r.rank_of_answer()) is None else found for r in rankings])
     answerable = np.array([r.query.expected is not None for r in rankings])
     best = scores[:, 0]
 

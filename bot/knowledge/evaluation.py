@@ -139,9 +139,9 @@ def _share(flags: Sequence[bool]) -> float:
 
 def summarise(rankings: Sequence[Ranking], thresholds: Thresholds) -> dict[str, Any]:
     """The figures the evaluation reports; every share is over the queries it names."""
-    answerable = [r for r in rankings if r.query.expected is not None]
-    null = [r for r in rankings if r.query.expected is None]
-    decided = {id(r): decide(r.ranked, thresholds) for r in rankings}
+    decided = [(r, decide(r.ranked, thresholds)) for r in rankings]
+    answerable = [(r, d) for r, d in decided if r.query.expected is not None]
+    null = [d for r, d in decided if r.query.expected is None]
 
     def answered_right(r: Ranking, d: Decision) -> bool:
         return d.kind is DecisionKind.ANSWER and d.article_ids[0] in r.query.acceptable
@@ -149,7 +149,7 @@ def summarise(rankings: Sequence[Ranking], thresholds: Thresholds) -> dict[str, 
     def offered_right(r: Ranking, d: Decision) -> bool:
         return d.kind is DecisionKind.CLARIFY and bool(r.query.acceptable & set(d.article_ids))
 
-    ranks = [r.rank_of_answer() for r in answerable]
+    ranks = [r.rank_of_answer() for r, _ in answerable]
     latencies = [r.latency_ms for r in rankings]
     return {
         "queries": len(rankings),
@@ -160,21 +160,13 @@ def summarise(rankings: Sequence[Ranking], thresholds: Thresholds) -> dict[str, 
         "mrr10": round(float(np.mean([1 / (rank + 1) if rank is not None else 0.0 for rank in ranks])), 4)
         if ranks
         else 0.0,
-        "answered_correctly": _share([answered_right(r, decided[id(r)]) for r in answerable]),
-        "answered_wrongly": _share(
-            [decided[id(r)].kind is DecisionKind.ANSWER and not answered_right(r, decided[id(r)]) for r in answerable]
-        ),
-        "clarified_with_answer": _share(
-            [
-                decided[id(r)].kind is DecisionKind.CLARIFY
-                and bool(r.query.acceptable & set(decided[id(r)].article_ids))
-                for r in answerable
-            ]
-        ),
-        "escalated_answerable": _share([decided[id(r)].kind is DecisionKind.ESCALATE for r in answerable]),
-        "null_escalated": _share([decided[id(r)].kind is DecisionKind.ESCALATE for r in null]),
-        "null_clarified": _share([decided[id(r)].kind is DecisionKind.CLARIFY for r in null]),
-        "null_answered": _share([decided[id(r)].kind is DecisionKind.ANSWER for r in null]),
+        "answered_correctly": _share([answered_right(r, d) for r, d in answerable]),
+        "answered_wrongly": _share([d.kind is DecisionKind.ANSWER and not answered_right(r, d) for r, d in answerable]),
+        "clarified_with_answer": _share([offered_right(r, d) for r, d in answerable]),
+        "escalated_answerable": _share([d.kind is DecisionKind.ESCALATE for _, d in answerable]),
+        "null_escalated": _share([d.kind is DecisionKind.ESCALATE for d in null]),
+        "null_clarified": _share([d.kind is DecisionKind.CLARIFY for d in null]),
+        "null_answered": _share([d.kind is DecisionKind.ANSWER for d in null]),
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 2) if latencies else 0.0,
         "latency_p95_ms": round(float(np.percentile(latencies, 95)), 2) if latencies else 0.0,
     }

@@ -143,11 +143,13 @@ def new_faiss_index(dimension: int, vector_count: int, settings: IndexSettings) 
 
 def content_vectors(articles: list[Article], embedder: Embedder, cache: EmbeddingCache) -> np.ndarray:
     """One unit vector per article, the mean of its texts' vectors: what the article is about."""
-    rows = []
-    for article in articles:
-        vectors, _ = cache.encode(texts_for(article), embedder)
-        mean = vectors.mean(axis=0)
+    per_article = [texts_for(a) for a in articles]
+    vectors, _ = cache.encode([t for texts in per_article for t in texts], embedder)  # one batch for all
+    rows, start = [], 0
+    for texts in per_article:
+        mean = vectors[start : start + len(texts)].mean(axis=0)
         rows.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
+        start += len(texts)
     return np.array(rows, dtype=np.float32).reshape(len(articles), embedder.dimension)
 
 
