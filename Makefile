@@ -52,8 +52,9 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requir
 
 setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
 
-# Debian packages the tests use: a real PostgreSQL server for the tracker-store test.
-SYSTEM_PACKAGES := postgresql
+# Debian packages the tests use: a real PostgreSQL server for the tracker-store test, and a real
+# Request Tracker 5 (SQLite, standalone server) for the ticketing integration test.
+SYSTEM_PACKAGES := postgresql request-tracker5 rt5-db-sqlite rt5-standalone
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

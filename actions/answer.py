@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.tickets import tell_news
 from actions.utter import awaiting, send
 from bot import replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError
@@ -27,6 +28,7 @@ class ActionAnswerQuestion(Action):
         return "action_answer_question"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        tell_news(dispatcher, tracker)
         try:
             result = services.knowledge_base().search(tracker.latest_message.get("text") or "")
             kind, found = result.decision.kind, result.articles

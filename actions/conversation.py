@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.servicedesk.models import MAX_SUMMARY_CHARS, Requester
+from bot.servicedesk.models import MAX_SUMMARY_CHARS
 from bot.servicedesk.transcript import Turn
 
 Event = Mapping[str, Any]
@@ -22,7 +22,9 @@ QUESTION_INTENTS = frozenset({"ask_question", "nlu_fallback"})
 FEEDBACK_INTENTS = {"helped": True, "affirm": True, "not_helped": False, "deny": False}
 CORRELATION_NAMESPACE = uuid.UUID("8d6c1f0e-3b0a-4f4e-9a57-0c1d5e6f7a88")
 MIN_SUMMARY_LETTERS = 3
-TICKET_REF = re.compile(r"\b([A-Z]{2,6}[-#]?\d{3,10})\b", re.IGNORECASE)
+TICKET_REF = re.compile(
+    r"\b(ASKIT-[0-9A-F]{8}|[A-Z]{2,6}[-#]?\d{2,10})\b|\bticket\s+(?:number\s+|no\.?\s*)?#?(\d{2,10})\b", re.IGNORECASE
+)
 
 
 def intent_of(event: Event) -> str | None:
@@ -88,10 +90,26 @@ def draft_summary(events: Sequence[Event]) -> str | None:
     return None
 
 
-def requester(sender_id: str, channel: str | None) -> Requester:
-    """Who is asking. Verified identities arrive with the verified channels; until then the
-    requester is the channel's sender id, never anything the client claims in its metadata."""
-    return Requester(id=f"{channel or 'unknown'}:{sender_id}")
+def problem_text(events: Iterable[Event], summary: str | None = None) -> str:
+    """What the user said about the problem (their questions, and the ticket summary), for triage."""
+    said = [e.get("text") or "" for e in events if e.get("event") == "user" and intent_of(e) in QUESTION_INTENTS]
+    return "\n".join(t for t in [*said, summary or ""] if t and not t.startswith("/"))
+
+
+_REF = r"(?:ASKIT-[0-9A-F]{8}|[A-Z]{2,6}[-#]?\d{2,10})"
+COMMENT_LEAD = re.compile(
+    r"^.*?\b(?:add|append|put|note|tell them|update)\b[^:]*?\b(?:to|on)?\s*(?:(?:my|the|that)\s+)?"
+    rf"(?:(?:ticket|call|request|incident)(?:\s+{_REF})?|{_REF})\s*(?:with)?\s*(?:[:,-]|that)?\s*",
+    re.IGNORECASE,
+)
+
+
+def comment_in(text: str | None) -> str | None:
+    """What to add from "Add to my ticket: it's now on my second laptop too"; None if nothing follows."""
+    rest = COMMENT_LEAD.sub("", (text or "").strip(), count=1).strip()
+    if rest == (text or "").strip() or len(re.findall(r"\w", rest)) < MIN_SUMMARY_LETTERS:
+        return None
+    return rest
 
 
 def correlation_id(sender_id: str, events: Sequence[Event]) -> str:
@@ -102,4 +120,4 @@ def correlation_id(sender_id: str, events: Sequence[Event]) -> str:
 
 def ticket_ref_in(text: str | None) -> str | None:
     match = TICKET_REF.search(text or "")
-    return match.group(1).upper() if match else None
+    return (match.group(1) or match.group(2)).upper() if match else None

@@ -1,4 +1,5 @@
-"""The knowledge base and service desk the actions use: one of each per action-server process.
+"""What the actions use, one of each per action-server process: the knowledge base, the service
+desk, the outbox with its delivery worker, and the triage router.
 
 Created on first use from configuration, or handed in by ``use()`` (start-up and tests).
 """
@@ -7,21 +8,38 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
+from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.servicedesk import ServiceDesk, create_service_desk
+from bot.servicedesk.http import install_log_redaction
+from bot.servicedesk.outbox import Outbox
+from bot.servicedesk.registry import create_outbox
+from bot.servicedesk.triage import Router
+from bot.servicedesk.worker import OutboxWorker, RetryPolicy
+
+ROUTING_SETTING = "ASKIT_ROUTING_FILE"
 
 _lock = threading.Lock()
 _kb: KnowledgeBase | None = None
 _desk: ServiceDesk | None = None
+_outbox: Outbox | None = None
+_worker: OutboxWorker | None = None
+_router: Router | None = None
 
 
-def use(kb: KnowledgeBase | None = None, desk: ServiceDesk | None = None) -> None:
-    global _kb, _desk
+def use(
+    kb: KnowledgeBase | None = None,
+    desk: ServiceDesk | None = None,
+    outbox: Outbox | None = None,
+    worker: OutboxWorker | None = None,
+) -> None:
+    global _kb, _desk, _outbox, _worker
     with _lock:
-        _kb, _desk = kb, desk
+        _kb, _desk, _outbox, _worker = kb, desk, outbox, worker
 
 
 def knowledge_base() -> KnowledgeBase:
@@ -41,13 +59,40 @@ def service_desk() -> ServiceDesk:
         return _desk
 
 
+def outbox() -> Outbox:
+    global _outbox
+    with _lock:
+        if _outbox is None:
+            _outbox = create_outbox()
+        return _outbox
+
+
+def worker() -> OutboxWorker | None:
+    """The delivery worker of this process, once started; None where another process delivers."""
+    return _worker
+
+
+def router() -> Router:
+    global _router
+    with _lock:
+        if _router is None:
+            _router = Router.load(Path(os.environ.get(ROUTING_SETTING) or KNOWLEDGE_BASE_DIR / "routing.yml"))
+        return _router
+
+
 def warm_up() -> None:
     """Load configuration, the index and the model now; raises the package errors if any is wrong.
 
-    Unless ASKIT_WATCH_ARTICLES=0, also start rebuilding the index whenever an article changes.
+    Starts the outbox worker, unless ASKIT_OUTBOX_WORKER=0 (another process delivers), and, unless
+    ASKIT_WATCH_ARTICLES=0, rebuilds the index whenever an article changes.
     """
+    global _worker
+    install_log_redaction()
     kb = knowledge_base()
     kb.search("warm up")
-    service_desk()
+    desk, box = service_desk(), outbox()
+    router()
+    if os.environ.get("ASKIT_OUTBOX_WORKER", "1") != "0":
+        _worker = OutboxWorker(box, desk, RetryPolicy.from_env(os.environ)).start()
     if os.environ.get("ASKIT_WATCH_ARTICLES", "1") != "0":
         ArticleWatcher(KnowledgeConfig.load(), kb.embedder).start()

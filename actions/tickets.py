@@ -1,8 +1,10 @@
-"""Offer, confirm, create and look up tickets in the configured service desk."""
+"""Offer, confirm, raise and follow tickets: through the outbox to the configured service desk."""
 
 from __future__ import annotations
 
 import logging
+import os
+import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -12,15 +14,26 @@ from rasa_sdk.types import DomainDict
 
 from actions import conversation, services
 from actions.utter import awaiting, send
-from bot import replies
+from bot import identity, replies
 from bot.knowledge import KnowledgeError
-from bot.servicedesk import Requester, ServiceDeskError, TicketNotFound, TicketRequest
+from bot.servicedesk import Requester, ServiceDeskError, TicketNotFound, TicketRequest, TicketStatus
+from bot.servicedesk.outbox import DELIVERED, Entry
+from bot.servicedesk.redact import redact_secrets
 from bot.servicedesk.transcript import OfferedArticle, ticket_description
-from bot.servicedesk.triage import triage
+from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, assess
 
 logger = logging.getLogger(__name__)
 
-RESET_TICKET_SLOTS = ("ticket_summary", "ticket_confirmed", "awaiting")
+RESET_TICKET_SLOTS = ("ticket_summary", "ticket_confirmed", "ticket_impact", "awaiting")
+WAIT_SETTING = "ASKIT_TICKET_WAIT"  # seconds the reply waits for the desk's reference
+DEFAULT_WAIT = 4.0
+# The answer to "how bad is it?", by the button the user pressed (or similar words).
+IMPACT_ANSWERS = {
+    "just me, i can work around it": (LOW, MEDIUM),
+    "just me, and i can't work": (LOW, HIGH),
+    "a few people": (MEDIUM, MEDIUM),
+    "many people or a whole service": (HIGH, HIGH),
+}
 
 
 def _reset() -> list[EventType]:
@@ -28,7 +41,30 @@ def _reset() -> list[EventType]:
 
 
 def _requester(tracker: Tracker) -> Requester:
-    return conversation.requester(tracker.sender_id, tracker.get_latest_input_channel())
+    return identity.requester(
+        tracker.sender_id, tracker.get_latest_input_channel(), tracker.latest_message.get("metadata")
+    )
+
+
+def tell_news(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Tell the user what became of requests recorded earlier in this conversation."""
+    try:
+        for entry in services.outbox().take_news(tracker.sender_id):
+            send(dispatcher, replies.ticket_news(entry.receipt, entry.ref, entry.url))
+    except ServiceDeskError:
+        logger.exception("outbox unreadable; news kept for later")
+
+
+def impact_answer(text: str | None) -> tuple[str, str] | None:
+    """(impact, urgency) from the user's answer to "how bad is it?"; None if it says neither."""
+    said = (text or "").strip().lower()
+    if said in IMPACT_ANSWERS:
+        return IMPACT_ANSWERS[said]
+    heard = assess(said)
+    impact = heard.impact or (LOW if any(w in said for w in ("just me", "only me", "just myself")) else None)
+    if impact is None and heard.urgency is None:
+        return None
+    return impact or LOW, heard.urgency or MEDIUM
 
 
 class ActionOfferTicket(Action):
@@ -79,6 +115,16 @@ class ValidateTicketForm(FormValidationAction):
     def name(self) -> str:
         return "validate_ticket_form"
 
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """Last, ask "how bad is it?", but only when neither an article nor the user's words say."""
+        slots = [s for s in domain_slots if s != "ticket_impact"]
+        said = conversation.problem_text(tracker.events, tracker.get_slot("ticket_summary"))
+        if tracker.get_slot("last_article_id") is None and assess(said).unclear:
+            slots.append("ticket_impact")
+        return slots
+
     def validate_ticket_summary(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -86,6 +132,12 @@ class ValidateTicketForm(FormValidationAction):
         if summary is None and value:  # nothing drafted yet is not the user's fault: just ask
             dispatcher.utter_message(response="utter_summary_too_short")
         return {"ticket_summary": summary}
+
+    def validate_ticket_impact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answer = impact_answer(value if isinstance(value, str) else None)
+        return {"ticket_impact": "/".join(answer) if answer else None}
 
     def validate_ticket_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -95,46 +147,91 @@ class ValidateTicketForm(FormValidationAction):
         return {"ticket_confirmed": None, "ticket_summary": None}  # "no": ask for a better summary
 
 
+def _ticket_request(tracker: Tracker) -> TicketRequest:
+    events = tracker.events
+    summary = tracker.get_slot("ticket_summary") or conversation.draft_summary(events) or "Help requested"
+    offered, last = [], None
+    try:
+        kb = services.knowledge_base()
+        for article_id, helped in conversation.offered_articles(events):
+            article = kb.article(article_id)
+            offered.append(OfferedArticle(article_id, article.title if article else article_id, helped))
+        last = kb.article(tracker.get_slot("last_article_id") or "")
+    except KnowledgeError:
+        logger.exception("knowledge base unavailable; ticket raised without article details")
+    requester = _requester(tracker)
+    said = (tracker.get_slot("ticket_impact") or "").split("/")
+    impact, urgency = (said[0], said[1]) if len(said) == 2 else (None, None)
+    escalation = last.escalation if last else None
+    routing = ArticleRouting(last.category, escalation.group, escalation.priority) if last and escalation else None
+    triage = services.router().triage(
+        conversation.problem_text(events, summary), requester.tenant, routing, impact=impact, urgency=urgency
+    )
+    return TicketRequest(
+        summary=redact_secrets(summary),
+        description=redact_secrets(ticket_description(summary, conversation.turns(events), offered)),
+        requester=requester,
+        category=triage.category,
+        priority=triage.priority,
+        resolver_group=triage.resolver_group,
+        correlation_id=conversation.correlation_id(tracker.sender_id, events),
+    )
+
+
+def _wait_for_delivery(correlation_id: str) -> Entry | None:
+    worker = services.worker()
+    if worker is not None:
+        worker.nudge()
+    deadline = time.monotonic() + float(os.environ.get(WAIT_SETTING) or DEFAULT_WAIT)
+    while True:
+        entry = services.outbox().get(correlation_id)
+        if entry is None or entry.state == DELIVERED or time.monotonic() > deadline:
+            return entry
+        time.sleep(0.1)
+
+
 class ActionCreateTicket(Action):
+    """Record the request in the outbox, then give the desk's reference if it comes in a few seconds,
+    and the outbox's receipt otherwise (the reference follows on a later turn)."""
+
     def name(self) -> str:
         return "action_create_ticket"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events = tracker.events
-        summary = tracker.get_slot("ticket_summary") or conversation.draft_summary(events) or "Help requested"
-        offered = []
+        request = _ticket_request(tracker)
         try:
-            kb = services.knowledge_base()
-            for article_id, helped in conversation.offered_articles(events):
-                article = kb.article(article_id)
-                offered.append(OfferedArticle(article_id, article.title if article else article_id, helped))
-            last = kb.article(tracker.get_slot("last_article_id") or "")
-        except KnowledgeError:
-            logger.exception("knowledge base unavailable; ticket raised without article details")
-            last = None
-        escalation = last.escalation if last else None
-        routing = triage(
-            last.category if last else None,
-            escalation.group if escalation else None,
-            escalation.priority if escalation else None,
-        )
-        request = TicketRequest(
-            summary=summary,
-            description=ticket_description(summary, conversation.turns(events), offered),
-            requester=_requester(tracker),
-            category=routing.category,
-            priority=routing.priority,
-            resolver_group=routing.resolver_group,
-            correlation_id=conversation.correlation_id(tracker.sender_id, events),
-        )
-        try:
-            ref = services.service_desk().create_ticket(request)
+            entry = services.outbox().submit(request, tracker.sender_id)
         except ServiceDeskError:
-            logger.exception("ticket could not be created (correlation id %s)", request.correlation_id)
+            logger.exception("outbox unavailable; ticket %s not recorded", request.correlation_id)
             send(dispatcher, replies.ticket_failed())
             return _reset()
-        send(dispatcher, replies.ticket_created(ref.ref, ref.url))
-        return [*_reset(), SlotSet("ticket_ref", ref.ref)]
+        major = request.priority == "P1"
+        delivered = _wait_for_delivery(entry.correlation_id)
+        if delivered is not None and delivered.ticket is not None:
+            services.outbox().mark_told(entry.correlation_id)
+            send(dispatcher, replies.ticket_created(delivered.ticket.ref, delivered.ticket.url, major))
+            return [*_reset(), SlotSet("ticket_ref", delivered.ticket.ref)]
+        send(dispatcher, replies.ticket_recorded(entry.receipt, major))
+        return [*_reset(), SlotSet("ticket_ref", entry.receipt)]
+
+
+def _own_tickets(tracker: Tracker, asked: str | None) -> list[tuple[str, str, str]]:
+    """(ref, status, summary) of the requester's tickets: the one asked about, or all open ones,
+    with requests still waiting in the outbox."""
+    requester, desk = _requester(tracker), services.service_desk()
+    waiting = [e for e in services.outbox().for_conversation(tracker.sender_id) if e.state != DELIVERED]
+    if asked:
+        entry = next((e for e in services.outbox().for_conversation(tracker.sender_id) if e.receipt == asked), None)
+        if entry is not None and entry.ref is None:
+            return [(entry.receipt, "recorded, waiting to reach the service desk", entry.request.summary)]
+        ref = entry.ref if entry and entry.ref else asked
+        try:
+            status: TicketStatus = desk.get_status(ref)
+        except TicketNotFound:
+            return []
+        return [(status.ref, status.status, status.summary)] if status.belongs_to(requester) else []
+    found = [(t.ref, t.status, t.summary) for t in desk.list_open(requester) if t.belongs_to(requester)]
+    return [(e.receipt, "recorded, waiting to reach the service desk", e.request.summary) for e in waiting] + found
 
 
 class ActionTicketStatus(Action):
@@ -144,20 +241,52 @@ class ActionTicketStatus(Action):
         return "action_ticket_status"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        tell_news(dispatcher, tracker)
         asked = conversation.ticket_ref_in(tracker.latest_message.get("text"))
-        requester = _requester(tracker)
-        desk = services.service_desk()
         try:
-            if asked:
-                status = desk.get_status(asked)
-                tickets = [status] if status.requester_id == requester.id else []
-            else:
-                tickets = desk.list_open(requester.id)
-        except TicketNotFound:
-            tickets = []
+            tickets = _own_tickets(tracker, asked)
         except ServiceDeskError:
             logger.exception("ticket status look-up failed")
             dispatcher.utter_message(response="utter_desk_unavailable")
             return []
-        send(dispatcher, replies.ticket_status([(t.ref, t.status, t.summary) for t in tickets], asked))
+        send(dispatcher, replies.ticket_status(tickets, asked))
         return []
+
+
+class ActionAddComment(Action):
+    """"Add to my ticket: ..." adds a comment to the requester's own ticket: the one named, else the
+    one raised in this conversation, else their only open one."""
+
+    def name(self) -> str:
+        return "action_add_comment"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = tracker.latest_message.get("text")
+        comment = conversation.comment_in(text)
+        if comment is None:
+            send(dispatcher, replies.comment_needs("text"))
+            return []
+        requester, desk = _requester(tracker), services.service_desk()
+        try:
+            ref = conversation.ticket_ref_in(text) or tracker.get_slot("ticket_ref")
+            if ref is None or ref.startswith("ASKIT-"):
+                recorded = services.outbox().for_conversation(tracker.sender_id)
+                ref = next((e.ref for e in recorded if e.receipt == ref), None)
+            if ref is None:
+                open_refs = [t.ref for t in desk.list_open(requester) if t.belongs_to(requester)]
+                if len(open_refs) != 1:
+                    send(dispatcher, replies.comment_needs("ticket", open_refs))
+                    return []
+                ref = open_refs[0]
+            if not desk.get_status(ref).belongs_to(requester):
+                raise TicketNotFound(ref)
+            desk.add_comment(ref, redact_secrets(comment))
+        except TicketNotFound:
+            send(dispatcher, replies.ticket_status([], ref))
+            return []
+        except ServiceDeskError:
+            logger.exception("comment could not be added")
+            dispatcher.utter_message(response="utter_desk_unavailable")
+            return []
+        send(dispatcher, replies.comment_added(ref))
+        return [SlotSet("ticket_ref", ref)]

@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.report import write_section
 from bot.knowledge import KnowledgeBase, KnowledgeConfig, load_articles
 from bot.knowledge.articles import Article
 from bot.knowledge.calibrate import calibrate
@@ -41,7 +41,6 @@ from bot.knowledge.search import normalise_query
 DATA = Path(__file__).parent / "data"
 PLAIN_THRESHOLD = 0.5
 FUSION_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3)
-START, END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
 
 
 def ranked_from(
@@ -154,7 +153,6 @@ def main() -> int:
     answerable = sum(q.expected is not None for q in test)
     section = "\n".join(
         [
-            START,
             f"Test split: {len(test)} questions ({answerable} with an article, {len(test) - answerable} without), "
             f"{len(articles)} published articles. Latency of this engine on the test split: "
             f"p50 {engine_s['latency_p50_ms']:.1f} ms, p95 {engine_s['latency_p95_ms']:.1f} ms.",
@@ -169,15 +167,11 @@ def main() -> int:
             "",
             f"Machine: {platform.machine()}, {os.cpu_count()} cores; {dt.date.today().isoformat()}. "
             "Command: `.venv-actions/bin/python benchmarks/retrieval.py --write docs/benchmarks.md`.",
-            END,
         ]
     )
     print(section)
     if args.write:
-        text = args.write.read_text()
-        pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-        text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-        args.write.write_text(text)
+        write_section(args.write, "retrieval", section)
     return 0
 
 

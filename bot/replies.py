@@ -1,8 +1,10 @@
 """The bot's messages, each with a machine-readable ``custom`` part that channels and tests rely on.
 
 ``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate),
-``article_id``, ``candidates`` (article ids), ``flow`` (ticket_offer | ticket_created |
-ticket_status | handoff), ``ticket_ref``. Plain Python: imported by actions and channels alike.
+``article_id``, ``candidates`` (article ids), ``flow`` (ticket_offer | ticket_created | ticket_recorded |
+ticket_undeliverable | ticket_comment | ticket_status | handoff), ``ticket_ref``, ``receipt`` (the
+outbox's ASKIT-... reference, before the desk has answered). Plain Python: imported by actions and
+channels alike.
 """
 
 from __future__ import annotations
@@ -79,22 +81,75 @@ def confirm_summary(summary: str) -> Reply:
     )
 
 
-def ticket_created(ref: str, url: str | None) -> Reply:
+MAJOR_INCIDENT_NOTE = (
+    " This sounds like a major incident affecting many people, so I've marked it priority 1 for the "
+    "major-incident team."
+)
+
+
+def ticket_created(ref: str, url: str | None, major_incident: bool = False) -> Reply:
     where = f" You can follow it at {url}." if url else ""
+    major = MAJOR_INCIDENT_NOTE if major_incident else ""
     return Reply(
         text=f"Done: I've raised ticket {ref} with the service desk, with our conversation attached, "
-        f"so you won't need to explain it again.{where} Ask me \"what's happening with {ref}\" any time.",
+        f"so you won't need to explain it again.{major}{where} Ask me \"what's happening with {ref}\" any time.",
         buttons=[],
-        custom={"flow": "ticket_created", "ticket_ref": ref},
+        custom={"flow": "ticket_created", "ticket_ref": ref, "major_incident": major_incident},
     )
+
+
+def ticket_recorded(receipt: str, major_incident: bool = False) -> Reply:
+    """The request is safe in the outbox but the desk has not answered yet."""
+    major = MAJOR_INCIDENT_NOTE if major_incident else ""
+    return Reply(
+        text=f"I've recorded your request as {receipt}, with our conversation attached.{major} The service desk "
+        "system is slow to answer just now, so I'll pass it on automatically and tell you its ticket number as "
+        "soon as I have it. Nothing more for you to do.",
+        buttons=[],
+        custom={"flow": "ticket_recorded", "receipt": receipt, "major_incident": major_incident},
+    )
+
+
+def ticket_news(receipt: str, ref: str | None, url: str | None) -> Reply:
+    """A request recorded earlier has reached the desk (ref), or could not be delivered (no ref)."""
+    if ref is None:
+        return Reply(
+            text=f"I'm sorry: I couldn't pass your request {receipt} to the service desk. The team has been "
+            "alerted and will send it on; if it's urgent, please phone the service desk on 01632 960000.",
+            buttons=[],
+            custom={"flow": "ticket_undeliverable", "receipt": receipt},
+        )
+    where = f" ({url})" if url else ""
+    return Reply(
+        text=f"Update: your request {receipt} is now service desk ticket {ref}{where}.",
+        buttons=[],
+        custom={"flow": "ticket_created", "receipt": receipt, "ticket_ref": ref},
+    )
+
+
+def comment_added(ref: str) -> Reply:
+    return Reply(
+        text=f"I've added that to ticket {ref}.", buttons=[], custom={"flow": "ticket_comment", "ticket_ref": ref}
+    )
+
+
+def comment_needs(what: str, refs: Sequence[str] = ()) -> Reply:
+    """Ask for what is missing: "text" (what to add) or "ticket" (which of ``refs``)."""
+    if what == "text":
+        text = 'What should I add? For example: "Add to my ticket: it now happens on my second laptop too".'
+    elif refs:
+        text = f'Which ticket should I add it to? {", ".join(refs)}. Say, for example, "add to {refs[0]}: ...".'
+    else:
+        text = 'You have no open tickets with us to add that to. Shall I raise a new one? Say "raise a ticket".'
+    return Reply(text=text, buttons=[], custom={"flow": "ticket_comment", "missing": what, "tickets": list(refs)})
 
 
 def ticket_failed() -> Reply:
     return Reply(
-        text="Sorry, I couldn't reach the service desk just now, so no ticket was raised. "
+        text="Sorry, something went wrong on my side and I couldn't record your request, so no ticket was raised. "
         "Please try again in a few minutes, or phone the service desk on 01632 960000.",
         buttons=[],
-        custom={"error": "service_desk_unavailable"},  # no flow: nothing was created
+        custom={"error": "service_desk_unavailable"},  # no flow: nothing was recorded
     )
 
 

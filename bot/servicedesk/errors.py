@@ -1,12 +1,15 @@
 """Errors raised by service-desk adapters; actions catch ``ServiceDeskError`` and nothing wider.
 
 ServiceDeskError
- ├── ServiceDeskUnavailable   the desk cannot be reached or failed (retry later)
- │    └── RateLimited         the desk asked us to slow down; ``retry_after`` seconds
+ ├── ServiceDeskUnavailable   the desk cannot be reached, timed out or failed (retry later);
+ │    │                       ``retry_after`` seconds when the desk said when
+ │    ├── RateLimited         the desk asked us to slow down (HTTP 429)
+ │    └── BadResponse         the desk answered something we cannot read (e.g. malformed JSON)
  ├── AuthenticationFailed     the desk refused our credentials (an operator must act)
  ├── TicketNotFound           no such ticket (or not this requester's)
  ├── RejectedData             the desk refused the ticket's content (will not succeed on retry)
- └── ConfigError              the desk is misconfigured; the message names the setting
+ ├── ConfigError              the desk is misconfigured; the message names the setting
+ └── Unsupported              this desk's API cannot do that operation
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ class ServiceDeskError(Exception):
 
 
 class ServiceDeskUnavailable(ServiceDeskError):
-    pass
-
-
-class RateLimited(ServiceDeskUnavailable):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimited(ServiceDeskUnavailable):
+    pass
+
+
+class BadResponse(ServiceDeskUnavailable):
+    pass
 
 
 class AuthenticationFailed(ServiceDeskError):
@@ -39,4 +46,8 @@ class RejectedData(ServiceDeskError):
 
 
 class ConfigError(ServiceDeskError):
+    pass
+
+
+class Unsupported(ServiceDeskError):
     pass

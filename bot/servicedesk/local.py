@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ServiceDeskUnavailable, TicketNotFound
-from bot.servicedesk.models import TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 REF_PREFIX = "LOC-"
 SCHEMA = """
@@ -119,10 +119,14 @@ class LocalServiceDesk(ServiceDesk):
             raise TicketNotFound(f"no ticket {ref}")
         return self._status(rows[0])
 
-    def list_open(self, requester_id: str) -> list[TicketStatus]:
+    def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
+        rows = self._query("SELECT id FROM tickets WHERE correlation_id = ?", (correlation_id,))
+        return TicketRef(ref=_ref(rows[0]["id"])) if rows else None
+
+    def list_open(self, requester: Requester) -> list[TicketStatus]:
         rows = self._query(
             "SELECT * FROM tickets WHERE requester_id = ? AND status NOT IN ('resolved', 'closed') ORDER BY id DESC",
-            (requester_id,),
+            (requester.id,),
         )
         return [self._status(row) for row in rows]
 

@@ -52,15 +52,23 @@ class TicketRef:
     url: str | None = None
 
 
+CLOSED_STATES = frozenset({"resolved", "closed", "solved", "cancelled", "canceled", "rejected", "done"})
+
+
 @dataclass(frozen=True)
 class TicketStatus:
     ref: str
     summary: str
-    status: str
-    requester_id: str
+    status: str  # the desk's own word for it, lower case
+    requester_id: str  # whatever identifies the requester in the desk: our id, or their e-mail
     updated_at: dt.datetime
     url: str | None = None
 
     @property
     def is_open(self) -> bool:
-        return self.status not in ("resolved", "closed")
+        return self.status.lower() not in CLOSED_STATES
+
+    def belongs_to(self, requester: Requester) -> bool:
+        """Whether this is the requester's own ticket (by our id or by e-mail, ignoring case)."""
+        mine = {requester.id.lower(), (requester.email or "").lower()} - {""}
+        return self.requester_id.lower() in mine

@@ -9,12 +9,20 @@ from pathlib import Path
 from bot.paths import VAR_DIR
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError
+from bot.servicedesk.hornbill import HornbillDesk
+from bot.servicedesk.jira_sm import JiraSmDesk
 from bot.servicedesk.local import LocalServiceDesk
+from bot.servicedesk.outbox import Outbox
+from bot.servicedesk.rt import RequestTrackerDesk
+from bot.servicedesk.servicenow import ServiceNowDesk
 
 DESK_SETTING = "ASKIT_SERVICE_DESK"
 DEFAULT_DESK = "local"
 LOCAL_DB_SETTING = "ASKIT_LOCAL_DESK_DB"
 DEFAULT_LOCAL_DB = VAR_DIR / "servicedesk.sqlite"
+OUTBOX_SETTING = "ASKIT_OUTBOX_DB"
+DEFAULT_OUTBOX = VAR_DIR / "outbox.sqlite"
+LEASE_SETTING = "ASKIT_OUTBOX_LEASE"  # seconds a worker may hold a request before another takes it over
 
 
 def _local(env: Mapping[str, str]) -> ServiceDesk:
@@ -22,7 +30,11 @@ def _local(env: Mapping[str, str]) -> ServiceDesk:
 
 
 ADAPTERS: dict[str, Callable[[Mapping[str, str]], ServiceDesk]] = {
+    "hornbill": HornbillDesk.from_env,
+    "jira_sm": JiraSmDesk.from_env,
     "local": _local,
+    "rt": RequestTrackerDesk.from_env,
+    "servicenow": ServiceNowDesk.from_env,
 }
 
 
@@ -32,3 +44,12 @@ def create_service_desk(env: Mapping[str, str] = os.environ) -> ServiceDesk:
         known = ", ".join(sorted(ADAPTERS))
         raise ConfigError(f"{DESK_SETTING}={name!r} is not a known service desk (known: {known})")
     return ADAPTERS[name](env)
+
+
+def create_outbox(env: Mapping[str, str] = os.environ) -> Outbox:
+    raw = env.get(LEASE_SETTING, "60")
+    try:
+        lease = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{LEASE_SETTING} must be a number of seconds, got {raw!r}") from exc
+    return Outbox(Path(env.get(OUTBOX_SETTING) or DEFAULT_OUTBOX), lease_seconds=lease)

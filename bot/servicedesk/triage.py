@@ -1,12 +1,161 @@
-"""Choose a ticket's category, priority and resolver group (a first version: from the article)."""
+"""Set a ticket's category, priority (P1-P4) and resolver group, so nobody has to re-triage it.
+
+    priority = impact x urgency           urgency:  high   medium  low
+                               impact high           P1     P2      P3
+                                      medium         P2     P3      P4
+                                      low            P3     P3      P4
+
+Impact and urgency come from what the user said ("nobody in the office can print", "I can't work
+at all", "how do I ..."), or from their answer when the bot had to ask; when neither says anything,
+the article's usual priority stands, else one person with a fault (P3). A P1 goes to the
+major-incident group. Otherwise the group comes from the routing file's keyword rules (the tenant's
+own first), then from the escalation block of the article the user was on, then the default; last,
+the tenant's own teams replace shared ones (``knowledge_base/routing.yml``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import yaml
+
+from bot.servicedesk.errors import ConfigError
+
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+LEVELS = (HIGH, MEDIUM, LOW)
+MATRIX = {
+    (HIGH, HIGH): "P1",
+    (HIGH, MEDIUM): "P2",
+    (MEDIUM, HIGH): "P2",
+    (HIGH, LOW): "P3",
+    (MEDIUM, MEDIUM): "P3",
+    (LOW, HIGH): "P3",
+    (LOW, MEDIUM): "P3",
+    (MEDIUM, LOW): "P4",
+    (LOW, LOW): "P4",
+}
+URGENCY_OF_PRIORITY = {"P1": HIGH, "P2": HIGH, "P3": MEDIUM, "P4": LOW}
 DEFAULT_CATEGORY = "general"
-DEFAULT_PRIORITY = "P3"
-DEFAULT_GROUP = "service-desk"
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+NOT = r"(?:can'?t|cannot|can not|unable to|won'?t|isn'?t|aren'?t|not)"
+MANY_PEOPLE = _any(
+    r"\b(?:every ?one|every ?body|nobody|no[- ]one|none of (?:us|the|them))\b(?! else| has got back| replied)",
+    r"\b(?:whole|entire)\b",
+    r"\bevery (?:pc|laptop|member|floor|single|user|team|office|device)",
+    r"\ball (?:of us|staff|users|the (?:staff|users|duty|printers|pcs|laptops)|\w+ (?:staff|workers|users))\b",
+    r"\b(?:anyone|anybody)(?:'?s)? (?:in|on|at|from|phone)",
+    r"\b(?:\d{2,}|dozens|hundreds) (?:of us|people|staff|users|colleagues)",
+    r"\bfor (?:all|anyone)\b",
+    r"\b(?:is|are|has gone|went|'s) down\b",
+    r"\boutage\b",
+)
+SOME_PEOPLE = _any(
+    r"\b(?:colleague|colleagues) and (?:i|me)\b",
+    r"\bme and (?:my |a |\d |two |three |four )?(?:colleagues?|others)",
+    r"\b(?:2|3|4|two|three|four|a few|few|several|some) of us\b",
+    r"\b(?:me )?plus (?:\d|two|three|four) others\b",
+    r"\b(?:2|3|4|two|three|four) (?:others|colleagues|people|new starters|staff)\b",
+    r"\bso did (?:two|three|\d) others\b",
+    r"\bboth\b",
+)
+CANNOT_WORK = _any(
+    r"\b(?:nobody|no[- ]one|none of us) can\b",
+    rf"\b{NOT} (?:do|get) (?:any|a thing|anything)",
+    rf"\b{NOT} work\b",
+    r"\bat all\b",
+    r"\b(?:completely|totally) stuck\b",
+    r"\bstandstill\b",
+    r"\bcut off\b",
+)
+TIME_CRITICAL = _any(
+    r"\bin (?:an?|one|two|\d+) (?:hour|hr|min)",
+    r"\bin \d+ ?mins?\b",
+    r"\b(?:at|by|before) \d{1,2}(?::\d\d)? ?(?:am|pm)?\b",
+    r"\b(?:has|have|needs?) to (?:go|be done|be printed|be sent|go out)\b.*\b(?:today|tonight)\b",
+    r"\b(?:due|closes|deadline)\b.*\b(?:today|tonight|\d ?pm)\b",
+    r"\b(?:safeguarding|child protection)\b",
+    r"\b(?:customers|residents|public|members of the public) (?:are )?(?:waiting|queue)",
+    r"\bqueue at the counter\b",
+    r"\bpay ?day\b|\bpayroll run\b",
+    r"\bcourt\b",
+    r"\bduty (?:worker|social)",
+    r"\bstarts? in\b",
+    r"\btonight'?s? (?:meeting|committee)",
+    r"\bchairing\b|\bpresenting\b",
+    r"\bclicked\b|\bput my password in\b|\bentered my (?:password|details)\b",
+    r"\b(?:lost|stolen|left) (?:my )?(?:work )?(?:phone|laptop|mobile|ipad|tablet)\b",
+    r"\b(?:phone|laptop) (?:was |has been |got )?stolen\b",
+)
+WORKAROUND = _any(
+    r"\bwork ?around\b",
+    r"\bfor now\b",
+    r"\bwe can still\b|\bcan still\b|\bstill (?:use|work)\b",
+    r"\blimping\b|\bon and off\b|\bpartly\b",
+    r"\busing [\w ]{1,30} instead\b",
+)
+NO_HURRY = _any(
+    r"\bnot urgent\b", r"\bno rush\b", r"\bno hurry\b", r"\bwhen(?:ever)? you (?:get|have) a (?:chance|minute)"
+)
+REQUEST = _any(
+    r"^\s*(?:how|what|whats|what's|when|where|who|which|is there|are there|are we|do i|do we|can i|can we|can you|"
+    r"could|would|please|pls|i need|i'?d like|we need|new starter|is it possible)\b",
+    r"\b(?:please|pls) (?:can|could|set|add|give)\b",
+    r"\bcan (?:my colleague and )?i (?:get|have)\b",
+    r"\b(?:request|set up|setup) (?:for|a|an|their)\b",
+    r"\bhow (?:do|can|long)\b",
+    r"\b(?:when|where) (?:is|are|do|can)\b",
+    r"\bare we allowed\b",
+    r"\bneed access\b",
+)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Impact and urgency as the text states them; None where it does not say."""
+
+    impact: str | None
+    urgency: str | None
+    request: bool = False  # a question or a request rather than a fault
+
+    @property
+    def unclear(self) -> bool:
+        return self.impact is None and self.urgency is None and not self.request
+
+
+def assess(text: str) -> Assessment:
+    impact = HIGH if MANY_PEOPLE.search(text) else MEDIUM if SOME_PEOPLE.search(text) else None
+    if NO_HURRY.search(text):
+        urgency: str | None = LOW
+    elif WORKAROUND.search(text):
+        urgency = MEDIUM
+    elif CANNOT_WORK.search(text) or TIME_CRITICAL.search(text):
+        urgency = HIGH
+    else:
+        urgency = None
+    request = bool(REQUEST.search(text)) and urgency in (None, LOW)
+    return Assessment(impact, LOW if request else urgency, request)
+
+
+def priority_for(impact: str, urgency: str) -> str:
+    return MATRIX[(impact, urgency)]
+
+
+@dataclass(frozen=True)
+class ArticleRouting:
+    """What the article the user was on says about escalation."""
+
+    category: str
+    group: str | None
+    priority: str | None
 
 
 @dataclass(frozen=True)
@@ -14,12 +163,104 @@ class Triage:
     category: str
     priority: str
     resolver_group: str
+    impact: str
+    urgency: str
+
+    @property
+    def major_incident(self) -> bool:
+        return self.priority == "P1"
 
 
-def triage(category: str | None, group: str | None, priority: str | None) -> Triage:
-    """From the escalation block of the article the user was on; service-desk defaults otherwise."""
-    return Triage(
-        category=category or DEFAULT_CATEGORY,
-        priority=priority or DEFAULT_PRIORITY,
-        resolver_group=group or DEFAULT_GROUP,
-    )
+@dataclass(frozen=True)
+class Rule:
+    keywords: re.Pattern[str]
+    group: str
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class TenantRouting:
+    rules: tuple[Rule, ...] = ()
+    groups: Mapping[str, str] = field(default_factory=dict)  # shared group -> this tenant's team
+    categories: Mapping[str, str] = field(default_factory=dict)  # category -> this tenant's team
+
+
+@dataclass(frozen=True)
+class Router:
+    rules: tuple[Rule, ...] = ()
+    tenants: Mapping[str, TenantRouting] = field(default_factory=dict)
+    default_group: str = "service-desk"
+    major_incident_group: str = "major-incident"
+
+    @classmethod
+    def load(cls, path: Path) -> Router:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc}") from exc
+        where = str(path)
+        tenants = data.get("tenants") or {}
+        return cls(
+            rules=_rules(data.get("rules") or [], f"{where}: rules"),
+            tenants={
+                name: TenantRouting(
+                    rules=_rules(t.get("rules") or [], f"{where}: tenants.{name}.rules"),
+                    groups=_mapping(t.get("groups"), f"{where}: tenants.{name}.groups"),
+                    categories=_mapping(t.get("categories"), f"{where}: tenants.{name}.categories"),
+                )
+                for name, t in _mapping_of_mappings(tenants, f"{where}: tenants").items()
+            },
+            default_group=str(data.get("default_group") or cls.default_group),
+            major_incident_group=str(data.get("major_incident_group") or cls.major_incident_group),
+        )
+
+    def triage(
+        self,
+        text: str,
+        tenant: str | None = None,
+        article: ArticleRouting | None = None,
+        impact: str | None = None,
+        urgency: str | None = None,
+    ) -> Triage:
+        """``impact``/``urgency``: the user's own answer when the bot asked; they beat the text."""
+        said = assess(text)
+        impact, urgency = impact or said.impact, urgency or said.urgency
+        if impact is None and urgency is None and article and article.priority in URGENCY_OF_PRIORITY:
+            priority = article.priority  # nobody said otherwise: the article's usual priority
+            impact, urgency = LOW, URGENCY_OF_PRIORITY[priority]
+        else:
+            impact, urgency = impact or LOW, urgency or MEDIUM
+            priority = priority_for(impact, urgency)
+        local = self.tenants.get(tenant or "", TenantRouting())
+        rule = next((r for r in (*local.rules, *self.rules) if r.keywords.search(text)), None)
+        category = (rule.category if rule else None) or (article.category if article else DEFAULT_CATEGORY)
+        group = rule.group if rule else (article.group if article and article.group else self.default_group)
+        group = local.categories.get(category) or local.groups.get(group) or group
+        if priority == "P1":
+            group = self.major_incident_group
+        return Triage(category, priority, group, impact, urgency)
+
+
+def _rules(items: Sequence[Any], where: str) -> tuple[Rule, ...]:
+    rules = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("keywords") or not item.get("group"):
+            raise ConfigError(f"{where}[{i}]: needs 'keywords' (a list) and 'group'")
+        words = [str(w) for w in item["keywords"]]
+        pattern = re.compile("|".join(rf"\b{re.escape(w)}" for w in words), re.IGNORECASE)
+        rules.append(Rule(pattern, str(item["group"]), item.get("category")))
+    return tuple(rules)
+
+
+def _mapping(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must be a mapping")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _mapping_of_mappings(value: Any, where: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f"{where}: must map each tenant id to its routing")
+    return value

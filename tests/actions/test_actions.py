@@ -16,6 +16,8 @@ from actions.tickets import ActionCreateTicket, ActionTicketStatus
 from bot.knowledge import Escalation, KnowledgeBase, Thresholds
 from bot.knowledge.index import build_index
 from bot.servicedesk import LocalServiceDesk, Requester, ServiceDeskUnavailable, TicketRequest
+from bot.servicedesk.outbox import DELIVERED, PENDING, Outbox
+from bot.servicedesk.worker import OutboxWorker, RetryPolicy
 from tests.fakes import FakeEmbedder, make_article
 
 
@@ -38,9 +40,12 @@ def desk(tmp_path: Path) -> Iterator[LocalServiceDesk]:
         tmp_path / "index",
     )
     local = LocalServiceDesk(tmp_path / "desk.sqlite")
-    services.use(KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2)), local)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    worker = OutboxWorker(outbox, local, RetryPolicy(base=0.01, cap=0.05, idle_poll=0.05)).start()
+    services.use(KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2)), local, outbox, worker)
     yield local
-    services.use(None, None)
+    worker.stop()
+    services.use()
 
 
 def tracker(
@@ -122,7 +127,7 @@ def test_create_ticket_holds_transcript_triage_and_tells_the_reference(desk: Loc
     ]
     t = tracker("yes", "affirm", history, slots={"ticket_summary": "vpn not working", "last_article_id": "vpn-connect"})
     messages, _ = run(ActionCreateTicket(), t)
-    assert customs(messages) == [{"flow": "ticket_created", "ticket_ref": "LOC-000001"}]
+    assert customs(messages) == [{"flow": "ticket_created", "ticket_ref": "LOC-000001", "major_incident": False}]
     [ticket] = desk.all_tickets()
     assert (ticket["summary"], ticket["priority"], ticket["resolver_group"], ticket["category"]) == (
         "vpn not working",
@@ -154,20 +159,52 @@ def test_ticket_status_only_shows_the_requesters_own_tickets(desk: LocalServiceD
 
 
 class DownDesk(LocalServiceDesk):
-    """A desk whose every call fails as an unreachable one does."""
+    """A desk whose every call fails as an unreachable one does, until it is brought back."""
+
+    down = True
 
     def create_ticket(self, request: TicketRequest) -> Any:
-        raise ServiceDeskUnavailable("connection refused")
+        if self.down:
+            raise ServiceDeskUnavailable("connection refused")
+        return super().create_ticket(request)
 
-    def list_open(self, requester_id: str) -> Any:
-        raise ServiceDeskUnavailable("connection refused")
+    def list_open(self, requester: Requester) -> Any:
+        if self.down:
+            raise ServiceDeskUnavailable("connection refused")
+        return super().list_open(requester)
 
 
-def test_a_desk_that_is_down_still_gets_the_user_a_clear_reply(desk: LocalServiceDesk, tmp_path: Path) -> None:
-    services.use(services.knowledge_base(), DownDesk(tmp_path / "down.sqlite"))
+def test_a_desk_that_is_down_delays_the_ticket_and_the_user_hears_when_it_lands(
+    desk: LocalServiceDesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKIT_TICKET_WAIT", "0.3")
+    down = DownDesk(tmp_path / "down.sqlite")
+    outbox = Outbox(tmp_path / "outbox-down.sqlite")
+    services.use(services.knowledge_base(), down, outbox)  # no worker: delivery is driven by hand below
+    messages, events = run(ActionCreateTicket(), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
+    [recorded] = outbox.entries()
+    assert customs(messages) == [{"flow": "ticket_recorded", "receipt": recorded.receipt, "major_incident": False}]
+    assert recorded.receipt in messages[0]["text"] and recorded.state == PENDING
+    assert {"event": "slot", "name": "ticket_ref", "value": recorded.receipt, "timestamp": None} in events
+    messages, _ = run(ActionTicketStatus(), tracker(f"what's happening with {recorded.receipt}", "ticket_status"))
+    assert "waiting to reach the service desk" in messages[0]["text"]
+    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
+    assert messages == [{**messages[0], "response": "utter_desk_unavailable"}]
+
+    down.down = False
+    OutboxWorker(outbox, down).deliver_due()
+    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
+    assert customs(messages)[0] == {"flow": "ticket_created", "receipt": recorded.receipt, "ticket_ref": "LOC-000001"}
+    assert customs(messages)[1]["tickets"] == ["LOC-000001"]
+    assert outbox.counts() == {DELIVERED: 1} and len(down.all_tickets()) == 1
+
+
+def test_an_outbox_that_cannot_be_written_gets_the_user_a_clear_reply(desk: LocalServiceDesk, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox-ro.sqlite")
+    (tmp_path / "outbox-ro.sqlite").unlink()
+    (tmp_path / "outbox-ro.sqlite").mkdir()  # a directory where the database file should be
+    services.use(services.knowledge_base(), desk, outbox)
     messages, events = run(ActionCreateTicket(), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
     assert customs(messages) == [{"error": "service_desk_unavailable"}]
     assert "no ticket was raised" in messages[0]["text"] and "01632 960000" in messages[0]["text"]
     assert not any(e.get("name") == "ticket_ref" for e in events)
-    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
-    assert messages == [{**messages[0], "response": "utter_desk_unavailable"}]

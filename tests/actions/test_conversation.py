@@ -72,3 +72,36 @@ def test_the_correlation_id_is_stable_for_one_turn_and_differs_for_the_next() ->
 )
 def test_ticket_references_are_found_in_text(text: str, ref: str | None) -> None:
     assert conversation.ticket_ref_in(text) == ref
+
+
+@pytest.mark.parametrize(
+    "said,comment,ref",
+    [
+        (
+            "Add to my ticket: it's now happening on my second laptop too",
+            "it's now happening on my second laptop too",
+            None,
+        ),
+        ("add to ticket INC0010002 - also the dock", "also the dock", "INC0010002"),
+        ("please add this to my ticket that it started after the update", "it started after the update", None),
+        ("add to LOC-000005: still broken", "still broken", "LOC-000005"),
+        ("please update my call with: now it won't boot at all", "now it won't boot at all", None),
+        ("add to my ticket", None, None),
+        ("add some info to my ticket", None, None),
+    ],
+)
+def test_what_to_add_to_which_ticket(said: str, comment: str | None, ref: str | None) -> None:
+    assert conversation.comment_in(said) == comment
+    assert conversation.ticket_ref_in(said) == ref
+
+
+@pytest.mark.parametrize(
+    "said,ref",
+    [
+        ("status of ticket 42", "42"),
+        ("any news on askit-1a2b3c4d?", "ASKIT-1A2B3C4D"),
+        ("update on RT#4512", "RT#4512"),
+    ],
+)
+def test_ticket_references_in_what_the_user_says(said: str, ref: str) -> None:
+    assert conversation.ticket_ref_in(said) == ref

@@ -53,11 +53,11 @@ def custom(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return found[0] if found else {}
 
 
-@pytest.fixture(scope="session")
-def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+def start_chat(work: Path, extra_env: dict[str, str] | None = None) -> tuple[Stack, Chat]:
+    """Both servers on free loopback ports, with their own tracker store, local desk, outbox and a
+    copy of the articles and index in ``work``; ``extra_env`` adds or overrides settings."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run the tests through 'make test'")
-    work = tmp_path_factory.mktemp("e2e")
     desk_db = work / "desk.sqlite"
     # The servers read a copy of the articles and index, so a test can edit articles as an editor would.
     articles_dir, index_dir = work / "articles", work / "index"
@@ -70,14 +70,22 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
         log_dir=work / "logs",
         extra_env={
             "ASKIT_LOCAL_DESK_DB": str(desk_db),
+            "ASKIT_OUTBOX_DB": str(work / "outbox.sqlite"),
             "TRACKER_SQLITE_PATH": str(work / "tracker.db"),
             "TRACKER_DB_URL": "",
             "ASKIT_ARTICLES_DIR": str(articles_dir),
             "ASKIT_INDEX_DIR": str(index_dir),
+            **(extra_env or {}),
         },
     )
     stack.start()
+    return stack, Chat(stack, desk_db, articles_dir)
+
+
+@pytest.fixture(scope="session")
+def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+    stack, chat = start_chat(tmp_path_factory.mktemp("e2e"))
     try:
-        yield Chat(stack, desk_db, articles_dir)
+        yield chat
     finally:
         stack.stop()

@@ -63,9 +63,12 @@ def test_the_user_can_correct_the_summary_before_the_ticket_is_raised(chat: Chat
     assert custom(chat.say(user, "yes"))["summary"] == "my desk chair is broken"
     corrected = custom(chat.say(user, "Desk chair in room 2.14 has a broken gas lift"))
     assert corrected["summary"] == "Desk chair in room 2.14 has a broken gas lift"
-    created = custom(chat.say(user, "yes"))
+    asked = chat.say(user, "yes")  # nothing said how bad it is, and no article knows: so the bot asks
+    assert asked[0]["text"].endswith("how bad is it?") and len(asked[0]["buttons"]) == 4
+    created = custom(chat.say(user, asked[0]["buttons"][0]["payload"]))
     ticket = next(t for t in chat.tickets() if t["ref"] == created["ticket_ref"])
     assert ticket["summary"] == "Desk chair in room 2.14 has a broken gas lift"
+    assert ticket["priority"] == "P3"  # just me, with a work-around: low impact, medium urgency
 
 
 def test_declining_the_offer_raises_no_ticket(chat: Chat) -> None:
@@ -118,7 +121,11 @@ def test_raise_a_ticket_asks_for_the_summary_straight_away(chat: Chat) -> None:
     assert custom(chat.say(user, "Projector in room 3 shows no picture"))["summary"] == (
         "Projector in room 3 shows no picture"
     )
-    assert custom(chat.say(user, "yes"))["flow"] == "ticket_created"
+    chat.say(user, "yes")
+    created = custom(chat.say(user, "many people or a whole service"))
+    assert created["flow"] == "ticket_created" and created["major_incident"] is True
+    ticket = next(t for t in chat.tickets() if t["ref"] == created["ticket_ref"])
+    assert (ticket["priority"], ticket["resolver_group"]) == ("P1", "major-incident")
 
 
 def test_the_web_chat_page_and_its_script_are_served(chat: Chat) -> None:
@@ -148,3 +155,24 @@ def test_the_socketio_channel_answers_a_browser_client(chat: Chat) -> None:
     assert {"custom": {"decision": "answer", "article_id": "password-reset"}} in received
     answer = next(m for m in received if m.get("text", "").startswith("**Reset a forgotten password**"))
     assert [c["payload"] for c in answer["quick_replies"]] == ["/helped", "/not_helped"]
+
+
+def test_open_tickets_comments_and_typed_secrets(chat: Chat) -> None:
+    user = sender()
+    chat.say(user, "the vpn won't connect, my password is Winter2026! and it still fails")
+    chat.say(user, "it still doesn't work")
+    chat.say(user, "yes")
+    created = custom(chat.say(user, "yes"))
+    ref = created["ticket_ref"]
+    ticket = next(t for t in chat.tickets() if t["ref"] == ref)
+    assert "Winter2026!" not in ticket["description"] + ticket["summary"]
+    assert "my password is [redacted]" in ticket["description"]
+    assert custom(chat.say(user, "show my open tickets"))["tickets"] == [ref]
+    added = custom(chat.say(user, "Add to my ticket: it's now happening on my second laptop too"))
+    assert added == {"flow": "ticket_comment", "ticket_ref": ref}
+    ticket = next(t for t in chat.tickets() if t["ref"] == ref)
+    assert [c["body"] for c in ticket["comments"]] == ["it's now happening on my second laptop too"]
+    stranger = sender()
+    refused = custom(chat.say(stranger, f"add to {ref}: this is not my ticket"))
+    assert refused["flow"] == "ticket_status" and refused["tickets"] == []
+    assert len(next(t for t in chat.tickets() if t["ref"] == ref)["comments"]) == 1

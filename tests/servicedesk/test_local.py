@@ -29,8 +29,9 @@ def test_create_then_status_list_and_comment(tmp_path: Path) -> None:
     assert ref.ref == "LOC-000001"
     status = desk.get_status(ref.ref)
     assert (status.summary, status.status, status.requester_id) == ("Laptop will not start", "open", "rest:alice")
-    assert [t.ref for t in desk.list_open("rest:alice")] == ["LOC-000001"]
-    assert desk.list_open("rest:bob") == []
+    assert [t.ref for t in desk.list_open(Requester("rest:alice"))] == ["LOC-000001"]
+    assert desk.list_open(Requester("rest:bob")) == []
+    assert desk.find_by_correlation("c-1") == ref and desk.find_by_correlation("c-2") is None
     desk.add_comment(ref.ref, "Now on my second laptop too")
     assert desk.all_tickets()[0]["comments"][0]["body"] == "Now on my second laptop too"
 

@@ -1,0 +1,182 @@
+"""Hornbill Service Manager, through the XMLMC API with JSON payloads.
+
+Settings (environment):
+    ASKIT_HORNBILL_INSTANCE       the instance name, as in https://live.hornbill.com/<instance>/
+    ASKIT_HORNBILL_API_KEY        an API key of the integration account (``Authorization: ESP-APIKEY <key>``)
+    ASKIT_HORNBILL_ZONEINFO_URL   optional: where the instance's endpoint is looked up (https://files.hornbill.com)
+    ASKIT_HORNBILL_CUSTOMER_ID    optional: "email" (default) or "id", the AskIT value that is the Hornbill user ID
+    ASKIT_HORNBILL_GROUPS         optional JSON: AskIT resolver group -> Hornbill team ID
+    ASKIT_HORNBILL_PRIORITIES     optional JSON: P1-P4 -> Hornbill priority ID
+    ASKIT_HORNBILL_CATEGORIES     optional JSON: AskIT category -> Hornbill request category ID
+
+The endpoint is read once from ``<zoneinfo>/instances/<instance>/zoneinfo``. Incidents are logged with
+``Incidents::logIncident``; the correlation id goes in the request's external reference (``h_external_ref_number``,
+set through ``questionFieldMap``) and at the foot of the description, and ``find_by_correlation`` looks that
+column up with ``data::entityBrowseRecords2``. XMLMC reports most failures in an HTTP 200 answer (``@status:
+false``, or a flowcode ``exceptionName``); they become typed errors here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from bot.servicedesk.base import ServiceDesk
+from bot.servicedesk.errors import AuthenticationFailed, ConfigError, RejectedData, ServiceDeskError, TicketNotFound
+from bot.servicedesk.http import HttpClient, Secret, Settings, field, parse_time, redact
+from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+
+ZONEINFO_URL = "https://files.hornbill.com"
+APP = "com.hornbill.servicemanager"
+INCIDENTS = f"apps/{APP}/Incidents"
+REQUESTS = f"apps/{APP}/Requests"
+WEB_URL = "https://live.hornbill.com/{instance}/servicemanager/request/view/{ref}"
+REFERENCE_COLUMN = "h_external_ref_number"
+OPEN_STATUSES = ("status.new", "status.open", "status.onHold")
+AUTH_WORDS = ("authenticat", "api key", "apikey", "session", "permission", "privilege", "rights", "not authori")
+MISSING_WORDS = ("not found", "does not exist", "no such")
+
+
+def in_band_error(message: str) -> type[ServiceDeskError]:
+    """The typed error for a failure that XMLMC reported in the body of a 200 answer."""
+    text = message.lower()
+    if any(word in text for word in AUTH_WORDS):
+        return AuthenticationFailed
+    if any(word in text for word in MISSING_WORDS):
+        return TicketNotFound
+    return RejectedData
+
+
+def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """entityBrowseRecords2's rows: ``rowData.row`` is one object for one row and a list for several."""
+    row = (result.get("rowData") or {}).get("row") or []
+    return [row] if isinstance(row, dict) else list(row)
+
+
+class HornbillDesk(ServiceDesk):
+    name = "hornbill"
+
+    def __init__(
+        self,
+        zoneinfo: HttpClient,
+        instance: str,
+        api_key: Secret,
+        customer_by_email: bool,
+        groups: Mapping[str, str],
+        priorities: Mapping[str, str],
+        categories: Mapping[str, str],
+    ) -> None:
+        self.zoneinfo, self.instance, self._api_key = zoneinfo, instance, api_key
+        self.customer_by_email = customer_by_email
+        self.groups, self.priorities, self.categories = dict(groups), dict(priorities), dict(categories)
+        self._client: HttpClient | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> HornbillDesk:
+        s = Settings(env, "ASKIT_HORNBILL")
+        instance, api_key = s.get("INSTANCE"), s.secret("API_KEY")
+        zoneinfo = s.url("ZONEINFO_URL") if s.optional("ZONEINFO_URL") else ZONEINFO_URL
+        customer = s.get("CUSTOMER_ID", "email").lower()
+        if customer not in ("email", "id"):
+            raise ConfigError(f"{s.name('CUSTOMER_ID')} must be 'email' or 'id', got {customer!r}")
+        client = HttpClient(cls.name, zoneinfo, timeout=s.timeout())
+        mappings = (s.mapping("GROUPS"), s.mapping("PRIORITIES"), s.mapping("CATEGORIES"))
+        return cls(client, instance, api_key, customer == "email", *mappings)
+
+    def _xmlmc(self) -> HttpClient:
+        """The instance's XMLMC endpoint, looked up in zoneinfo the first time it is needed."""
+        if self._client is None:
+            path = f"/instances/{quote(self.instance, safe='')}/zoneinfo"
+            zone = field(self.zoneinfo.call("GET", path, missing=ConfigError), "zoneinfo")
+            if zone.get("message") != "Success":
+                raise ConfigError(f"hornbill: no instance {self.instance!r} in zoneinfo: {zone.get('message')}")
+            endpoint = zone.get("apiEndpoint") or f"{field(zone, 'endpoint')}xmlmc/"
+            key = Secret(f"ESP-APIKEY {self._api_key.reveal()}")
+            headers: dict[str, str | Secret] = {"Authorization": key, "Accept": "application/json"}
+            self._client = HttpClient(self.name, str(endpoint), headers, timeout=self.zoneinfo.timeout[1])
+        return self._client
+
+    def _invoke(self, service: str, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        body = {"@service": service, "@method": method, "params": params}
+        xmlmc, query = self._xmlmc(), {"method": method}
+        answer = xmlmc.call("POST", f"/{service}/", json_body=body, params=query, missing=ConfigError)
+        what = f"hornbill: {service}::{method}"
+        if field(answer, "@status") is not True:
+            error = str((answer.get("state") or {}).get("error") or "failed without an error message")
+            raise in_band_error(error)(f"{what} failed: {redact(error)}")
+        result = answer.get("params") or {}
+        if result.get("exceptionName"):
+            error = f"{result['exceptionName']}: {result.get('exceptionDescription') or ''}"
+            raise in_band_error(error)(f"{what} raised {redact(error)}")
+        return dict(result)
+
+    def _browse(self, filters: list[dict[str, str]], limit: int) -> list[dict[str, Any]]:
+        params = {
+            "application": APP,
+            "entity": "Requests",
+            "matchScope": "all",
+            "searchFilter": filters,
+            "orderBy": [{"column": "h_datelogged", "direction": "descending"}],
+            "maxResults": limit,
+        }
+        return rows(self._invoke("data", "entityBrowseRecords2", params))
+
+    def _customer(self, requester: Requester) -> str | None:
+        return requester.email if self.customer_by_email else requester.id
+
+    def _url(self, ref: str) -> str:
+        return WEB_URL.format(instance=quote(self.instance, safe=""), ref=quote(ref, safe=""))
+
+    def create_ticket(self, request: TicketRequest) -> TicketRef:
+        customer = self._customer(request.requester)
+        description = f"{request.description}\n\nAskIT reference: {request.correlation_id}"
+        params: dict[str, Any] = {"summary": request.summary}
+        if customer:
+            params |= {"customerId": customer, "customerType": "0"}
+        else:
+            description = f"Requester (no Hornbill user ID): {request.requester.id}\n\n{description}"
+        params["description"] = description
+        team, category = self.groups.get(request.resolver_group), self.categories.get(request.category)
+        ids = {"teamId": team, "priorityId": self.priorities.get(request.priority), "categoryId": category}
+        params |= {name: value for name, value in ids.items() if value}
+        params["questionFieldMap"] = json.dumps({REFERENCE_COLUMN: request.correlation_id})
+        ref = str(field(self._invoke(INCIDENTS, "logIncident", params), "requestId"))
+        return TicketRef(ref=ref, url=self._url(ref))
+
+    def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
+        found = self._browse([{"column": REFERENCE_COLUMN, "value": correlation_id, "matchType": "exact"}], 1)
+        if not found:
+            return None
+        ref = str(field(found, 0, "h_pk_reference"))
+        return TicketRef(ref=ref, url=self._url(ref))
+
+    def _status(self, record: Mapping[str, Any]) -> TicketStatus:
+        ref = str(field(record, "h_pk_reference"))
+        return TicketStatus(
+            ref=ref,
+            summary=str(record.get("h_summary") or ""),
+            status=str(record.get("h_status") or "").removeprefix("status.").lower(),
+            requester_id=str(record.get("h_fk_user_id") or ""),
+            updated_at=parse_time(record.get("h_datelastmodified") or record.get("h_datelogged")),
+            url=self._url(ref),
+        )
+
+    def get_status(self, ref: str) -> TicketStatus:
+        result = self._invoke("data", "entityGetRecord", {"application": APP, "entity": "Requests", "keyValue": ref})
+        record = (result.get("primaryEntityData") or {}).get("record")
+        if not record:
+            raise TicketNotFound(f"hornbill: no request {ref}")
+        return self._status(record)
+
+    def list_open(self, requester: Requester) -> list[TicketStatus]:
+        customer = self._customer(requester)
+        if not customer:
+            return []
+        filters = [{"column": "h_fk_user_id", "value": customer, "matchType": "exact"}]
+        filters += [{"column": "h_status", "value": status, "matchType": "exact"} for status in OPEN_STATUSES]
+        return [self._status(row) for row in self._browse(filters, 20)]
+
+    def add_comment(self, ref: str, text: str) -> None:
+        self._invoke(REQUESTS, "updateReqTimeline", {"requestId": ref, "content": text, "visibility": "trustedGuest"})

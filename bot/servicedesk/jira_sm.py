@@ -1,0 +1,163 @@
+"""Jira Service Management, Cloud or Data Center, through the servicedeskapi and the Jira platform REST API (v2).
+
+Settings (environment):
+    ASKIT_JIRA_URL               the site, e.g. https://council.atlassian.net or https://jira.council.example
+    ASKIT_JIRA_EMAIL and ASKIT_JIRA_API_TOKEN   Cloud: an Atlassian account and its API token (basic auth), or
+    ASKIT_JIRA_PAT               Data Center: a personal access token (bearer)
+    ASKIT_JIRA_SERVICE_DESK_ID   the service desk that requests are raised in
+    ASKIT_JIRA_REQUEST_TYPE      the request type ID used when a resolver group has none of its own
+    ASKIT_JIRA_REQUEST_TYPES     optional JSON: AskIT resolver group -> request type ID
+    ASKIT_JIRA_PRIORITIES        optional JSON: P1-P4 -> priority name (only if Priority is on the request types)
+    ASKIT_JIRA_PROJECT           optional project key: searches look only there
+
+The customer is found by e-mail with ``/rest/api/2/user/search`` and the request is raised on their behalf
+(``raiseOnBehalfOf``: the accountId on Cloud, the username on Data Center). The servicedeskapi takes no idempotency
+key, so the description ends with "AskIT reference: <correlation id>"; ``find_by_correlation`` finds it with a JQL
+phrase search (``text ~ "\\"<id>\\""``) and confirms it in the description. Cloud searches with
+``/rest/api/2/search/jql`` (``/rest/api/2/search`` is gone there), Data Center with ``/rest/api/2/search``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from bot.servicedesk.base import ServiceDesk
+from bot.servicedesk.errors import ConfigError
+from bot.servicedesk.http import HttpClient, Secret, Settings, field, parse_time
+from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+
+REQUESTS = "/rest/servicedeskapi/request"
+USERS = "/rest/api/2/user/search"
+SEARCH = {True: "/rest/api/2/search/jql", False: "/rest/api/2/search"}  # by "is Cloud"
+FIELDS = "summary,status,reporter,updated,description"
+
+
+def jql_string(value: str) -> str:
+    """``value`` as a quoted JQL string."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def reference_line(correlation_id: str) -> str:
+    return f"AskIT reference: {correlation_id}"
+
+
+class JiraSmDesk(ServiceDesk):
+    name = "jira_sm"
+
+    def __init__(
+        self,
+        client: HttpClient,
+        cloud: bool,
+        service_desk_id: str,
+        request_type: str,
+        request_types: Mapping[str, str],
+        priorities: Mapping[str, str],
+        project: str | None = None,
+    ) -> None:
+        self.client, self.cloud, self.service_desk_id = client, cloud, service_desk_id
+        self.request_type, self.request_types, self.priorities = request_type, dict(request_types), dict(priorities)
+        self.project = project
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> JiraSmDesk:
+        s = Settings(env, "ASKIT_JIRA")
+        url, timeout = s.url("URL"), s.timeout()
+        headers: dict[str, str | Secret] = {"Accept": "application/json"}
+        if s.optional("EMAIL"):
+            client = HttpClient(cls.name, url, headers, auth=(s.get("EMAIL"), s.secret("API_TOKEN")), timeout=timeout)
+        elif s.optional("PAT"):
+            headers["Authorization"] = Secret(f"Bearer {s.secret('PAT').reveal()}")
+            client = HttpClient(cls.name, url, headers, timeout=timeout)
+        else:
+            raise ConfigError(f"{s.name('EMAIL')} and {s.name('API_TOKEN')} (or {s.name('PAT')}) are not set")
+        desk, default_type = s.get("SERVICE_DESK_ID"), s.get("REQUEST_TYPE")
+        mappings = (s.mapping("REQUEST_TYPES"), s.mapping("PRIORITIES"))
+        return cls(client, bool(s.optional("EMAIL")), desk, default_type, *mappings, project=s.optional("PROJECT"))
+
+    def _user(self, email: str | None) -> str | None:
+        """The customer's accountId (Cloud) or username (Data Center), looked up by e-mail."""
+        if not email:
+            return None
+        query = {"query": email} if self.cloud else {"username": email}
+        found = self.client.call("GET", USERS, params={**query, "maxResults": "10"}, missing=ConfigError)
+        users = [u for u in found or [] if isinstance(u, Mapping)]
+        same = [u for u in users if str(u.get("emailAddress") or "").lower() == email.lower()]
+        user = same[0] if same else users[0] if len(users) == 1 else None
+        return str(field(user, "accountId" if self.cloud else "name")) if user else None
+
+    def _search(self, clauses: list[str], limit: int) -> list[dict[str, Any]]:
+        if self.project:
+            clauses = [f"project = {jql_string(self.project)}", *clauses]
+        params = {"jql": f"{' AND '.join(clauses)} ORDER BY created DESC", "fields": FIELDS, "maxResults": str(limit)}
+        found = self.client.call("GET", SEARCH[self.cloud], params=params, missing=ConfigError)
+        return list(field(found, "issues"))
+
+    def _request(self, key: str) -> Any:
+        return self.client.call("GET", f"{REQUESTS}/{quote(key, safe='')}")
+
+    def _ref(self, request: Mapping[str, Any]) -> TicketRef:
+        return TicketRef(ref=str(field(request, "issueKey")), url=(request.get("_links") or {}).get("web"))
+
+    def create_ticket(self, request: TicketRequest) -> TicketRef:
+        description = f"{request.description}\n\n{reference_line(request.correlation_id)}"
+        values: dict[str, Any] = {"summary": request.summary}
+        if request.priority in self.priorities:
+            values["priority"] = {"name": self.priorities[request.priority]}
+        body: dict[str, Any] = {
+            "serviceDeskId": self.service_desk_id,
+            "requestTypeId": self.request_types.get(request.resolver_group, self.request_type),
+            "requestFieldValues": values,
+        }
+        customer = self._user(request.requester.email)
+        if customer:
+            body["raiseOnBehalfOf"] = customer
+        else:  # no Jira account: keep who asked in the request itself
+            who = request.requester.email or request.requester.id
+            description = f"Requester (no Jira account found): {who}\n\n{description}"
+        values["description"] = description
+        return self._ref(self.client.call("POST", REQUESTS, json_body=body, missing=ConfigError))
+
+    def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
+        phrase = jql_string(f'"{correlation_id}"')
+        for issue in self._search([f"text ~ {phrase}"], 5):
+            description = str((issue.get("fields") or {}).get("description") or "")
+            if reference_line(correlation_id) in description.splitlines():
+                return self._ref(self._request(str(field(issue, "key"))))
+        return None
+
+    def get_status(self, ref: str) -> TicketStatus:
+        request = self._request(ref)
+        key = str(field(request, "issueKey"))
+        values = {str(v.get("fieldId")): v.get("value") for v in request.get("requestFieldValues") or []}
+        reporter, current = request.get("reporter") or {}, request.get("currentStatus") or {}
+        return TicketStatus(
+            ref=key,
+            summary=str(values.get("summary") or ""),
+            status=str(current.get("status") or "").lower(),
+            requester_id=str(reporter.get("emailAddress") or reporter.get("accountId") or reporter.get("name") or ""),
+            updated_at=parse_time(current.get("statusDate") or request.get("createdDate")),
+            url=(request.get("_links") or {}).get("web"),
+        )
+
+    def list_open(self, requester: Requester) -> list[TicketStatus]:
+        customer = self._user(requester.email)
+        if not customer:
+            return []
+        found = self._search([f"reporter = {jql_string(customer)}", "statusCategory != Done"], 20)
+        return [self._listed(issue, requester) for issue in found]
+
+    def _listed(self, issue: Mapping[str, Any], requester: Requester) -> TicketStatus:
+        key, fields = str(field(issue, "key")), issue.get("fields") or {}
+        return TicketStatus(
+            ref=key,
+            summary=str(fields.get("summary") or ""),
+            status=str((fields.get("status") or {}).get("name") or "").lower(),
+            requester_id=str((fields.get("reporter") or {}).get("emailAddress") or requester.email or ""),
+            updated_at=parse_time(fields.get("updated")),
+            url=f"{self.client.base_url}/browse/{key}",
+        )
+
+    def add_comment(self, ref: str, text: str) -> None:
+        self.client.call("POST", f"{REQUESTS}/{quote(ref, safe='')}/comment", json_body={"body": text, "public": True})

@@ -1,0 +1,131 @@
+"""ServiceNow, through the Table API (``/api/now/table/...``).
+
+Settings (environment):
+    ASKIT_SERVICENOW_URL        the instance, e.g. https://council.service-now.com
+    ASKIT_SERVICENOW_TOKEN      an OAuth bearer token, or instead
+    ASKIT_SERVICENOW_USER and ASKIT_SERVICENOW_PASSWORD for basic auth
+    ASKIT_SERVICENOW_GROUPS     optional JSON: AskIT resolver group -> assignment group name or sys_id
+
+The caller is looked up in ``sys_user`` by e-mail; the AskIT correlation id goes in the incident's
+own ``correlation_id`` field, which is how a retried delivery finds the incident it already made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from bot.servicedesk.base import ServiceDesk
+from bot.servicedesk.errors import ConfigError, TicketNotFound
+from bot.servicedesk.http import HttpClient, Secret, Settings, field, parse_time
+from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+
+TABLE = "/api/now/table/incident"
+USERS = "/api/now/table/sys_user"
+# P1-P4 as impact/urgency (1 high .. 3 low); ServiceNow's default lookup turns them into priority 1-4.
+IMPACT_URGENCY = {"P1": ("1", "1"), "P2": ("1", "2"), "P3": ("2", "2"), "P4": ("2", "3")}
+STATUS_FIELDS = "sys_id,number,short_description,state,sys_updated_on,caller_id.email"
+
+
+def encoded_query_value(value: str) -> str:
+    """A value inside a ServiceNow encoded query: '^' separates terms, so it is doubled."""
+    return value.replace("^", "^^")
+
+
+class ServiceNowDesk(ServiceDesk):
+    name = "servicenow"
+
+    def __init__(self, client: HttpClient, groups: Mapping[str, str]) -> None:
+        self.client, self.groups = client, dict(groups)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServiceNowDesk:
+        s = Settings(env, "ASKIT_SERVICENOW")
+        token, url, timeout = s.optional("TOKEN"), s.url("URL"), s.timeout()
+        if token:
+            client = HttpClient(cls.name, url, {"Authorization": Secret(f"Bearer {token}")}, timeout=timeout)
+        elif s.optional("USER"):
+            client = HttpClient(cls.name, url, auth=(s.get("USER"), s.secret("PASSWORD")), timeout=timeout)
+        else:
+            raise ConfigError(f"{s.name('TOKEN')} (or {s.name('USER')} and {s.name('PASSWORD')}) is not set")
+        return cls(client, s.mapping("GROUPS"))
+
+    def _get(self, table: str, query: str, fields: str, limit: int = 1) -> list[dict[str, Any]]:
+        params = {
+            "sysparm_query": query,
+            "sysparm_fields": fields,
+            "sysparm_limit": str(limit),
+            "sysparm_display_value": "true",
+            "sysparm_exclude_reference_link": "true",
+        }
+        result = field(self.client.call("GET", table, params=params, missing=ConfigError), "result")
+        return list(result)
+
+    def _caller(self, requester: Requester) -> str | None:
+        if not requester.email:
+            return None
+        users = self._get(USERS, f"email={encoded_query_value(requester.email)}", "sys_id")
+        return str(field(users, 0, "sys_id")) if users else None
+
+    def _url(self, sys_id: str) -> str:
+        return f"{self.client.base_url}/nav_to.do?uri={quote(f'incident.do?sys_id={sys_id}', safe='')}"
+
+    def create_ticket(self, request: TicketRequest) -> TicketRef:
+        impact, urgency = IMPACT_URGENCY[request.priority]
+        body = {
+            "short_description": request.summary,
+            "description": request.description,
+            "category": request.category,
+            "impact": impact,
+            "urgency": urgency,
+            "assignment_group": self.groups.get(request.resolver_group, request.resolver_group),
+            "correlation_id": request.correlation_id,
+            "correlation_display": "AskIT",
+            "contact_type": "virtual_agent",
+        }
+        caller = self._caller(request.requester)
+        if caller:
+            body["caller_id"] = caller
+        else:  # no account in ServiceNow: keep who asked in the ticket itself
+            who = request.requester.email or request.requester.id
+            body["description"] = f"Requester (no ServiceNow account found): {who}\n\n{request.description}"
+        params = {"sysparm_input_display_value": "true"}  # group by name, as the desk's staff know it
+        created = self.client.call("POST", TABLE, json_body=body, params=params, missing=ConfigError)
+        result = field(created, "result")
+        return TicketRef(ref=str(field(result, "number")), url=self._url(str(field(result, "sys_id"))))
+
+    def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
+        rows = self._get(TABLE, f"correlation_id={encoded_query_value(correlation_id)}", "sys_id,number")
+        if not rows:
+            return None
+        return TicketRef(ref=str(field(rows, 0, "number")), url=self._url(str(field(rows, 0, "sys_id"))))
+
+    def _status(self, row: Mapping[str, Any]) -> TicketStatus:
+        return TicketStatus(
+            ref=str(field(row, "number")),
+            summary=str(row.get("short_description") or ""),
+            status=str(row.get("state") or "").lower(),
+            requester_id=str(row.get("caller_id.email") or ""),
+            updated_at=parse_time(row.get("sys_updated_on")),
+            url=self._url(str(field(row, "sys_id"))),
+        )
+
+    def _row(self, ref: str) -> dict[str, Any]:
+        rows = self._get(TABLE, f"number={encoded_query_value(ref)}", STATUS_FIELDS)
+        if not rows:
+            raise TicketNotFound(f"servicenow: no incident {ref}")
+        return rows[0]
+
+    def get_status(self, ref: str) -> TicketStatus:
+        return self._status(self._row(ref))
+
+    def list_open(self, requester: Requester) -> list[TicketStatus]:
+        if not requester.email:
+            return []
+        query = f"caller_id.email={encoded_query_value(requester.email)}^active=true^ORDERBYDESCsys_updated_on"
+        return [self._status(row) for row in self._get(TABLE, query, STATUS_FIELDS, limit=20)]
+
+    def add_comment(self, ref: str, text: str) -> None:
+        sys_id = str(field(self._row(ref), "sys_id"))
+        self.client.call("PATCH", f"{TABLE}/{sys_id}", json_body={"comments": text})

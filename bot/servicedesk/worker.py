@@ -1,0 +1,122 @@
+"""Deliver the outbox's requests to the service desk: backoff with jitter, Retry-After, no duplicates.
+
+Runs as a thread in the action server (``OutboxWorker.start``) or as its own process
+(``python -m bot.servicedesk worker``); several may run against one outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bot.servicedesk.base import ServiceDesk
+from bot.servicedesk.errors import RejectedData, ServiceDeskError, ServiceDeskUnavailable, Unsupported
+from bot.servicedesk.http import Settings
+from bot.servicedesk.models import TicketRef
+from bot.servicedesk.outbox import Entry, Outbox
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempt n waits about base * 2**(n-1) seconds (half fixed, half random), at most ``cap``."""
+
+    base: float = 2.0
+    cap: float = 600.0
+    max_attempts: int = 25  # about three and a half hours of retrying with the defaults
+    idle_poll: float = 1.0  # how often an idle worker looks for due requests
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> RetryPolicy:
+        s = Settings(env, "ASKIT_OUTBOX")
+        return cls(
+            base=float(s.get("BACKOFF_BASE", str(cls.base))),
+            cap=float(s.get("BACKOFF_CAP", str(cls.cap))),
+            max_attempts=int(s.get("MAX_ATTEMPTS", str(cls.max_attempts))),
+            idle_poll=float(s.get("POLL", str(cls.idle_poll))),
+        )
+
+    def delay(self, attempts: int, retry_after: float | None, rand: Callable[[], float] = random.random) -> float:
+        ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        backoff = ceiling / 2 + rand() * ceiling / 2
+        return max(backoff, min(retry_after or 0.0, self.cap))
+
+
+class OutboxWorker:
+    def __init__(self, outbox: Outbox, desk: ServiceDesk, policy: RetryPolicy = RetryPolicy()) -> None:
+        self.outbox, self.desk, self.policy = outbox, desk, policy
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def nudge(self) -> None:
+        """A new request is waiting: look now rather than at the next poll."""
+        self._wake.set()
+
+    def deliver_due(self) -> int:
+        """Deliver every request that is due now; returns how many were attempted."""
+        attempted = 0
+        while not self._stop.is_set() and (entry := self.outbox.claim()) is not None:
+            self.deliver(entry)
+            attempted += 1
+        return attempted
+
+    def deliver(self, entry: Entry) -> None:
+        try:
+            ticket = self._existing(entry) or self.desk.create_ticket(entry.request)
+        except RejectedData as exc:
+            logger.error("ticket %s parked: the desk refused it: %s", entry.receipt, exc)
+            self.outbox.park(entry.correlation_id, f"rejected: {exc}")
+            return
+        except Exception as exc:  # any failure, even an adapter bug, is retried: never lost
+            self._failed(entry, exc)
+            return
+        self.outbox.delivered(entry.correlation_id, ticket)
+        logger.info("ticket %s delivered as %s after %d attempt(s)", entry.receipt, ticket.ref, entry.attempts)
+
+    def _existing(self, entry: Entry) -> TicketRef | None:
+        """After an attempt with an unknown outcome, the ticket that attempt may have made."""
+        if entry.attempts <= 1:
+            return None
+        try:
+            return self.desk.find_by_correlation(entry.correlation_id)
+        except Unsupported:
+            return None
+
+    def _failed(self, entry: Entry, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, ServiceDeskError):
+            logger.exception("ticket %s: unexpected error from the %s adapter", entry.receipt, self.desk.name)
+        if entry.attempts >= self.policy.max_attempts:
+            logger.error("ticket %s parked after %d attempts: %s", entry.receipt, entry.attempts, error)
+            self.outbox.park(entry.correlation_id, error)
+            return
+        retry_after = exc.retry_after if isinstance(exc, ServiceDeskUnavailable) else None
+        wait = self.policy.delay(entry.attempts, retry_after)
+        logger.warning("ticket %s attempt %d failed (%s); next in %.1f s", entry.receipt, entry.attempts, error, wait)
+        self.outbox.retry_later(entry.correlation_id, error, time.time() + wait)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.deliver_due()
+            except Exception:  # e.g. the outbox file is locked: the worker must live on
+                logger.exception("outbox worker cannot read the outbox; trying again")
+            self._wake.wait(self.policy.idle_poll)
+            self._wake.clear()
+
+    def start(self) -> OutboxWorker:
+        self._thread = threading.Thread(target=self.run, name="outbox-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)

@@ -1,0 +1,123 @@
+"""A ServiceNow instance on loopback: the Table API for ``incident`` and ``sys_user``, with
+encoded queries (``a=b^c=d^ORDERBYDESCfield``, ``^^`` for a literal caret) and ServiceNow's
+error body ``{"error": {"message", "detail"}, "status": "failure"}``."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import uuid
+from typing import Any
+
+from tests.servicedesk.fakedesk import FakeDesk, Reply, Seen
+
+USER, PASSWORD, TOKEN = "askit.integration", "sn-Pa55word-not-for-logs", "sn-oauth-token-not-for-logs"
+GROUPS = {"Network", "End User Computing", "network", "end-user-computing", "service-desk", "major-incident"}
+STATES = {"1": "New", "2": "In Progress", "6": "Resolved", "7": "Closed"}
+
+
+def split_query(query: str) -> list[str]:
+    return [term.replace("^^", "^") for term in re.split(r"(?<!\^)\^(?!\^)", query) if term]
+
+
+class FakeServiceNow(FakeDesk):
+    def __init__(self) -> None:
+        super().__init__()
+        self.users = [
+            {"sys_id": uuid.uuid4().hex, "email": "alice@northbrook.example", "name": "Alice Example"},
+            {"sys_id": uuid.uuid4().hex, "email": "o'brien^x@riverside.example", "name": "Pat O'Brien"},
+        ]
+        self.incidents: list[dict[str, Any]] = []
+        self._numbers = itertools.count(10001)
+
+    def error_body(self, status: int) -> Any:
+        return {"error": {"message": f"fake {status}", "detail": None}, "status": "failure"}
+
+    def _failure(self, status: int, message: str) -> Reply:
+        return Reply(status, {"error": {"message": message, "detail": message}, "status": "failure"})
+
+    def _authorised(self, request: Seen) -> bool:
+        basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        return request.headers.get("authorization") in (basic, f"Bearer {TOKEN}")
+
+    def add_incident(self, caller_email: str, summary: str, state: str = "1", correlation_id: str = "") -> Any:
+        caller = next(u for u in self.users if u["email"] == caller_email)
+        incident = {
+            "sys_id": uuid.uuid4().hex,
+            "number": f"INC{next(self._numbers):07d}",
+            "short_description": summary,
+            "state": state,
+            "caller_id": caller["sys_id"],
+            "correlation_id": correlation_id,
+            "sys_updated_on": "2026-11-22 09:30:00",
+            "comments": [],
+        }
+        self.incidents.append(incident)
+        return incident
+
+    def handle(self, request: Seen) -> Reply:
+        if not self._authorised(request):
+            return self._failure(401, "User Not Authenticated")
+        with self.lock:
+            if request.method == "GET" and request.path in ("/api/now/table/incident", "/api/now/table/sys_user"):
+                return self._query(request)
+            if request.method == "POST" and request.path == "/api/now/table/incident":
+                return self._create(request)
+            match = re.fullmatch(r"/api/now/table/incident/(\w+)", request.path)
+            if request.method == "PATCH" and match:
+                return self._comment(match.group(1), request)
+        return self._failure(400, f"Invalid path {request.path}")
+
+    def _display(self, incident: dict[str, Any]) -> dict[str, Any]:
+        caller = next((u for u in self.users if u["sys_id"] == incident["caller_id"]), {})
+        return {**incident, "state": STATES[incident["state"]], "caller_id.email": caller.get("email", "")}
+
+    def _query(self, request: Seen) -> Reply:
+        rows = self.users if request.path.endswith("sys_user") else [self._display(i) for i in self.incidents]
+        for term in split_query(request.query.get("sysparm_query", "")):
+            if term.startswith("ORDERBYDESC"):
+                rows = sorted(rows, key=lambda r: r[term[len("ORDERBYDESC") :]], reverse=True)
+            elif term == "active=true":
+                rows = [r for r in rows if r["state"] not in ("Resolved", "Closed")]
+            else:
+                name, _, value = term.partition("=")
+                rows = [r for r in rows if str(r.get(name, "")) == value]
+        fields = request.query.get("sysparm_fields", "").split(",")
+        limit = int(request.query.get("sysparm_limit", "10000"))
+        return Reply(200, {"result": [{f: r.get(f, "") for f in fields} for r in rows[:limit]]})
+
+    def _create(self, request: Seen) -> Reply:
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return self._failure(400, "Content-Type must be application/json")
+        body = request.json()
+        for name in ("short_description", "description", "correlation_id"):
+            if not body.get(name):
+                return self._failure(400, f"missing {name}")
+        if body.get("impact") not in ("1", "2", "3") or body.get("urgency") not in ("1", "2", "3"):
+            return self._failure(400, "impact and urgency must be 1, 2 or 3")
+        if request.query.get("sysparm_input_display_value") != "true" or body.get("assignment_group") not in GROUPS:
+            return self._failure(400, f"Invalid assignment group {body.get('assignment_group')!r}")
+        if "caller_id" in body and not any(u["sys_id"] == body["caller_id"] for u in self.users):
+            return self._failure(400, "Invalid caller_id")
+        incident = {
+            **body,
+            "sys_id": uuid.uuid4().hex,
+            "number": f"INC{next(self._numbers):07d}",
+            "state": "1",
+            "sys_updated_on": "2026-11-22 10:00:00",
+            "comments": [],
+            "caller_id": body.get("caller_id", ""),
+        }
+        self.incidents.append(incident)
+        return Reply(201, {"result": self._display(incident)})
+
+    def _comment(self, sys_id: str, request: Seen) -> Reply:
+        incident = next((i for i in self.incidents if i["sys_id"] == sys_id), None)
+        if incident is None:
+            return self._failure(404, "No Record found")
+        comment = request.json().get("comments")
+        if not comment:
+            return self._failure(400, "missing comments")
+        incident["comments"].append(comment)
+        return Reply(200, {"result": self._display(incident)})
