@@ -53,13 +53,15 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requir
 setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
 
 # Debian packages the tests use: a real PostgreSQL server for the tracker-store test, and a real
-# Request Tracker 5 (SQLite, standalone server) for the ticketing integration test.
+# Request Tracker 5 (SQLite, standalone server) for the ticketing integration test; debconf is
+# told first that RT must not create a database of its own (the tests make theirs in a temp folder).
 SYSTEM_PACKAGES := postgresql request-tracker5 rt5-db-sqlite rt5-standalone
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages: $$missing"; \
+	    echo 'request-tracker5 request-tracker5/dbconfig-install boolean false' | debconf-set-selections; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages: $$missing (install them, or run make as root)" >&2; exit 1; fi; \
 	fi

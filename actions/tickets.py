@@ -254,7 +254,7 @@ class ActionTicketStatus(Action):
 
 
 class ActionAddComment(Action):
-    """"Add to my ticket: ..." adds a comment to the requester's own ticket: the one named, else the
+    """ "Add to my ticket: ..." adds a comment to the requester's own ticket: the one named, else the
     one raised in this conversation, else their only open one."""
 
     def name(self) -> str:

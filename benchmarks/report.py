@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import platform
 import re
 from pathlib import Path
 
@@ -18,3 +21,18 @@ def write_section(path: Path, name: str, body: str) -> None:
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)
+
+
+def machine_line(script: str) -> str:
+    """The closing line of a section: where, when, and the command that wrote it."""
+    return (
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores; {dt.date.today().isoformat()}. "
+        f"Command: `.venv-actions/bin/python benchmarks/{script} --write docs/benchmarks.md`."
+    )
+
+
+def publish(section: str, name: str, path: Path | None) -> None:
+    """Print the section, and write it into ``path`` when given."""
+    print(section)
+    if path:
+        write_section(path, name, section)

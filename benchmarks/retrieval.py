@@ -17,9 +17,6 @@ The test split is read for the final table and never used to choose anything.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import platform
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report import write_section
+from benchmarks.report import machine_line, publish
 from bot.knowledge import KnowledgeBase, KnowledgeConfig, load_articles
 from bot.knowledge.articles import Article
 from bot.knowledge.calibrate import calibrate
@@ -165,13 +162,10 @@ def main() -> int:
             "",
             *fusion,
             "",
-            f"Machine: {platform.machine()}, {os.cpu_count()} cores; {dt.date.today().isoformat()}. "
-            "Command: `.venv-actions/bin/python benchmarks/retrieval.py --write docs/benchmarks.md`.",
+            machine_line("retrieval.py"),
         ]
     )
-    print(section)
-    if args.write:
-        write_section(args.write, "retrieval", section)
+    publish(section, "retrieval", args.write)
     return 0
 
 

@@ -11,15 +11,12 @@ The baseline always chooses the most common group and priority of the dev split.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import write_section
+from benchmarks.report import machine_line, publish
 from bot.paths import ROOT
 from bot.servicedesk.triage import Router
 
@@ -87,13 +84,10 @@ def main() -> int:
             "",
             *lines,
             "",
-            f"Machine: {platform.machine()}, {os.cpu_count()} cores; {dt.date.today().isoformat()}. "
-            "Command: `.venv-actions/bin/python benchmarks/triage.py --write docs/benchmarks.md`.",
+            machine_line("triage.py"),
         ]
     )
-    print(section)
-    if args.write:
-        write_section(args.write, "triage", section)
+    publish(section, "triage", args.write)
     return 0
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.postgres import PostgresServer
 from tests.servicedesk.rt_instance import RTInstance, start_rt
 
 
@@ -15,3 +16,11 @@ def request_tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RTInst
     rt = start_rt(tmp_path_factory.mktemp("request-tracker"))
     yield rt
     rt.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on loopback; tests create their own databases in it."""
+    server = PostgresServer()
+    yield server
+    server.stop()

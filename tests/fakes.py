@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from bot.knowledge.articles import Article
+from bot.servicedesk import LocalServiceDesk, TicketRef, TicketRequest
 
 
 class FakeEmbedder:
@@ -47,3 +49,23 @@ def make_article(article_id: str, **overrides: object) -> Article:
     }
     fields.update(overrides)
     return Article(**fields)  # type: ignore[arg-type]
+
+
+class ScriptedDesk(LocalServiceDesk):
+    """The local desk, failing with the scripted errors first."""
+
+    name = "scripted"
+
+    def __init__(self, path: Path, *errors: Exception) -> None:
+        super().__init__(path)
+        self.errors, self.creates, self.lookups = list(errors), 0, 0
+
+    def create_ticket(self, request: TicketRequest) -> TicketRef:
+        self.creates += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return super().create_ticket(request)
+
+    def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
+        self.lookups += 1
+        return super().find_by_correlation(correlation_id)

@@ -34,7 +34,6 @@ INCIDENTS = f"apps/{APP}/Incidents"
 REQUESTS = f"apps/{APP}/Requests"
 WEB_URL = "https://live.hornbill.com/{instance}/servicemanager/request/view/{ref}"
 REFERENCE_COLUMN = "h_external_ref_number"
-OPEN_STATUSES = ("status.new", "status.open", "status.onHold")
 AUTH_WORDS = ("authenticat", "api key", "apikey", "session", "permission", "privilege", "rights", "not authori")
 MISSING_WORDS = ("not found", "does not exist", "no such")
 
@@ -174,9 +173,9 @@ class HornbillDesk(ServiceDesk):
         customer = self._customer(requester)
         if not customer:
             return []
+        # matchScope "all" ANDs the filters, so the open ones are picked here rather than by three status filters
         filters = [{"column": "h_fk_user_id", "value": customer, "matchType": "exact"}]
-        filters += [{"column": "h_status", "value": status, "matchType": "exact"} for status in OPEN_STATUSES]
-        return [self._status(row) for row in self._browse(filters, 20)]
+        return [status for status in map(self._status, self._browse(filters, 50)) if status.is_open]
 
     def add_comment(self, ref: str, text: str) -> None:
         self._invoke(REQUESTS, "updateReqTimeline", {"requestId": ref, "content": text, "visibility": "trustedGuest"})

@@ -10,25 +10,21 @@ runs out any worker claims it again. Every claim after the first may follow an a
 is unknown (a timeout, a crash), so the worker first asks the desk for the correlation id and only
 creates the ticket if the desk has none: one request, one ticket.
 
-SQLite (the default, ``var/outbox.sqlite``) and several processes may share one file; claims are
-serialised by ``BEGIN IMMEDIATE``.
+SQLite (the default, ``var/outbox.sqlite``; several processes may share the file) or PostgreSQL
+(``ASKIT_OUTBOX_DB=postgresql://...``, for several action-server replicas): ``storage.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.servicedesk.errors import ServiceDeskUnavailable
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest
+from bot.servicedesk.storage import open_database
 
 PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
 RECEIPT_PREFIX = "ASKIT-"
@@ -40,14 +36,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     request TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    lease_until REAL,
+    next_attempt_at DOUBLE PRECISION NOT NULL,
+    lease_until DOUBLE PRECISION,
     ref TEXT,
     url TEXT,
     last_error TEXT,
     notified INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    created_at DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_conversation ON outbox (conversation_id, state);
@@ -89,7 +85,7 @@ class Entry:
         return TicketRef(self.ref, self.url) if self.ref else None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Entry:
+    def from_row(cls, row: Any) -> Entry:
         return cls(
             correlation_id=row["correlation_id"],
             receipt=row["receipt"],
@@ -106,46 +102,16 @@ class Entry:
 
 
 class Outbox:
-    def __init__(self, path: Path, lease_seconds: float = 60.0) -> None:
-        self.path, self.lease_seconds = path, lease_seconds
-        self._lock = threading.Lock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=30)
-            try:
-                db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the worker's writes
-                db.executescript(SCHEMA)
-            finally:
-                db.close()
-        except (OSError, sqlite3.Error) as exc:
-            raise ServiceDeskUnavailable(f"outbox {path} cannot be opened: {exc}") from exc
+    def __init__(self, location: str | Path, lease_seconds: float = 60.0) -> None:
+        """``location``: a SQLite file, or a ``postgresql://`` URL."""
+        self.db, self.lease_seconds = open_database(location), lease_seconds
+        self.db.create(SCHEMA)
 
     def __repr__(self) -> str:
-        return f"Outbox({str(self.path)!r})"
+        return f"Outbox({self.db.name!r})"
 
-    @contextmanager
-    def _transaction(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
-        """One transaction; a database error becomes ServiceDeskUnavailable, naming the file."""
-        with self._lock:
-            try:
-                db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            except sqlite3.Error as exc:
-                raise ServiceDeskUnavailable(f"outbox {self.path}: {exc}") from exc
-            db.row_factory = sqlite3.Row
-            try:
-                db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-                yield db
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if db.in_transaction:
-                    db.rollback()
-                raise ServiceDeskUnavailable(f"outbox {self.path}: {exc}") from exc
-            except BaseException:
-                if db.in_transaction:
-                    db.rollback()
-                raise
-            finally:
-                db.close()
+    def _transaction(self, immediate: bool = False) -> Any:
+        return self.db.transaction(immediate)
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Entry]:
         with self._transaction() as db:
@@ -182,7 +148,7 @@ class Outbox:
         with self._transaction(immediate=True) as db:
             row = db.execute(
                 "SELECT correlation_id FROM outbox WHERE (state = ? AND next_attempt_at <= ?)"
-                " OR (state = ? AND lease_until < ?) ORDER BY next_attempt_at LIMIT 1",
+                " OR (state = ? AND lease_until < ?) ORDER BY next_attempt_at LIMIT 1" + self.db.lock_for_claim,
                 (PENDING, now, SENDING, now),
             ).fetchone()
             if row is None:

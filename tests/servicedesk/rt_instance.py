@@ -8,7 +8,6 @@ folder, so /etc/request-tracker5 is ignored.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import signal
@@ -72,7 +71,7 @@ class RTInstance:
         texts = []
         for item in self.get(f"ticket/{number}/history", per_page="100")["items"]:
             for attachment in self.get(f"transaction/{item['id']}/attachments", fields="Content")["items"]:
-                texts.append(_decoded(attachment.get("Content") or ""))
+                texts.append(attachment.get("Content") or "")  # plain text in collections
         return "\n".join(texts)
 
     def stop(self) -> None:
@@ -205,14 +204,6 @@ def _wait_until_ready(rt: RTInstance, deadline: float) -> None:
     raise TimeoutError(
         f"RT did not answer GET {probe} with the askit token in time (last: {last})\n{_tail(rt.root / SERVER_LOG)}"
     )
-
-
-def _decoded(content: str) -> str:
-    """REST2 gives binary-safe attachment content base64-encoded, plain text as it is."""
-    try:
-        return base64.b64decode(content, validate=True).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        return content
 
 
 def _tail(log: Path, lines: int = 30) -> str:

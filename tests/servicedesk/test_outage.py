@@ -31,7 +31,7 @@ def servicenow() -> Iterator[FakeServiceNow]:
     fake.stop()
 
 
-def settings(fake: FakeServiceNow, outbox: Path, desk_timeout: float) -> dict[str, str]:
+def settings(fake: FakeServiceNow, outbox: Path | str, desk_timeout: float) -> dict[str, str]:
     return {
         "ASKIT_SERVICE_DESK": "servicenow",
         "ASKIT_SERVICENOW_URL": fake.url,
@@ -77,9 +77,9 @@ def assert_exactly_one_incident_each(fake: FakeServiceNow, outbox: Outbox, ids: 
     assert all(e.ref == number[e.correlation_id] for e in outbox.entries(DELIVERED))
 
 
-def test_503s_timeouts_and_late_answers_then_recovery(servicenow: FakeServiceNow, tmp_path: Path) -> None:
-    env = settings(servicenow, tmp_path / "outbox.sqlite", desk_timeout=0.3)
-    outbox = Outbox(tmp_path / "outbox.sqlite", lease_seconds=5)
+def test_503s_timeouts_and_late_answers_then_recovery(servicenow: FakeServiceNow, location: str) -> None:
+    env = settings(servicenow, location, desk_timeout=0.3)
+    outbox = Outbox(location, lease_seconds=5)
     desk = ServiceNowDesk.from_env(env)
     servicenow.hang = 1.0
     servicenow.outage = 503

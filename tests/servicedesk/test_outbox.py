@@ -5,41 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.servicedesk import RateLimited, RejectedData, Requester, ServiceDeskUnavailable, TicketRef, TicketRequest
-from bot.servicedesk.local import LocalServiceDesk
-from bot.servicedesk.models import TicketStatus
+from bot.servicedesk import RateLimited, RejectedData, ServiceDeskUnavailable, TicketRef
 from bot.servicedesk.outbox import DEAD, DELIVERED, PENDING, SENDING, Outbox, receipt_for
 from bot.servicedesk.worker import OutboxWorker, RetryPolicy
+from tests.fakes import ScriptedDesk
 from tests.servicedesk.contract import ticket_request
 
 FAST = RetryPolicy(base=0.01, cap=0.05, max_attempts=4, idle_poll=0.01)
 
 
-class ScriptedDesk(LocalServiceDesk):
-    """The local desk, failing with the scripted errors first."""
-
-    name = "scripted"
-
-    def __init__(self, path: Path, *errors: Exception) -> None:
-        super().__init__(path)
-        self.errors, self.creates, self.lookups = list(errors), 0, 0
-
-    def create_ticket(self, request: TicketRequest) -> TicketRef:
-        self.creates += 1
-        if self.errors:
-            raise self.errors.pop(0)
-        return super().create_ticket(request)
-
-    def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
-        self.lookups += 1
-        return super().find_by_correlation(correlation_id)
-
-    def list_open(self, requester: Requester) -> list[TicketStatus]:
-        return super().list_open(requester)
-
-
-def test_submit_is_idempotent_and_gives_a_receipt(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+def test_submit_is_idempotent_and_gives_a_receipt(location: str, tmp_path: Path) -> None:
+    outbox = Outbox(location)
     first = outbox.submit(ticket_request("abc-123"), "conv-1")
     again = outbox.submit(ticket_request("abc-123"), "conv-1")
     assert first == again and first.state == PENDING and first.receipt == receipt_for("abc-123") == "ASKIT-ABC123"
@@ -47,8 +23,8 @@ def test_submit_is_idempotent_and_gives_a_receipt(tmp_path: Path) -> None:
     assert outbox.counts() == {PENDING: 1}
 
 
-def test_delivery_stores_the_ref_and_the_user_hears_once(tmp_path: Path) -> None:
-    outbox, desk = Outbox(tmp_path / "outbox.sqlite"), ScriptedDesk(tmp_path / "desk.sqlite")
+def test_delivery_stores_the_ref_and_the_user_hears_once(location: str, tmp_path: Path) -> None:
+    outbox, desk = Outbox(location), ScriptedDesk(tmp_path / "desk.sqlite")
     outbox.submit(ticket_request("c1"), "conv-1")
     assert OutboxWorker(outbox, desk, FAST).deliver_due() == 1
     entry = outbox.get("c1")
@@ -58,8 +34,8 @@ def test_delivery_stores_the_ref_and_the_user_hears_once(tmp_path: Path) -> None
     assert outbox.take_news("conv-1") == [] and outbox.take_news("conv-2") == []
 
 
-def test_a_failed_attempt_backs_off_then_looks_up_before_creating(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+def test_a_failed_attempt_backs_off_then_looks_up_before_creating(location: str, tmp_path: Path) -> None:
+    outbox = Outbox(location)
     desk = ScriptedDesk(tmp_path / "desk.sqlite", ServiceDeskUnavailable("503"))
     outbox.submit(ticket_request("c1"), "conv-1")
     worker = OutboxWorker(outbox, desk, RetryPolicy(base=60, cap=600, max_attempts=4))
@@ -82,8 +58,8 @@ def test_retry_after_is_honoured() -> None:
     assert policy.delay(30, 10_000, rand=lambda: 1) == 600  # capped, whatever the desk asks
 
 
-def test_rate_limited_waits_as_long_as_the_desk_asked(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+def test_rate_limited_waits_as_long_as_the_desk_asked(location: str, tmp_path: Path) -> None:
+    outbox = Outbox(location)
     desk = ScriptedDesk(tmp_path / "desk.sqlite", RateLimited("429", retry_after=42))
     outbox.submit(ticket_request("c1"), "conv-1")
     OutboxWorker(outbox, desk, RetryPolicy(base=0.01, cap=600)).deliver_due()
@@ -91,8 +67,8 @@ def test_rate_limited_waits_as_long_as_the_desk_asked(tmp_path: Path) -> None:
     assert entry and 41 <= entry.next_attempt_at - entry.created_at <= 43
 
 
-def test_rejected_data_is_parked_at_once_and_an_operator_can_retry(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+def test_rejected_data_is_parked_at_once_and_an_operator_can_retry(location: str, tmp_path: Path) -> None:
+    outbox = Outbox(location)
     desk = ScriptedDesk(tmp_path / "desk.sqlite", RejectedData("400 bad group"))
     outbox.submit(ticket_request("c1"), "conv-1")
     worker = OutboxWorker(outbox, desk, FAST)
@@ -104,8 +80,10 @@ def test_rejected_data_is_parked_at_once_and_an_operator_can_retry(tmp_path: Pat
     assert outbox.counts() == {DELIVERED: 1}
 
 
-def test_too_many_attempts_park_the_request_with_an_error_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+def test_too_many_attempts_park_the_request_with_an_error_log(
+    location: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox = Outbox(location)
     desk = ScriptedDesk(tmp_path / "desk.sqlite", *[ServiceDeskUnavailable("down")] * 10)
     outbox.submit(ticket_request("c1"), "conv-1")
     worker = OutboxWorker(outbox, desk, RetryPolicy(base=0.001, cap=0.001, max_attempts=3))
@@ -117,8 +95,8 @@ def test_too_many_attempts_park_the_request_with_an_error_log(tmp_path: Path, ca
     assert any(r.levelname == "ERROR" and "parked after 3 attempts" in r.message for r in caplog.records)
 
 
-def test_a_crashed_workers_lease_runs_out_and_the_next_worker_finds_the_ticket(tmp_path: Path) -> None:
-    outbox, desk = Outbox(tmp_path / "outbox.sqlite", lease_seconds=30), ScriptedDesk(tmp_path / "desk.sqlite")
+def test_a_crashed_workers_lease_runs_out_and_the_next_worker_finds_the_ticket(location: str, tmp_path: Path) -> None:
+    outbox, desk = Outbox(location, lease_seconds=30), ScriptedDesk(tmp_path / "desk.sqlite")
     outbox.submit(ticket_request("c1"), "conv-1")
     crashed = outbox.claim()
     assert crashed and crashed.state == SENDING
@@ -130,16 +108,17 @@ def test_a_crashed_workers_lease_runs_out_and_the_next_worker_finds_the_ticket(t
     assert desk.creates == 1 and desk.lookups == 1 and len(desk.all_tickets()) == 1
 
 
-def test_an_unexpected_adapter_error_is_retried_not_lost(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+def test_an_unexpected_adapter_error_is_retried_not_lost(location: str, tmp_path: Path) -> None:
+    outbox = Outbox(location)
     desk = ScriptedDesk(tmp_path / "desk.sqlite", KeyError("bug"))
     outbox.submit(ticket_request("c1"), "conv-1")
-    OutboxWorker(outbox, desk, FAST).deliver_due()
-    assert outbox.counts() == {PENDING: 1}
+    OutboxWorker(outbox, desk, RetryPolicy(base=60)).deliver_due()
+    entry = outbox.get("c1")
+    assert entry and entry.state == PENDING and entry.last_error == "KeyError: 'bug'"
 
 
-def test_the_worker_thread_delivers_when_nudged(tmp_path: Path) -> None:
-    outbox, desk = Outbox(tmp_path / "outbox.sqlite"), ScriptedDesk(tmp_path / "desk.sqlite")
+def test_the_worker_thread_delivers_when_nudged(location: str, tmp_path: Path) -> None:
+    outbox, desk = Outbox(location), ScriptedDesk(tmp_path / "desk.sqlite")
     worker = OutboxWorker(outbox, desk, RetryPolicy(idle_poll=30)).start()
     try:
         outbox.submit(ticket_request("c1"), "conv-1")
