@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.tickets import tell_news
+from actions.news import tell_news
 from actions.utter import awaiting, send
 from bot import replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError

@@ -27,6 +27,11 @@ TICKET_REF = re.compile(
 )
 
 
+def _said(event: Event) -> bool:
+    """A message the user sent (not an external event Rasa was asked to run in the conversation)."""
+    return event.get("event") == "user" and not (intent_of(event) or "").startswith("EXTERNAL_")
+
+
 def intent_of(event: Event) -> str | None:
     intent = (event.get("parse_data") or {}).get("intent") or {}
     name = intent.get("name")
@@ -48,7 +53,7 @@ def turns(events: Iterable[Event]) -> list[Turn]:
     result = []
     for event in events:
         text = event.get("text") or ""
-        if event.get("event") == "user":
+        if _said(event):
             if text.startswith("/"):
                 text = f"[clicked: {intent_of(event) or text}]"
             result.append(Turn("user", text, _at(event)))
@@ -64,7 +69,7 @@ def offered_articles(events: Sequence[Event]) -> list[tuple[str, bool | None]]:
         article_id = _custom(event).get("article_id") if event.get("event") == "bot" else None
         if not article_id or _custom(event).get("decision") != "answer":
             continue
-        reply = next((e for e in events[i + 1 :] if e.get("event") == "user"), None)
+        reply = next((e for e in events[i + 1 :] if _said(e)), None)
         intent = intent_of(reply) if reply else None
         offered.append((article_id, FEEDBACK_INTENTS.get(intent or "")))
     return offered
@@ -104,6 +109,10 @@ COMMENT_LEAD = re.compile(
 )
 
 
+def mentions_ticket(text: str | None) -> bool:
+    return bool(re.search(r"\b(?:ticket|call|request|incident)\b", text or "", re.IGNORECASE) or ticket_ref_in(text))
+
+
 def comment_in(text: str | None) -> str | None:
     """What to add from "Add to my ticket: it's now on my second laptop too"; None if nothing follows."""
     rest = COMMENT_LEAD.sub("", (text or "").strip(), count=1).strip()
@@ -114,7 +123,7 @@ def comment_in(text: str | None) -> str | None:
 
 def correlation_id(sender_id: str, events: Sequence[Event]) -> str:
     """Stable for one request: the same conversation turn always yields the same id."""
-    last_user = next((e for e in reversed(events) if e.get("event") == "user"), {})
+    last_user = next((e for e in reversed(events) if _said(e)), {})
     return str(uuid.uuid5(CORRELATION_NAMESPACE, f"{sender_id}:{last_user.get('timestamp')}"))
 
 

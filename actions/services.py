@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
 from bot.paths import KNOWLEDGE_BASE_DIR
+from bot.rasa_api import PUSH_CHANNELS, RasaNotifier
 from bot.servicedesk import ServiceDesk, create_service_desk
 from bot.servicedesk.http import install_log_redaction
-from bot.servicedesk.outbox import Outbox
+from bot.servicedesk.outbox import Entry, Outbox
 from bot.servicedesk.registry import create_outbox
 from bot.servicedesk.triage import Router
 from bot.servicedesk.worker import OutboxWorker, RetryPolicy
 
 ROUTING_SETTING = "ASKIT_ROUTING_FILE"
+DEFAULT_TICKET_WAIT = 4.0  # ASKIT_TICKET_WAIT: seconds a ticket's reply waits for the desk's reference
 
 _lock = threading.Lock()
 _kb: KnowledgeBase | None = None
@@ -80,6 +83,21 @@ def router() -> Router:
         return _router
 
 
+def _push_news(box: Outbox) -> Callable[[Entry], None] | None:
+    """Tell users of channels that can send later about their request as soon as it settles,
+    unless the turn that raised it already did (it waits up to ASKIT_TICKET_WAIT seconds)."""
+    wait = float(os.environ.get("ASKIT_TICKET_WAIT") or DEFAULT_TICKET_WAIT)
+    notifier = RasaNotifier.from_env(os.environ, delay=wait + 1)
+    if notifier is None:
+        return None
+
+    def push(entry: Entry) -> None:
+        if entry.channel in PUSH_CHANNELS:
+            notifier.notify_later(entry.conversation_id, lambda: box.untold(entry.correlation_id))
+
+    return push
+
+
 def warm_up() -> None:
     """Load configuration, the index and the model now; raises the package errors if any is wrong.
 
@@ -93,6 +111,6 @@ def warm_up() -> None:
     desk, box = service_desk(), outbox()
     router()
     if os.environ.get("ASKIT_OUTBOX_WORKER", "1") != "0":
-        _worker = OutboxWorker(box, desk, RetryPolicy.from_env(os.environ)).start()
+        _worker = OutboxWorker(box, desk, RetryPolicy.from_env(os.environ), _push_news(box)).start()
     if os.environ.get("ASKIT_WATCH_ARTICLES", "1") != "0":
         ArticleWatcher(KnowledgeConfig.load(), kb.embedder).start()

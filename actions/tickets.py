@@ -13,9 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import conversation, services
+from actions.answer import ActionAnswerQuestion
+from actions.news import tell_news
 from actions.utter import awaiting, send
 from bot import identity, replies
 from bot.knowledge import KnowledgeError
+from bot.rasa_api import PUSH_CHANNELS
 from bot.servicedesk import Requester, ServiceDeskError, TicketNotFound, TicketRequest, TicketStatus
 from bot.servicedesk.outbox import DELIVERED, Entry
 from bot.servicedesk.redact import redact_secrets
@@ -25,8 +28,6 @@ from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, assess
 logger = logging.getLogger(__name__)
 
 RESET_TICKET_SLOTS = ("ticket_summary", "ticket_confirmed", "ticket_impact", "awaiting")
-WAIT_SETTING = "ASKIT_TICKET_WAIT"  # seconds the reply waits for the desk's reference
-DEFAULT_WAIT = 4.0
 # The answer to "how bad is it?", by the button the user pressed (or similar words).
 IMPACT_ANSWERS = {
     "just me, i can work around it": (LOW, MEDIUM),
@@ -46,15 +47,6 @@ def _requester(tracker: Tracker) -> Requester:
     )
 
 
-def tell_news(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Tell the user what became of requests recorded earlier in this conversation."""
-    try:
-        for entry in services.outbox().take_news(tracker.sender_id):
-            send(dispatcher, replies.ticket_news(entry.receipt, entry.ref, entry.url))
-    except ServiceDeskError:
-        logger.exception("outbox unreadable; news kept for later")
-
-
 def impact_answer(text: str | None) -> tuple[str, str] | None:
     """(impact, urgency) from the user's answer to "how bad is it?"; None if it says neither."""
     said = (text or "").strip().lower()
@@ -65,6 +57,19 @@ def impact_answer(text: str | None) -> tuple[str, str] | None:
     if impact is None and heard.urgency is None:
         return None
     return impact or LOW, heard.urgency or MEDIUM
+
+
+class ActionTellTicketNews(Action):
+    """Run by the worker (EXTERNAL_ticket_update) when a request settles after its turn ended:
+    tell the user now, where the channel can send outside a turn (bot/rasa_api.py)."""
+
+    def name(self) -> str:
+        return "action_tell_ticket_news"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_latest_input_channel() in PUSH_CHANNELS:
+            tell_news(dispatcher, tracker)
+        return []
 
 
 class ActionOfferTicket(Action):
@@ -121,7 +126,8 @@ class ValidateTicketForm(FormValidationAction):
         """Last, ask "how bad is it?", but only when neither an article nor the user's words say."""
         slots = [s for s in domain_slots if s != "ticket_impact"]
         said = conversation.problem_text(tracker.events, tracker.get_slot("ticket_summary"))
-        if tracker.get_slot("last_article_id") is None and assess(said).unclear:
+        answered = tracker.get_slot("ticket_impact") is not None  # keep it, so the answer is validated
+        if answered or (tracker.get_slot("last_article_id") is None and assess(said).unclear):
             slots.append("ticket_impact")
         return slots
 
@@ -147,6 +153,14 @@ class ValidateTicketForm(FormValidationAction):
         return {"ticket_confirmed": None, "ticket_summary": None}  # "no": ask for a better summary
 
 
+def _impact_slot(value: str | None) -> tuple[str | None, str | None]:
+    """(impact, urgency) from the slot: "impact/urgency" once validated, else the user's own words."""
+    levels = (value or "").split("/")
+    if len(levels) == 2 and all(level in (HIGH, MEDIUM, LOW) for level in levels):
+        return levels[0], levels[1]
+    return impact_answer(value) or (None, None)
+
+
 def _ticket_request(tracker: Tracker) -> TicketRequest:
     events = tracker.events
     summary = tracker.get_slot("ticket_summary") or conversation.draft_summary(events) or "Help requested"
@@ -160,8 +174,7 @@ def _ticket_request(tracker: Tracker) -> TicketRequest:
     except KnowledgeError:
         logger.exception("knowledge base unavailable; ticket raised without article details")
     requester = _requester(tracker)
-    said = (tracker.get_slot("ticket_impact") or "").split("/")
-    impact, urgency = (said[0], said[1]) if len(said) == 2 else (None, None)
+    impact, urgency = _impact_slot(tracker.get_slot("ticket_impact"))
     escalation = last.escalation if last else None
     routing = ArticleRouting(last.category, escalation.group, escalation.priority) if last and escalation else None
     triage = services.router().triage(
@@ -182,7 +195,7 @@ def _wait_for_delivery(correlation_id: str) -> Entry | None:
     worker = services.worker()
     if worker is not None:
         worker.nudge()
-    deadline = time.monotonic() + float(os.environ.get(WAIT_SETTING) or DEFAULT_WAIT)
+    deadline = time.monotonic() + float(os.environ.get("ASKIT_TICKET_WAIT") or services.DEFAULT_TICKET_WAIT)
     while True:
         entry = services.outbox().get(correlation_id)
         if entry is None or entry.state == DELIVERED or time.monotonic() > deadline:
@@ -200,7 +213,7 @@ class ActionCreateTicket(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         request = _ticket_request(tracker)
         try:
-            entry = services.outbox().submit(request, tracker.sender_id)
+            entry = services.outbox().submit(request, tracker.sender_id, tracker.get_latest_input_channel())
         except ServiceDeskError:
             logger.exception("outbox unavailable; ticket %s not recorded", request.correlation_id)
             send(dispatcher, replies.ticket_failed())
@@ -263,6 +276,8 @@ class ActionAddComment(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = tracker.latest_message.get("text")
         comment = conversation.comment_in(text)
+        if comment is None and not conversation.mentions_ticket(text):  # NLU guessed wrong: it is a question
+            return ActionAnswerQuestion().run(dispatcher, tracker, domain)
         if comment is None:
             send(dispatcher, replies.comment_needs("text"))
             return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -83,6 +84,9 @@ class Stack:
     model: Path = DEFAULT_MODEL
     log_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Rasa's HTTP API (--enable-api) lets the action server tell a conversation something later
+    # (bot/rasa_api.py); it is on loopback and needs this token, made afresh for every start.
+    api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     _procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes] | None]] = field(default_factory=list)
 
     @property
@@ -99,6 +103,8 @@ class Stack:
         env.update(
             {
                 "ACTION_PORT": str(self.action_port),
+                "ASKIT_RASA_URL": self.rasa_url,
+                "ASKIT_RASA_TOKEN": self.api_token,
                 "RASA_TELEMETRY_ENABLED": "false",
                 "HF_HUB_OFFLINE": "1",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -160,6 +166,9 @@ class Stack:
                     "endpoints.yml",
                     "--cors",
                     "*",
+                    "--enable-api",
+                    "--auth-token",
+                    self.api_token,
                 ],
             )
             self._wait("rasa server", f"{self.rasa_url}/", RASA_READY_TIMEOUT)

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     correlation_id TEXT PRIMARY KEY,
     receipt TEXT NOT NULL,
     conversation_id TEXT NOT NULL,
+    channel TEXT,
     request TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -71,6 +72,7 @@ class Entry:
     correlation_id: str
     receipt: str
     conversation_id: str
+    channel: str | None  # the chat channel the request came from: can it be told later?
     request: TicketRequest
     state: str
     attempts: int
@@ -79,6 +81,7 @@ class Entry:
     url: str | None
     last_error: str | None
     created_at: float
+    notified: bool  # the user has been told the outcome
 
     @property
     def ticket(self) -> TicketRef | None:
@@ -90,6 +93,7 @@ class Entry:
             correlation_id=row["correlation_id"],
             receipt=row["receipt"],
             conversation_id=row["conversation_id"],
+            channel=row["channel"],
             request=_decode(row["request"]),
             state=row["state"],
             attempts=row["attempts"],
@@ -98,6 +102,7 @@ class Entry:
             url=row["url"],
             last_error=row["last_error"],
             created_at=row["created_at"],
+            notified=bool(row["notified"]),
         )
 
 
@@ -117,17 +122,19 @@ class Outbox:
         with self._transaction() as db:
             return [Entry.from_row(row) for row in db.execute(sql, params).fetchall()]
 
-    def submit(self, request: TicketRequest, conversation_id: str) -> Entry:
+    def submit(self, request: TicketRequest, conversation_id: str, channel: str | None = None) -> Entry:
         """Record the request (once per correlation id) and return what the outbox holds for it."""
         now = time.time()
         with self._transaction(immediate=True) as db:
             db.execute(
-                "INSERT INTO outbox (correlation_id, receipt, conversation_id, request, state, next_attempt_at,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (correlation_id) DO NOTHING",
+                "INSERT INTO outbox (correlation_id, receipt, conversation_id, channel, request, state,"
+                " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (correlation_id) DO NOTHING",
                 (
                     request.correlation_id,
                     receipt_for(request.correlation_id),
                     conversation_id,
+                    channel,
                     _encode(request),
                     PENDING,
                     now,
@@ -222,6 +229,11 @@ class Outbox:
                 (conversation_id, DELIVERED, DEAD),
             ).fetchall()
         return sorted((Entry.from_row(row) for row in rows), key=lambda e: e.created_at)
+
+    def untold(self, correlation_id: str) -> bool:
+        """Whether the request has settled and its user has not heard the outcome yet."""
+        entry = self.get(correlation_id)
+        return entry is not None and entry.state in (DELIVERED, DEAD) and not entry.notified
 
     def mark_told(self, correlation_id: str) -> None:
         """The user already has this request's outcome (e.g. in the reply that raised it)."""

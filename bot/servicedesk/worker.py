@@ -48,8 +48,15 @@ class RetryPolicy:
 
 
 class OutboxWorker:
-    def __init__(self, outbox: Outbox, desk: ServiceDesk, policy: RetryPolicy = RetryPolicy()) -> None:
-        self.outbox, self.desk, self.policy = outbox, desk, policy
+    def __init__(
+        self,
+        outbox: Outbox,
+        desk: ServiceDesk,
+        policy: RetryPolicy = RetryPolicy(),
+        on_settled: Callable[[Entry], None] | None = None,
+    ) -> None:
+        """``on_settled``: called with each request that was delivered or parked, to tell its user."""
+        self.outbox, self.desk, self.policy, self.on_settled = outbox, desk, policy, on_settled
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,12 +79,21 @@ class OutboxWorker:
         except RejectedData as exc:
             logger.error("ticket %s parked: the desk refused it: %s", entry.receipt, exc)
             self.outbox.park(entry.correlation_id, f"rejected: {exc}")
+            self._settled(entry)
             return
         except Exception as exc:  # any failure, even an adapter bug, is retried: never lost
             self._failed(entry, exc)
             return
         self.outbox.delivered(entry.correlation_id, ticket)
         logger.info("ticket %s delivered as %s after %d attempt(s)", entry.receipt, ticket.ref, entry.attempts)
+        self._settled(entry)
+
+    def _settled(self, entry: Entry) -> None:
+        if self.on_settled is not None:
+            try:
+                self.on_settled(entry)
+            except Exception:  # telling the user is best effort: they also hear on their next message
+                logger.exception("ticket %s: could not tell the user", entry.receipt)
 
     def _existing(self, entry: Entry) -> TicketRef | None:
         """After an attempt with an unknown outcome, the ticket that attempt may have made."""
@@ -95,6 +111,7 @@ class OutboxWorker:
         if entry.attempts >= self.policy.max_attempts:
             logger.error("ticket %s parked after %d attempts: %s", entry.receipt, entry.attempts, error)
             self.outbox.park(entry.correlation_id, error)
+            self._settled(entry)
             return
         retry_after = exc.retry_after if isinstance(exc, ServiceDeskUnavailable) else None
         wait = self.policy.delay(entry.attempts, retry_after)

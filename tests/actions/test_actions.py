@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.answer import ActionAnswerQuestion, ActionShowArticle
-from actions.tickets import ActionCreateTicket, ActionTicketStatus
+from actions.tickets import ActionAddComment, ActionCreateTicket, ActionTellTicketNews, ActionTicketStatus
 from bot.knowledge import Escalation, KnowledgeBase, Thresholds
 from bot.knowledge.index import build_index
 from bot.servicedesk import LocalServiceDesk, Requester, ServiceDeskUnavailable, TicketRequest
@@ -208,3 +208,27 @@ def test_an_outbox_that_cannot_be_written_gets_the_user_a_clear_reply(desk: Loca
     assert customs(messages) == [{"error": "service_desk_unavailable"}]
     assert "no ticket was raised" in messages[0]["text"] and "01632 960000" in messages[0]["text"]
     assert not any(e.get("name") == "ticket_ref" for e in events)
+
+
+def test_news_is_pushed_only_where_the_channel_can_send_later(desk: LocalServiceDesk, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox-news.sqlite")
+    services.use(services.knowledge_base(), desk, outbox)
+    entry = outbox.submit(
+        TicketRequest("Printer jammed", "d", Requester("rest:alice"), "printing", "P4", "service-desk", "n1"),
+        "alice",
+        "rest",
+    )
+    OutboxWorker(outbox, desk).deliver_due()
+    messages, _ = run(ActionTellTicketNews(), tracker("EXTERNAL: EXTERNAL_ticket_update", "EXTERNAL_ticket_update"))
+    assert messages == [] and outbox.untold(entry.correlation_id)  # REST cannot show it: kept for the next turn
+    messages, _ = run(ActionAnswerQuestion(), tracker("vpn not working", "ask_question"))
+    assert customs(messages)[0] == {"flow": "ticket_created", "receipt": entry.receipt, "ticket_ref": "LOC-000001"}
+    assert not outbox.untold(entry.correlation_id)
+
+
+@pytest.mark.usefixtures("desk")
+def test_a_problem_misread_as_add_to_ticket_is_answered_as_a_question() -> None:
+    messages, _ = run(ActionAddComment(), tracker("vpn not working", "add_to_ticket"))
+    assert customs(messages) == [{"decision": "answer", "article_id": "vpn-connect"}]
+    messages, _ = run(ActionAddComment(), tracker("add some info to my ticket", "add_to_ticket"))
+    assert customs(messages) == [{"flow": "ticket_comment", "missing": "text", "tickets": []}]

@@ -1,0 +1,65 @@
+"""Tell a conversation something later, through the Rasa server's HTTP API.
+
+When a ticket request reaches the desk (or is parked) after the user's turn has ended, the worker
+asks Rasa to run ``EXTERNAL_ticket_update`` in that conversation with ``output_channel=latest``;
+the rule runs ``action_tell_ticket_news``, and a channel that can send later (the web chat; Teams)
+shows the news at once. Other channels (the REST webhook) cannot, so they are not asked: their
+users hear it on their next message.
+
+Settings: ``ASKIT_RASA_URL`` and ``ASKIT_RASA_TOKEN`` (the Rasa server's ``--auth-token``), both set
+by ``bot/launcher.py``; without them nothing is pushed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from urllib.parse import quote
+
+import requests
+
+from bot.servicedesk.http import Secret
+
+logger = logging.getLogger(__name__)
+
+EXTERNAL_INTENT = "EXTERNAL_ticket_update"
+PUSH_CHANNELS = frozenset({"webchat"})  # input channels whose output channel can send outside a turn
+TIMEOUT = 30.0
+
+
+class RasaNotifier:
+    def __init__(self, url: str, token: Secret, delay: float = 0.0) -> None:
+        self.url, self._token, self.delay = url.rstrip("/"), token, delay
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], delay: float = 0.0) -> RasaNotifier | None:
+        url, token = env.get("ASKIT_RASA_URL", "").strip(), env.get("ASKIT_RASA_TOKEN", "").strip()
+        return cls(url, Secret(token), delay) if url and token else None
+
+    def __repr__(self) -> str:
+        return f"RasaNotifier({self.url!r})"
+
+    def notify_later(self, conversation_id: str, still_news: Callable[[], bool]) -> None:
+        """After ``delay`` seconds (the turn that raised the ticket may still tell it), trigger the
+        news in the conversation if ``still_news()``. In a thread: the worker never waits for Rasa."""
+
+        def run() -> None:
+            time.sleep(self.delay)
+            if still_news():
+                self.notify(conversation_id)
+
+        threading.Thread(target=run, name="rasa-notify", daemon=True).start()
+
+    def notify(self, conversation_id: str) -> None:
+        try:
+            answer = requests.post(
+                f"{self.url}/conversations/{quote(conversation_id, safe='')}/trigger_intent",
+                params={"output_channel": "latest", "token": self._token.reveal()},
+                json={"name": EXTERNAL_INTENT},
+                timeout=TIMEOUT,
+            )
+            answer.raise_for_status()
+        except requests.RequestException as exc:  # the user still hears it on their next message
+            logger.warning("could not push ticket news to conversation %s: %s", conversation_id, type(exc).__name__)
