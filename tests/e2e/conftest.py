@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,8 @@ def custom(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return found[0] if found else {}
 
 
-def start_chat(work: Path, extra_env: dict[str, str] | None = None) -> tuple[Stack, Chat]:
+@contextmanager
+def running_chat(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[Chat]:
     """Both servers on free loopback ports, with their own tracker store, local desk, outbox and a
     copy of the articles and index in ``work``; ``extra_env`` adds or overrides settings."""
     if not DEFAULT_MODEL.exists():
@@ -79,13 +81,13 @@ def start_chat(work: Path, extra_env: dict[str, str] | None = None) -> tuple[Sta
         },
     )
     stack.start()
-    return stack, Chat(stack, desk_db, articles_dir)
+    try:
+        yield Chat(stack, desk_db, articles_dir)
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")
 def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
-    stack, chat = start_chat(tmp_path_factory.mktemp("e2e"))
-    try:
+    with running_chat(tmp_path_factory.mktemp("e2e")) as chat:
         yield chat
-    finally:
-        stack.stop()

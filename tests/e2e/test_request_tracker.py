@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import Chat, custom, start_chat
+from tests.e2e.conftest import Chat, custom, running_chat
 from tests.servicedesk.rt_instance import RTInstance
 
 DOMAIN = "northbrook.example"  # development identity: <sender>@northbrook.example, tenant northbrook
@@ -16,7 +16,7 @@ DOMAIN = "northbrook.example"  # development identity: <sender>@northbrook.examp
 
 @pytest.fixture(scope="module")
 def rt_chat(request_tracker: RTInstance, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
-    stack, chat = start_chat(
+    with running_chat(
         tmp_path_factory.mktemp("e2e-rt"),
         {
             "ASKIT_SERVICE_DESK": "rt",
@@ -24,11 +24,8 @@ def rt_chat(request_tracker: RTInstance, tmp_path_factory: pytest.TempPathFactor
             "ASKIT_RT_TOKEN": request_tracker.token,
             "ASKIT_DEV_EMAIL_DOMAIN": DOMAIN,
         },
-    )
-    try:
+    ) as chat:
         yield chat
-    finally:
-        stack.stop()
 
 
 def test_a_conversation_raises_an_rt_ticket_and_reads_its_status(rt_chat: Chat, request_tracker: RTInstance) -> None:

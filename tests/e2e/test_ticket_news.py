@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Chat, start_chat
+from tests.e2e.conftest import Chat, running_chat
 from tests.servicedesk.fake_servicenow import PASSWORD, USER, FakeServiceNow
 
 
@@ -23,7 +23,7 @@ def servicenow() -> Iterator[FakeServiceNow]:
 
 @pytest.fixture(scope="module")
 def down_desk_chat(servicenow: FakeServiceNow, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
-    stack, chat = start_chat(
+    with running_chat(
         tmp_path_factory.mktemp("e2e-news"),
         {
             "ASKIT_SERVICE_DESK": "servicenow",
@@ -36,11 +36,8 @@ def down_desk_chat(servicenow: FakeServiceNow, tmp_path_factory: pytest.TempPath
             "ASKIT_OUTBOX_BACKOFF_CAP": "1",
             "ASKIT_OUTBOX_POLL": "0.2",
         },
-    )
-    try:
+    ) as chat:
         yield chat
-    finally:
-        stack.stop()
 
 
 class Browser:
