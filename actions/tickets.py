@@ -23,18 +23,11 @@ from bot.servicedesk import Requester, ServiceDeskError, TicketNotFound, TicketR
 from bot.servicedesk.outbox import DELIVERED, Entry
 from bot.servicedesk.redact import redact_secrets
 from bot.servicedesk.transcript import OfferedArticle, ticket_description
-from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, assess
+from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, answer_levels, assess
 
 logger = logging.getLogger(__name__)
 
 RESET_TICKET_SLOTS = ("ticket_summary", "ticket_confirmed", "ticket_impact", "awaiting")
-# The answer to "how bad is it?", by the button the user pressed (or similar words).
-IMPACT_ANSWERS = {
-    "just me, i can work around it": (LOW, MEDIUM),
-    "just me, and i can't work": (LOW, HIGH),
-    "a few people": (MEDIUM, MEDIUM),
-    "many people or a whole service": (HIGH, HIGH),
-}
 
 
 def _reset() -> list[EventType]:
@@ -45,18 +38,6 @@ def _requester(tracker: Tracker) -> Requester:
     return identity.requester(
         tracker.sender_id, tracker.get_latest_input_channel(), tracker.latest_message.get("metadata")
     )
-
-
-def impact_answer(text: str | None) -> tuple[str, str] | None:
-    """(impact, urgency) from the user's answer to "how bad is it?"; None if it says neither."""
-    said = (text or "").strip().lower()
-    if said in IMPACT_ANSWERS:
-        return IMPACT_ANSWERS[said]
-    heard = assess(said)
-    impact = heard.impact or (LOW if any(w in said for w in ("just me", "only me", "just myself")) else None)
-    if impact is None and heard.urgency is None:
-        return None
-    return impact or LOW, heard.urgency or MEDIUM
 
 
 class ActionTellTicketNews(Action):
@@ -142,7 +123,7 @@ class ValidateTicketForm(FormValidationAction):
     def validate_ticket_impact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = impact_answer(value if isinstance(value, str) else None)
+        answer = answer_levels(value if isinstance(value, str) else None)
         return {"ticket_impact": "/".join(answer) if answer else None}
 
     def validate_ticket_confirmed(
@@ -158,7 +139,7 @@ def _impact_slot(value: str | None) -> tuple[str | None, str | None]:
     levels = (value or "").split("/")
     if len(levels) == 2 and all(level in (HIGH, MEDIUM, LOW) for level in levels):
         return levels[0], levels[1]
-    return impact_answer(value) or (None, None)
+    return answer_levels(value) or (None, None)
 
 
 def _ticket_request(tracker: Tracker) -> TicketRequest:

@@ -145,6 +145,27 @@ def assess(text: str) -> Assessment:
     return Assessment(impact, LOW if request else urgency, request)
 
 
+# The answers to the bot's "how bad is it?" buttons (domain.yml, utter_ask_ticket_impact).
+BUTTON_ANSWERS = {
+    "just me, i can work around it": (LOW, MEDIUM),
+    "just me, and i can't work": (LOW, HIGH),
+    "a few people": (MEDIUM, MEDIUM),
+    "many people or a whole service": (HIGH, HIGH),
+}
+
+
+def answer_levels(text: str | None) -> tuple[str, str] | None:
+    """(impact, urgency) from the answer to "how bad is it?": a button, or words; None if it says neither."""
+    said = (text or "").strip().lower()
+    if said in BUTTON_ANSWERS:
+        return BUTTON_ANSWERS[said]
+    heard = assess(said)
+    impact = heard.impact or (LOW if any(w in said for w in ("just me", "only me", "just myself")) else None)
+    if impact is None and heard.urgency is None:
+        return None
+    return impact or LOW, heard.urgency or MEDIUM
+
+
 def priority_for(impact: str, urgency: str) -> str:
     return MATRIX[(impact, urgency)]
 

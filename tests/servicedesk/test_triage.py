@@ -6,7 +6,7 @@ import pytest
 
 from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.servicedesk import ConfigError
-from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, Router, assess, priority_for
+from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, Router, answer_levels, assess, priority_for
 
 ROUTER = Router.load(KNOWLEDGE_BASE_DIR / "routing.yml")
 VPN = ArticleRouting("connectivity", "network", "P3")
@@ -93,3 +93,27 @@ def test_a_broken_routing_file_names_the_place(tmp_path: Path, yaml_text: str, n
     with pytest.raises(ConfigError, match=named) as raised:
         Router.load(path)
     assert str(path) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "answer,levels",
+    [
+        ("Just me, I can work around it", (LOW, MEDIUM)),
+        ("Many people or a whole service", (HIGH, HIGH)),
+        ("only me and I can't work at all", (LOW, HIGH)),
+        ("the whole team", (HIGH, MEDIUM)),
+        ("dunno", None),
+    ],
+)
+def test_answers_to_how_bad_is_it(answer: str, levels: tuple[str, str] | None) -> None:
+    assert answer_levels(answer) == levels
+
+
+def test_every_button_the_bot_offers_has_an_answer() -> None:
+    import yaml
+
+    from bot.paths import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    buttons = domain["responses"]["utter_ask_ticket_impact"][0]["buttons"]
+    assert len(buttons) == 4 and all(answer_levels(b["payload"]) is not None for b in buttons)
