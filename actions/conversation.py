@@ -22,9 +22,8 @@ QUESTION_INTENTS = frozenset({"ask_question", "nlu_fallback"})
 FEEDBACK_INTENTS = {"helped": True, "affirm": True, "not_helped": False, "deny": False}
 CORRELATION_NAMESPACE = uuid.UUID("8d6c1f0e-3b0a-4f4e-9a57-0c1d5e6f7a88")
 MIN_SUMMARY_LETTERS = 3
-TICKET_REF = re.compile(
-    r"\b(ASKIT-[0-9A-F]{8}|[A-Z]{2,6}[-#]?\d{2,10})\b|\bticket\s+(?:number\s+|no\.?\s*)?#?(\d{2,10})\b", re.IGNORECASE
-)
+REF = r"(?:ASKIT-[0-9A-F]{8}|[A-Z]{2,6}[-#]?\d{2,10})"  # an AskIT receipt or a desk's reference
+TICKET_REF = re.compile(rf"\b({REF})\b|\bticket\s+(?:number\s+|no\.?\s*)?#?(\d{{2,10}})\b", re.IGNORECASE)
 
 
 def _said(event: Event) -> bool:
@@ -101,10 +100,9 @@ def problem_text(events: Iterable[Event], summary: str | None = None) -> str:
     return "\n".join(t for t in [*said, summary or ""] if t and not t.startswith("/"))
 
 
-_REF = r"(?:ASKIT-[0-9A-F]{8}|[A-Z]{2,6}[-#]?\d{2,10})"
 COMMENT_LEAD = re.compile(
     r"^.*?\b(?:add|append|put|note|tell them|update)\b[^:]*?\b(?:to|on)?\s*(?:(?:my|the|that)\s+)?"
-    rf"(?:(?:ticket|call|request|incident)(?:\s+{_REF})?|{_REF})\s*(?:with)?\s*(?:[:,-]|that)?\s*",
+    rf"(?:(?:ticket|call|request|incident)(?:\s+{REF})?|{REF})\s*(?:with)?\s*(?:[:,-]|that)?\s*",
     re.IGNORECASE,
 )
 

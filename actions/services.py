@@ -24,7 +24,8 @@ from bot.servicedesk.triage import Router
 from bot.servicedesk.worker import OutboxWorker, RetryPolicy
 
 ROUTING_SETTING = "ASKIT_ROUTING_FILE"
-DEFAULT_TICKET_WAIT = 4.0  # ASKIT_TICKET_WAIT: seconds a ticket's reply waits for the desk's reference
+TICKET_WAIT_SETTING = "ASKIT_TICKET_WAIT"  # seconds a ticket's reply waits for the desk's reference
+DEFAULT_TICKET_WAIT = 4.0
 
 _lock = threading.Lock()
 _kb: KnowledgeBase | None = None
@@ -83,11 +84,14 @@ def router() -> Router:
         return _router
 
 
+def ticket_wait() -> float:
+    return float(os.environ.get(TICKET_WAIT_SETTING) or DEFAULT_TICKET_WAIT)
+
+
 def _push_news(box: Outbox) -> Callable[[Entry], None] | None:
     """Tell users of channels that can send later about their request as soon as it settles,
     unless the turn that raised it already did (it waits up to ASKIT_TICKET_WAIT seconds)."""
-    wait = float(os.environ.get("ASKIT_TICKET_WAIT") or DEFAULT_TICKET_WAIT)
-    notifier = RasaNotifier.from_env(os.environ, delay=wait + 1)
+    notifier = RasaNotifier.from_env(os.environ, delay=ticket_wait() + 1)
     if notifier is None:
         return None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
@@ -28,6 +27,7 @@ from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, answer_lev
 logger = logging.getLogger(__name__)
 
 RESET_TICKET_SLOTS = ("ticket_summary", "ticket_confirmed", "ticket_impact", "awaiting")
+WAITING = "recorded, waiting to reach the service desk"  # the status of a request the desk has not got yet
 
 
 def _reset() -> list[EventType]:
@@ -176,7 +176,7 @@ def _wait_for_delivery(correlation_id: str) -> Entry | None:
     worker = services.worker()
     if worker is not None:
         worker.nudge()
-    deadline = time.monotonic() + float(os.environ.get("ASKIT_TICKET_WAIT") or services.DEFAULT_TICKET_WAIT)
+    deadline = time.monotonic() + services.ticket_wait()
     while True:
         entry = services.outbox().get(correlation_id)
         if entry is None or entry.state == DELIVERED or time.monotonic() > deadline:
@@ -213,19 +213,19 @@ def _own_tickets(tracker: Tracker, asked: str | None) -> list[tuple[str, str, st
     """(ref, status, summary) of the requester's tickets: the one asked about, or all open ones,
     with requests still waiting in the outbox."""
     requester, desk = _requester(tracker), services.service_desk()
-    waiting = [e for e in services.outbox().for_conversation(tracker.sender_id) if e.state != DELIVERED]
     if asked:
-        entry = next((e for e in services.outbox().for_conversation(tracker.sender_id) if e.receipt == asked), None)
+        entry = services.outbox().by_receipt(tracker.sender_id, asked) if asked.startswith("ASKIT-") else None
         if entry is not None and entry.ref is None:
-            return [(entry.receipt, "recorded, waiting to reach the service desk", entry.request.summary)]
+            return [(entry.receipt, WAITING, entry.request.summary)]
         ref = entry.ref if entry and entry.ref else asked
         try:
             status: TicketStatus = desk.get_status(ref)
         except TicketNotFound:
             return []
         return [(status.ref, status.status, status.summary)] if status.belongs_to(requester) else []
+    waiting = [e for e in services.outbox().for_conversation(tracker.sender_id) if e.state != DELIVERED]
     found = [(t.ref, t.status, t.summary) for t in desk.list_open(requester) if t.belongs_to(requester)]
-    return [(e.receipt, "recorded, waiting to reach the service desk", e.request.summary) for e in waiting] + found
+    return [(e.receipt, WAITING, e.request.summary) for e in waiting] + found
 
 
 class ActionTicketStatus(Action):
@@ -265,9 +265,9 @@ class ActionAddComment(Action):
         requester, desk = _requester(tracker), services.service_desk()
         try:
             ref = conversation.ticket_ref_in(text) or tracker.get_slot("ticket_ref")
-            if ref is None or ref.startswith("ASKIT-"):
-                recorded = services.outbox().for_conversation(tracker.sender_id)
-                ref = next((e.ref for e in recorded if e.receipt == ref), None)
+            if ref is not None and ref.startswith("ASKIT-"):
+                entry = services.outbox().by_receipt(tracker.sender_id, ref)
+                ref = entry.ref if entry else None
             if ref is None:
                 open_refs = [t.ref for t in desk.list_open(requester) if t.belongs_to(requester)]
                 if len(open_refs) != 1:

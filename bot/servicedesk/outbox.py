@@ -115,17 +115,14 @@ class Outbox:
     def __repr__(self) -> str:
         return f"Outbox({self.db.name!r})"
 
-    def _transaction(self, immediate: bool = False) -> Any:
-        return self.db.transaction(immediate)
-
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Entry]:
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             return [Entry.from_row(row) for row in db.execute(sql, params).fetchall()]
 
     def submit(self, request: TicketRequest, conversation_id: str, channel: str | None = None) -> Entry:
         """Record the request (once per correlation id) and return what the outbox holds for it."""
         now = time.time()
-        with self._transaction(immediate=True) as db:
+        with self.db.transaction(immediate=True) as db:
             db.execute(
                 "INSERT INTO outbox (correlation_id, receipt, conversation_id, channel, request, state,"
                 " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -152,7 +149,7 @@ class Outbox:
     def claim(self, now: float | None = None) -> Entry | None:
         """Take the next due request for delivery, or one whose worker's lease ran out."""
         now = time.time() if now is None else now
-        with self._transaction(immediate=True) as db:
+        with self.db.transaction(immediate=True) as db:
             row = db.execute(
                 "SELECT correlation_id FROM outbox WHERE (state = ? AND next_attempt_at <= ?)"
                 " OR (state = ? AND lease_until < ?) ORDER BY next_attempt_at LIMIT 1" + self.db.lock_for_claim,
@@ -168,7 +165,7 @@ class Outbox:
         return Entry.from_row(claimed)
 
     def delivered(self, correlation_id: str, ticket: TicketRef) -> None:
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             db.execute(
                 "UPDATE outbox SET state = ?, ref = ?, url = ?, lease_until = NULL, last_error = NULL, updated_at = ?"
                 " WHERE correlation_id = ?",
@@ -182,7 +179,7 @@ class Outbox:
         self._set_state(correlation_id, DEAD, error, time.time())
 
     def _set_state(self, correlation_id: str, state: str, error: str, at: float) -> None:
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             db.execute(
                 "UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, updated_at = ?"
                 " WHERE correlation_id = ?",
@@ -199,7 +196,7 @@ class Outbox:
                 (DEAD, correlation_id, correlation_id.upper()),
             )
         )
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             cursor = db.execute(
                 f"UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE {where}",
                 (PENDING, time.time(), time.time(), *params),
@@ -212,7 +209,7 @@ class Outbox:
         return self._rows("SELECT * FROM outbox WHERE state = ? ORDER BY created_at LIMIT ?", (state, limit))
 
     def counts(self) -> dict[str, int]:
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             rows = db.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
         return {row["state"]: row["n"] for row in rows}
 
@@ -220,14 +217,23 @@ class Outbox:
         """The conversation's requests, newest first."""
         return self._rows("SELECT * FROM outbox WHERE conversation_id = ? ORDER BY created_at DESC", (conversation_id,))
 
+    def by_receipt(self, conversation_id: str, receipt: str) -> Entry | None:
+        """The conversation's request with this ASKIT-... receipt (another conversation's is not found)."""
+        rows = self._rows(
+            "SELECT * FROM outbox WHERE conversation_id = ? AND receipt = ?", (conversation_id, receipt.upper())
+        )
+        return rows[0] if rows else None
+
     def take_news(self, conversation_id: str) -> list[Entry]:
-        """Requests delivered or parked since the user was last told, marked as told."""
-        with self._transaction(immediate=True) as db:
-            rows = db.execute(
-                "UPDATE outbox SET notified = 1 WHERE conversation_id = ? AND notified = 0 AND state IN (?, ?)"
-                " RETURNING *",
-                (conversation_id, DELIVERED, DEAD),
-            ).fetchall()
+        """Requests delivered or parked since the user was last told, marked as told.
+
+        Runs on every question, so it only reads unless there is news: no write lock for nothing."""
+        unseen = "conversation_id = ? AND notified = 0 AND state IN (?, ?)"
+        params = (conversation_id, DELIVERED, DEAD)
+        if not self._rows(f"SELECT * FROM outbox WHERE {unseen} LIMIT 1", params):
+            return []
+        with self.db.transaction(immediate=True) as db:
+            rows = db.execute(f"UPDATE outbox SET notified = 1 WHERE {unseen} RETURNING *", params).fetchall()
         return sorted((Entry.from_row(row) for row in rows), key=lambda e: e.created_at)
 
     def untold(self, correlation_id: str) -> bool:
@@ -237,5 +243,5 @@ class Outbox:
 
     def mark_told(self, correlation_id: str) -> None:
         """The user already has this request's outcome (e.g. in the reply that raised it)."""
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE outbox SET notified = 1 WHERE correlation_id = ?", (correlation_id,))

@@ -132,3 +132,10 @@ def test_the_worker_thread_delivers_when_nudged(location: str, tmp_path: Path) -
         assert done.is_set()
     finally:
         worker.stop()
+
+
+def test_a_receipt_is_found_only_in_its_own_conversation(location: str) -> None:
+    outbox = Outbox(location)
+    entry = outbox.submit(ticket_request("abc-123"), "conv-1")
+    assert outbox.by_receipt("conv-1", entry.receipt.lower()) == entry
+    assert outbox.by_receipt("conv-2", entry.receipt) is None
