@@ -83,7 +83,7 @@ class Stack:
     action_port: int = DEFAULT_ACTION_PORT
     model: Path = DEFAULT_MODEL
     log_dir: Path | None = None
-    extra_env: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict, repr=False)  # may hold a desk's secrets
     # Rasa's HTTP API (--enable-api) lets the action server tell a conversation something later
     # (bot/rasa_api.py); it is on loopback and needs this token, made afresh for every start.
     api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
@@ -167,8 +167,8 @@ class Stack:
                     "--cors",
                     "*",
                     "--enable-api",
-                    "--auth-token",
-                    self.api_token,
+                    # One argument: a token that starts with "-" would otherwise be read as an option.
+                    f"--auth-token={self.api_token}",
                 ],
             )
             self._wait("rasa server", f"{self.rasa_url}/", RASA_READY_TIMEOUT)
