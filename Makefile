@@ -52,10 +52,11 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requir
 
 setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
 
-# Debian packages the tests use: a real PostgreSQL server for the tracker-store test, and a real
-# Request Tracker 5 (SQLite, standalone server) for the ticketing integration test; debconf is
-# told first that RT must not create a database of its own (the tests make theirs in a temp folder).
-SYSTEM_PACKAGES := postgresql request-tracker5 rt5-db-sqlite rt5-standalone
+# Debian packages the tests use: a real PostgreSQL server for the tracker-store test, a real
+# Request Tracker 5 (SQLite, standalone server) for the ticketing integration test, and Chromium
+# for the web-widget tests (Playwright drives /usr/bin/chromium; it downloads no browser). debconf
+# is told first that RT must not create a database of its own (the tests make theirs in a temp folder).
+SYSTEM_PACKAGES := postgresql request-tracker5 rt5-db-sqlite rt5-standalone chromium
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -65,6 +66,12 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages: $$missing (install them, or run make as root)" >&2; exit 1; fi; \
 	fi
+
+# axe-core (npm) for the widget's accessibility test, exactly as package-lock.json pins it.
+BROWSER_TEST_DEPS := tests/e2e/node_modules/.installed
+$(BROWSER_TEST_DEPS): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	touch $@
 
 index: $(ACTIONS_VENV)/.installed
 	$(APY) -m bot.knowledge build
@@ -85,7 +92,7 @@ $(MODEL): $(RASA_VENV)/.installed $(RASA_DATA)
 	$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current
 
 run: setup index $(MODEL)
-	$(APY) -m bot.launcher --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --model $(MODEL)
+	$(APY) -m bot.launcher --dev --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --model $(MODEL)
 
 shell: setup $(MODEL)
 	@echo "rasa shell needs the action server: start 'make run' in another terminal first"
@@ -97,7 +104,7 @@ lint: $(ACTIONS_VENV)/.installed
 typecheck: $(ACTIONS_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
 
-pytest-actions: $(ACTIONS_VENV)/.installed system-deps index $(MODEL)
+pytest-actions: $(ACTIONS_VENV)/.installed system-deps $(BROWSER_TEST_DEPS) index $(MODEL)
 	$(ACTIONS_VENV)/bin/pytest tests $(RASA_ENV_TESTS:%=--ignore=%)
 
 pytest-rasa: $(RASA_VENV)/.installed

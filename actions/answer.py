@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.news import tell_news
+from actions.requester import requester_of
 from actions.utter import awaiting, send
 from bot import replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError
@@ -30,7 +31,9 @@ class ActionAnswerQuestion(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         tell_news(dispatcher, tracker)
         try:
-            result = services.knowledge_base().search(tracker.latest_message.get("text") or "")
+            # Articles for one partner council only reach that council's staff (verified identity).
+            tenant = requester_of(tracker).tenant
+            result = services.knowledge_base().search(tracker.latest_message.get("text") or "", tenant=tenant)
             kind, found = result.decision.kind, result.articles
         except KnowledgeError:
             logger.exception("knowledge base unavailable; offering a ticket instead")

@@ -14,11 +14,12 @@ from rasa_sdk.types import DomainDict
 from actions import conversation, services
 from actions.answer import ActionAnswerQuestion
 from actions.news import tell_news
+from actions.requester import requester_of
 from actions.utter import awaiting, send
-from bot import identity, replies
+from bot import replies
 from bot.knowledge import KnowledgeError
 from bot.rasa_api import PUSH_CHANNELS
-from bot.servicedesk import Requester, ServiceDeskError, TicketNotFound, TicketRequest, TicketStatus
+from bot.servicedesk import ServiceDeskError, TicketNotFound, TicketRequest, TicketStatus
 from bot.servicedesk.outbox import DELIVERED, Entry
 from bot.servicedesk.redact import redact_secrets
 from bot.servicedesk.transcript import OfferedArticle, ticket_description
@@ -32,12 +33,6 @@ WAITING = "recorded, waiting to reach the service desk"  # the status of a reque
 
 def _reset() -> list[EventType]:
     return [SlotSet(slot, None) for slot in RESET_TICKET_SLOTS]
-
-
-def _requester(tracker: Tracker) -> Requester:
-    return identity.requester(
-        tracker.sender_id, tracker.get_latest_input_channel(), tracker.latest_message.get("metadata")
-    )
 
 
 class ActionTellTicketNews(Action):
@@ -154,7 +149,7 @@ def _ticket_request(tracker: Tracker) -> TicketRequest:
         last = kb.article(tracker.get_slot("last_article_id") or "")
     except KnowledgeError:
         logger.exception("knowledge base unavailable; ticket raised without article details")
-    requester = _requester(tracker)
+    requester = requester_of(tracker)
     impact, urgency = _impact_slot(tracker.get_slot("ticket_impact"))
     escalation = last.escalation if last else None
     routing = ArticleRouting(last.category, escalation.group, escalation.priority) if last and escalation else None
@@ -212,7 +207,7 @@ class ActionCreateTicket(Action):
 def _own_tickets(tracker: Tracker, asked: str | None) -> list[tuple[str, str, str]]:
     """(ref, status, summary) of the requester's tickets: the one asked about, or all open ones,
     with requests still waiting in the outbox."""
-    requester, desk = _requester(tracker), services.service_desk()
+    requester, desk = requester_of(tracker), services.service_desk()
     if asked:
         entry = services.outbox().by_receipt(tracker.sender_id, asked) if asked.startswith("ASKIT-") else None
         if entry is not None and entry.ref is None:
@@ -262,7 +257,7 @@ class ActionAddComment(Action):
         if comment is None:
             send(dispatcher, replies.comment_needs("text"))
             return []
-        requester, desk = _requester(tracker), services.service_desk()
+        requester, desk = requester_of(tracker), services.service_desk()
         try:
             ref = conversation.ticket_ref_in(text) or tracker.get_slot("ticket_ref")
             if ref is not None and ref.startswith("ASKIT-"):

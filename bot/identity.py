@@ -4,8 +4,11 @@ A channel that verifies its users (Teams JWT, widget JWT) puts the identity it v
 message metadata under ``IDENTITY_KEY``, and is listed in ``VERIFIED_CHANNELS``; metadata from any
 other channel (the REST webhook, for one) is whatever the client sent, and is ignored. Without a
 verified identity the requester is ``<channel>:<sender id>``; in local or development use,
-``ASKIT_DEV_EMAIL_DOMAIN`` gives that sender the e-mail ``<sender id>@<domain>``. The tenant comes from
-the e-mail's domain, by ``knowledge_base/tenants.yml``.
+``ASKIT_DEV_EMAIL_DOMAIN`` gives that sender the e-mail ``<sender id>@<domain>``.
+
+The verified identity is a plain dict (``VerifiedIdentity``). The tenant (partner organisation) is,
+in order: the ``tenant`` the channel verified (a widget token's claim) when ``knowledge_base/tenants.yml``
+knows it, the Azure AD tenant (``aad_tenant_id``, Teams) listed there, or the e-mail's domain.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -23,21 +27,58 @@ from bot.paths import TENANTS_CONFIG
 from bot.servicedesk.models import Requester
 
 IDENTITY_KEY = "askit_identity"
-VERIFIED_CHANNELS: frozenset[str] = frozenset()  # channels that verify a token before setting IDENTITY_KEY
+# Channels that verify a token before setting IDENTITY_KEY (bot/channels/teams.py, bot/channels/webchat.py).
+VERIFIED_CHANNELS: frozenset[str] = frozenset({"teams", "webchat"})
 DEV_DOMAIN_SETTING = "ASKIT_DEV_EMAIL_DOMAIN"
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+class VerifiedIdentity(TypedDict, total=False):
+    """What a verifying channel puts under ``IDENTITY_KEY``; ``id`` is required."""
+
+    id: str  # stable per person: the Azure AD object id, or the widget token's subject
+    email: str  # the UPN or e-mail address
+    name: str
+    tenant: str  # a partner organisation id from tenants.yml, when the token names one
+    aad_tenant_id: str  # the Azure AD tenant the user signed in to (Teams)
+
+
+@dataclass(frozen=True)
+class _Tenants:
+    ids: frozenset[str]
+    by_domain: dict[str, str]
+    by_aad_tenant: dict[str, str]
+
+
 @lru_cache(maxsize=4)
-def _domains(path: Path) -> dict[str, str]:
+def _tenants(path: Path) -> _Tenants:
     tenants = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tenants") or {}
-    return {d.lower(): tid for tid, t in tenants.items() for d in (t or {}).get("email_domains") or []}
+    return _Tenants(
+        ids=frozenset(tenants),
+        by_domain={d.lower(): tid for tid, t in tenants.items() for d in (t or {}).get("email_domains") or []},
+        by_aad_tenant={
+            str(a).lower(): tid for tid, t in tenants.items() for a in (t or {}).get("azure_tenant_ids") or []
+        },
+    )
 
 
 def tenant_for_email(email: str | None, tenants_file: Path = TENANTS_CONFIG) -> str | None:
     if not email or "@" not in email:
         return None
-    return _domains(tenants_file).get(email.rsplit("@", 1)[1].lower())
+    return _tenants(tenants_file).by_domain.get(email.rsplit("@", 1)[1].lower())
+
+
+def tenant_for(verified: Mapping[str, Any], tenants_file: Path = TENANTS_CONFIG) -> str | None:
+    """The partner organisation of a verified identity (see the module docstring for the order)."""
+    known = _tenants(tenants_file)
+    claimed = verified.get("tenant")
+    if isinstance(claimed, str) and claimed in known.ids:
+        return claimed
+    aad = verified.get("aad_tenant_id")
+    if isinstance(aad, str) and aad.lower() in known.by_aad_tenant:
+        return known.by_aad_tenant[aad.lower()]
+    email = verified.get("email")
+    return tenant_for_email(email if isinstance(email, str) else None, tenants_file)
 
 
 def requester(
@@ -45,9 +86,13 @@ def requester(
 ) -> Requester:
     verified = (metadata or {}).get(IDENTITY_KEY) if channel in VERIFIED_CHANNELS else None
     if isinstance(verified, Mapping) and verified.get("id"):
-        email = verified.get("email")
-        tenant = verified.get("tenant") or tenant_for_email(email)
-        return Requester(id=str(verified["id"]), email=email, name=verified.get("name"), tenant=tenant)
+        email, name = verified.get("email"), verified.get("name")
+        return Requester(
+            id=str(verified["id"]),
+            email=email if isinstance(email, str) and email else None,
+            name=name if isinstance(name, str) and name else None,
+            tenant=tenant_for(verified),
+        )
     domain = env.get(DEV_DOMAIN_SETTING, "").strip()
     email = f"{sender_id}@{domain}" if domain and _LOCAL_PART.match(sender_id) else None
     return Requester(id=f"{channel or 'unknown'}:{sender_id}", email=email, tenant=tenant_for_email(email))

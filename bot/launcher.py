@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 ACTIONS_PYTHON = ROOT / ".venv-actions" / "bin" / "python"
 DEFAULT_MODEL = ROOT / "models" / "current.tar.gz"
+DEFAULT_CREDENTIALS = ROOT / "credentials.yml"  # Rasa's input channels (REST, web chat, Teams)
+DEV_MODE_SETTING = "ASKIT_DEV_MODE"  # "1": the chat page signs a demo user in (bot/channels/webchat.py)
+WIDGET_SECRET_SETTING = "ASKIT_WIDGET_JWT_SECRET"  # HS256 key the host site signs widget tokens with
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
 HOST = "127.0.0.1"
@@ -82,6 +85,7 @@ class Stack:
     rasa_port: int = DEFAULT_RASA_PORT
     action_port: int = DEFAULT_ACTION_PORT
     model: Path = DEFAULT_MODEL
+    credentials: Path = DEFAULT_CREDENTIALS
     log_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict, repr=False)  # may hold a desk's secrets
     # Rasa's HTTP API (--enable-api) lets the action server tell a conversation something later
@@ -161,7 +165,7 @@ class Stack:
                     "--interface",
                     HOST,
                     "--credentials",
-                    "credentials.yml",
+                    str(self.credentials),
                     "--endpoints",
                     "endpoints.yml",
                     "--cors",
@@ -200,6 +204,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", DEFAULT_ACTION_PORT)))
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        default=Path(os.environ.get("ASKIT_CREDENTIALS", DEFAULT_CREDENTIALS)),
+        help="Rasa's channel settings (default: credentials.yml, or ASKIT_CREDENTIALS)",
+    )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="development mode: the demo chat page signs in a demo user; never use where others can reach it",
+    )
     args = parser.parse_args(argv)
 
     stopping = False
@@ -210,7 +225,18 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    stack = Stack(rasa_port=args.rasa_port, action_port=args.action_port, model=args.model)
+    extra_env: dict[str, str] = {}
+    if args.dev:
+        # The demo page's tokens are signed with a key made for this run unless one is configured.
+        extra_env[DEV_MODE_SETTING] = "1"
+        extra_env[WIDGET_SECRET_SETTING] = os.environ.get(WIDGET_SECRET_SETTING) or secrets.token_urlsafe(32)
+    stack = Stack(
+        rasa_port=args.rasa_port,
+        action_port=args.action_port,
+        model=args.model,
+        credentials=args.credentials,
+        extra_env=extra_env,
+    )
     try:
         stack.start()
     except LaunchError as exc:
@@ -222,7 +248,12 @@ def main(argv: list[str] | None = None) -> int:
         f'  REST channel:          POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}\n'
         f"  In a terminal:         make shell  (in another terminal)\n"
         f"  Tickets raised:        .venv-actions/bin/python -m bot.servicedesk tickets\n"
-        f"Press Ctrl-C to stop.\n",
+        + (
+            "  Development mode: the chat page signs you in as a demo user. Never expose this server.\n"
+            if args.dev
+            else ""
+        )
+        + "Press Ctrl-C to stop.\n",
         flush=True,
     )
     while not stopping:

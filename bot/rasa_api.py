@@ -25,7 +25,7 @@ from bot.servicedesk.http import Secret
 logger = logging.getLogger(__name__)
 
 EXTERNAL_INTENT = "EXTERNAL_ticket_update"
-PUSH_CHANNELS = frozenset({"webchat"})  # input channels whose output channel can send outside a turn
+PUSH_CHANNELS = frozenset({"webchat", "teams"})  # input channels whose output channel can send outside a turn
 TIMEOUT = 30.0
 
 

@@ -35,6 +35,12 @@ def desk(tmp_path: Path) -> Iterator[LocalServiceDesk]:
             ),
             make_article("printer-add", title="Add a printer", questions=("printer not found",)),
             make_article("printing-follow-me", title="Follow me printing", questions=("printer release job",)),
+            make_article(
+                "walk-in-riverside",
+                title="Riverside walk-in desk",
+                questions=("walk in desk opening hours",),
+                audience=("riverside",),
+            ),
         ],
         embedder,
         tmp_path / "index",
@@ -55,11 +61,13 @@ def tracker(
     slots: dict | None = None,
     entities: list[dict] | None = None,
     sender: str = "alice",
+    channel: str = "rest",
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent}, "entities": entities or []}
+    latest = {"text": text, "intent": {"name": intent}, "entities": entities or [], "metadata": metadata or {}}
     events = [
         *(events or []),
-        {"event": "user", "text": text, "timestamp": 5.0, "parse_data": latest, "input_channel": "rest"},
+        {"event": "user", "text": text, "timestamp": 5.0, "parse_data": latest, "input_channel": channel},
     ]
     return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
@@ -88,6 +96,23 @@ def test_answer_question_decides_and_says_so_in_custom(text: str, custom: dict, 
     messages, events = run(ActionAnswerQuestion(), tracker(text, "ask_question"))
     assert customs(messages) == [custom]
     assert {"event": "slot", "name": "awaiting", "value": awaiting, "timestamp": None} in events
+
+
+@pytest.mark.usefixtures("desk")
+@pytest.mark.parametrize(
+    "channel,verified,decision",
+    [
+        ("webchat", {"id": "pat", "email": "pat@riverside.example"}, "answer"),
+        ("teams", {"id": "aad-1", "aad_tenant_id": "6f1b8c2e-0d4a-4b7e-9a51-3c2d1e0f4a02"}, "answer"),
+        ("webchat", {"id": "sam", "email": "sam@northbrook.example"}, "escalate"),
+        # what a REST client says about itself is not believed
+        ("rest", {"id": "pat", "email": "pat@riverside.example"}, "escalate"),
+    ],
+)
+def test_a_councils_own_article_reaches_only_its_verified_staff(channel: str, verified: dict, decision: str) -> None:
+    t = tracker("walk in desk opening hours", "ask_question", channel=channel, metadata={"askit_identity": verified})
+    messages, _ = run(ActionAnswerQuestion(), t)
+    assert customs(messages)[0]["decision"] == decision
 
 
 @pytest.mark.usefixtures("desk")
