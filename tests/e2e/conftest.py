@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from bot.knowledge.config import KnowledgeConfig
-from bot.launcher import ACTIONS_PYTHON, DEFAULT_MODEL, ROOT, Stack, free_port
+from bot.launcher import ACTIONS_PYTHON, DEFAULT_CREDENTIALS, DEFAULT_MODEL, ROOT, Stack, free_port
 
 REQUEST_TIMEOUT = 60
 
@@ -56,9 +56,12 @@ def custom(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @contextmanager
-def running_chat(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[Chat]:
+def running_chat(
+    work: Path, extra_env: dict[str, str] | None = None, credentials: Path | None = None
+) -> Iterator[Chat]:
     """Both servers on free loopback ports, with their own tracker store, local desk, outbox and a
-    copy of the articles and index in ``work``; ``extra_env`` adds or overrides settings."""
+    copy of the articles and index in ``work``; ``extra_env`` adds or overrides settings, and
+    ``credentials`` replaces credentials.yml (Rasa's channel settings)."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run the tests through 'make test'")
     desk_db = work / "desk.sqlite"
@@ -71,6 +74,7 @@ def running_chat(work: Path, extra_env: dict[str, str] | None = None) -> Iterato
         rasa_port=free_port(),
         action_port=free_port(),
         log_dir=work / "logs",
+        credentials=credentials or DEFAULT_CREDENTIALS,
         # A Rasa API token that starts with "-" once stopped Rasa's argument parser (exit code 2) in CI
         # about one start in 64; every test stack now starts with such a token, and the ticket-news
         # test proves the token still works.
