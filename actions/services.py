@@ -16,8 +16,8 @@ from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
 from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.rasa_api import PUSH_CHANNELS, RasaNotifier
+from bot.secret import install_log_redaction
 from bot.servicedesk import ServiceDesk, create_service_desk
-from bot.servicedesk.http import install_log_redaction
 from bot.servicedesk.outbox import Entry, Outbox
 from bot.servicedesk.registry import create_outbox
 from bot.servicedesk.triage import Router

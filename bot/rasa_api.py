@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import requests
 
-from bot.servicedesk.http import Secret
+from bot.secret import Secret
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import signal
 import sys
 import uuid
 
+from bot.secret import install_log_redaction
 from bot.servicedesk.errors import ServiceDeskError, Unsupported
-from bot.servicedesk.http import install_log_redaction
 from bot.servicedesk.local import LocalServiceDesk
 from bot.servicedesk.models import Requester, TicketRequest
 from bot.servicedesk.outbox import DEAD

@@ -11,8 +11,8 @@ session with explicit timeouts, and one mapping from HTTP outcomes to the typed 
     5xx                       ServiceDeskUnavailable      retries with backoff (honours Retry-After)
     timeout, refused          ServiceDeskUnavailable      retries, looking the ticket up first
 
-Secrets never leave this module in clear: ``Secret`` hides its value from repr and str, and every
-message built from a response passes through ``redact`` for the secrets this process knows.
+Secrets never leave this module in clear: ``Secret`` (bot/secret.py) hides its value from repr and
+str, and every message built from a response passes through ``redact`` for the secrets this process knows.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import datetime as dt
 import email.utils
 import json
 import logging
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 
+from bot.secret import Secret, redact
 from bot.servicedesk.errors import (
     AuthenticationFailed,
     BadResponse,
@@ -45,60 +45,6 @@ CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 15.0
 TIMEOUT_SETTING = "ASKIT_DESK_TIMEOUT"  # seconds to wait for a desk's answer
 MAX_ERROR_BODY = 300
-REDACTED = "[redacted]"
-
-_known_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-class Secret:
-    """A credential. ``reveal()`` is the only way to the value; repr and str show nothing."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-        with _secrets_lock:
-            _known_secrets.add(value)
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-
-def redact(text: str) -> str:
-    """``text`` with every secret this process has loaded replaced by [redacted]."""
-    with _secrets_lock:
-        secrets = sorted(_known_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-class RedactSecrets(logging.Filter):
-    """A logging filter that takes every known secret out of records (message, args, traceback)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-        return True
-
-
-def install_log_redaction() -> None:
-    """Redact secrets from everything the root logger's handlers write (called at start-up)."""
-    root = logging.getLogger()
-    for handler in root.handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(RedactSecrets())
 
 
 class Settings:

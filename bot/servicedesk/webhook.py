@@ -43,9 +43,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, ServiceDeskError, TicketNotFound, Unsupported
-from bot.servicedesk.http import HttpClient, Secret, Settings, field, parse_time
+from bot.servicedesk.http import HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 PREFIX = "sha256="

@@ -20,9 +20,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, TicketNotFound
-from bot.servicedesk.http import HttpClient, Secret, Settings, field, parse_time
+from bot.servicedesk.http import HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 TICKETS = "/api/v2/tickets"

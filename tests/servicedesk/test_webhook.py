@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.secret import Secret
 from bot.servicedesk import AuthenticationFailed, ConfigError, Requester, TicketNotFound
 from bot.servicedesk.errors import Unsupported
-from bot.servicedesk.http import Secret
 from bot.servicedesk.webhook import WebhookDesk, verify_signature
 from tests.servicedesk.contract import ALICE, DeskCase, failure_tests, ticket_request
 from tests.servicedesk.fake_webhook import BASE, SECRET, FakeWebhookReceiver
