@@ -68,6 +68,11 @@ def tenant_for_email(email: str | None, tenants_file: Path = TENANTS_CONFIG) -> 
     return _tenants(tenants_file).by_domain.get(email.rsplit("@", 1)[1].lower())
 
 
+def known_aad_tenants(tenants_file: Path = TENANTS_CONFIG) -> frozenset[str]:
+    """The Azure AD tenants of the partner organisations (lower case), as tenants.yml lists them."""
+    return frozenset(_tenants(tenants_file).by_aad_tenant)
+
+
 def tenant_for(verified: Mapping[str, Any], tenants_file: Path = TENANTS_CONFIG) -> str | None:
     """The partner organisation of a verified identity (see the module docstring for the order)."""
     known = _tenants(tenants_file)

@@ -1,7 +1,7 @@
 """The bot's messages, each with a machine-readable ``custom`` part that channels and tests rely on.
 
 ``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate),
-``article_id``, ``candidates`` (article ids), ``flow`` (ticket_offer | ticket_created | ticket_recorded |
+``article_id``, ``candidates`` (article ids), ``flow`` (welcome | ticket_offer | ticket_created | ticket_recorded |
 ticket_undeliverable | ticket_comment | ticket_status | handoff), ``ticket_ref``, ``receipt`` (the
 outbox's ASKIT-... reference, before the desk has answered). Plain Python: imported by actions and
 channels alike.
@@ -35,11 +35,35 @@ def choose_article_payload(article_id: str) -> str:
     return "/choose_article" + json.dumps({"article_id": article_id}, separators=(",", ":"))
 
 
+ANSWER_PROMPT = "Did this help?"
+
+
 def answer(article_id: str, title: str, body: str) -> Reply:
     return Reply(
-        text=f"**{title}**\n\n{body}\n\nDid this help?",
+        text=f"**{title}**\n\n{body}\n\n{ANSWER_PROMPT}",
         buttons=[HELPED, NOT_HELPED],
         custom={"decision": "answer", "article_id": article_id},
+    )
+
+
+def answer_parts(text: str) -> tuple[str, str] | None:
+    """The (title, body) of a text made by ``answer``, for channels that lay answers out as cards."""
+    head, sep, rest = text.partition("\n\n")
+    suffix = f"\n\n{ANSWER_PROMPT}"
+    if not (sep and head.startswith("**") and head.endswith("**") and len(head) > 4 and rest.endswith(suffix)):
+        return None
+    return head[2:-2], rest[: -len(suffix)]
+
+
+def welcome() -> Reply:
+    """What a new user sees first (Teams, when the app is added): what to ask, in their words."""
+    examples = ("I forgot my password", "The VPN won't connect", "How do I add a printer?")
+    return Reply(
+        text="Hello, I'm AskIT, the IT help assistant for council staff. Ask me an IT question in your own "
+        "words and I'll find the answer in the knowledge base, or raise a ticket with the service desk for you, "
+        "with our conversation attached. For example:",
+        buttons=[Button(title=e, payload=e) for e in examples],
+        custom={"flow": "welcome"},
     )
 
 

@@ -1,0 +1,143 @@
+"""Talk to the Bot Framework connector on the bot's behalf: an app token from Azure AD (cached until
+shortly before it expires), send an activity into a conversation, and look up a conversation member.
+
+A multi-tenant app registration gets its token from the ``botframework.com`` tenant; a single-tenant
+one from its own tenant. The token is only ever sent to a ``serviceUrl`` that arrived in a verified
+request (bot/channels/teams.py), so it cannot be lured to another host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.secret import Secret, redact
+
+DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
+MULTI_TENANT_AUTHORITY = "botframework.com"
+TOKEN_PATH = "/oauth2/v2.0/token"
+SCOPE = "https://api.botframework.com/.default"
+TOKEN_REFRESH_MARGIN_SECONDS = 300.0  # renew this long before expiry: a slow turn must not outlive it
+TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5)
+MAX_ERROR_BODY = 300
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_DELAY_SECONDS = 1.0
+
+
+class ConnectorError(Exception):
+    """The connector or Azure AD refused or failed a call; the message says which and how."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(redact(message))
+        self.status = status
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    app_id: str
+    password: Secret = field(repr=False)
+    tenant_id: str | None = None  # set for a single-tenant app registration
+    login_url: str = DEFAULT_LOGIN_URL
+
+    @property
+    def token_url(self) -> str:
+        authority = quote(self.tenant_id or MULTI_TENANT_AUTHORITY, safe="")
+        return f"{self.login_url.rstrip('/')}/{authority}{TOKEN_PATH}"
+
+
+class ConnectorClient:
+    def __init__(self, credentials: AppCredentials, clock: Callable[[], float] = time.monotonic) -> None:
+        self.credentials, self._clock = credentials, clock
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._token_lock: asyncio.Lock | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"ConnectorClient(app_id={self.credentials.app_id!r})"
+
+    def _http(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the server's event loop.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def token(self) -> str:
+        if self._token_lock is None:
+            self._token_lock = asyncio.Lock()
+        async with self._token_lock:  # one token request at a time; the others reuse its answer
+            if self._token is None or self._clock() >= self._expires_at:
+                body = await self._call(
+                    "POST",
+                    self.credentials.token_url,
+                    "get a bot token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": self.credentials.app_id,
+                        "client_secret": self.credentials.password.reveal(),
+                        "scope": SCOPE,
+                    },
+                )
+                try:
+                    token, lifetime = str(body["access_token"]), float(body.get("expires_in", 3600))
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ConnectorError(f"the token endpoint answered without a usable token ({exc!r})") from exc
+                Secret(token)  # from now on redacted wherever it might be logged
+                self._token = token
+                self._expires_at = self._clock() + max(lifetime - TOKEN_REFRESH_MARGIN_SECONDS, 0.0)
+            return self._token
+
+    async def send(self, service_url: str, conversation_id: str, activity: Mapping[str, Any]) -> dict[str, Any]:
+        """Post an activity into a conversation (``POST /v3/conversations/{id}/activities``)."""
+        url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}/activities"
+        return await self._authorised("POST", url, "send an activity", json=dict(activity))
+
+    async def member(self, service_url: str, conversation_id: str, member_id: str) -> dict[str, Any]:
+        """One member of a conversation, with the e-mail and UPN Teams knows for them."""
+        url = (
+            f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}"
+            f"/members/{quote(member_id, safe='')}"
+        )
+        return await self._authorised("GET", url, "look up a conversation member")
+
+    async def _authorised(self, method: str, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {await self.token()}"}
+        try:
+            return await self._call(method, url, what, headers=headers, **kwargs)
+        except ConnectorError as exc:
+            if exc.status == 401:  # revoked or rotated early: one fresh token, one more try
+                self._token = None
+                headers = {"Authorization": f"Bearer {await self.token()}"}
+            elif exc.status in RETRY_STATUSES:  # the connector throttles bursts: one more try shortly
+                await asyncio.sleep(RETRY_DELAY_SECONDS)
+            else:
+                raise
+            return await self._call(method, url, what, headers=headers, **kwargs)
+
+    async def _call(self, method: str, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            async with self._http().request(method, url, **kwargs) as answer:
+                text = await answer.text()
+                if answer.status >= 300:
+                    raise ConnectorError(
+                        f"could not {what}: HTTP {answer.status} {text[:MAX_ERROR_BODY]}", status=answer.status
+                    )
+                if not text.strip():
+                    return {}
+                try:
+                    body = await answer.json(content_type=None)
+                except ValueError as exc:
+                    raise ConnectorError(f"could not {what}: the answer is not JSON") from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise ConnectorError(f"could not {what}: {type(exc).__name__} {exc}") from exc
+        return body if isinstance(body, dict) else {"value": body}

@@ -1,0 +1,306 @@
+"""The Microsoft Teams channel: a Bot Framework webhook at ``/webhooks/teams/webhook``.
+
+Every request's JWT is verified before its activity is used (bot/channels/botframework_auth.py);
+a verified activity is acknowledged at once and answered asynchronously through the connector
+API (bot/channels/connector.py), so a slow turn never makes Teams retry, and a retried activity
+id is answered only once. While a turn runs the user sees "typing". The user's Azure AD object id,
+tenant and UPN go into the message metadata for the actions (bot/identity.py). Only the partner
+organisations' Azure AD tenants are served.
+
+credentials.yml:
+
+    bot.channels.teams.TeamsInput:
+      app_id: "<Azure bot's Microsoft App ID>"
+      app_password: ${TEAMS_APP_PASSWORD}     # a client secret: from the environment only
+      tenant_id: "<tenant id>"                # optional: a single-tenant app registration
+      openid_metadata_url: "https://..."      # optional: the Bot Framework's, by default
+      login_url: "https://..."                # optional: Azure AD's, by default
+      allowed_tenants: ["<tenant id>", ...]   # optional: else tenant_id, else knowledge_base/tenants.yml
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.articles import PUBLIC_URL_SETTING, article_url
+from bot.channels.botframework_auth import (
+    DEFAULT_OPENID_METADATA_URL,
+    AuthError,
+    BotFrameworkAuth,
+    KeysUnavailable,
+    SigningKeys,
+    fetch_json,
+)
+from bot.channels.connector import DEFAULT_LOGIN_URL, AppCredentials, ConnectorClient, ConnectorError
+from bot.channels.teams_payloads import (
+    ConversationRef,
+    aad_tenant,
+    conversation_ref,
+    incoming_text,
+    is_activity,
+    message_activity,
+    reply,
+    typing,
+    verified_identity,
+)
+from bot.identity import IDENTITY_KEY, known_aad_tenants
+from bot.replies import welcome
+from bot.secret import Secret
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "teams"
+TYPING_EVERY_SECONDS = 3.0  # Teams shows "typing" for about three seconds per indicator
+SEEN_ACTIVITIES = 10_000  # activity ids remembered to answer a retried one only once
+SEEN_FOR_SECONDS = 3600.0
+MEMBER_CACHE_SECONDS = 3600.0
+MAX_CONVERSATIONS = 50_000  # conversation references kept for replies sent after a turn
+SORRY = "Sorry, something went wrong on my side. Please try again in a minute, or phone the service desk."
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    app_id: str
+    app_password: Secret = field(repr=False)
+    tenant_id: str | None = None
+    openid_metadata_url: str = DEFAULT_OPENID_METADATA_URL
+    login_url: str = DEFAULT_LOGIN_URL
+    allowed_tenants: frozenset[str] | None = None  # None: any tenant (only when nothing says otherwise)
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> TeamsSettings:
+        """Read and check the channel's settings; errors name the key in credentials.yml."""
+        given = dict(credentials or {})
+        where = f"credentials.yml: {TeamsInput.__module__}.{TeamsInput.__name__}"
+
+        def text(key: str, required: bool = False) -> str | None:
+            value = given.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if required:
+                    raise ValueError(f"{where}: '{key}' is required")
+                return None
+            if not isinstance(value, str):
+                raise ValueError(f"{where}: '{key}' must be text")
+            return value.strip()
+
+        for key in ("openid_metadata_url", "login_url"):
+            url = text(key)
+            if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+                raise ValueError(f"{where}: '{key}' must be an https URL")
+        tenant_id = text("tenant_id")
+        allowed = given.get("allowed_tenants")
+        if allowed is not None and not (isinstance(allowed, list) and all(isinstance(t, str) for t in allowed)):
+            raise ValueError(f"{where}: 'allowed_tenants' must be a list of Azure AD tenant ids")
+        if allowed is None:
+            allowed = [tenant_id] if tenant_id else sorted(known_aad_tenants()) or None
+        return cls(
+            app_id=text("app_id", required=True) or "",
+            app_password=Secret(text("app_password", required=True) or ""),
+            tenant_id=tenant_id,
+            openid_metadata_url=text("openid_metadata_url") or DEFAULT_OPENID_METADATA_URL,
+            login_url=text("login_url") or DEFAULT_LOGIN_URL,
+            allowed_tenants=frozenset(t.lower() for t in allowed) if allowed is not None else None,
+        )
+
+
+class RecentIds:
+    """Ids seen in the last ``seconds`` (at most ``limit`` of them): a retried activity is dropped."""
+
+    def __init__(self, limit: int = SEEN_ACTIVITIES, seconds: float = SEEN_FOR_SECONDS) -> None:
+        self.limit, self.seconds = limit, seconds
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, key: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        while self._seen and (len(self._seen) >= self.limit or next(iter(self._seen.values())) < now - self.seconds):
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        return True
+
+
+class TeamsOutput(OutputChannel):
+    """Sends a user's replies into their Teams conversation, during a turn or after it."""
+
+    def __init__(self, client: ConnectorClient, conversations: Mapping[str, ConversationRef]) -> None:
+        self.client, self.conversations = client, conversations
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        ref = self.conversations.get(recipient_id)
+        if ref is None:  # e.g. news for a conversation this process has not seen since it started
+            logger.warning("no Teams conversation known for %s; the reply waits for their next message", recipient_id)
+            return
+        content = reply(message, lambda article_id: article_url(article_id, ref.base_url))
+        try:
+            await self.client.send(ref.service_url, ref.conversation_id, message_activity(ref, content))
+        except ConnectorError as exc:
+            logger.error("could not send a reply to Teams conversation %s: %s", ref.conversation_id, exc)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
+class TeamsInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TeamsInput:
+        return cls(TeamsSettings.from_credentials(credentials))
+
+    def __init__(self, settings: TeamsSettings) -> None:
+        self.settings = settings
+        self.client = ConnectorClient(
+            AppCredentials(settings.app_id, settings.app_password, settings.tenant_id, settings.login_url)
+        )
+        self.auth = BotFrameworkAuth(settings.app_id, SigningKeys(settings.openid_metadata_url, fetch_json))
+        self.conversations: OrderedDict[str, ConversationRef] = OrderedDict()
+        self._members: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+        self._seen = RecentIds()
+        self._tasks: set[asyncio.Task[None]] = set()
+        if settings.allowed_tenants is None:
+            logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
+
+    def get_output_channel(self) -> OutputChannel:
+        return TeamsOutput(self.client, self.conversations)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("teams_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            refused = await self._refusal(request)
+            if refused is not None:
+                return refused
+            activity = request.json
+            key = f"{(activity.get('conversation') or {}).get('id')}/{activity.get('id')}"
+            if activity.get("id") and not self._seen.first_time(key):
+                logger.info("Teams retried activity %s; already answered", key)
+                return response.empty(status=200)
+            task = asyncio.create_task(self._handle(activity, self._base_url(request), on_new_message))
+            self._tasks.add(task)  # held until done: a task nobody references may be collected
+            task.add_done_callback(self._tasks.discard)
+            return response.empty(status=202)
+
+        return bp
+
+    async def _refusal(self, request: Request) -> HTTPResponse | None:
+        """None if the request is a verified activity for us; else the answer that refuses it."""
+        try:
+            token = await self.auth.verify_token(request.headers.get("Authorization"))
+        except AuthError as exc:
+            logger.warning("Teams request refused: %s", exc)
+            return response.json({"error": "unauthorized"}, status=401)
+        except KeysUnavailable as exc:  # the Bot Framework retries; nothing is processed unverified
+            logger.error("Teams request not verified: %s", exc)
+            return response.json({"error": "cannot verify the request now"}, status=503)
+        try:
+            activity = request.json
+        except Exception:  # Sanic raises its own error for a body that is not JSON
+            activity = None
+        if not is_activity(activity):
+            return response.json({"error": "the body must be a Bot Framework activity"}, status=400)
+        try:
+            self.auth.check_activity(token, activity.get("serviceUrl"), activity.get("channelId"))
+        except AuthError as exc:
+            logger.warning("Teams request refused: %s", exc)
+            return response.json({"error": "unauthorized"}, status=401)
+        allowed = self.settings.allowed_tenants
+        if allowed is not None and aad_tenant(activity) not in allowed:
+            logger.warning(
+                "Teams activity from Azure AD tenant %s, which is not a partner; ignored", aad_tenant(activity)
+            )
+            return response.json({"error": "this tenant is not served"}, status=403)
+        return None
+
+    def _base_url(self, request: Request) -> str:
+        configured = os.environ.get(PUBLIC_URL_SETTING, "").strip().rstrip("/")
+        return configured or f"{request.scheme}://{request.host}"
+
+    async def _handle(
+        self, activity: dict[str, Any], base_url: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        ref = conversation_ref(activity, base_url)
+        self._remember(ref)
+        output = TeamsOutput(self.client, self.conversations)
+        kind = activity.get("type")
+        if kind == "conversationUpdate":
+            added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}
+            if ref.bot.get("id") in added:
+                await output.send_response(ref.user_id, dict(welcome()))
+            return
+        if kind != "message":
+            return
+        typing_task = asyncio.create_task(self._keep_typing(ref))
+        try:
+            identity = verified_identity(activity, await self._member(ref))
+            await on_new_message(
+                UserMessage(
+                    incoming_text(activity),
+                    output,
+                    sender_id=ref.user_id,
+                    input_channel=CHANNEL_NAME,
+                    message_id=activity.get("id"),
+                    metadata={IDENTITY_KEY: identity},
+                )
+            )
+        except Exception:  # the user must still hear something
+            logger.exception("Teams turn failed for conversation %s", ref.conversation_id)
+            await output.send_response(ref.user_id, {"text": SORRY})
+        finally:
+            typing_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing_task
+
+    def _remember(self, ref: ConversationRef) -> None:
+        self.conversations[ref.user_id] = ref
+        self.conversations.move_to_end(ref.user_id)
+        while len(self.conversations) > MAX_CONVERSATIONS:
+            self.conversations.popitem(last=False)
+
+    async def _keep_typing(self, ref: ConversationRef) -> None:
+        while True:
+            try:
+                await self.client.send(ref.service_url, ref.conversation_id, message_activity(ref, typing()))
+            except ConnectorError as exc:
+                logger.info("typing indicator not sent: %s", exc)
+            await asyncio.sleep(TYPING_EVERY_SECONDS)
+
+    async def _member(self, ref: ConversationRef) -> dict[str, Any] | None:
+        """The user's entry in the conversation members API (UPN, e-mail), cached for an hour."""
+        key, now = (ref.conversation_id, ref.user_id), time.monotonic()
+        cached = self._members.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            member: dict[str, Any] | None = await self.client.member(ref.service_url, ref.conversation_id, ref.user_id)
+        except ConnectorError as exc:  # answer anyway; the ticket will lack the e-mail
+            logger.warning("could not look up the Teams user's e-mail: %s", exc)
+            return None
+        if len(self._members) > MAX_CONVERSATIONS:
+            self._members.clear()
+        self._members[key] = (now + MEMBER_CACHE_SECONDS, member)
+        return member

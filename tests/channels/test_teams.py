@@ -1,0 +1,328 @@
+"""The Teams channel in a Sanic app as Rasa mounts it, against a fake Bot Framework on loopback.
+
+Rasa itself is replaced by a recorder that answers every message; tests/e2e/test_teams.py runs the
+same channel inside the real Rasa server with the real actions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
+
+from bot.channels.teams import SORRY, TeamsInput, TeamsSettings
+from bot.channels.teams_payloads import ADAPTIVE_CARD, PAYLOAD_KEY
+from bot.identity import IDENTITY_KEY
+from tests.channels.fake_botframework import (
+    APP_ID,
+    RIVERSIDE_AAD,
+    STRANGER_AAD,
+    FakeBotFramework,
+    new_key,
+)
+
+WEBHOOK = "/webhooks/teams/webhook"
+
+
+@pytest.fixture
+def bf() -> Iterator[FakeBotFramework]:
+    fake = FakeBotFramework().start()
+    yield fake
+    fake.stop()
+
+
+class Rasa:
+    """Stands in for Rasa: records each message and answers it through the channel's output."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.messages: list[UserMessage] = []
+        self.fail = fail
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        if self.fail:
+            raise RuntimeError("the turn failed")
+        await asyncio.sleep(0.05)  # a turn takes a moment: the webhook has answered long before
+        await message.output_channel.send_response(
+            message.sender_id, {"text": f"you said: {message.text}", "custom": {"flow": "echo"}}
+        )
+
+
+Scenario = Callable[[Any, TeamsInput], Awaitable[None]]
+
+
+def run(bf: FakeBotFramework, rasa: Rasa, scenario: Scenario, **credentials: Any) -> TeamsInput:
+    """Mount the channel in a fresh Sanic app and run ``scenario(client, channel)`` in its loop."""
+    channel = TeamsInput.from_credentials(bf.credentials(**credentials))
+    app = Sanic(f"teams_test_{id(scenario)}_{len(rasa.messages)}")
+    app.blueprint(channel.blueprint(rasa), url_prefix="/webhooks/teams")
+
+    async def main() -> None:
+        try:
+            await scenario(app.asgi_client, channel)
+        finally:
+            await channel.client.close()
+
+    asyncio.run(main())
+    return channel
+
+
+async def post(client: Any, bf: FakeBotFramework, activity: dict[str, Any], token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token or bf.token()}"}
+    _, answer = await client.post(WEBHOOK, json=activity, headers=headers)
+    return answer
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_a_signed_message_is_acknowledged_then_answered_with_the_users_identity(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    pat = bf.add_user("Pat Jones", "pat.jones@riverside.example", RIVERSIDE_AAD)
+    activity = bf.activity(pat, "<at>AskIT</at> my vpn is down", aad_tenant=RIVERSIDE_AAD)
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        answer = await post(client, bf, activity)
+        assert answer.status_code == 202  # before the turn has run
+        await until(lambda: bool(bf.replies()))
+
+    run(bf, rasa, scenario)
+    [message] = rasa.messages
+    assert (message.text, message.sender_id, message.input_channel) == ("my vpn is down", pat["id"], "teams")
+    assert message.metadata == {
+        IDENTITY_KEY: {
+            "id": pat["aadObjectId"],
+            "email": "pat.jones@riverside.example",
+            "name": "Pat Jones",
+            "aad_tenant_id": RIVERSIDE_AAD,
+        }
+    }
+    typing, answered = bf.sent
+    assert typing.activity["type"] == "typing"
+    assert answered.conversation_id == activity["conversation"]["id"]
+    assert answered.activity["text"] == "you said: my vpn is down"
+    assert answered.activity["from"] == activity["recipient"] and answered.activity["recipient"] == {"id": pat["id"]}
+    assert answered.activity["channelData"] == {"askit": {"flow": "echo"}}
+    [token_request] = bf.token_requests
+    assert token_request == {
+        "grant_type": "client_credentials",
+        "client_id": APP_ID,
+        "client_secret": bf.app_password,
+        "scope": "https://api.botframework.com/.default",
+        "tenant": "botframework.com",
+    }
+
+
+REFUSED = [
+    ("no token", lambda bf, a: {}),
+    ("not bearer", lambda bf, a: {"Authorization": f"Basic {bf.token()}"}),
+    ("forged signature", lambda bf, a: {"Authorization": f"Bearer {bf.token(key=impostor(bf))}"}),
+    ("unknown key", lambda bf, a: {"Authorization": f"Bearer {bf.token(key=new_key())}"}),
+    ("expired", lambda bf, a: {"Authorization": f"Bearer {bf.token(exp=1_000_000_000, nbf=999_999_000)}"}),
+    ("wrong audience", lambda bf, a: {"Authorization": f"Bearer {bf.token(aud='another-bot')}"}),
+    ("wrong issuer", lambda bf, a: {"Authorization": f"Bearer {bf.token(iss='https://login.example/')}"}),
+    ("wrong serviceUrl", lambda bf, a: {"Authorization": f"Bearer {bf.token(service_url='https://evil.example/')}"}),
+    ("not endorsed", lambda bf, a: {"Authorization": f"Bearer {bf.token(key=webchat_key(bf))}"}),
+]
+
+
+def impostor(bf: FakeBotFramework) -> Any:
+    key = new_key()
+    key.kid = bf.keys[0].kid
+    return key
+
+
+def webchat_key(bf: FakeBotFramework) -> Any:
+    key = new_key(endorsements=("webchat",))
+    bf.keys.append(key)
+    return key
+
+
+@pytest.mark.parametrize("case,headers", REFUSED, ids=[c for c, _ in REFUSED])
+def test_a_request_that_is_not_verified_gets_401_and_nothing_happens(
+    bf: FakeBotFramework, case: str, headers: Any
+) -> None:
+    rasa = Rasa()
+    activity = bf.activity(bf.add_user("Mallory", "mallory@northbrook.example"), "raise a ticket for me")
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        _, answer = await client.post(WEBHOOK, json=activity, headers=headers(bf, activity))
+        assert answer.status_code == 401
+        assert answer.json == {"error": "unauthorized"}
+        await asyncio.sleep(0.2)
+
+    run(bf, rasa, scenario)
+    assert rasa.messages == [] and bf.sent == [] and bf.token_requests == []
+
+
+def test_a_retried_activity_is_answered_once(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    activity = bf.activity(bf.add_user("Sam", "sam@northbrook.example"), "printer jammed")
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        first, again = await post(client, bf, activity), await post(client, bf, activity)
+        assert (first.status_code, again.status_code) == (202, 200)
+        await until(lambda: bool(bf.replies()))
+        await asyncio.sleep(0.2)
+
+    run(bf, rasa, scenario)
+    assert len(rasa.messages) == 1 and len(bf.replies()) == 1
+
+
+def test_the_bot_says_hello_when_it_is_added(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    user = bf.add_user("New Starter", "new.starter@southmere.example")
+    bot_added = bf.activity(user, kind="conversationUpdate", membersAdded=[{"id": f"28:{APP_ID}"}])
+    user_added = bf.activity(user, kind="conversationUpdate", membersAdded=[{"id": user["id"]}])
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        assert (await post(client, bf, user_added)).status_code == 202
+        assert (await post(client, bf, bot_added)).status_code == 202
+        await until(lambda: bool(bf.replies()))
+        await asyncio.sleep(0.1)
+
+    run(bf, rasa, scenario)
+    [welcome] = bf.replies()
+    card = welcome["attachments"][0]
+    assert card["contentType"] == ADAPTIVE_CARD and "AskIT" in card["content"]["body"][0]["text"]
+    assert welcome["channelData"] == {"askit": {"flow": "welcome"}}
+    assert rasa.messages == []  # a greeting from the channel, not a turn
+
+
+def test_a_clicked_card_button_sends_its_payload(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    clicked = bf.activity(bf.add_user("Pat", "pat@northbrook.example"), value={PAYLOAD_KEY: "/not_helped"})
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        await post(client, bf, clicked)
+        await until(lambda: bool(bf.replies()))
+
+    run(bf, rasa, scenario)
+    assert [m.text for m in rasa.messages] == ["/not_helped"]
+
+
+def test_only_partner_tenants_are_served(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    stranger = bf.activity(bf.add_user("X", "x@elsewhere.example", STRANGER_AAD), "hello", aad_tenant=STRANGER_AAD)
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        assert (await post(client, bf, stranger)).status_code == 403
+        await asyncio.sleep(0.1)
+
+    run(bf, rasa, scenario)
+    assert rasa.messages == [] and bf.sent == []
+
+
+def test_a_single_tenant_app_gets_its_token_from_its_own_tenant(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    pat = bf.add_user("Pat", "pat@riverside.example", RIVERSIDE_AAD)
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        await post(client, bf, bf.activity(pat, "hi", aad_tenant=RIVERSIDE_AAD))
+        await until(lambda: bool(bf.replies()))
+
+    run(bf, rasa, scenario, tenant_id=RIVERSIDE_AAD)
+    assert [r["tenant"] for r in bf.token_requests] == [RIVERSIDE_AAD]
+
+
+def test_a_failed_turn_still_gets_a_reply(bf: FakeBotFramework) -> None:
+    rasa = Rasa(fail=True)
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        await post(client, bf, bf.activity(bf.add_user("Pat", "pat@northbrook.example"), "hi"))
+        await until(lambda: bool(bf.replies()))
+
+    run(bf, rasa, scenario)
+    assert [r["text"] for r in bf.replies()] == [SORRY]
+
+
+def test_without_the_members_api_the_user_is_still_answered(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    unknown = {"id": "29:not-a-member", "name": "Guest", "aadObjectId": "aad-guest"}
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        await post(client, bf, bf.activity(unknown, "hi"))
+        await until(lambda: bool(bf.replies()))
+
+    run(bf, rasa, scenario)
+    assert rasa.messages[0].metadata[IDENTITY_KEY]["id"] == "aad-guest"
+    assert "email" not in rasa.messages[0].metadata[IDENTITY_KEY]
+
+
+def test_news_after_the_turn_reaches_the_users_conversation(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    pat = bf.add_user("Pat", "pat@northbrook.example")
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        await post(client, bf, bf.activity(pat, "raise a ticket"))
+        await until(lambda: bool(bf.replies()))
+        # What Rasa's API does for output_channel=latest, when the desk answers later:
+        later = channel.get_output_channel()
+        await later.send_response(pat["id"], {"text": "Update: your request is now INC0010002."})
+        await later.send_response("29:someone-never-seen", {"text": "lost"})
+
+    run(bf, rasa, scenario)
+    assert [r["text"] for r in bf.replies()] == ["you said: raise a ticket", "Update: your request is now INC0010002."]
+
+
+def test_a_throttled_connector_is_tried_again(bf: FakeBotFramework, caplog: pytest.LogCaptureFixture) -> None:
+    rasa = Rasa()
+    pat = bf.add_user("Pat", "pat@northbrook.example")
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        bf.connector_status = 503
+        await post(client, bf, bf.activity(pat, "hi"))
+        await until(lambda: any("could not send a reply" in r.message for r in caplog.records))
+
+    with caplog.at_level(logging.INFO):
+        run(bf, rasa, scenario)
+    failures = [r.getMessage() for r in caplog.records if "could not send a reply" in r.getMessage()]
+    assert len(failures) == 1 and "HTTP 503" in failures[0]
+    assert bf.app_password not in caplog.text
+
+
+def test_a_body_that_is_not_an_activity_is_refused(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        headers = {"Authorization": f"Bearer {bf.token()}", "Content-Type": "application/json"}
+        _, answer = await client.post(WEBHOOK, data="not json", headers=headers)
+        assert answer.status_code == 400
+        _, answer = await client.post(WEBHOOK, json={"type": "message"}, headers=headers)
+        assert answer.status_code == 400
+
+    run(bf, rasa, scenario)
+    assert rasa.messages == []
+
+
+@pytest.mark.parametrize(
+    "credentials,message",
+    [
+        ({"app_password": "x"}, "'app_id' is required"),
+        ({"app_id": "a"}, "'app_password' is required"),
+        ({"app_id": "a", "app_password": "x", "openid_metadata_url": "http://evil.example/"}, "must be an https URL"),
+        ({"app_id": "a", "app_password": "x", "allowed_tenants": "all"}, "'allowed_tenants' must be a list"),
+    ],
+)
+def test_settings_errors_name_the_key(credentials: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message) as error:
+        TeamsSettings.from_credentials(credentials)
+    assert "bot.channels.teams.TeamsInput" in str(error.value)
+
+
+def test_settings_hide_the_password_and_default_to_the_partner_tenants() -> None:
+    settings = TeamsSettings.from_credentials({"app_id": "a", "app_password": "pa55-w0rd-value"})
+    assert "pa55-w0rd-value" not in repr(settings)
+    assert RIVERSIDE_AAD in (settings.allowed_tenants or set())
+    single = TeamsSettings.from_credentials({"app_id": "a", "app_password": "p", "tenant_id": RIVERSIDE_AAD.upper()})
+    assert single.allowed_tenants == {RIVERSIDE_AAD}

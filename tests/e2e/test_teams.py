@@ -1,0 +1,169 @@
+"""Teams through the real Rasa server and action server, against a fake Bot Framework on loopback:
+signed requests are answered with cards posted to the connector and carry the user's identity to
+the actions; unverified ones get 401 and nothing is posted; card buttons reach the right intent; a
+retried activity is answered once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from bot.launcher import DEFAULT_CREDENTIALS
+from tests.channels.fake_botframework import NORTHBROOK_AAD, RIVERSIDE_AAD, FakeBotFramework, new_key
+from tests.e2e.conftest import Chat, running_chat
+
+PASSWORD_SETTING = "TEAMS_APP_PASSWORD"
+
+
+@pytest.fixture(scope="module")
+def bf() -> Iterator[FakeBotFramework]:
+    fake = FakeBotFramework().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def teams_chat(bf: FakeBotFramework, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+    work = tmp_path_factory.mktemp("e2e-teams")
+    # The project's own channels, plus Teams as an operator would add it (the secret from the environment).
+    channels = yaml.safe_load(DEFAULT_CREDENTIALS.read_text(encoding="utf-8")) or {}
+    channels["bot.channels.teams.TeamsInput"] = {**bf.credentials(), "app_password": f"${{{PASSWORD_SETTING}}}"}
+    credentials = work / "credentials.yml"
+    credentials.write_text(yaml.safe_dump(channels), encoding="utf-8")
+    with running_chat(work, {PASSWORD_SETTING: bf.app_password}, credentials=credentials) as chat:
+        yield chat
+
+
+class Teams:
+    """One Teams user talking to the running bot."""
+
+    def __init__(self, chat: Chat, bf: FakeBotFramework, user: dict[str, Any], aad_tenant: str) -> None:
+        self.chat, self.bf, self.user, self.aad_tenant = chat, bf, user, aad_tenant
+        self.url = f"{chat.stack.rasa_url}/webhooks/teams/webhook"
+        self.conversation = str(self.activity()["conversation"]["id"])
+
+    def activity(self, text: str | None = None, **extra: Any) -> dict[str, Any]:
+        return self.bf.activity(self.user, text, aad_tenant=self.aad_tenant, **extra)
+
+    def replies(self) -> list[dict[str, Any]]:
+        return self.bf.replies(self.conversation)
+
+    def post(self, activity: dict[str, Any], token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token or self.bf.token()}"}
+        return requests.post(self.url, json=activity, headers=headers, timeout=30)
+
+    def turn(self, activity: dict[str, Any]) -> dict[str, Any]:
+        """Send an activity and return the one message the bot posts back to the connector."""
+        before = len(self.replies())
+        assert self.post(activity).status_code == 202
+        self.bf.wait_for(lambda: len(self.replies()) > before, 60, "the bot's reply in Teams")
+        return self.replies()[before]
+
+    def say(self, text: str) -> dict[str, Any]:
+        return self.turn(self.activity(text))
+
+    def click(self, reply: dict[str, Any], title: str) -> dict[str, Any]:
+        """Click a card button as Teams sends it: the button's data as the activity's value."""
+        card = reply["attachments"][0]["content"]
+        [action] = [a for a in card["actions"] if a["title"] == title]
+        return self.turn(self.activity(value=action["data"]))
+
+
+def askit(reply: dict[str, Any]) -> dict[str, Any]:
+    custom: dict[str, Any] = reply.get("channelData", {}).get("askit", {})
+    return custom
+
+
+def test_a_question_gets_an_article_card_scoped_to_the_users_council(teams_chat: Chat, bf: FakeBotFramework) -> None:
+    pat = Teams(teams_chat, bf, bf.add_user("Pat Jones", "pat.jones@riverside.example", RIVERSIDE_AAD), RIVERSIDE_AAD)
+    answer = pat.say("where can I get IT help in person")
+    # Riverside's own walk-in article: only a verified Riverside identity can be given it.
+    assert askit(answer) == {"decision": "answer", "article_id": "walk-in-support-riverside"}
+    card = answer["attachments"][0]["content"]
+    assert card["body"][0]["text"] == "Walk-in IT support desk at Riverside Civic Centre"
+    full = next(a for a in card["actions"] if a["type"] == "Action.OpenUrl")
+    assert full["url"] == f"{teams_chat.stack.rasa_url}/webhooks/webchat/articles/walk-in-support-riverside"
+    assert next(s.activity["type"] for s in bf.sent if s.conversation_id == pat.conversation) == "typing"
+
+    sam = Teams(teams_chat, bf, bf.add_user("Sam Lee", "sam.lee@northbrook.example"), NORTHBROOK_AAD)
+    assert askit(sam.say("where can I get IT help in person")).get("article_id") != "walk-in-support-riverside"
+
+
+def test_card_buttons_raise_a_ticket_for_the_verified_teams_user(teams_chat: Chat, bf: FakeBotFramework) -> None:
+    user = bf.add_user("Alex Morgan", "alex.morgan@northbrook.example")
+    alex = Teams(teams_chat, bf, user, NORTHBROOK_AAD)
+    answer = alex.say("the vpn won't connect from home")
+    assert askit(answer)["article_id"] == "vpn-connect"
+    offer = alex.click(answer, "No, I still need help")
+    assert askit(offer)["flow"] == "ticket_offer"
+    confirm = alex.click(offer, "Yes")
+    assert askit(confirm).get("step") == "confirm_summary"
+    created = alex.click(confirm, "Yes")
+    assert askit(created)["flow"] == "ticket_created"
+    [ticket] = [t for t in teams_chat.tickets() if t["ref"] == askit(created)["ticket_ref"]]
+    assert (ticket["requester_id"], ticket["requester_email"], ticket["tenant"]) == (
+        user["aadObjectId"],
+        "alex.morgan@northbrook.example",
+        "northbrook",
+    )
+    assert "User: the vpn won't connect from home" in ticket["description"]
+
+
+def test_requests_that_are_not_verified_get_401_and_nothing_is_posted(teams_chat: Chat, bf: FakeBotFramework) -> None:
+    mallory = Teams(teams_chat, bf, bf.add_user("Mallory", "mallory@northbrook.example"), NORTHBROOK_AAD)
+    impostor = new_key()
+    impostor.kid = bf.keys[0].kid
+    refused = {
+        "unsigned": None,
+        "badly signed": bf.token(key=impostor),
+        "expired": bf.token(exp=1_000_000_000, nbf=999_999_000),
+        "wrong audience": bf.token(aud="another-bot"),
+        "wrong issuer": bf.token(iss="https://sts.windows.net/evil/"),
+        "wrong serviceUrl": bf.token(service_url="https://evil.example/"),
+    }
+    for case, token in refused.items():
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answer = requests.post(
+            mallory.url, json=mallory.activity(f"raise a ticket ({case})"), headers=headers, timeout=30
+        )
+        assert answer.status_code == 401, case
+    # A verified message afterwards is the only one answered, and Rasa never saw the others.
+    mallory.say("hello")
+    assert len(mallory.replies()) == 1
+    tracker = requests.get(
+        f"{teams_chat.stack.rasa_url}/conversations/{mallory.user['id']}/tracker",
+        params={"token": teams_chat.stack.api_token},
+        timeout=30,
+    ).json()
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["hello"]
+
+
+def test_a_retried_activity_is_answered_once(teams_chat: Chat, bf: FakeBotFramework) -> None:
+    jo = Teams(teams_chat, bf, bf.add_user("Jo", "jo@northbrook.example"), NORTHBROOK_AAD)
+    activity = jo.activity("I forgot my password")
+    first = jo.turn(activity)
+    assert askit(first)["article_id"] == "password-reset"
+    assert jo.post(activity).status_code == 200  # Teams timed out and sent it again
+    jo.say("thanks")
+    assert sum(askit(r).get("article_id") == "password-reset" for r in jo.replies()) == 1
+
+
+def test_the_bot_welcomes_a_user_who_adds_it(teams_chat: Chat, bf: FakeBotFramework) -> None:
+    kim = Teams(teams_chat, bf, bf.add_user("Kim", "kim@southmere.example"), NORTHBROOK_AAD)
+    added = kim.activity(kind="conversationUpdate", membersAdded=[{"id": kim.activity()["recipient"]["id"]}])
+    welcome = kim.turn(added)
+    assert askit(welcome) == {"flow": "welcome"}
+    first_example = welcome["attachments"][0]["content"]["actions"][0]
+    assert askit(kim.click(welcome, first_example["title"]))["article_id"] == "password-reset"
+
+
+def test_the_secret_is_not_in_the_server_logs(teams_chat: Chat, bf: FakeBotFramework) -> None:
+    logs = Path(teams_chat.stack.log_dir or ".")
+    text = "".join(p.read_text(errors="replace") for p in logs.glob("*.log"))
+    assert "Teams request refused" in text  # the logs are the ones the tests above wrote to
+    assert bf.app_password not in text
