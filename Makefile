@@ -25,7 +25,7 @@ RASA_ENV_TESTS := tests/channels tests/nlu
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
 .PHONY: help setup system-deps run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean \
-	kb kb-calibrate kb-eval
+	kb kb-calibrate kb-eval teams-package
 
 help:
 	@echo "make run    start the assistant (sets everything up first) and print the chat URL"
@@ -33,6 +33,7 @@ help:
 	@echo "make index  rebuild the knowledge-base index;  make model  retrain Rasa if its data changed"
 	@echo "make kb ARGS='validate|stats|search \"vpn down\"'   the knowledge-base command line"
 	@echo "make kb-calibrate  choose thresholds on the dev questions;  make kb-eval  score the test questions"
+	@echo "make teams-package  the Teams app package (TEAMS_APP_ID=... ASKIT_PUBLIC_URL=https://...); see docs/teams.md"
 
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt requirements/rasa.lock
 	@test -n "$(PY310)" || { echo "Python 3.10 not found: install it (e.g. 'pyenv install 3.10.13') or run 'make PY310=/path/to/python3.10'" >&2; exit 1; }
@@ -67,9 +68,10 @@ system-deps:
 	  else echo "missing Debian packages: $$missing (install them, or run make as root)" >&2; exit 1; fi; \
 	fi
 
-# axe-core (npm) for the widget's accessibility test, exactly as package-lock.json pins it.
-BROWSER_TEST_DEPS := tests/e2e/node_modules/.installed
-$(BROWSER_TEST_DEPS): tests/e2e/package.json tests/e2e/package-lock.json
+# npm packages the tests use, exactly as package-lock.json pins them: axe-core for the widget's
+# accessibility test, Microsoft's Teams manifest schemas for the Teams package test.
+NPM_TEST_DEPS := tests/e2e/node_modules/.installed
+$(NPM_TEST_DEPS): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -104,10 +106,10 @@ lint: $(ACTIONS_VENV)/.installed
 typecheck: $(ACTIONS_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
 
-pytest-actions: $(ACTIONS_VENV)/.installed system-deps $(BROWSER_TEST_DEPS) index $(MODEL)
+pytest-actions: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index $(MODEL)
 	$(ACTIONS_VENV)/bin/pytest tests $(RASA_ENV_TESTS:%=--ignore=%)
 
-pytest-rasa: $(RASA_VENV)/.installed
+pytest-rasa: $(RASA_VENV)/.installed $(NPM_TEST_DEPS)
 	$(RASA_VENV)/bin/pytest $(RASA_ENV_TESTS) -p no:cacheprovider
 
 validate: $(RASA_VENV)/.installed
@@ -118,5 +120,9 @@ story-test: $(MODEL)
 
 test: lint typecheck validate story-test pytest-rasa pytest-actions
 
+# The Teams app package to sideload or upload (docs/teams.md): needs TEAMS_APP_ID and ASKIT_PUBLIC_URL.
+teams-package:
+	python3 -m bot.channels.teams_package --out dist/askit-teams.zip
+
 clean:
-	rm -rf models results var $(RASA_VENV) $(ACTIONS_VENV) knowledge_base/index
+	rm -rf models results var dist $(RASA_VENV) $(ACTIONS_VENV) knowledge_base/index tests/e2e/node_modules
