@@ -18,13 +18,10 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import requests
-import yaml
 
 from benchmarks.report import machine_line, publish
-from bot.launcher import DEFAULT_CREDENTIALS
 from bot.paths import ROOT
 from tests.channels.fake_botframework import FakeBotFramework
 from tests.e2e.conftest import running_chat
@@ -75,10 +72,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            channels: dict[str, Any] = yaml.safe_load(DEFAULT_CREDENTIALS.read_text(encoding="utf-8")) or {}
-            channels["bot.channels.teams.TeamsInput"] = bf.credentials()
-            (work / "credentials.yml").write_text(yaml.safe_dump(channels), encoding="utf-8")
-            with running_chat(work, credentials=work / "credentials.yml") as chat:
+            with running_chat(work, credentials=bf.credentials_file(work / "credentials.yml")) as chat:
                 url = f"{chat.stack.rasa_url}/webhooks/teams/webhook"
                 one_message(bf, url, "hello")  # warm-up: the first turn loads what it needs
                 sequential = [one_message(bf, url, t) for t in texts[: args.questions]]

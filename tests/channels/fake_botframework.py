@@ -2,7 +2,7 @@
 bot verifies tokens with, an Azure AD token endpoint, and a connector (``serviceUrl``) that records
 every activity the bot sends and answers the conversation members API.
 
-Standard library, PyJWT and cryptography only: the same fake serves the channel's unit tests (Rasa
+Standard library, PyYAML, PyJWT and cryptography only: the same fake serves the channel's unit tests (Rasa
 environment) and the end-to-end tests (action-server environment).
 """
 
@@ -16,13 +16,16 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
+import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "0f3a9d6e-5a7b-4c1e-8d2f-6b1e9c0a7d11"
 APP_PASSWORD = "fake-bot-client-secret-5f2e"  # what the app registration's client secret would be
 ISSUER = "https://api.botframework.com"
@@ -97,6 +100,13 @@ class FakeBotFramework:
             "login_url": self.url,
             **extra,
         }
+
+    def credentials_file(self, path: Path, **extra: Any) -> Path:
+        """The project's credentials.yml with the Teams channel added, pointing at this fake."""
+        channels = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+        channels["bot.channels.teams.TeamsInput"] = self.credentials(**extra)
+        path.write_text(yaml.safe_dump(channels), encoding="utf-8")
+        return path
 
     # --- what the bot is sent -------------------------------------------------------------------
     def add_user(

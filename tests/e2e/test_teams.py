@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
-from bot.launcher import DEFAULT_CREDENTIALS
 from tests.channels.fake_botframework import NORTHBROOK_AAD, RIVERSIDE_AAD, FakeBotFramework, new_key
 from tests.e2e.conftest import Chat, running_chat
 
@@ -30,11 +28,8 @@ def bf() -> Iterator[FakeBotFramework]:
 @pytest.fixture(scope="module")
 def teams_chat(bf: FakeBotFramework, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
     work = tmp_path_factory.mktemp("e2e-teams")
-    # The project's own channels, plus Teams as an operator would add it (the secret from the environment).
-    channels = yaml.safe_load(DEFAULT_CREDENTIALS.read_text(encoding="utf-8")) or {}
-    channels["bot.channels.teams.TeamsInput"] = {**bf.credentials(), "app_password": f"${{{PASSWORD_SETTING}}}"}
-    credentials = work / "credentials.yml"
-    credentials.write_text(yaml.safe_dump(channels), encoding="utf-8")
+    # Teams added as an operator would add it: the client secret comes from the environment.
+    credentials = bf.credentials_file(work / "credentials.yml", app_password=f"${{{PASSWORD_SETTING}}}")
     with running_chat(work, {PASSWORD_SETTING: bf.app_password}, credentials=credentials) as chat:
         yield chat
 
