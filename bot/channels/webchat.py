@@ -1,61 +1,78 @@
-"""The browser chat channel: a socket.io endpoint and the chat page, both on the Rasa server.
+"""The web widget's channel: a socket.io endpoint on the Rasa server that admits a browser only
+with a token the host page's server signed, and sends every reply whole.
+
+    socket.io (path /socket.io):
+      connect with auth {"token": "<JWT>"}   refused (connect_error) without a valid one, or from a
+                                             page whose origin is not allowed (ASKIT_WIDGET_ORIGINS)
+      session -> ack {session_id, article_url}   the conversation and the article link template
+      user_uttered {message}                 only the text is used; identity is the token's
+      bot_uttered {text, quick_replies, custom}  one event per bot message, to the room of the
+                                             conversation, so news pushed later finds every tab
+    HTTP: see webchat_pages.py (widget scripts, demo page, article pages, dev token)
 
 Rasa's own ``socketio`` channel cannot carry our replies: it emits a custom payload's keys as
-socket.io arguments (so ``{"decision": ...}`` fails) and splits long answers into fragments.
-This channel sends every reply whole, with ``custom`` as a field, and ignores any metadata the
-browser sends: identity will come only from a verified token.
-
-    page:      GET /webhooks/webchat/
-    socket.io: path /socket.io; events session_request -> session_confirm,
-               user_uttered {message, session_id} -> bot_uttered {text, quick_replies} | {custom}
+socket.io arguments and splits long answers into fragments. Settings: widget_config.py.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+import os
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 from socketio import AsyncServer
+from socketio.exceptions import ConnectionRefusedError
+
+from bot.channels.articles import (
+    ARTICLE_URL_SETTING,
+    PUBLIC_URL_SETTING,
+    PublishedArticles,
+    article_url,
+    article_url_template,
+    index_dir,
+)
+from bot.channels.webchat_pages import add_pages
+from bot.channels.webchat_payloads import bot_message, user_text
+from bot.channels.widget_auth import TokenRejected, sender_id, verify_token
+from bot.channels.widget_config import WidgetConfig
+from bot.identity import IDENTITY_KEY
 
 logger = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SOCKETIO_PATH = "/socket.io"
 USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
-MAX_MESSAGE_CHARS = 20_000
+SESSION_EVENT = "session"
+
+ArticleLink = Callable[[str], "str | None"]
 
 
 class WebChatOutput(OutputChannel):
-    def __init__(self, sio: AsyncServer) -> None:
-        self.sio = sio
+    def __init__(self, sio: AsyncServer, article_link: ArticleLink = lambda _: None) -> None:
+        self.sio, self.article_link = sio, article_link
 
     @classmethod
     def name(cls) -> str:
         return "webchat"
 
-    async def _emit(self, session_id: str, message: dict[str, Any]) -> None:
-        await self.sio.emit(BOT_EVENT, message, room=session_id)
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        await self.sio.emit(BOT_EVENT, bot_message(message, self.article_link), room=recipient_id)
 
+    # Rasa calls these directly in a few places; they take the same single-event road.
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._emit(recipient_id, {"text": text})
+        await self.send_response(recipient_id, {"text": text})
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        choices = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
-        await self._emit(recipient_id, {"text": text, "quick_replies": choices})
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        await self._emit(recipient_id, {"custom": json_message})
+        await self.send_response(recipient_id, {"custom": json_message})
 
 
 class WebChatInput(InputChannel):
@@ -63,46 +80,101 @@ class WebChatInput(InputChannel):
     def name(cls) -> str:
         return "webchat"
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        config: WidgetConfig | None = None,
+        articles: PublishedArticles | None = None,
+        env: Mapping[str, str] = os.environ,
+    ) -> None:
+        # Rasa builds channels at start-up: a wrong setting stops it here, naming the setting.
+        self.config = config or WidgetConfig.from_env(env)
+        article_url_template("http://localhost", env)  # raises on a malformed ASKIT_ARTICLE_URL / ASKIT_PUBLIC_URL
+        self.env = env
+        self.articles = articles or PublishedArticles(index_dir(env))
         self.sio: AsyncServer | None = None
+        self._last_base_url = ""  # for replies sent outside a turn (ticket news), which have no request
+        if self.config.disabled_reason:
+            logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
+
+    def article_link(self, base_url: str) -> ArticleLink:
+        """Links to the full article: always to the council's own site when it publishes them
+        (ASKIT_ARTICLE_URL), else only to the pages this server serves."""
+        elsewhere = bool(self.env.get(ARTICLE_URL_SETTING, "").strip())
+
+        def link(article_id: str) -> str | None:
+            if not (elsewhere or self.articles.get(article_id) is not None):
+                return None
+            url = article_url(article_id, base_url, self.env)
+            # Before any browser has connected, news has no address to link from; a relative link
+            # would resolve against the intranet page.
+            return url if url.startswith(("https://", "http://")) else None
+
+        return link
 
     def get_output_channel(self) -> OutputChannel | None:
-        return WebChatOutput(self.sio) if self.sio else None
+        return WebChatOutput(self.sio, self.article_link(self._last_base_url)) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])  # Sanic's CORS settings apply
+        # CORS for the polling transport comes from Rasa's --cors; who may connect is decided in
+        # connect() below, by origin and then by token.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         self.sio = sio
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
+        add_pages(bp, self.config, self.articles)
 
-        @bp.route("/", methods=["GET"])
-        async def page(request: Request) -> HTTPResponse:
-            return await response.file(WEB_DIR / "index.html")
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
+            if self.config.disabled_reason:  # said once, at start-up
+                raise ConnectionRefusedError("web widget not configured")
+            base_url = _base_url(environ)
+            origin = environ.get("HTTP_ORIGIN")
+            if not self.config.origin_allowed(origin, _own_origin(base_url, self.env)):
+                logger.info("webchat connection refused: origin %.100s is not allowed", origin)
+                raise ConnectionRefusedError("origin not allowed")
+            try:
+                identity = verify_token(auth.get("token") if isinstance(auth, dict) else None, self.config)
+            except TokenRejected as exc:
+                logger.info("webchat connection refused: %s", exc)
+                raise ConnectionRefusedError(exc.reason) from None
+            conversation = sender_id(identity)
+            await sio.save_session(sid, {"sender_id": conversation, "identity": identity, "base_url": base_url})
+            await sio.enter_room(sid, conversation)
+            self._last_base_url = base_url
 
-        bp.static("/vendor", str(WEB_DIR / "vendor"))
-
-        @sio.on("session_request")
-        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
-            # A session id is an unguessable random token the browser keeps to resume a
-            # conversation after a reconnect; anything else it offers is replaced.
-            offered = (data or {}).get("session_id")
-            session_id = offered if _is_session_token(offered) else uuid.uuid4().hex
-            await sio.enter_room(sid, session_id)
-            await sio.save_session(sid, {"session_id": session_id})
-            await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
+        @sio.on(SESSION_EVENT)
+        async def session(sid: str, data: object = None) -> dict[str, str]:
+            state = await sio.get_session(sid)
+            return {
+                "session_id": state["sender_id"],
+                "article_url": article_url_template(state["base_url"], self.env),
+            }
 
         @sio.on(USER_EVENT)
-        async def user_uttered(sid: str, data: dict[str, Any] | None) -> None:
-            session_id = (await sio.get_session(sid)).get("session_id")
-            if not session_id:
-                logger.warning("webchat message before session_request from %s; ignored", sid)
+        async def user_uttered(sid: str, data: object = None) -> None:
+            text = user_text(data)
+            if text is None:
                 return
-            text = str((data or {}).get("message") or "")[:MAX_MESSAGE_CHARS]
+            state = await sio.get_session(sid)
+            output = WebChatOutput(sio, self.article_link(state["base_url"]))
             await on_new_message(
-                UserMessage(text, WebChatOutput(sio), session_id, input_channel=self.name(), metadata={})
+                UserMessage(
+                    text,
+                    output,
+                    state["sender_id"],
+                    input_channel=self.name(),
+                    metadata={IDENTITY_KEY: dict(state["identity"])},
+                )
             )
 
         return bp
 
 
-def _is_session_token(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+def _base_url(environ: Mapping[str, Any]) -> str:
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+
+
+def _own_origin(base_url: str, env: Mapping[str, str]) -> str:
+    """The server's own pages' origin: ASKIT_PUBLIC_URL's when set (behind a proxy the request
+    may say http://internal-host), else the address the browser used."""
+    public = env.get(PUBLIC_URL_SETTING, "").strip().rstrip("/")
+    return "/".join(public.split("/")[:3]) if public else base_url

@@ -15,15 +15,35 @@ from typing import Any
 import pytest
 import requests
 
+from bot.channels.widget_auth import mint_token
+from bot.channels.widget_config import ORIGINS_SETTING, SECRET_SETTING
 from bot.knowledge.config import KnowledgeConfig
 from bot.launcher import ACTIONS_PYTHON, DEFAULT_CREDENTIALS, DEFAULT_MODEL, ROOT, Stack, free_port
 
 REQUEST_TIMEOUT = 60
+# Every test stack accepts web-widget tokens signed with this key, from pages on this origin (the
+# browser tests' stand-in for an intranet page, which Playwright serves without a server).
+WIDGET_SECRET = secrets.token_urlsafe(32)
+INTRANET_ORIGIN = "http://intranet.example"
 
 
 class Chat:
-    def __init__(self, stack: Stack, desk_db: Path, articles_dir: Path) -> None:
+    def __init__(self, stack: Stack, desk_db: Path, articles_dir: Path, widget_secret: str = WIDGET_SECRET) -> None:
         self.stack, self.desk_db, self.articles_dir = stack, desk_db, articles_dir
+        self.widget_secret = widget_secret
+
+    def widget_token(
+        self,
+        sub: str,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        tenant: str | None = None,
+        lifetime: float = 300,
+        now: float | None = None,
+    ) -> str:
+        """A widget token for ``sub``, signed as the host page's server would sign it."""
+        return mint_token(self.widget_secret, sub, email=email, name=name, tenant=tenant, lifetime=lifetime, now=now)
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         reply = requests.post(
@@ -61,7 +81,8 @@ def running_chat(
 ) -> Iterator[Chat]:
     """Both servers on free loopback ports, with their own tracker store, local desk, outbox and a
     copy of the articles and index in ``work``; ``extra_env`` adds or overrides settings, and
-    ``credentials`` replaces credentials.yml (Rasa's channel settings)."""
+    ``credentials`` replaces credentials.yml (Rasa's channel settings). The web widget accepts
+    tokens from ``Chat.widget_token`` and pages from ``INTRANET_ORIGIN``."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run the tests through 'make test'")
     desk_db = work / "desk.sqlite"
@@ -86,12 +107,14 @@ def running_chat(
             "TRACKER_DB_URL": "",
             "ASKIT_ARTICLES_DIR": str(articles_dir),
             "ASKIT_INDEX_DIR": str(index_dir),
+            SECRET_SETTING: WIDGET_SECRET,
+            ORIGINS_SETTING: INTRANET_ORIGIN,
             **(extra_env or {}),
         },
     )
     stack.start()
     try:
-        yield Chat(stack, desk_db, articles_dir)
+        yield Chat(stack, desk_db, articles_dir, stack.extra_env[SECRET_SETTING])
     finally:
         stack.stop()
 

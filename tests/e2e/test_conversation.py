@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Chat, custom
+from tests.e2e.widget_client import WidgetClient
 
 
 def sender() -> str:
@@ -130,30 +131,23 @@ def test_raise_a_ticket_asks_for_the_summary_straight_away(chat: Chat) -> None:
 
 def test_the_web_chat_page_and_its_script_are_served(chat: Chat) -> None:
     page = requests.get(f"{chat.stack.rasa_url}/webhooks/webchat/", timeout=10)
-    assert page.status_code == 200 and 'aria-live="polite"' in page.text
+    assert page.status_code == 200 and "data-token-url" in page.text  # not in development mode: how to embed it
+    widget = requests.get(f"{chat.stack.rasa_url}/webhooks/webchat/askit-widget.js", timeout=10)
+    assert widget.status_code == 200 and '"aria-live": "polite"' in widget.text
     script = requests.get(f"{chat.stack.rasa_url}/webhooks/webchat/vendor/socket.io.min.js", timeout=10)
     assert script.status_code == 200 and "Socket.IO" in script.text[:200]
 
 
 def test_the_socketio_channel_answers_a_browser_client(chat: Chat) -> None:
-    import socketio
-
-    client = socketio.Client()
-    received: list[dict] = []
-    client.on("bot_uttered", lambda message: received.append(message))
-    client.connect(chat.stack.rasa_url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=20)
-    try:
-        session = uuid.uuid4().hex
-        client.emit("session_request", {"session_id": session})
-        client.emit("user_uttered", {"message": "I forgot my password", "session_id": session})
-        for _ in range(300):
-            if any("custom" in m for m in received):
-                break
-            client.sleep(0.1)
-    finally:
-        client.disconnect()
-    assert {"custom": {"decision": "answer", "article_id": "password-reset"}} in received
-    answer = next(m for m in received if m.get("text", "").startswith("**Reset a forgotten password**"))
+    with WidgetClient(chat.stack.rasa_url, chat.widget_token(sender())) as client:
+        answer = client.say("I forgot my password", lambda m: "decision" in m["custom"])
+    # One event carries the whole answer: its text, its buttons and its machine-readable part.
+    assert {k: v for k, v in answer["custom"].items() if k != "article_url"} == {
+        "decision": "answer",
+        "article_id": "password-reset",
+    }
+    assert answer["custom"]["article_url"] == f"{chat.stack.rasa_url}/webhooks/webchat/articles/password-reset"
+    assert answer["text"].startswith("**Reset a forgotten password**")
     assert [c["payload"] for c in answer["quick_replies"]] == ["/helped", "/not_helped"]
 
 

@@ -3,7 +3,6 @@ when the desk recovers, the desk's reference arrives in the same chat without th
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Chat, running_chat
+from tests.e2e.widget_client import WidgetClient
 from tests.servicedesk.fake_servicenow import PASSWORD, USER, FakeServiceNow
 
 
@@ -40,34 +40,6 @@ def down_desk_chat(servicenow: FakeServiceNow, tmp_path_factory: pytest.TempPath
         yield chat
 
 
-class Browser:
-    """A socket.io client speaking the web chat's protocol, as the chat page does."""
-
-    def __init__(self, url: str) -> None:
-        import socketio
-
-        self.received: list[dict[str, Any]] = []
-        self.client = socketio.Client()
-        self.client.on("bot_uttered", self.received.append)
-        self.client.connect(url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=20)
-        self.session = uuid.uuid4().hex
-        self.client.emit("session_request", {"session_id": self.session})
-
-    def wait_for(self, found: Callable[[dict[str, Any]], bool], seconds: float, start: int = 0) -> dict[str, Any]:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            match = next((m for m in self.received[start:] if found(m)), None)
-            if match is not None:
-                return match
-            self.client.sleep(0.1)
-        raise AssertionError(f"nothing matching after {seconds} s; received {self.received[start:]}")
-
-    def say(self, text: str, until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        start = len(self.received)
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session})
-        return self.wait_for(until, 60, start)
-
-
 def custom(flow: str) -> Callable[[dict[str, Any]], bool]:
     return lambda m: (m.get("custom") or {}).get("flow") == flow or (m.get("custom") or {}).get("decision") == flow
 
@@ -76,7 +48,8 @@ def test_the_reference_arrives_in_the_web_chat_when_the_desk_recovers(
     down_desk_chat: Chat, servicenow: FakeServiceNow
 ) -> None:
     servicenow.outage = 503
-    browser = Browser(down_desk_chat.stack.rasa_url)
+    token = down_desk_chat.widget_token(f"e2e-news-{uuid.uuid4().hex[:8]}")
+    browser = WidgetClient(down_desk_chat.stack.rasa_url, token)
     try:
         browser.say("my desk chair is broken", custom("escalate"))
         browser.say("yes", lambda m: (m.get("custom") or {}).get("step") == "confirm_summary")
