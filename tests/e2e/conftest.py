@@ -19,12 +19,12 @@ from bot.channels.widget_auth import mint_token
 from bot.channels.widget_config import ORIGINS_SETTING, SECRET_SETTING
 from bot.knowledge.config import KnowledgeConfig
 from bot.launcher import ACTIONS_PYTHON, DEFAULT_CREDENTIALS, DEFAULT_MODEL, ROOT, Stack, free_port
+from tests.e2e.intranet import intranet_origin
 
 REQUEST_TIMEOUT = 60
-# Every test stack accepts web-widget tokens signed with this key, from pages on this origin (the
-# browser tests' stand-in for an intranet page, which Playwright serves without a server).
+# Every test stack accepts web-widget tokens signed with this key, from its own pages and from the
+# browser tests' stand-in intranet (tests/e2e/intranet.py).
 WIDGET_SECRET = secrets.token_urlsafe(32)
-INTRANET_ORIGIN = "http://intranet.example"
 
 
 class Chat:
@@ -82,7 +82,7 @@ def running_chat(
     """Both servers on free loopback ports, with their own tracker store, local desk, outbox and a
     copy of the articles and index in ``work``; ``extra_env`` adds or overrides settings, and
     ``credentials`` replaces credentials.yml (Rasa's channel settings). The web widget accepts
-    tokens from ``Chat.widget_token`` and pages from ``INTRANET_ORIGIN``."""
+    tokens from ``Chat.widget_token`` and pages from ``intranet_origin()``."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run the tests through 'make test'")
     desk_db = work / "desk.sqlite"
@@ -108,7 +108,7 @@ def running_chat(
             "ASKIT_ARTICLES_DIR": str(articles_dir),
             "ASKIT_INDEX_DIR": str(index_dir),
             SECRET_SETTING: WIDGET_SECRET,
-            ORIGINS_SETTING: INTRANET_ORIGIN,
+            ORIGINS_SETTING: intranet_origin(),
             **(extra_env or {}),
         },
     )

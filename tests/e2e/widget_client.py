@@ -15,19 +15,29 @@ REPLY_TIMEOUT = 60
 Match = Callable[[dict[str, Any]], bool]
 
 
+class Refused(Exception):
+    """The server refused the connection; the message is the reason it gave (connect_error)."""
+
+
 class WidgetClient:
-    def __init__(self, url: str, token: str | None, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, url: str, token: str | None, origin: str | None = None) -> None:
+        """``origin``: the page a browser would say it connects from (by default the server's own)."""
         self.received: list[dict[str, Any]] = []
-        self.client = socketio.Client()
+        self.client = socketio.Client(websocket_extra_options={"origin": origin} if origin else None)
         self.client.on("bot_uttered", self.received.append)
-        self.client.connect(
-            url,
-            socketio_path="/socket.io",
-            transports=["websocket"],
-            auth={"token": token} if token is not None else None,
-            headers=headers or {},
-            wait_timeout=CONNECT_TIMEOUT,
-        )
+        refusals: list[Any] = []
+        self.client.on("connect_error", refusals.append)
+        try:
+            self.client.connect(
+                url,
+                socketio_path="/socket.io",
+                transports=["websocket"],
+                auth={"token": token} if token is not None else None,
+                wait_timeout=CONNECT_TIMEOUT,
+            )
+        except socketio.exceptions.ConnectionError:
+            reason = refusals[0].get("message") if refusals and isinstance(refusals[0], dict) else refusals
+            raise Refused(str(reason)) from None
 
     def __enter__(self) -> WidgetClient:
         return self

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from bot.paths import ROOT
-from tests.browser import chromium
+from tests.browser import chromium, record_dialogs
 
 MARKDOWN_JS = ROOT / "bot" / "web" / "markdown.js"
 NEW_TAB = '<span class="askit-visually-hidden"> (opens in a new tab)</span>'
@@ -20,8 +20,7 @@ TEMPLATE = "https://askit.example/webhooks/webchat/articles/{id}"
 def page() -> Iterator[Page]:
     with chromium() as browser:
         page = browser.new_page()
-        dialogs: list[str] = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        dialogs = record_dialogs(page)
         page.set_content("<!doctype html><html lang='en'><body><div id='out'></div></body></html>")
         page.add_script_tag(path=str(MARKDOWN_JS))
         yield page
