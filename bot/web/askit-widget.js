@@ -143,6 +143,7 @@
   function setOpen(open, focusTarget) {
     if (!launcher) return;
     panel.hidden = !open;
+    rootEl.classList.toggle("askit-open", open);
     launcher.setAttribute("aria-expanded", String(open));
     writeStore("open", open);
     if (focusTarget) focusTarget.focus();

@@ -18,7 +18,7 @@ from bot.channels.widget_auth import mint_token
 from bot.identity import IDENTITY_KEY
 from bot.paths import ROOT
 from tests.browser import chromium, record_dialogs
-from tests.e2e.conftest import Chat
+from tests.e2e.conftest import Chat, running_chat
 from tests.e2e.intranet import Intranet, Staff, intranet_origin
 from tests.e2e.widget_client import Refused, WidgetClient, custom_has
 
@@ -46,20 +46,15 @@ def staff(tenant: str = "riverside") -> Staff:
 
 
 class Widget:
-    """The widget on an intranet page, as a person uses it; also watches what the page reports."""
+    """The widget on a page (a tab), as a person uses it; also watches what the page reports."""
 
-    def __init__(self, browser: Browser, intranet: Intranet, who: Staff, mode: str = "inline", **context: Any):
-        self.who, self.intranet = who, intranet
-        self.key = intranet.add(who)
-        self.context: BrowserContext = browser.new_context(**context)
-        self.page: Page = self.context.new_page()
+    def __init__(self, context: BrowserContext, url: str, key: str = "") -> None:
+        self.context, self.key = context, key  # key: the intranet's name for who is signed in
+        self.page: Page = context.new_page()
         self.dialogs = record_dialogs(self.page)
         self.console_errors: list[str] = []
         self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
-        self.page.goto(intranet.page_url(self.key, mode))
-
-    def close(self) -> None:
-        self.context.close()
+        self.page.goto(url)
 
     @property
     def input(self) -> Locator:
@@ -103,8 +98,11 @@ class Widget:
                 const style = getComputedStyle(e);
                 const r = e.getBoundingClientRect();
                 const root = e.getRootNode();
-                const x = r.left + r.width / 2, y = r.top + r.height / 2;
-                const top = root.elementFromPoint ? root.elementFromPoint(x, y) : null;
+                // A link may wrap over two lines: it is on top if the middle of any of its boxes is.
+                const onTop = [...e.getClientRects()].some((box) => {
+                    const top = root.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+                    return top === e || (top !== null && e.contains(top));
+                });
                 return {
                     inWidget: root !== document,
                     tag: e.localName,
@@ -114,7 +112,7 @@ class Widget:
                     outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
                     inViewport: r.width > 0 && r.top >= 0 && r.left >= 0
                         && r.bottom <= innerHeight && r.right <= innerWidth,
-                    onTop: top === e || (top !== null && e.contains(top)),
+                    onTop: onTop,
                 };
             }"""
             )
@@ -154,18 +152,24 @@ class Widget:
 
 @pytest.fixture
 def open_widgets() -> Iterator[list[Widget]]:
+    """Every widget a test opens; afterwards none may have shown a dialog or broken the page's CSP."""
     widgets: list[Widget] = []
     yield widgets
     for widget in widgets:
         assert widget.dialogs == [], widget.dialogs
         assert not [e for e in widget.console_errors if "Content Security Policy" in e], widget.console_errors
-        widget.close()
+    for context in {w.context for w in widgets}:
+        context.close()
 
 
 @pytest.fixture
 def widget_for(browser: Browser, intranet: Intranet, open_widgets: list[Widget]) -> Any:
+    """The widget on the intranet page of a member of staff, in a browser of their own."""
+
     def make(who: Staff | None = None, mode: str = "inline", **context: Any) -> Widget:
-        widget = Widget(browser, intranet, who or staff(), mode, **context)
+        who = who or staff()
+        key = intranet.add(who)
+        widget = Widget(browser.new_context(**context), intranet.page_url(key, mode), key)
         open_widgets.append(widget)
         return widget
 
@@ -186,7 +190,8 @@ def answer_the_impact_question_if_asked(widget: Widget, reply: Locator) -> Locat
 
 
 def test_ask_pick_a_choice_say_it_did_not_help_and_raise_a_ticket(chat: Chat, widget_for: Any) -> None:
-    widget = widget_for()
+    who = staff()
+    widget = widget_for(who)
     widget.connected()
     answer = widget.says(lambda: widget.ask("I forgot my password"))
     expect(answer).to_have_attribute("data-article-id", "password-reset")
@@ -219,14 +224,15 @@ def test_ask_pick_a_choice_say_it_did_not_help_and_raise_a_ticket(chat: Chat, wi
     done = answer_the_impact_question_if_asked(widget, widget.says(widget.choice(confirm, "Yes").click))
     expect(done).to_have_attribute("data-flow", "ticket_created")
 
-    ticket = ticket_of(chat, widget.who)
-    assert (ticket["requester_email"], ticket["requester_name"]) == (widget.who.email, "Robin Example")
+    ticket = ticket_of(chat, who)
+    assert (ticket["requester_email"], ticket["requester_name"]) == (who.email, "Robin Example")
     assert ticket["tenant"] == "riverside" and ticket["summary"] == "printer"
     expect(done).to_contain_text(ticket["ref"])
 
 
 def test_the_same_journey_by_keyboard_alone(chat: Chat, widget_for: Any) -> None:
-    widget = widget_for(mode="floating")
+    who = staff()
+    widget = widget_for(who, mode="floating")
     launcher = widget.page.get_by_role("button", name="Ask IT a question")
     expect(launcher).to_have_attribute("aria-expanded", "false")
     widget.tab_to("Ask IT a question")  # past the page's own links: the launcher comes after them
@@ -247,7 +253,7 @@ def test_the_same_journey_by_keyboard_alone(chat: Chat, widget_for: Any) -> None
     widget.tab_to("Yes", key="Shift+Tab")
     done = widget.says(lambda: widget.press("Enter"))
     expect(done).to_have_attribute("data-flow", "ticket_created")
-    assert ticket_of(chat, widget.who)["requester_email"] == widget.who.email
+    assert ticket_of(chat, who)["requester_email"] == who.email
 
     widget.press("Escape")
     expect(launcher).to_have_attribute("aria-expanded", "false")
@@ -289,6 +295,15 @@ def test_the_floating_panel_passes_axe_fills_a_small_screen_and_honours_reduced_
         }"""
     )
     assert widget.axe() == []
+
+    # Keyboard focus leaving the panel for the page it covers: the panel steps aside (WCAG 2.4.11).
+    widget.input.focus()
+    for _ in range(30):
+        if not widget.press("Shift+Tab")["inWidget"]:
+            break
+    expect(widget.page.get_by_role("button", name="Ask IT a question")).to_have_attribute("aria-expanded", "false")
+    page_link = widget.focused()
+    assert page_link["name"] == "People" and page_link["onTop"], page_link
 
 
 def test_html_in_a_message_shows_as_text_also_when_the_bot_quotes_it(widget_for: Any) -> None:
@@ -410,3 +425,26 @@ def test_a_dropped_connection_comes_back_and_the_conversation_goes_on(
     assert widget.page.locator(".askit-visually-hidden[aria-live]").inner_text() == ""  # and not read out again
     confirm = widget.says(widget.choice(widget.bot_messages.last, "Yes").click)
     expect(confirm).to_contain_text('"I forgot my password"')  # Rasa kept the conversation too
+
+
+@pytest.fixture(scope="module")
+def dev_chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+    with running_chat(tmp_path_factory.mktemp("e2e-dev"), {"ASKIT_DEV_MODE": "1"}) as chat:
+        yield chat
+
+
+def test_the_demo_page_of_make_run_signs_each_tab_in_as_its_own_demo_user(
+    dev_chat: Chat, browser: Browser, open_widgets: list[Widget]
+) -> None:
+    context = browser.new_context()
+    demo = f"{dev_chat.stack.rasa_url}/webhooks/webchat/"
+    first, second = Widget(context, demo), Widget(context, demo)
+    open_widgets.extend([first, second])
+    users = [w.page.locator("#demo-user").inner_text() for w in (first, second)]
+    assert users[0] != users[1] and all(u.startswith("demo-") for u in users)
+    first.connected()
+    answer = first.says(lambda: first.ask("I forgot my password"))
+    expect(answer).to_have_attribute("data-article-id", "password-reset")
+    second.connected()
+    expect(second.page.locator(".askit-msg")).to_have_count(0)  # another person, another conversation
+    assert first.axe() == []
