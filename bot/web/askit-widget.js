@@ -94,6 +94,7 @@
   shadow.appendChild(rootEl);
 
   var launcher = null;
+  var unread = null; // on the launcher: a reply came while the panel was closed
   var panel = el("section", { class: "askit-panel", id: "askit-panel", "aria-labelledby": "askit-title" });
   var header = el("div", { class: "askit-header" });
   header.appendChild(el("h" + settings.headingLevel, { id: "askit-title", class: "askit-title" }, settings.title));
@@ -102,6 +103,8 @@
     launcher = el("button", {
       type: "button", class: "askit-launcher", "aria-expanded": "false", "aria-controls": "askit-panel",
     }, "Ask IT a question");
+    unread = el("span", { class: "askit-unread", hidden: "" }, " (new reply)");
+    launcher.appendChild(unread);
     closeButton = el("button", { type: "button", class: "askit-close", "aria-label": "Close the IT help chat" });
     closeButton.appendChild(el("span", { "aria-hidden": "true" }, "\u00d7"));
     header.appendChild(closeButton);
@@ -123,8 +126,8 @@
   var log = el("ol", { class: "askit-messages" });
   logBox.appendChild(log);
   panel.appendChild(logBox);
+  // Outside the panel, so that news (a ticket's reference, say) is heard while the panel is closed.
   var announcer = el("div", { class: "askit-visually-hidden", "aria-live": "polite" });
-  panel.appendChild(announcer);
 
   var form = el("form", { class: "askit-form" });
   var label = el("label", { for: "askit-input", class: "askit-label" }, "Your message");
@@ -137,12 +140,14 @@
   form.appendChild(row);
   panel.appendChild(form);
   rootEl.appendChild(panel);
+  rootEl.appendChild(announcer);
 
   /* ---------- the floating panel ---------- */
 
   function setOpen(open, focusTarget) {
     if (!launcher) return;
     panel.hidden = !open;
+    if (open) unread.hidden = true;
     rootEl.classList.toggle("askit-open", open);
     launcher.setAttribute("aria-expanded", String(open));
     writeStore("open", open);
@@ -262,6 +267,7 @@
       // A long answer is read from its start: show its start, not its end.
       logBox.scrollTo({ top: Math.max(0, item.offsetTop - 8), behavior: scrollBehavior() });
       if (announce) announceMessage(item, entry);
+      if (announce && unread && panel.hidden) unread.hidden = false;
     } else {
       scrollToEnd();
     }
@@ -331,11 +337,15 @@
   function onSession(session) {
     if (!session || typeof session.session_id !== "string") return;
     if (session.session_id !== sessionId) {
-      // Another person signed in on this tab (or the first connection): start a clean page.
+      var firstOnThisTab = sessionId === null;
       sessionId = session.session_id;
       writeStore("session", sessionId);
-      history = readStore("history:" + sessionId, []);
-      renderHistory();
+      if (firstOnThisTab) {
+        writeStore("history:" + sessionId, history); // what was typed before the first connection
+      } else {
+        history = readStore("history:" + sessionId, []); // another person signed in on this tab
+        renderHistory();
+      }
     }
     if (typeof session.article_url === "string") {
       articleTemplate = session.article_url;

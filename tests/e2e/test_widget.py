@@ -106,7 +106,7 @@ class Widget:
                 return {
                     inWidget: root !== document,
                     tag: e.localName,
-                    name: e.getAttribute("aria-label") || e.textContent.trim() || e.id,
+                    name: (e.getAttribute("aria-label") || e.innerText || e.id).trim(),
                     id: e.id,
                     focusVisible: e.matches(":focus-visible"),
                     outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
@@ -259,6 +259,18 @@ def test_the_same_journey_by_keyboard_alone(chat: Chat, widget_for: Any) -> None
     expect(launcher).to_have_attribute("aria-expanded", "false")
     assert widget.focused()["name"] == "Ask IT a question"
     expect(widget.input).to_be_hidden()
+
+    # A reply that comes while the panel is closed is announced, and the launcher says so.
+    widget.press("Enter")
+    replies = widget.bot_messages.count()
+    widget.page.keyboard.type("thanks a lot")
+    widget.press("Enter")
+    widget.press("Escape")
+    widget.next_reply(replies)
+    expect(launcher).to_have_accessible_name("Ask IT a question (new reply)")
+    expect(widget.page.locator(".askit-visually-hidden[aria-live=polite]")).not_to_be_empty()
+    widget.press("Enter")
+    expect(launcher).to_have_accessible_name("Ask IT a question")
 
 
 def test_axe_finds_no_wcag_22_aa_violations_and_the_widget_reflows_at_320_px(widget_for: Any) -> None:
