@@ -120,7 +120,7 @@ class WebChatInput(InputChannel):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         self.sio = sio
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
-        add_pages(bp, self.config, self.articles)
+        add_pages(bp, self.config, self.articles, self.env)
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:

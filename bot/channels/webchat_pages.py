@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from sanic import Blueprint, response
@@ -47,7 +47,7 @@ DEMO_USER = re.compile(r"^[a-z0-9]{6,32}$")
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
-def add_pages(bp: Blueprint, config: WidgetConfig, articles: PublishedArticles) -> None:
+def add_pages(bp: Blueprint, config: WidgetConfig, articles: PublishedArticles, env: Mapping[str, str]) -> None:
     for name, mime_type in FILES.items():
         bp.add_route(_file_handler(WEB_DIR / name, mime_type), f"/{name}", methods=["GET"], name=_route_name(name))
 
@@ -82,7 +82,7 @@ def add_pages(bp: Blueprint, config: WidgetConfig, articles: PublishedArticles) 
         found = articles.get(article_id)
         if found is None:
             return response.text("No such article", status=404, headers={"Cache-Control": "no-cache"})
-        template = article_url_template(_base_url(request))
+        template = article_url_template(_base_url(request), env)
         if as_json:
             url = template.replace("{id}", article_id)
             return response.json({**found, "url": url}, headers={"Cache-Control": "no-cache"})

@@ -99,10 +99,12 @@ def verify_token(token: object, config: WidgetConfig) -> VerifiedIdentity:
 def identity_from_claims(claims: Mapping[str, Any]) -> VerifiedIdentity:
     for name, limit in _MAX_CLAIM_CHARS.items():
         value = claims.get(name)
-        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > limit):
+        if value is None or (value == "" and name != "sub"):  # an empty optional claim says nothing
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise TokenClaimsInvalid(f"{name} must be a non-empty string of at most {limit} characters")
     email = claims.get("email")
-    if email is not None and not _EMAIL.match(email):
+    if email and not _EMAIL.match(email):
         raise TokenClaimsInvalid("email is not an e-mail address")
     identity = VerifiedIdentity(id=claims["sub"])
     for name in ("email", "name", "tenant"):

@@ -82,6 +82,11 @@ def test_a_valid_token_gives_its_identity_and_nothing_else() -> None:
     }
 
 
+def test_empty_optional_claims_are_left_out() -> None:
+    token = jwt.encode(claims(email="", name="", tenant=""), SECRET, algorithm="HS256")
+    assert verify_token(token, hs_config()) == {"id": "u-123"}
+
+
 def test_an_rs256_token_is_verified_with_the_public_key(rsa_key: rsa.RSAPrivateKey, tmp_path: Path) -> None:
     config = WidgetConfig.from_env({"ASKIT_WIDGET_JWT_PUBLIC_KEY": public_pem(rsa_key, tmp_path)})
     assert config.algorithm == "RS256"
