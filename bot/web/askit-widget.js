@@ -78,12 +78,12 @@
 
   /* ---------- the DOM ---------- */
 
-  var host = settings.mode === "inline" && settings.container ? document.querySelector(settings.container) : null;
-  if (!host) {
-    host = el("div", { class: "askit-host" });
-    if (settings.mode === "inline") script.insertAdjacentElement("afterend", host);
-    else document.body.appendChild(host);
-  }
+  // Our own element hosts the shadow root: not every element of the page can have one.
+  var host = el("div", { class: "askit-host" });
+  var container = settings.mode === "inline" && settings.container ? document.querySelector(settings.container) : null;
+  if (container) container.appendChild(host);
+  else if (settings.mode === "inline") script.insertAdjacentElement("afterend", host);
+  else document.body.appendChild(host);
   var shadow = host.attachShadow({ mode: "open" });
   var stylesheet = el("link", { rel: "stylesheet", href: new URL("askit-widget.css", BASE).href });
   var rootEl = el("div", { class: "askit askit-" + settings.mode, lang: "en-GB", hidden: "" });
