@@ -64,6 +64,19 @@ def article_url(article_id: str, base_url: str, env: Mapping[str, str] = os.envi
     return article_url_template(base_url, env).replace(ID_PLACEHOLDER, article_id)
 
 
+def full_article_url(
+    article_id: str, base_url: str, articles: PublishedArticles, env: Mapping[str, str] = os.environ
+) -> str | None:
+    """The "full article" link for an answer, or None when there is no page to link to: always the
+    council's own site when it publishes the articles (ASKIT_ARTICLE_URL), else only articles this
+    server shows, and only with an absolute address (a relative link would resolve against the
+    page the chat is embedded in)."""
+    if not (env.get(ARTICLE_URL_SETTING, "").strip() or articles.get(article_id) is not None):
+        return None
+    url = article_url(article_id, base_url, env)
+    return url if _HTTP_URL.match(url) else None
+
+
 def index_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(env.get(INDEX_DIR_SETTING, "").strip() or INDEX_DIR)
 

@@ -28,11 +28,10 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 from bot.channels.articles import (
-    ARTICLE_URL_SETTING,
     PUBLIC_URL_SETTING,
     PublishedArticles,
-    article_url,
     article_url_template,
+    full_article_url,
     index_dir,
 )
 from bot.channels.webchat_pages import add_pages
@@ -97,19 +96,7 @@ class WebChatInput(InputChannel):
             logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
 
     def article_link(self, base_url: str) -> ArticleLink:
-        """Links to the full article: always to the council's own site when it publishes them
-        (ASKIT_ARTICLE_URL), else only to the pages this server serves."""
-        elsewhere = bool(self.env.get(ARTICLE_URL_SETTING, "").strip())
-
-        def link(article_id: str) -> str | None:
-            if not (elsewhere or self.articles.get(article_id) is not None):
-                return None
-            url = article_url(article_id, base_url, self.env)
-            # Before any browser has connected, news has no address to link from; a relative link
-            # would resolve against the intranet page.
-            return url if url.startswith(("https://", "http://")) else None
-
-        return link
+        return lambda article_id: full_article_url(article_id, base_url, self.articles, self.env)
 
     def get_output_channel(self) -> OutputChannel | None:
         return WebChatOutput(self.sio, self.article_link(self._last_base_url)) if self.sio else None

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from bot.channels.articles import PublishedArticles, article_url, article_url_template, index_dir
+from bot.channels.articles import (
+    PublishedArticles,
+    article_url,
+    article_url_template,
+    full_article_url,
+    index_dir,
+)
 
 
 @pytest.mark.parametrize(
@@ -113,3 +119,31 @@ def test_without_an_index_nothing_is_served(tmp_path: Path, caplog: pytest.LogCa
     articles = PublishedArticles(tmp_path / "missing")
     assert articles.get("vpn-connect") is None and articles.get("vpn-connect") is None
     assert len([r for r in caplog.records if "no article pages" in r.message]) == 1  # said once, not per request
+
+
+@pytest.mark.parametrize(
+    "article_id,base_url,env,expected",
+    [
+        ("vpn-connect", "https://askit.example", {}, "https://askit.example/webhooks/webchat/articles/vpn-connect"),
+        ("riverside-only", "https://askit.example", {}, None),  # this server does not show it
+        ("no-such-article", "https://askit.example", {}, None),
+        ("vpn-connect", "", {}, None),  # no address to link from yet
+        (
+            "vpn-connect",
+            "",
+            {"ASKIT_PUBLIC_URL": "https://askit.example"},
+            "https://askit.example/webhooks/webchat/articles/vpn-connect",
+        ),
+        (
+            "riverside-only",
+            "https://askit.example",
+            {"ASKIT_ARTICLE_URL": "https://intranet.example/kb/{id}"},
+            "https://intranet.example/kb/riverside-only",
+        ),
+    ],
+)
+def test_the_full_article_link_of_an_answer(
+    tmp_path: Path, article_id: str, base_url: str, env: dict[str, str], expected: str | None
+) -> None:
+    build(tmp_path, "b1", [article("vpn-connect"), article("riverside-only", audience=["riverside"])])
+    assert full_article_url(article_id, base_url, PublishedArticles(tmp_path), env) == expected
