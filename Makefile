@@ -103,8 +103,12 @@ shell: setup $(MODEL)
 lint: $(ACTIONS_VENV)/.installed
 	$(ACTIONS_VENV)/bin/ruff check .
 
-typecheck: $(ACTIONS_VENV)/.installed
+# Code that runs inside the Rasa server is checked in its own environment (Python 3.10, with Rasa).
+RASA_MYPY := --config-file "" --python-version 3.10 --ignore-missing-imports --disallow-untyped-defs \
+	--warn-unused-ignores --warn-redundant-casts --no-implicit-optional
+typecheck: $(ACTIONS_VENV)/.installed $(RASA_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
+	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu $(RASA_ENV_TESTS)
 
 pytest-actions: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index $(MODEL)
 	$(ACTIONS_VENV)/bin/pytest tests $(RASA_ENV_TESTS:%=--ignore=%)

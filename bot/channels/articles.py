@@ -117,6 +117,7 @@ def _public(raw: Any) -> dict[str, PublicArticle]:
         if not isinstance(item, dict) or item.get("status") != "published" or item.get("audience"):
             continue
         fields = [item.get(k) for k in ("id", "title", "category", "body")]
-        if all(isinstance(f, str) for f in fields) and ARTICLE_ID.match(fields[0]):
-            articles[fields[0]] = PublicArticle(id=fields[0], title=fields[1], category=fields[2], body=fields[3])
+        texts = [f for f in fields if isinstance(f, str)]
+        if len(texts) == len(fields) and ARTICLE_ID.match(texts[0]):
+            articles[texts[0]] = PublicArticle(id=texts[0], title=texts[1], category=texts[2], body=texts[3])
     return articles

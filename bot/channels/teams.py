@@ -35,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.articles import PUBLIC_URL_SETTING, article_url
+from bot.channels.articles import PUBLIC_URL_SETTING, PublishedArticles, full_article_url, index_dir
 from bot.channels.botframework_auth import (
     DEFAULT_OPENID_METADATA_URL,
     AuthError,
@@ -136,8 +136,10 @@ class RecentIds:
 class TeamsOutput(OutputChannel):
     """Sends a user's replies into their Teams conversation, during a turn or after it."""
 
-    def __init__(self, client: ConnectorClient, conversations: Mapping[str, ConversationRef]) -> None:
-        self.client, self.conversations = client, conversations
+    def __init__(
+        self, client: ConnectorClient, conversations: Mapping[str, ConversationRef], articles: PublishedArticles
+    ) -> None:
+        self.client, self.conversations, self.articles = client, conversations, articles
 
     @classmethod
     def name(cls) -> str:
@@ -148,7 +150,7 @@ class TeamsOutput(OutputChannel):
         if ref is None:  # e.g. news for a conversation this process has not seen since it started
             logger.warning("no Teams conversation known for %s; the reply waits for their next message", recipient_id)
             return
-        content = reply(message, lambda article_id: article_url(article_id, ref.base_url))
+        content = reply(message, lambda article_id: full_article_url(article_id, ref.base_url, self.articles))
         try:
             await self.client.send(ref.service_url, ref.conversation_id, message_activity(ref, content))
         except ConnectorError as exc:
@@ -173,6 +175,7 @@ class TeamsInput(InputChannel):
             AppCredentials(settings.app_id, settings.app_password, settings.tenant_id, settings.login_url)
         )
         self.auth = BotFrameworkAuth(settings.app_id, SigningKeys(settings.openid_metadata_url, fetch_json))
+        self.articles = PublishedArticles(index_dir())  # which articles have a page to link to
         self.conversations: OrderedDict[str, ConversationRef] = OrderedDict()
         self._members: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
         self._seen = RecentIds()
@@ -181,7 +184,7 @@ class TeamsInput(InputChannel):
             logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
 
     def get_output_channel(self) -> OutputChannel:
-        return TeamsOutput(self.client, self.conversations)
+        return TeamsOutput(self.client, self.conversations, self.articles)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("teams_webhook", __name__)
@@ -245,7 +248,7 @@ class TeamsInput(InputChannel):
     ) -> None:
         ref = conversation_ref(activity, base_url)
         self._remember(ref)
-        output = TeamsOutput(self.client, self.conversations)
+        output = TeamsOutput(self.client, self.conversations, self.articles)
         kind = activity.get("type")
         if kind == "conversationUpdate":
             added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}

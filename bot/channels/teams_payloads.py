@@ -31,7 +31,7 @@ _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _KB_LINK = re.compile(r"\[([^\]]+)\]\(kb:([a-z0-9-]+)\)")
 
-ArticleLink = Callable[[str], str]  # article id -> the URL of its full text
+ArticleLink = Callable[[str], "str | None"]  # article id -> the URL of its full text, if it has one
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,16 @@ def reply(message: Mapping[str, Any], article_link: ArticleLink) -> dict[str, An
 
 
 def teams_markdown(text: str, article_link: ArticleLink) -> str:
-    """Article Markdown as Teams renders it: headings become bold lines, ``kb:`` links real links,
-    and HTML tags are dropped (Teams would render some of them)."""
+    """Article Markdown as Teams renders it: headings become bold lines, ``kb:`` links real links
+    (or plain text where the article has no page), and HTML tags are dropped (Teams renders some)."""
     text = _TAG.sub("", text)
     text = _HEADING.sub(lambda m: f"**{m.group(1)}**", text)
-    return _KB_LINK.sub(lambda m: f"[{m.group(1)}]({article_link(m.group(2))})", text)
+
+    def kb_link(match: re.Match[str]) -> str:
+        url = article_link(match.group(2))
+        return f"[{match.group(1)}]({url})" if url else match.group(1)
+
+    return _KB_LINK.sub(kb_link, text)
 
 
 def _answer_card(
@@ -162,7 +167,8 @@ def _answer_card(
         {"type": "TextBlock", "text": "Did this help?", "weight": "Bolder", "wrap": True},
     ]
     actions = [_submit(b) for b in buttons]
-    actions.append({"type": "Action.OpenUrl", "title": "Open the full article", "url": url})
+    if url:  # an article only one council sees has no public page unless the council publishes one
+        actions.append({"type": "Action.OpenUrl", "title": "Open the full article", "url": url})
     return _card(blocks, actions)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -44,7 +45,7 @@ ASSET_HEADERS = {
 }
 DEMO_USER = re.compile(r"^[a-z0-9]{6,32}$")
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
 def add_pages(bp: Blueprint, config: WidgetConfig, articles: PublishedArticles, env: Mapping[str, str]) -> None:

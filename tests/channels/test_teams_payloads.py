@@ -119,6 +119,13 @@ def test_an_article_answer_is_a_card_with_steps_a_link_and_did_this_help() -> No
     assert content["channelData"] == {"askit": {"decision": "answer", "article_id": "vpn-connect"}}
 
 
+def test_an_article_without_a_page_gets_no_link() -> None:
+    answer = replies.answer("walk-in-riverside", "Walk-in desk", "Or see [the VPN guide](kb:vpn-connect).")
+    card = card_of(reply(dict(answer), lambda article_id: None))
+    assert card["body"][1]["text"] == "Or see the VPN guide."
+    assert [a["type"] for a in card["actions"]] == ["Action.Submit", "Action.Submit"]
+
+
 def test_a_long_article_is_cut_at_a_paragraph_and_points_to_the_full_text() -> None:
     body = "\n\n".join(f"Step {i}: " + "words " * 40 for i in range(60))
     answer = replies.answer("long", "Long", body)

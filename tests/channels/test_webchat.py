@@ -262,7 +262,7 @@ class RecordingServer:
 
 def test_each_bot_message_is_emitted_whole_to_the_conversations_room() -> None:
     sio = RecordingServer()
-    out = WebChatOutput(sio, lambda article_id: f"https://askit.example/a/{article_id}")  # type: ignore[arg-type]
+    out = WebChatOutput(sio, lambda article_id: f"https://askit.example/a/{article_id}")
     long_text = "**Title**\n\nStep one.\n\nStep two.\n\nDid this help?"
     message = {
         "text": long_text,
