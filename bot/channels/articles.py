@@ -77,6 +77,12 @@ def full_article_url(
     return url if _HTTP_URL.match(url) else None
 
 
+def request_base_url(request: Any) -> str:
+    """The address a Sanic request came to (``scheme://host``): links fall back on it when
+    ``ASKIT_PUBLIC_URL`` is not set (``article_url_template`` prefers the setting)."""
+    return f"{request.scheme}://{request.host}"
+
+
 def index_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(env.get(INDEX_DIR_SETTING, "").strip() or INDEX_DIR)
 

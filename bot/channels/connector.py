@@ -9,6 +9,7 @@ request (bot/channels/teams.py), so it cannot be lured to another host.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -135,7 +136,7 @@ class ConnectorClient:
                 if not text.strip():
                     return {}
                 try:
-                    body = await answer.json(content_type=None)
+                    body = json.loads(text)
                 except ValueError as exc:
                     raise ConnectorError(f"could not {what}: the answer is not JSON") from exc
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,7 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.articles import PUBLIC_URL_SETTING, PublishedArticles, full_article_url, index_dir
+from bot.channels.articles import PublishedArticles, full_article_url, index_dir, request_base_url
 from bot.channels.botframework_auth import (
     DEFAULT_OPENID_METADATA_URL,
     AuthError,
@@ -203,7 +202,7 @@ class TeamsInput(InputChannel):
             if activity.get("id") and not self._seen.first_time(key):
                 logger.info("Teams retried activity %s; already answered", key)
                 return response.empty(status=200)
-            task = asyncio.create_task(self._handle(activity, self._base_url(request), on_new_message))
+            task = asyncio.create_task(self._handle(activity, request_base_url(request), on_new_message))
             self._tasks.add(task)  # held until done: a task nobody references may be collected
             task.add_done_callback(self._tasks.discard)
             return response.empty(status=202)
@@ -238,10 +237,6 @@ class TeamsInput(InputChannel):
             )
             return response.json({"error": "this tenant is not served"}, status=403)
         return None
-
-    def _base_url(self, request: Request) -> str:
-        configured = os.environ.get(PUBLIC_URL_SETTING, "").strip().rstrip("/")
-        return configured or f"{request.scheme}://{request.host}"
 
     async def _handle(
         self, activity: dict[str, Any], base_url: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]

@@ -17,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.articles import PublicArticle, PublishedArticles, article_url_template
+from bot.channels.articles import PublicArticle, PublishedArticles, article_url_template, request_base_url
 from bot.channels.widget_auth import DEV_TOKEN_SECONDS, mint_token
 from bot.channels.widget_config import WidgetConfig
 
@@ -83,7 +83,7 @@ def add_pages(bp: Blueprint, config: WidgetConfig, articles: PublishedArticles, 
         found = articles.get(article_id)
         if found is None:
             return response.text("No such article", status=404, headers={"Cache-Control": "no-cache"})
-        template = article_url_template(_base_url(request), env)
+        template = article_url_template(request_base_url(request), env)
         if as_json:
             url = template.replace("{id}", article_id)
             return response.json({**found, "url": url}, headers={"Cache-Control": "no-cache"})
@@ -124,7 +124,3 @@ def _file_handler(path: Path, mime_type: str) -> Handler:
 
 def _route_name(file_name: str) -> str:
     return "file_" + re.sub(r"[^a-z0-9]", "_", file_name)
-
-
-def _base_url(request: Request) -> str:
-    return f"{request.scheme}://{request.host}"

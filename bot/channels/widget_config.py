@@ -25,6 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from bot.identity import DEV_DOMAIN_SETTING
 from bot.secret import Secret
 
 SECRET_SETTING = "ASKIT_WIDGET_JWT_SECRET"
@@ -34,7 +35,6 @@ ISSUER_SETTING = "ASKIT_WIDGET_JWT_ISSUER"
 AUDIENCE_SETTING = "ASKIT_WIDGET_JWT_AUDIENCE"
 ORIGINS_SETTING = "ASKIT_WIDGET_ORIGINS"
 DEV_MODE_SETTING = "ASKIT_DEV_MODE"
-DEV_DOMAIN_SETTING = "ASKIT_DEV_EMAIL_DOMAIN"  # the same setting bot/identity.py reads
 DEFAULT_DEV_DOMAIN = "northbrook.example"
 ALGORITHMS = ("HS256", "RS256")
 MIN_SECRET_CHARS = 32  # an HMAC key shorter than the hash is guessable offline from one token
