@@ -21,7 +21,7 @@ RASA := $(RASA_VENV)/bin/rasa
 APY := $(ACTIONS_VENV)/bin/python
 MODEL := models/current.tar.gz
 # Tests of code that runs inside the Rasa server run in its environment.
-RASA_ENV_TESTS := tests/channels tests/nlu
+RASA_ENV_TESTS := tests/channels tests/nlu tests/bot/test_tracker_store.py
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
 .PHONY: help setup system-deps run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean \
@@ -96,9 +96,9 @@ $(MODEL): $(RASA_VENV)/.installed $(RASA_DATA)
 run: setup index $(MODEL)
 	$(APY) -m bot.launcher --dev --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --model $(MODEL)
 
-shell: setup $(MODEL)
-	@echo "rasa shell needs the action server: start 'make run' in another terminal first"
-	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 1 ))
+# Chat in the terminal with the AskIT that 'make run' started (its REST channel; bot/terminal_chat.py).
+shell:
+	@python3 -m bot.terminal_chat
 
 lint: $(ACTIONS_VENV)/.installed
 	$(ACTIONS_VENV)/bin/ruff check .
@@ -108,7 +108,7 @@ RASA_MYPY := --config-file "" --python-version 3.10 --ignore-missing-imports --d
 	--warn-unused-ignores --warn-redundant-casts --no-implicit-optional
 typecheck: $(ACTIONS_VENV)/.installed $(RASA_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
-	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu $(RASA_ENV_TESTS)
+	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu bot/tracker_store.py benchmarks/nlu_length.py $(RASA_ENV_TESTS)
 
 pytest-actions: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index $(MODEL)
 	$(ACTIONS_VENV)/bin/pytest tests $(RASA_ENV_TESTS:%=--ignore=%)

@@ -57,7 +57,9 @@ class ActionShowArticle(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         article_id = next(tracker.get_latest_entity_values("article_id"), None)
         try:
-            article = services.knowledge_base().article(article_id) if article_id else None
+            # A button's payload can be typed by anyone: the audience is checked here too, not only in search.
+            tenant = requester_of(tracker).tenant
+            article = services.knowledge_base().article(article_id, tenant) if article_id else None
         except KnowledgeError:
             logger.exception("knowledge base unavailable")
             article = None

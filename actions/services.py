@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.identity import IdentitySeal
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
@@ -33,6 +34,7 @@ _desk: ServiceDesk | None = None
 _outbox: Outbox | None = None
 _worker: OutboxWorker | None = None
 _router: Router | None = None
+_seal: IdentitySeal | None = None
 
 
 def use(
@@ -40,10 +42,11 @@ def use(
     desk: ServiceDesk | None = None,
     outbox: Outbox | None = None,
     worker: OutboxWorker | None = None,
+    seal: IdentitySeal | None = None,
 ) -> None:
-    global _kb, _desk, _outbox, _worker
+    global _kb, _desk, _outbox, _worker, _seal
     with _lock:
-        _kb, _desk, _outbox, _worker = kb, desk, outbox, worker
+        _kb, _desk, _outbox, _worker, _seal = kb, desk, outbox, worker, seal
 
 
 def knowledge_base() -> KnowledgeBase:
@@ -84,6 +87,15 @@ def router() -> Router:
         return _router
 
 
+def identity_seal() -> IdentitySeal:
+    """Opens the identities the channels sealed (ASKIT_IDENTITY_KEY, shared with the Rasa server)."""
+    global _seal
+    with _lock:
+        if _seal is None:
+            _seal = IdentitySeal.from_env()
+        return _seal
+
+
 def ticket_wait() -> float:
     return float(os.environ.get(TICKET_WAIT_SETTING) or DEFAULT_TICKET_WAIT)
 
@@ -110,6 +122,7 @@ def warm_up() -> None:
     """
     global _worker
     install_log_redaction()
+    identity_seal()
     kb = knowledge_base()
     kb.search("warm up")
     desk, box = service_desk(), outbox()

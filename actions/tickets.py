@@ -19,9 +19,9 @@ from actions.utter import awaiting, send
 from bot import replies
 from bot.knowledge import KnowledgeError
 from bot.rasa_api import PUSH_CHANNELS
+from bot.redaction import redact_typed_secrets
 from bot.servicedesk import ServiceDeskError, TicketNotFound, TicketRequest, TicketStatus
 from bot.servicedesk.outbox import DELIVERED, Entry
-from bot.servicedesk.redact import redact_secrets
 from bot.servicedesk.transcript import OfferedArticle, ticket_description
 from bot.servicedesk.triage import HIGH, LOW, MEDIUM, ArticleRouting, answer_levels, assess
 
@@ -141,15 +141,15 @@ def _ticket_request(tracker: Tracker) -> TicketRequest:
     events = tracker.events
     summary = tracker.get_slot("ticket_summary") or conversation.draft_summary(events) or "Help requested"
     offered, last = [], None
+    requester = requester_of(tracker)
     try:
         kb = services.knowledge_base()
         for article_id, helped in conversation.offered_articles(events):
-            article = kb.article(article_id)
+            article = kb.article(article_id, requester.tenant)
             offered.append(OfferedArticle(article_id, article.title if article else article_id, helped))
-        last = kb.article(tracker.get_slot("last_article_id") or "")
+        last = kb.article(tracker.get_slot("last_article_id") or "", requester.tenant)
     except KnowledgeError:
         logger.exception("knowledge base unavailable; ticket raised without article details")
-    requester = requester_of(tracker)
     impact, urgency = _impact_slot(tracker.get_slot("ticket_impact"))
     escalation = last.escalation if last else None
     routing = ArticleRouting(last.category, escalation.group, escalation.priority) if last and escalation else None
@@ -157,8 +157,8 @@ def _ticket_request(tracker: Tracker) -> TicketRequest:
         conversation.problem_text(events, summary), requester.tenant, routing, impact=impact, urgency=urgency
     )
     return TicketRequest(
-        summary=redact_secrets(summary),
-        description=redact_secrets(ticket_description(summary, conversation.turns(events), offered)),
+        summary=redact_typed_secrets(summary),
+        description=ticket_description(summary, conversation.turns(events), offered),
         requester=requester,
         category=triage.category,
         priority=triage.priority,
@@ -271,7 +271,7 @@ class ActionAddComment(Action):
                 ref = open_refs[0]
             if not desk.get_status(ref).belongs_to(requester):
                 raise TicketNotFound(ref)
-            desk.add_comment(ref, redact_secrets(comment))
+            desk.add_comment(ref, redact_typed_secrets(comment))
         except TicketNotFound:
             send(dispatcher, replies.ticket_status([], ref))
             return []

@@ -23,11 +23,11 @@ def write_section(path: Path, name: str, body: str) -> None:
     path.write_text(text)
 
 
-def machine_line(script: str) -> str:
+def machine_line(script: str, python: str = ".venv-actions/bin/python") -> str:
     """The closing line of a section: where, when, and the command that wrote it."""
     return (
         f"Machine: {platform.machine()}, {os.cpu_count()} cores; {dt.date.today().isoformat()}. "
-        f"Command: `.venv-actions/bin/python benchmarks/{script} --write docs/benchmarks.md`."
+        f"Command: `{python} benchmarks/{script} --write docs/benchmarks.md`."
     )
 
 

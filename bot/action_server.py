@@ -1,26 +1,135 @@
-"""Start the Rasa action server (action-server environment).
+"""Start the Rasa action server (action-server environment), open only to the Rasa server.
 
 Configuration, the index and the embedding model are loaded before the server listens, so a
 bad setting stops start-up with a message that names it and the first question is fast.
+Every request but ``GET /health`` must carry ``Authorization: Bearer $ASKIT_ACTION_TOKEN``, the
+secret bot/launcher.py makes for each start and gives the Rasa server too (bot/rasa_server.py):
+without it anyone who reaches the port could run ``action_create_ticket`` on a made-up tracker.
+Errors answer with a fixed message and never echo the request. Standard library only at import:
+the launcher and the Rasa server's wrapper import the names below.
 """
 
 from __future__ import annotations
 
 import argparse
+import hmac
 import logging
 import os
 import sys
+import traceback
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sanic import HTTPResponse, Request, Sanic
 
 DEFAULT_PORT = 5055
 DEFAULT_HOST = "127.0.0.1"
+ACTION_TOKEN_SETTING = "ASKIT_ACTION_TOKEN"
+MAX_TRACKER_BYTES = 32 * 1_048_576
+AUTH_HEADER = "Authorization"
+AUTH_SCHEME = "Bearer"
+OPEN_ROUTES = frozenset({("GET", "/health")})  # the launcher's readiness check
+INSECURE_FLAG = "--insecure-no-token"
+INTERNAL_ERROR = "internal error"
+
+logger = logging.getLogger(__name__)
+
+
+def authorization(token: str) -> dict[str, str]:
+    """The header that proves a request comes from the Rasa server."""
+    return {AUTH_HEADER: f"{AUTH_SCHEME} {token}"}
+
+
+def authorized(header: str | None, token: str) -> bool:
+    expected = authorization(token)[AUTH_HEADER]
+    # Bytes: compare_digest refuses str with non-ASCII characters, which a client may send.
+    return hmac.compare_digest((header or "").encode("utf-8", "replace"), expected.encode())
+
+
+def _where(exc: BaseException) -> str:
+    """Where ``exc`` was raised (file:line in function): enough to debug, none of the request."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else "unknown place"
+
+
+def error_response(request: Request, exc: BaseException) -> HTTPResponse:
+    """A JSON error with a fixed message: rasa-sdk's own handler echoes the request's body."""
+    from sanic import json
+    from sanic.exceptions import SanicException
+
+    if isinstance(exc, SanicException):  # not found, bad JSON, wrong method: the client's mistake
+        status = HTTPStatus(exc.status_code)
+        return json({"error": status.phrase.lower()}, status=status)
+    # The type and place only: an exception's message may quote the tracker it choked on.
+    logger.error("%s %s failed: %s at %s", request.method, request.path, type(exc).__name__, _where(exc))
+    return json({"error": INTERNAL_ERROR}, status=HTTPStatus.INTERNAL_SERVER_ERROR)
+
+
+def build_app(executor: Any, token: str | None) -> Sanic:
+    """rasa-sdk's app for ``executor``, answering only requests that carry ``token`` (None: any)."""
+    from rasa_sdk.endpoint import create_app
+    from sanic import json
+    from sanic.handlers import ErrorHandler
+
+    class QuietErrors(ErrorHandler):
+        def response(self, request: Request, exception: Exception) -> HTTPResponse:
+            return error_response(request, exception)
+
+        def default(self, request: Request, exception: Exception) -> HTTPResponse:
+            return error_response(request, exception)
+
+    app = create_app(executor, cors_origins=None)  # no CORS: its only client is the Rasa server
+    # Rasa sends the whole conversation session with every call: allow more than the channels do.
+    app.config.REQUEST_MAX_SIZE = MAX_TRACKER_BYTES
+    app.error_handler = QuietErrors()  # replaces rasa-sdk's handler, which echoes the body
+
+    @app.on_request
+    async def require_token(request: Request) -> HTTPResponse | None:
+        if token is None or (request.method, request.path) in OPEN_ROUTES:
+            return None
+        if authorized(request.headers.get(AUTH_HEADER), token):
+            return None
+        return json({"error": "unauthorized"}, status=HTTPStatus.UNAUTHORIZED)
+
+    return app
+
+
+def serve(app: Sanic, host: str, port: int) -> None:
+    """Run ``app`` as rasa-sdk's ``endpoint.run()`` does (tracing, plugins, workers, keep-alive)."""
+    from functools import partial
+
+    from rasa_sdk import utils
+    from rasa_sdk.constants import DEFAULT_ENDPOINTS_PATH, DEFAULT_KEEP_ALIVE_TIMEOUT
+    from rasa_sdk.endpoint import load_tracer_provider
+    from rasa_sdk.plugin import plugin_manager
+
+    app.config.KEEP_ALIVE_TIMEOUT = DEFAULT_KEEP_ALIVE_TIMEOUT
+    app.register_listener(partial(load_tracer_provider, DEFAULT_ENDPOINTS_PATH), "before_server_start")
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    logger.info("Action endpoint is up and running on http://%s:%s", host, port)
+    app.run(host=host, port=port, workers=utils.number_of_sanic_workers(), legacy=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.action_server", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", DEFAULT_PORT)))
-    parser.add_argument("--host", default=os.environ.get("ACTION_HOST", DEFAULT_HOST))
+    # SANIC_HOST is what rasa-sdk's own start reads; ACTION_HOST is ours.
+    parser.add_argument("--host", default=os.environ.get("ACTION_HOST") or os.environ.get("SANIC_HOST", DEFAULT_HOST))
+    parser.add_argument(
+        INSECURE_FLAG, action="store_true", help=f"answer requests without {ACTION_TOKEN_SETTING} (development only)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    token = os.environ.get(ACTION_TOKEN_SETTING, "").strip() or None
+    if token is None and not args.insecure_no_token:
+        print(
+            f"action server cannot start: {ACTION_TOKEN_SETTING} is not set, so anyone who can reach port "
+            f"{args.port} could run actions (raise tickets) as anyone. Start it with 'make run' "
+            f"(bot/launcher.py makes the token), or pass {INSECURE_FLAG} on a machine only you use.",
+            file=sys.stderr,
+        )
+        return 2
 
     from actions import services
     from bot.knowledge import KnowledgeError
@@ -32,13 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"action server cannot start: {exc}", file=sys.stderr)
         return 2
 
-    from rasa_sdk.endpoint import run
     from rasa_sdk.executor import ActionExecutor
 
-    os.environ["SANIC_HOST"] = args.host  # rasa-sdk reads the bind address from here
     executor = ActionExecutor()
     executor.register_package("actions")
-    run(executor, port=args.port)
+    if token is None:
+        logger.warning("%s: every request is answered, whoever sends it", INSECURE_FLAG)
+    serve(build_app(executor, token), args.host, args.port)
     return 0
 
 

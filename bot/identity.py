@@ -1,10 +1,13 @@
 """Who is asking: the requester the actions put on tickets, from verified identity only.
 
-A channel that verifies its users (Teams JWT, widget JWT) puts the identity it verified into the
-message metadata under ``IDENTITY_KEY``, and is listed in ``VERIFIED_CHANNELS``; metadata from any
-other channel (the REST webhook, for one) is whatever the client sent, and is ignored. Without a
-verified identity the requester is ``<channel>:<sender id>``; in local or development use,
-``ASKIT_DEV_EMAIL_DOMAIN`` gives that sender the e-mail ``<sender id>@<domain>``.
+A channel that verifies its users (Teams JWT, widget JWT) vouches for the identity it verified by
+sealing it into the message metadata under ``IDENTITY_KEY``: an HMAC, with a key only the Rasa
+server and the action server hold (``ASKIT_IDENTITY_KEY``, made by the launcher), over the channel's
+name, the conversation and the identity. The actions believe an identity only with a valid seal, so
+metadata a client sends (a REST body, a forged tracker) is never taken for a verified person, and a
+sealed identity cannot be moved to another conversation. Without one the requester is
+``<channel>:<sender id>``; in local or development use, ``ASKIT_DEV_EMAIL_DOMAIN`` gives that
+sender the e-mail ``<sender id>@<domain>``.
 
 The verified identity is a plain dict (``VerifiedIdentity``). The tenant (partner organisation) is,
 in order: the ``tenant`` the channel verified (a widget token's claim) when ``knowledge_base/tenants.yml``
@@ -13,6 +16,9 @@ knows it, the Azure AD tenant (``aad_tenant_id``, Teams) listed there, or the e-
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -27,10 +33,12 @@ from bot.paths import TENANTS_CONFIG
 from bot.servicedesk.models import Requester
 
 IDENTITY_KEY = "askit_identity"
-# Channels that verify a token before setting IDENTITY_KEY (bot/channels/teams.py, bot/channels/webchat.py).
+# Channels that verify a token before sealing an identity (bot/channels/teams.py, bot/channels/webchat.py).
 VERIFIED_CHANNELS: frozenset[str] = frozenset({"teams", "webchat"})
 DEV_DOMAIN_SETTING = "ASKIT_DEV_EMAIL_DOMAIN"
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SEAL_KEY_SETTING = "ASKIT_IDENTITY_KEY"
+MIN_SEAL_KEY_CHARS = 32
+_LOCAL_PART = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class VerifiedIdentity(TypedDict, total=False):
@@ -41,6 +49,55 @@ class VerifiedIdentity(TypedDict, total=False):
     name: str
     tenant: str  # a partner organisation id from tenants.yml, when the token names one
     aad_tenant_id: str  # the Azure AD tenant the user signed in to (Teams)
+
+
+class IdentitySealError(ValueError):
+    """The sealing key is missing or too short; the message names the setting."""
+
+
+class IdentitySeal:
+    """Seals what a verifying channel vouches for, and opens such seals (see the module docstring)."""
+
+    def __init__(self, key: str) -> None:
+        if len(key) < MIN_SEAL_KEY_CHARS:
+            raise IdentitySealError(
+                f"{SEAL_KEY_SETTING} must be set to a random string of at least {MIN_SEAL_KEY_CHARS} characters, "
+                "the same for the Rasa server and the action server (bot/launcher.py makes one per start)"
+            )
+        self._key = key.encode("utf-8")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> IdentitySeal:
+        return cls(env.get(SEAL_KEY_SETTING, "").strip())
+
+    def __repr__(self) -> str:
+        return "IdentitySeal(***)"
+
+    def _mac(self, channel: str, sender_id: str, identity: Mapping[str, Any]) -> str:
+        signed = json.dumps([channel, sender_id, dict(identity)], sort_keys=True, ensure_ascii=True)
+        return hmac.new(self._key, signed.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def metadata(self, channel: str, sender_id: str, identity: Mapping[str, Any]) -> dict[str, Any]:
+        """The message metadata by which ``channel`` vouches for ``identity`` in ``sender_id``'s conversation."""
+        mac = self._mac(channel, sender_id, identity)
+        return {IDENTITY_KEY: {"channel": channel, "identity": dict(identity), "mac": mac}}
+
+    def open(self, sender_id: str, metadata: Mapping[str, Any] | None) -> VerifiedIdentity | None:
+        """The identity a verifying channel sealed for this conversation; None for anything else."""
+        sealed = (metadata or {}).get(IDENTITY_KEY)
+        if not isinstance(sealed, Mapping):
+            return None
+        channel, verified, mac = sealed.get("channel"), sealed.get("identity"), sealed.get("mac")
+        if channel not in VERIFIED_CHANNELS or not isinstance(verified, Mapping) or not isinstance(mac, str):
+            return None
+        try:
+            expected = self._mac(str(channel), sender_id, verified)
+        except (TypeError, ValueError):  # not JSON-serialisable: not something a channel sealed
+            return None
+        if not hmac.compare_digest(expected, mac) or not isinstance(verified.get("id"), str):
+            return None
+        fields = VerifiedIdentity.__annotations__
+        return {k: v for k, v in verified.items() if k in fields and isinstance(v, str)}  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -87,10 +144,16 @@ def tenant_for(verified: Mapping[str, Any], tenants_file: Path = TENANTS_CONFIG)
 
 
 def requester(
-    sender_id: str, channel: str | None, metadata: Mapping[str, Any] | None, env: Mapping[str, str] = os.environ
+    sender_id: str,
+    channel: str | None,
+    metadata: Mapping[str, Any] | None,
+    seal: IdentitySeal | None,
+    env: Mapping[str, str] = os.environ,
 ) -> Requester:
-    verified = (metadata or {}).get(IDENTITY_KEY) if channel in VERIFIED_CHANNELS else None
-    if isinstance(verified, Mapping) and verified.get("id"):
+    """Who is asking in ``sender_id``'s conversation: the identity sealed into ``metadata`` (``seal``
+    None: nothing is believed), else the unverified ``<channel>:<sender id>``."""
+    verified = seal.open(sender_id, metadata) if seal is not None else None
+    if verified is not None and verified.get("id"):
         email, name = verified.get("email"), verified.get("name")
         return Requester(
             id=str(verified["id"]),
@@ -99,5 +162,5 @@ def requester(
             tenant=tenant_for(verified),
         )
     domain = env.get(DEV_DOMAIN_SETTING, "").strip()
-    email = f"{sender_id}@{domain}" if domain and _LOCAL_PART.match(sender_id) else None
+    email = f"{sender_id}@{domain}" if domain and _LOCAL_PART.fullmatch(sender_id) else None
     return Requester(id=f"{channel or 'unknown'}:{sender_id}", email=email, tenant=tenant_for_email(email))

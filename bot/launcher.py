@@ -1,44 +1,57 @@
-"""Start the action server and the Rasa server together and stop both cleanly.
+"""Start the action server and the Rasa server, keep them running, and stop both cleanly.
 
-``make run`` runs this in the foreground (Ctrl-C or SIGTERM stops both servers); the
-end-to-end tests use ``Stack`` to run the same processes on free loopback ports.
+``make run`` runs this in the foreground: a server that stops unexpectedly is restarted alone,
+after a growing delay; Ctrl-C or SIGTERM stops both. The end-to-end tests use ``Stack`` to run
+the same processes on free loopback ports. Secrets reach the servers through their environment,
+never their command line (``ps`` shows that to everyone on the machine).
 Standard library only: it runs under either environment's Python.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
 import secrets
 import signal
 import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-ROOT = Path(__file__).resolve().parent.parent
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+from bot.action_server import ACTION_TOKEN_SETTING
+from bot.paths import ROOT, VAR_DIR
+from bot.rasa_server import RASA_TOKEN_SETTING
+from bot.supervisor import PRIVATE_DIR_MODE, Backoff, LaunchError, Server, Supervisor, private_dir
+
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 ACTIONS_PYTHON = ROOT / ".venv-actions" / "bin" / "python"
 DEFAULT_MODEL = ROOT / "models" / "current.tar.gz"
 DEFAULT_CREDENTIALS = ROOT / "credentials.yml"  # Rasa's input channels (REST, web chat, Teams)
 DEV_MODE_SETTING = "ASKIT_DEV_MODE"  # "1": the chat page signs a demo user in (bot/channels/webchat.py)
 WIDGET_SECRET_SETTING = "ASKIT_WIDGET_JWT_SECRET"  # HS256 key the host site signs widget tokens with
+# Owned by bot/channels/widget_config.py, which this standard-library module cannot import
+# (cryptography): the pages besides the server's own that may use the widget, and their grammar.
+WIDGET_ORIGINS_SETTING = "ASKIT_WIDGET_ORIGINS"
+ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+PUBLIC_URL_SETTING = "ASKIT_PUBLIC_URL"  # the server's address behind a proxy (bot/channels/articles.py)
+IDENTITY_KEY_SETTING = "ASKIT_IDENTITY_KEY"  # owned by bot/identity.py (which needs yaml)
+# Nothing AskIT receives is near this (a message is capped at 2,000 characters, a Teams activity
+# is a few KB, a tracker sent to the action server a few hundred KB at most); Sanic's own default
+# is 100 MB, which let a client store megabytes per message.
+MAX_REQUEST_BYTES = 1_048_576
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
 HOST = "127.0.0.1"
+ACTION_SERVER, RASA_SERVER = "action server", "rasa server"
 ACTION_READY_TIMEOUT = 180.0
 RASA_READY_TIMEOUT = 300.0
-STOP_TIMEOUT = 20.0
+SUPERVISE_INTERVAL = 0.5
 
-
-class LaunchError(Exception):
-    """The servers cannot be started; the message says why."""
+logger = logging.getLogger(__name__)
 
 
 def port_free(port: int, host: str = HOST) -> bool:
@@ -65,22 +78,38 @@ def tracker_db_url(env: Mapping[str, str]) -> str:
         if "://" not in url:
             raise LaunchError("TRACKER_DB_URL must be a URL such as postgresql://user:password@host:5432/db")
         return url
-    path = Path(env.get("TRACKER_SQLITE_PATH", str(ROOT / "var" / "tracker.db"))).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(env.get("TRACKER_SQLITE_PATH", str(VAR_DIR / "tracker.db"))).resolve()
+    # A folder made here is private; one that exists (TRACKER_SQLITE_PATH elsewhere) is the operator's.
+    path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 
 
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as reply:
-            return bool(reply.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+def cors_origins(env: Mapping[str, str], own_url: str) -> list[str]:
+    """The pages whose scripts may call the Rasa server: the widget's (ASKIT_WIDGET_ORIGINS) and the
+    server's own; none when no widget page is listed. Never "*": Rasa allows credentials with it."""
+    listed = [o.strip().rstrip("/") for o in env.get(WIDGET_ORIGINS_SETTING, "").split(",") if o.strip()]
+    if "*" in listed:
+        # The widget's socket still lets any page connect (its token decides); its scripts' other
+        # requests are allowed only from the pages listed by name.
+        logger.warning("%s=*: cross-origin requests only from the origins listed by name", WIDGET_ORIGINS_SETTING)
+        listed.remove("*")
+    bad = [o for o in listed if not ORIGIN_PATTERN.match(o)]
+    if bad:
+        raise LaunchError(f"{WIDGET_ORIGINS_SETTING}: {', '.join(bad)} is not an origin such as https://intranet.example")
+    if not listed:
+        return []
+    public = env.get(PUBLIC_URL_SETTING, "").strip()
+    own = [own_url, "/".join(public.split("/")[:3])] if public else [own_url]
+    return list(dict.fromkeys([*listed, *own]))
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 @dataclass
 class Stack:
-    """The two servers. ``log_dir`` None: they write to this terminal."""
+    """AskIT's two servers, supervised. ``log_dir`` None: they write to this terminal."""
 
     rasa_port: int = DEFAULT_RASA_PORT
     action_port: int = DEFAULT_ACTION_PORT
@@ -90,8 +119,13 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict, repr=False)  # may hold a desk's secrets
     # Rasa's HTTP API (--enable-api) lets the action server tell a conversation something later
     # (bot/rasa_api.py); it is on loopback and needs this token, made afresh for every start.
-    api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
-    _procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes] | None]] = field(default_factory=list)
+    api_token: str = field(default_factory=_new_token, repr=False)
+    # What the Rasa server shows the action server on every call (bot/action_server.py).
+    action_token: str = field(default_factory=_new_token, repr=False)
+    # Seals the verified identity a channel passes to the actions in a message (bot/identity.py).
+    identity_key: str = field(default_factory=_new_token, repr=False)
+    backoff: Backoff = field(default_factory=Backoff)
+    _supervisor: Supervisor | None = field(default=None, repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -101,14 +135,22 @@ class Stack:
     def action_url(self) -> str:
         return f"http://{HOST}:{self.action_port}"
 
+    def settings(self) -> dict[str, str]:
+        """This process's environment with ``extra_env`` over it: what the servers are configured by."""
+        return {**os.environ, **self.extra_env}
+
     def env(self) -> dict[str, str]:
-        env = {**os.environ, **self.extra_env}
+        env = self.settings()
         env["TRACKER_DB_URL"] = tracker_db_url(env)
         env.update(
             {
                 "ACTION_PORT": str(self.action_port),
                 "ASKIT_RASA_URL": self.rasa_url,
-                "ASKIT_RASA_TOKEN": self.api_token,
+                RASA_TOKEN_SETTING: self.api_token,
+                ACTION_TOKEN_SETTING: self.action_token,
+                IDENTITY_KEY_SETTING: self.identity_key,
+                # Sanic refuses a larger body with 413 before reading it (both servers are Sanic apps).
+                "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES),
                 "RASA_TELEMETRY_ENABLED": "false",
                 "HF_HUB_OFFLINE": "1",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -117,29 +159,30 @@ class Stack:
         )
         return env
 
-    def _spawn(self, name: str, command: list[str]) -> None:
-        log: IO[bytes] | None = None
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT if log else None
-        )
-        self._procs.append((name, proc, log))
+    def action_command(self) -> list[str]:
+        return [str(ACTIONS_PYTHON), "-m", "bot.action_server", "--port", str(self.action_port), "--host", HOST]
 
-    def _wait(self, name: str, url: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        proc = next(p for n, p, _ in self._procs if n == name)
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise LaunchError(f"the {name} exited with code {proc.returncode} while starting{self._log_hint(name)}")
-            if _ready(url):
-                return
-            time.sleep(0.5)
-        raise LaunchError(f"the {name} was not ready after {timeout:.0f}s{self._log_hint(name)}")
-
-    def _log_hint(self, name: str) -> str:
-        return f" (see {self.log_dir / (name + '.log')})" if self.log_dir else ""
+    def rasa_command(self) -> list[str]:
+        """``rasa run`` through bot/rasa_server.py, which adds the tokens from the environment."""
+        origins = cors_origins(self.settings(), self.rasa_url)
+        return [
+            str(RASA_PYTHON),
+            "-m",
+            "bot.rasa_server",
+            "run",
+            "--model",
+            str(self.model),
+            "--port",
+            str(self.rasa_port),
+            "--interface",
+            HOST,
+            "--credentials",
+            str(self.credentials),
+            "--endpoints",
+            "endpoints.yml",
+            *(["--cors", *origins] if origins else []),
+            "--enable-api",
+        ]
 
     def start(self) -> None:
         for setting, port in (("ACTION_PORT", self.action_port), ("RASA_PORT", self.rasa_port)):
@@ -147,59 +190,36 @@ class Stack:
                 raise LaunchError(f"port {port} ({setting}) is already in use: stop what uses it or set {setting}")
         if not self.model.exists():
             raise LaunchError(f"no trained model at {self.model}: run 'make model'")
+        private_dir(VAR_DIR)  # conversations, tickets and the outbox live there by default
+        servers = [  # in this order: Rasa calls the action server
+            Server(ACTION_SERVER, self.action_command(), f"{self.action_url}/health", ACTION_READY_TIMEOUT),
+            Server(RASA_SERVER, self.rasa_command(), f"{self.rasa_url}/", RASA_READY_TIMEOUT),
+        ]
+        self._supervisor = supervisor = Supervisor(self.env(), self.log_dir, self.backoff)
         try:
-            self._spawn(
-                "action server",
-                [str(ACTIONS_PYTHON), "-m", "bot.action_server", "--port", str(self.action_port), "--host", HOST],
-            )
-            self._wait("action server", f"{self.action_url}/health", ACTION_READY_TIMEOUT)
-            self._spawn(
-                "rasa server",
-                [
-                    str(RASA_BIN),
-                    "run",
-                    "--model",
-                    str(self.model),
-                    "--port",
-                    str(self.rasa_port),
-                    "--interface",
-                    HOST,
-                    "--credentials",
-                    str(self.credentials),
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--cors",
-                    "*",
-                    "--enable-api",
-                    # One argument: a token that starts with "-" would otherwise be read as an option.
-                    f"--auth-token={self.api_token}",
-                ],
-            )
-            self._wait("rasa server", f"{self.rasa_url}/", RASA_READY_TIMEOUT)
+            for server in servers:
+                supervisor.start(server)
         except BaseException:
             self.stop()
             raise
 
     def first_exited(self) -> str | None:
-        return next((name for name, proc, _ in self._procs if proc.poll() is not None), None)
+        """A server found stopped (``supervise_once`` restarts it), or None."""
+        servers = self._supervisor.servers.values() if self._supervisor else ()
+        return next((s.name for s in servers if s.proc is not None and s.proc.poll() is not None), None)
+
+    def supervise_once(self) -> None:
+        """Restart a server that stopped (after its delay); LaunchError when one keeps failing."""
+        if self._supervisor is not None:
+            self._supervisor.supervise_once()
 
     def stop(self) -> None:
-        for _, proc, _ in reversed(self._procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for _, proc, log in reversed(self._procs):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if log:
-                log.close()
-        self._procs.clear()
+        if self._supervisor is not None:
+            self._supervisor.stop()
+            self._supervisor = None
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.launcher", description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", DEFAULT_ACTION_PORT)))
@@ -215,8 +235,24 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="development mode: the demo chat page signs in a demo user; never use where others can reach it",
     )
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _banner(stack: Stack, dev: bool) -> str:
+    return (
+        f"\nAskIT is running.\n"
+        f"  Chat in your browser:  {stack.rasa_url}/webhooks/webchat/\n"
+        f'  REST channel:          POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}\n'
+        f"  In a terminal:         make shell  (in another terminal)\n"
+        f"  Tickets raised:        .venv-actions/bin/python -m bot.servicedesk tickets\n"
+        + ("  Development mode: the chat page signs you in as a demo user. Never expose this server.\n" if dev else "")
+        + "Press Ctrl-C to stop.\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s launcher: %(message)s")
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -229,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dev:
         # The demo page's tokens are signed with a key made for this run unless one is configured.
         extra_env[DEV_MODE_SETTING] = "1"
-        extra_env[WIDGET_SECRET_SETTING] = os.environ.get(WIDGET_SECRET_SETTING) or secrets.token_urlsafe(32)
+        extra_env[WIDGET_SECRET_SETTING] = os.environ.get(WIDGET_SECRET_SETTING) or _new_token()
     stack = Stack(
         rasa_port=args.rasa_port,
         action_port=args.action_port,
@@ -242,27 +278,15 @@ def main(argv: list[str] | None = None) -> int:
     except LaunchError as exc:
         print(f"cannot start AskIT: {exc}", file=sys.stderr)
         return 1
-    print(
-        f"\nAskIT is running.\n"
-        f"  Chat in your browser:  {stack.rasa_url}/webhooks/webchat/\n"
-        f'  REST channel:          POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}\n'
-        f"  In a terminal:         make shell  (in another terminal)\n"
-        f"  Tickets raised:        .venv-actions/bin/python -m bot.servicedesk tickets\n"
-        + (
-            "  Development mode: the chat page signs you in as a demo user. Never expose this server.\n"
-            if args.dev
-            else ""
-        )
-        + "Press Ctrl-C to stop.\n",
-        flush=True,
-    )
-    while not stopping:
-        exited = stack.first_exited()
-        if exited:
-            print(f"the {exited} stopped unexpectedly; stopping AskIT", file=sys.stderr)
-            stack.stop()
-            return 1
-        time.sleep(0.5)
+    print(_banner(stack, args.dev), flush=True)
+    try:
+        while not stopping:
+            stack.supervise_once()
+            time.sleep(SUPERVISE_INTERVAL)
+    except LaunchError as exc:
+        print(f"stopping AskIT: {exc}", file=sys.stderr, flush=True)
+        stack.stop()
+        return 1
     print("stopping AskIT…", flush=True)
     stack.stop()
     return 0

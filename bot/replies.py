@@ -36,6 +36,8 @@ def choose_article_payload(article_id: str) -> str:
 
 
 ANSWER_PROMPT = "Did this help?"
+# What a channel says when a turn fails on AskIT's side: the user must still hear something.
+SORRY = "Sorry, something went wrong on my side. Please try again in a minute, or phone the service desk."
 
 
 def answer(article_id: str, title: str, body: str) -> Reply:

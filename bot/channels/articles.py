@@ -59,7 +59,7 @@ def article_url_template(base_url: str, env: Mapping[str, str] = os.environ) -> 
 def article_url(article_id: str, base_url: str, env: Mapping[str, str] = os.environ) -> str:
     """The full article's address: ``ASKIT_ARTICLE_URL`` filled in, else this server's article page
     under ``ASKIT_PUBLIC_URL`` (or ``base_url``, the address the request came to)."""
-    if not ARTICLE_ID.match(article_id):
+    if not ARTICLE_ID.fullmatch(article_id):
         raise ValueError(f"not an article id: {article_id[:80]!r}")
     return article_url_template(base_url, env).replace(ID_PLACEHOLDER, article_id)
 
@@ -98,7 +98,7 @@ class PublishedArticles:
         self._warned = False
 
     def get(self, article_id: str) -> PublicArticle | None:
-        if not ARTICLE_ID.match(article_id):
+        if not ARTICLE_ID.fullmatch(article_id):
             return None
         return self._current().get(article_id)
 
@@ -124,6 +124,6 @@ def _public(raw: Any) -> dict[str, PublicArticle]:
             continue
         fields = [item.get(k) for k in ("id", "title", "category", "body")]
         texts = [f for f in fields if isinstance(f, str)]
-        if len(texts) == len(fields) and ARTICLE_ID.match(texts[0]):
+        if len(texts) == len(fields) and ARTICLE_ID.fullmatch(texts[0]):
             articles[texts[0]] = PublicArticle(id=texts[0], title=texts[1], category=texts[2], body=texts[3])
     return articles

@@ -44,6 +44,7 @@ from bot.channels.botframework_auth import (
     fetch_json,
 )
 from bot.channels.connector import DEFAULT_LOGIN_URL, AppCredentials, ConnectorClient, ConnectorError
+from bot.channels.inbound import clean_sender
 from bot.channels.teams_payloads import (
     ConversationRef,
     aad_tenant,
@@ -55,8 +56,8 @@ from bot.channels.teams_payloads import (
     typing,
     verified_identity,
 )
-from bot.identity import IDENTITY_KEY, known_aad_tenants
-from bot.replies import welcome
+from bot.identity import IdentitySeal, known_aad_tenants
+from bot.replies import SORRY, welcome
 from bot.secret import Secret
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,6 @@ SEEN_ACTIVITIES = 10_000  # activity ids remembered to answer a retried one only
 SEEN_FOR_SECONDS = 3600.0
 MEMBER_CACHE_SECONDS = 3600.0
 MAX_CONVERSATIONS = 50_000  # conversation references kept for replies sent after a turn
-SORRY = "Sorry, something went wrong on my side. Please try again in a minute, or phone the service desk."
 
 
 @dataclass(frozen=True)
@@ -168,8 +168,9 @@ class TeamsInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TeamsInput:
         return cls(TeamsSettings.from_credentials(credentials))
 
-    def __init__(self, settings: TeamsSettings) -> None:
+    def __init__(self, settings: TeamsSettings, seal: IdentitySeal | None = None) -> None:
         self.settings = settings
+        self.seal = seal or IdentitySeal.from_env()  # raises, naming the setting, when it is missing
         self.client = ConnectorClient(
             AppCredentials(settings.app_id, settings.app_password, settings.tenant_id, settings.login_url)
         )
@@ -242,13 +243,16 @@ class TeamsInput(InputChannel):
         self, activity: dict[str, Any], base_url: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
         ref = conversation_ref(activity, base_url)
-        self._remember(ref)
+        sender = clean_sender(ref.user_id)  # the Rasa conversation, and the key replies find ref by
+        if sender is None:
+            return
+        self._remember(sender, ref)
         output = TeamsOutput(self.client, self.conversations, self.articles)
         kind = activity.get("type")
         if kind == "conversationUpdate":
             added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}
             if ref.bot.get("id") in added:
-                await output.send_response(ref.user_id, dict(welcome()))
+                await output.send_response(sender, dict(welcome()))
             return
         if kind != "message":
             return
@@ -259,23 +263,23 @@ class TeamsInput(InputChannel):
                 UserMessage(
                     incoming_text(activity),
                     output,
-                    sender_id=ref.user_id,
+                    sender_id=sender,
                     input_channel=CHANNEL_NAME,
-                    message_id=activity.get("id"),
-                    metadata={IDENTITY_KEY: identity},
+                    message_id=clean_sender(activity.get("id")),
+                    metadata=self.seal.metadata(CHANNEL_NAME, sender, identity),
                 )
             )
-        except Exception:  # the user must still hear something
-            logger.exception("Teams turn failed for conversation %s", ref.conversation_id)
-            await output.send_response(ref.user_id, {"text": SORRY})
+        except Exception as exc:  # the user must still hear something; the turn's content is not logged
+            logger.error("Teams turn failed for conversation %s: %s", ref.conversation_id, type(exc).__name__)
+            await output.send_response(sender, {"text": SORRY})
         finally:
             typing_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await typing_task
 
-    def _remember(self, ref: ConversationRef) -> None:
-        self.conversations[ref.user_id] = ref
-        self.conversations.move_to_end(ref.user_id)
+    def _remember(self, sender: str, ref: ConversationRef) -> None:
+        self.conversations[sender] = ref
+        self.conversations.move_to_end(sender)
         while len(self.conversations) > MAX_CONVERSATIONS:
             self.conversations.popitem(last=False)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.channels.inbound import clean_text
 from bot.identity import VerifiedIdentity
 from bot.replies import answer_parts
 
@@ -22,7 +23,6 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"  # the newest version every Teams client renders
 PAYLOAD_KEY = "askit_payload"  # where a card button carries the message Rasa should receive
-MAX_INCOMING_CHARS = 20_000
 MAX_STEPS_CHARS = 6_000  # Teams refuses messages over ~28 KB; a longer article is cut and linked
 CUSTOM_KEY = "askit"
 
@@ -79,9 +79,9 @@ def incoming_text(activity: Mapping[str, Any]) -> str:
         except ValueError:
             value = None
     if isinstance(value, Mapping) and isinstance(value.get(PAYLOAD_KEY), str):
-        return str(value[PAYLOAD_KEY])[:MAX_INCOMING_CHARS]
+        return clean_text(str(value[PAYLOAD_KEY])) or ""
     text = _MENTION.sub("", str(activity.get("text") or ""))
-    return text.strip()[:MAX_INCOMING_CHARS]
+    return clean_text(text) or ""
 
 
 def aad_tenant(activity: Mapping[str, Any]) -> str | None:

@@ -16,6 +16,7 @@ socket.io arguments and splits long answers into fragments. Settings: widget_con
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -34,11 +35,13 @@ from bot.channels.articles import (
     full_article_url,
     index_dir,
 )
+from bot.channels.inbound import SLOW_DOWN, answer_or_apologise
+from bot.channels.turns import SenderTurns
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
 from bot.channels.widget_auth import TokenRejected, sender_id, verify_token
 from bot.channels.widget_config import WidgetConfig
-from bot.identity import IDENTITY_KEY
+from bot.identity import IdentitySeal
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ SOCKETIO_PATH = "/socket.io"
 USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
 SESSION_EVENT = "session"
+DRAIN_SECONDS = 10.0  # on shutdown, accepted turns get this long to finish
 
 ArticleLink = Callable[[str], "str | None"]
 
@@ -84,13 +88,16 @@ class WebChatInput(InputChannel):
         config: WidgetConfig | None = None,
         articles: PublishedArticles | None = None,
         env: Mapping[str, str] = os.environ,
+        seal: IdentitySeal | None = None,
     ) -> None:
         # Rasa builds channels at start-up: a wrong setting stops it here, naming the setting.
         self.config = config or WidgetConfig.from_env(env)
         article_url_template("http://localhost", env)  # raises on a malformed ASKIT_ARTICLE_URL / ASKIT_PUBLIC_URL
+        self.seal = seal or IdentitySeal.from_env(env)
         self.env = env
         self.articles = articles or PublishedArticles(index_dir(env))
         self.sio: AsyncServer | None = None
+        self.turns: SenderTurns[UserMessage] | None = None  # made with the blueprint; tests drain it
         self._last_base_url = ""  # for replies sent outside a turn (ticket news), which have no request
         if self.config.disabled_reason:
             logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
@@ -107,6 +114,16 @@ class WebChatInput(InputChannel):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         self.sio = sio
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
+        turns: SenderTurns[UserMessage] = SenderTurns(lambda message: answer_or_apologise(on_new_message, message))
+        self.turns = turns
+        told_to_slow_down: set[str] = set()
+
+        @bp.listener("before_server_stop")
+        async def finish_accepted_turns(*_: Any) -> None:
+            try:
+                await asyncio.wait_for(turns.drain(), DRAIN_SECONDS)
+            except asyncio.TimeoutError:
+                logger.warning("web chat: stopping with turns still running (they are logged as not handled)")
         add_pages(bp, self.config, self.articles, self.env)
 
         @sio.on("connect")
@@ -143,15 +160,20 @@ class WebChatInput(InputChannel):
                 return
             state = await sio.get_session(sid)
             output = WebChatOutput(sio, self.article_link(state["base_url"]))
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    state["sender_id"],
-                    input_channel=self.name(),
-                    metadata={IDENTITY_KEY: dict(state["identity"])},
-                )
+            conversation = state["sender_id"]
+            message = UserMessage(
+                text,
+                output,
+                conversation,
+                input_channel=self.name(),
+                metadata=self.seal.metadata(self.name(), conversation, state["identity"]),
             )
+            # Queued per person, not per socket: a closed tab or a reconnect never drops a turn.
+            if turns.submit(conversation, message):
+                told_to_slow_down.discard(conversation)
+            elif conversation not in told_to_slow_down:  # once per flood, not once per refused message
+                told_to_slow_down.add(conversation)
+                await output.send_response(conversation, {"text": SLOW_DOWN})
 
         return bp
 

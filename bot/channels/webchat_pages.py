@@ -43,7 +43,7 @@ ASSET_HEADERS = {
     "Cache-Control": "no-cache",  # revalidate: a widget update reaches every intranet page at once
     "Cross-Origin-Resource-Policy": "cross-origin",  # intranet pages on other origins load these
 }
-DEMO_USER = re.compile(r"^[a-z0-9]{6,32}$")
+DEMO_USER = re.compile(r"[a-z0-9]{6,32}")  # fullmatch: with match, "$" lets "abcdef\n" through
 
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
@@ -63,7 +63,7 @@ def add_pages(bp: Blueprint, config: WidgetConfig, articles: PublishedArticles, 
         user = request.args.get("user", "")
         if not config.dev_mode:
             return response.text("Not Found", status=404)
-        if not DEMO_USER.match(user):
+        if not DEMO_USER.fullmatch(user):
             return response.json({"error": "user must be 6-32 lower-case letters and digits"}, status=400)
         sub = f"demo-{user}"
         token = mint_token(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
-MAX_MESSAGE_CHARS = 20_000
+from bot.channels.inbound import clean_text
 
 
 class QuickReply(TypedDict):
@@ -26,9 +26,8 @@ class BotMessage(TypedDict):
 
 
 def user_text(data: object) -> str | None:
-    """The text of a ``user_uttered`` event ``{"message": "..."}``; None if there is none."""
-    message = data.get("message") if isinstance(data, Mapping) else None
-    return message[:MAX_MESSAGE_CHARS] if isinstance(message, str) else None
+    """The cleaned text of a ``user_uttered`` event ``{"message": "..."}``; None if there is none."""
+    return clean_text(data.get("message") if isinstance(data, Mapping) else None)
 
 
 def bot_message(message: Mapping[str, Any], article_link: Callable[[str], str | None]) -> BotMessage:

@@ -2,19 +2,22 @@
 
 The algorithm is the configured one, never the token's; ``sub`` and ``exp`` are required, ``nbf``,
 ``iat``, ``iss`` and ``aud`` are checked when present (issuer and audience when configured), with
-``CLOCK_SKEW_SECONDS`` of leeway. Errors:
+``CLOCK_SKEW_SECONDS`` of leeway. Times must be JSON numbers, and the identity claims printable text
+(no control characters, lone surrogates or bidirectional overrides). Errors:
 
     TokenRejected            refuse the connection; ``reason`` is short and safe to show the client
     ├── TokenMissing         no token, or not a string
     ├── TokenExpired         ``exp`` has passed
     ├── TokenNotYetValid     ``nbf`` or ``iat`` is in the future
     ├── TokenInvalid         not a JWT, wrong algorithm, bad signature
-    └── TokenClaimsInvalid   a claim is missing, of the wrong type, or names another issuer/audience
+    └── TokenClaimsInvalid   a claim is missing, of the wrong type, unprintable, or names another
+                             issuer or audience
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -31,7 +34,12 @@ MAX_TOKEN_CHARS = 8192
 DEV_TOKEN_SECONDS = 300
 SENDER_PREFIX = "webchat-"
 _MAX_CLAIM_CHARS = {"sub": 256, "email": 254, "name": 200, "tenant": 64}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")  # with fullmatch: "$" would let a trailing newline through
+# C0 and C1 controls (NUL, newline, ESC ...) and lone surrogates: JSON can carry them ("\udfff"),
+# but they break UTF-8 encoding (the sender id's digest, logs, tickets) and forge log lines; and the
+# bidirectional overrides, which make a requester's name on a ticket read other than it is.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_TIME_CLAIMS = ("exp", "nbf", "iat")
 
 
 class TokenRejected(Exception):
@@ -76,24 +84,39 @@ def verify_token(token: object, config: WidgetConfig) -> VerifiedIdentity:
             algorithms=[config.algorithm],
             issuer=config.issuer,
             audience=config.audience,
-            leeway=CLOCK_SKEW_SECONDS,
-            options={"require": ["sub", "exp"]},
+            # PyJWT checks times on int(claim), which takes "9999999999" and true: checked below instead.
+            options={"require": ["sub", "exp"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
-    except jwt.ExpiredSignatureError:
-        raise TokenExpired() from None
-    except jwt.ImmatureSignatureError:
-        raise TokenNotYetValid() from None
     except (
         jwt.MissingRequiredClaimError,
         jwt.InvalidIssuerError,
         jwt.InvalidAudienceError,
         InvalidSubjectError,
-        jwt.InvalidIssuedAtError,
     ) as exc:
         raise TokenClaimsInvalid(str(exc)) from None
     except jwt.PyJWTError as exc:  # malformed, wrong algorithm, bad signature, unusable key
         raise TokenInvalid(type(exc).__name__) from None
+    _check_times(claims, time.time())
     return identity_from_claims(claims)
+
+
+def _check_times(claims: Mapping[str, Any], now: float) -> None:
+    """``exp``, ``nbf`` and ``iat`` as RFC 7519 NumericDates: finite JSON numbers, not strings or
+    booleans; then the same comparisons as PyJWT's, with ``CLOCK_SKEW_SECONDS`` of leeway."""
+    for name in _TIME_CLAIMS:
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise TokenClaimsInvalid(f"{name} must be a number")
+    if claims["exp"] <= now - CLOCK_SKEW_SECONDS:
+        raise TokenExpired()
+    if any(name in claims and claims[name] > now + CLOCK_SKEW_SECONDS for name in ("nbf", "iat")):
+        raise TokenNotYetValid()
+
+
+def _is_numeric_date(value: object) -> bool:
+    # bool is an int subclass; a float NaN or infinity would never expire (NaN compares false).
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def identity_from_claims(claims: Mapping[str, Any]) -> VerifiedIdentity:
@@ -103,8 +126,10 @@ def identity_from_claims(claims: Mapping[str, Any]) -> VerifiedIdentity:
             continue
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise TokenClaimsInvalid(f"{name} must be a non-empty string of at most {limit} characters")
+        if _UNPRINTABLE.search(value):
+            raise TokenClaimsInvalid(f"{name} contains a control character")
     email = claims.get("email")
-    if email and not _EMAIL.match(email):
+    if email and not _EMAIL.fullmatch(email):
         raise TokenClaimsInvalid("email is not an e-mail address")
     identity = VerifiedIdentity(id=claims["sub"])
     for name in ("email", "name", "tenant"):

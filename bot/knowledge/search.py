@@ -68,8 +68,10 @@ class KnowledgeBase:
                     self._index = self._load(build)
         return self._index
 
-    def article(self, article_id: str) -> Article | None:
-        return self.index.by_id.get(article_id)
+    def article(self, article_id: str, tenant: str | None) -> Article | None:
+        """The article, if ``tenant``'s staff may see it (a council-only article is theirs alone)."""
+        article = self.index.by_id.get(article_id)
+        return article if article is not None and article.visible_to(tenant) else None
 
     def search(self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K) -> SearchResult:
         started = time.perf_counter()

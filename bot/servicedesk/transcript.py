@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from bot.redaction import REDACTED, redact_typed_secrets, typed_secrets
 
 MAX_TURN_CHARS = 2000
 MAX_DESCRIPTION_CHARS = 30_000
@@ -37,11 +40,29 @@ def render_transcript(turns: Sequence[Turn]) -> str:
     return "\n".join(lines)
 
 
+def _without_secrets(turns: Sequence[Turn]) -> list[Turn]:
+    """The turns with what the user typed redacted. The bot's lines are kept as sent (redacting them
+    would garble the articles they quote, "your password has not expired"), except where they repeat a
+    secret the user typed (the summary offered for confirmation quotes the user's question)."""
+    secrets = {s for t in turns if t.speaker == "user" for s in typed_secrets(t.text)}
+    # whole only: a PIN the user typed is not taken out of the middle of a ticket number
+    echoed = re.compile("|".join(rf"(?<![^\W_]){re.escape(s)}(?![^\W_])" for s in sorted(secrets, key=len)[::-1]))
+
+    def redacted(turn: Turn) -> Turn:
+        if turn.speaker == "user":
+            return replace(turn, text=redact_typed_secrets(turn.text))
+        return replace(turn, text=echoed.sub(REDACTED, turn.text)) if secrets else turn
+
+    return [redacted(turn) for turn in turns]
+
+
 def ticket_description(summary: str, turns: Sequence[Turn], offered: Sequence[OfferedArticle]) -> str:
+    """The description: the summary and the transcript with the user's secrets redacted, the articles offered."""
+    summary = redact_typed_secrets(summary)
     feedback = {True: "the user said it helped", False: "the user said it did not help", None: "no feedback"}
     parts = [summary, "", "Raised by the AskIT assistant on the user's behalf."]
     if offered:
         parts += ["", "Articles the assistant offered:"]
         parts += [f"- {a.title} ({a.article_id}): {feedback[a.helped]}" for a in offered]
-    parts += ["", "Conversation transcript:", render_transcript(turns)]
+    parts += ["", "Conversation transcript:", render_transcript(_without_secrets(turns))]
     return _clip("\n".join(parts), MAX_DESCRIPTION_CHARS)

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.answer import ActionAnswerQuestion, ActionShowArticle
 from actions.tickets import ActionAddComment, ActionCreateTicket, ActionTellTicketNews, ActionTicketStatus
+from bot.identity import IdentitySeal
 from bot.knowledge import Escalation, KnowledgeBase, Thresholds
 from bot.knowledge.index import build_index
 from bot.servicedesk import LocalServiceDesk, Requester, ServiceDeskUnavailable, TicketRequest
@@ -48,10 +49,13 @@ def desk(tmp_path: Path) -> Iterator[LocalServiceDesk]:
     local = LocalServiceDesk(tmp_path / "desk.sqlite")
     outbox = Outbox(tmp_path / "outbox.sqlite")
     worker = OutboxWorker(outbox, local, RetryPolicy(base=0.01, cap=0.05, idle_poll=0.05)).start()
-    services.use(KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2)), local, outbox, worker)
+    services.use(KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2)), local, outbox, worker, SEAL)
     yield local
     worker.stop()
     services.use()
+
+
+SEAL = IdentitySeal("k" * 40)  # the key the Rasa server's channels would share
 
 
 def tracker(
@@ -100,19 +104,48 @@ def test_answer_question_decides_and_says_so_in_custom(text: str, custom: dict, 
 
 @pytest.mark.usefixtures("desk")
 @pytest.mark.parametrize(
-    "channel,verified,decision",
+    "channel,verified,sealed_by,decision",
     [
-        ("webchat", {"id": "pat", "email": "pat@riverside.example"}, "answer"),
-        ("teams", {"id": "aad-1", "aad_tenant_id": "6f1b8c2e-0d4a-4b7e-9a51-3c2d1e0f4a02"}, "answer"),
-        ("webchat", {"id": "sam", "email": "sam@northbrook.example"}, "escalate"),
-        # what a REST client says about itself is not believed
-        ("rest", {"id": "pat", "email": "pat@riverside.example"}, "escalate"),
+        ("webchat", {"id": "pat", "email": "pat@riverside.example"}, SEAL, "answer"),
+        ("teams", {"id": "aad-1", "aad_tenant_id": "6f1b8c2e-0d4a-4b7e-9a51-3c2d1e0f4a02"}, SEAL, "answer"),
+        ("webchat", {"id": "sam", "email": "sam@northbrook.example"}, SEAL, "escalate"),
+        # what a client says about itself is not believed, whichever channel it names
+        ("rest", {"id": "pat", "email": "pat@riverside.example"}, None, "escalate"),
+        ("webchat", {"id": "pat", "email": "pat@riverside.example"}, None, "escalate"),
+        ("webchat", {"id": "pat", "email": "pat@riverside.example"}, IdentitySeal("x" * 40), "escalate"),
     ],
 )
-def test_a_councils_own_article_reaches_only_its_verified_staff(channel: str, verified: dict, decision: str) -> None:
-    t = tracker("walk in desk opening hours", "ask_question", channel=channel, metadata={"askit_identity": verified})
+def test_a_councils_own_article_reaches_only_its_verified_staff(
+    channel: str, verified: dict, sealed_by: IdentitySeal | None, decision: str
+) -> None:
+    metadata = (
+        sealed_by.metadata(channel, "alice", verified)
+        if sealed_by
+        else {"askit_identity": {"channel": channel, "identity": verified, "mac": "0" * 64}}
+    )
+    t = tracker("walk in desk opening hours", "ask_question", channel=channel, metadata=metadata)
     messages, _ = run(ActionAnswerQuestion(), t)
     assert customs(messages)[0]["decision"] == decision
+
+
+@pytest.mark.usefixtures("desk")
+@pytest.mark.parametrize(
+    "verified,shown",
+    [
+        ({"id": "pat", "email": "pat@riverside.example"}, True),
+        ({"id": "sam", "email": "sam@northbrook.example"}, False),
+    ],
+)
+def test_a_typed_button_payload_cannot_show_another_councils_article(verified: dict, shown: bool) -> None:
+    """Finding 6: ``/choose_article{"article_id":"walk-in-riverside"}`` from Northbrook showed Riverside's article."""
+    entities = [{"entity": "article_id", "value": "walk-in-riverside"}]
+    metadata = SEAL.metadata("webchat", "alice", verified)
+    t = tracker("/choose_article", "choose_article", entities=entities, channel="webchat", metadata=metadata)
+    messages, _ = run(ActionShowArticle(), t)
+    if shown:
+        assert customs(messages) == [{"decision": "answer", "article_id": "walk-in-riverside"}]
+    else:
+        assert customs(messages)[0]["flow"] == "ticket_offer" and "Riverside" not in str(messages)
 
 
 @pytest.mark.usefixtures("desk")
@@ -205,7 +238,7 @@ def test_a_desk_that_is_down_delays_the_ticket_and_the_user_hears_when_it_lands(
     monkeypatch.setenv("ASKIT_TICKET_WAIT", "0.3")
     down = DownDesk(tmp_path / "down.sqlite")
     outbox = Outbox(tmp_path / "outbox-down.sqlite")
-    services.use(services.knowledge_base(), down, outbox)  # no worker: delivery is driven by hand below
+    services.use(services.knowledge_base(), down, outbox, None, SEAL)  # no worker: delivery is driven by hand below
     messages, events = run(ActionCreateTicket(), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
     [recorded] = outbox.entries()
     assert customs(messages) == [{"flow": "ticket_recorded", "receipt": recorded.receipt, "major_incident": False}]
@@ -228,7 +261,7 @@ def test_an_outbox_that_cannot_be_written_gets_the_user_a_clear_reply(desk: Loca
     outbox = Outbox(tmp_path / "outbox-ro.sqlite")
     (tmp_path / "outbox-ro.sqlite").unlink()
     (tmp_path / "outbox-ro.sqlite").mkdir()  # a directory where the database file should be
-    services.use(services.knowledge_base(), desk, outbox)
+    services.use(services.knowledge_base(), desk, outbox, None, SEAL)
     messages, events = run(ActionCreateTicket(), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
     assert customs(messages) == [{"error": "service_desk_unavailable"}]
     assert "no ticket was raised" in messages[0]["text"] and "01632 960000" in messages[0]["text"]
@@ -237,7 +270,7 @@ def test_an_outbox_that_cannot_be_written_gets_the_user_a_clear_reply(desk: Loca
 
 def test_news_is_pushed_only_where_the_channel_can_send_later(desk: LocalServiceDesk, tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox-news.sqlite")
-    services.use(services.knowledge_base(), desk, outbox)
+    services.use(services.knowledge_base(), desk, outbox, None, SEAL)
     entry = outbox.submit(
         TicketRequest("Printer jammed", "d", Requester("rest:alice"), "printing", "P4", "service-desk", "n1"),
         "alice",

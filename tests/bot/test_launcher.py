@@ -1,13 +1,176 @@
-"""The launcher's Stack, without starting anything (tests/e2e/test_launcher.py starts it for real)."""
+"""The launcher's pieces without the real servers: the command lines it builds, the restart policy,
+and supervision of stand-in servers (tests/e2e/test_launcher.py runs the real ones)."""
 
 from __future__ import annotations
 
-from bot.launcher import Stack
+import logging
+import os
+import signal
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.launcher import Stack, cors_origins, free_port, tracker_db_url
+from bot.rasa_server import RASA_TOKEN_SETTING, RasaServerError, rasa_argv
+from bot.supervisor import Backoff, LaunchError, Server, Supervisor, private_dir
+
+WAIT = 30.0
+POLL = 0.05
+INTRANET = "https://intranet.example"
+# A stand-in server: answers GET / on its port once it has touched the file it is given.
+FAKE_SERVER = (
+    "import http.server, pathlib, sys; pathlib.Path(sys.argv[2]).touch(); "
+    "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()"
+)
+FAILING_SERVER = "import sys; sys.exit(3)"
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def wait_for(condition: Callable[[], bool], what: str, supervisor: Supervisor | None = None) -> None:
+    """Until ``condition()``, looking after ``supervisor`` meanwhile; fails after WAIT seconds."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if supervisor is not None:
+            supervisor.supervise_once()
+        time.sleep(POLL)
 
 
 def test_a_stack_never_shows_its_secrets() -> None:
     # A failed start prints the Stack in pytest's traceback: CI once showed a desk token that way.
-    stack = Stack(api_token="api-token-value", extra_env={"ASKIT_RT_TOKEN": "desk-token-value"})
+    stack = Stack(
+        api_token="api-token-value",
+        action_token="action-token-value",
+        identity_key="identity-key-value",
+        extra_env={"ASKIT_RT_TOKEN": "desk-token-value"},
+    )
     shown = repr(stack)
-    assert "api-token-value" not in shown and "desk-token-value" not in shown
+    for secret in ("api-token-value", "desk-token-value", "action-token-value", "identity-key-value"):
+        assert secret not in shown
     assert "rasa_port=5005" in shown
+
+
+def test_the_command_lines_carry_no_secret() -> None:
+    # ps shows every process's command line to everyone on the machine.
+    stack = Stack(api_token="-api-token-value", action_token="action-token-value")
+    for command in (stack.rasa_command(), stack.action_command()):
+        line = " ".join(command)
+        assert "api-token-value" not in line and "action-token-value" not in line and "--auth-token" not in line
+    assert "--enable-api" in stack.rasa_command()
+
+
+@pytest.mark.parametrize(
+    "listed,public_url,expected",
+    [
+        ("", "", []),  # no widget page elsewhere: the server's own pages need no CORS
+        ("*", "", []),
+        (INTRANET, "", [INTRANET, "http://127.0.0.1:5005"]),
+        (f" {INTRANET}/ ,*, https://b.example:8443", "", [INTRANET, "https://b.example:8443", "http://127.0.0.1:5005"]),
+        (INTRANET, "https://askit.example/chat", [INTRANET, "http://127.0.0.1:5005", "https://askit.example"]),
+    ],
+)
+def test_cors_is_given_to_the_widget_pages_only(listed: str, public_url: str, expected: list[str]) -> None:
+    env = {"ASKIT_WIDGET_ORIGINS": listed, "ASKIT_PUBLIC_URL": public_url}
+    assert cors_origins(env, "http://127.0.0.1:5005") == expected
+    command = Stack(extra_env=env).rasa_command()
+    assert "*" not in command
+    if expected:
+        assert command[command.index("--cors") + 1 : command.index("--enable-api")] == expected
+    else:
+        assert "--cors" not in command
+
+
+def test_a_malformed_widget_origin_stops_the_start_with_its_name() -> None:
+    with pytest.raises(LaunchError, match="ASKIT_WIDGET_ORIGINS: --enable-api is not an origin"):
+        cors_origins({"ASKIT_WIDGET_ORIGINS": "--enable-api"}, "http://127.0.0.1:5005")
+
+
+def test_the_rasa_server_gets_its_api_token_from_the_environment() -> None:
+    args = ["run", "--enable-api", "--port", "5005"]
+    assert rasa_argv(args, {RASA_TOKEN_SETTING: "-tok"}) == [*args, "--auth-token=-tok"]
+    assert rasa_argv(["run"], {}) == ["run"]
+    with pytest.raises(RasaServerError, match=RASA_TOKEN_SETTING):
+        rasa_argv(args, {})  # an API without a token would answer anyone
+
+
+def test_private_folders(tmp_path: Path) -> None:
+    existing = tmp_path / "var"
+    existing.mkdir(mode=0o755)
+    existing.chmod(0o755)
+    assert mode(private_dir(existing)) == 0o700
+    assert tracker_db_url({"TRACKER_SQLITE_PATH": str(tmp_path / "new" / "tracker.db")}).startswith("sqlite:///")
+    assert mode(tmp_path / "new") == 0o700
+
+
+def test_restart_delays_double_up_to_the_limit_and_start_again_after_a_good_run() -> None:
+    backoff = Backoff(first=1, limit=8, reset_after=60, max_failed_starts=99)
+    server = Server("x server", [], "", 1)
+    server.ready_at = 0.0
+    assert [server.stopped(-9, 1.0, backoff) for _ in range(5)] == [1, 2, 4, 8, 8]  # quick crashes
+    server.ready_at = 100.0
+    assert server.stopped(-9, 100.0 + 60, backoff) == 1  # it had been up a minute: a fresh start
+
+
+def test_a_server_that_keeps_failing_to_start_gives_up_with_its_name() -> None:
+    backoff = Backoff(first=1, limit=60, reset_after=60, max_failed_starts=3)
+    server = Server("x server", [], "", 1)
+    assert [server.stopped(1, 0.0, backoff) for _ in range(2)] == [1, 2]
+    with pytest.raises(LaunchError, match=r"the x server failed to start 3 times in a row \(last: exit code 1\)"):
+        server.stopped(1, 0.0, backoff)
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path) -> Iterator[Supervisor]:
+    running = Supervisor(dict(os.environ), tmp_path / "logs", Backoff(first=0.05, limit=0.2, max_failed_starts=3))
+    yield running
+    running.stop()
+
+
+def fake_server(name: str, tmp_path: Path, script: str = FAKE_SERVER) -> Server:
+    port = free_port()
+    command = [sys.executable, "-c", script, str(port), str(tmp_path / f"{name}.touched")]
+    return Server(name, command, f"http://127.0.0.1:{port}/", ready_timeout=WAIT)
+
+
+def test_a_killed_server_is_restarted_alone_and_the_restart_is_logged(
+    supervisor: Supervisor, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = fake_server("first server", tmp_path), fake_server("second server", tmp_path)
+    supervisor.start(first)
+    supervisor.start(second)
+    assert first.proc is not None and second.proc is not None
+    killed, untouched = first.proc.pid, second.proc.pid
+    caplog.set_level(logging.WARNING, logger="bot.launcher")
+    os.kill(killed, signal.SIGKILL)
+
+    def back() -> bool:
+        return first.proc is not None and first.proc.pid != killed and first.ready_at is not None
+
+    wait_for(back, "the first server to come back", supervisor)
+    assert second.proc.pid == untouched and second.proc.poll() is None
+    assert "the first server stopped unexpectedly (killed by SIGKILL); restarting it in 0.05s" in caplog.text
+
+
+def test_a_server_that_keeps_failing_at_start_stops_everything(supervisor: Supervisor, tmp_path: Path) -> None:
+    flaky = fake_server("flaky server", tmp_path)
+    supervisor.start(flaky)
+    flaky.command = [sys.executable, "-c", FAILING_SERVER]  # from now on it cannot start
+    assert flaky.proc is not None
+    flaky.proc.kill()
+    with pytest.raises(LaunchError) as stopped:
+        wait_for(lambda: False, "the supervisor to give up", supervisor)
+    assert str(stopped.value).startswith("the flaky server failed to start 3 times in a row (last: exit code 3)")
+    assert "flaky server.log" in str(stopped.value)
+
+
+def test_the_servers_files_and_logs_are_private(supervisor: Supervisor, tmp_path: Path) -> None:
+    supervisor.start(fake_server("some server", tmp_path))
+    assert mode(tmp_path / "some server.touched") == 0o600  # made by the server: its umask
+    assert mode(tmp_path / "logs") == 0o700 and mode(tmp_path / "logs" / "some server.log") == 0o600

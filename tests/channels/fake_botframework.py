@@ -68,7 +68,9 @@ class FakeBotFramework:
         self._issued: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-botframework", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-botframework", daemon=True
+        )
 
     # --- lifecycle and addresses -------------------------------------------------------------
     def start(self) -> FakeBotFramework:

@@ -17,7 +17,8 @@ from sanic import Sanic
 
 from bot.channels.teams import SORRY, TeamsInput, TeamsSettings
 from bot.channels.teams_payloads import ADAPTIVE_CARD, PAYLOAD_KEY
-from bot.identity import IDENTITY_KEY
+from bot.identity import IDENTITY_KEY, IdentitySeal, VerifiedIdentity
+from tests.channels.conftest import TEST_SEAL_KEY
 from tests.channels.fake_botframework import (
     APP_ID,
     RIVERSIDE_AAD,
@@ -99,14 +100,13 @@ def test_a_signed_message_is_acknowledged_then_answered_with_the_users_identity(
     run(bf, rasa, scenario)
     [message] = rasa.messages
     assert (message.text, message.sender_id, message.input_channel) == ("my vpn is down", pat["id"], "teams")
-    assert message.metadata == {
-        IDENTITY_KEY: {
-            "id": pat["aadObjectId"],
-            "email": "pat.jones@riverside.example",
-            "name": "Pat Jones",
-            "aad_tenant_id": RIVERSIDE_AAD,
-        }
+    pats: VerifiedIdentity = {
+        "id": pat["aadObjectId"],
+        "email": "pat.jones@riverside.example",
+        "name": "Pat Jones",
+        "aad_tenant_id": RIVERSIDE_AAD,
     }
+    assert message.metadata == IdentitySeal(TEST_SEAL_KEY).metadata("teams", pat["id"], pats)
     typing, answered = bf.sent
     assert typing.activity["type"] == "typing"
     assert answered.conversation_id == activity["conversation"]["id"]
@@ -255,8 +255,8 @@ def test_without_the_members_api_the_user_is_still_answered(bf: FakeBotFramework
         await until(lambda: bool(bf.replies()))
 
     run(bf, rasa, scenario)
-    assert rasa.messages[0].metadata[IDENTITY_KEY]["id"] == "aad-guest"
-    assert "email" not in rasa.messages[0].metadata[IDENTITY_KEY]
+    identity = rasa.messages[0].metadata[IDENTITY_KEY]["identity"]
+    assert identity["id"] == "aad-guest" and "email" not in identity
 
 
 def test_news_after_the_turn_reaches_the_users_conversation(bf: FakeBotFramework) -> None:

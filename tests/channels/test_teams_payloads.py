@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot import replies
+from bot.channels.inbound import MAX_TEXT_CHARS
 from bot.channels.teams_payloads import (
     ADAPTIVE_CARD,
     MAX_STEPS_CHARS,
@@ -50,7 +51,8 @@ ACTIVITY = {
         ({"value": {"other": "x"}, "text": "typed"}, "typed"),
         ({"value": "not json", "text": "typed"}, "typed"),
         ({}, ""),
-        ({"text": "x" * 30_000}, "x" * 20_000),
+        ({"text": "x" * 30_000}, "x" * MAX_TEXT_CHARS),
+        ({"text": "hi \udfff"}, "hi ?"),
     ],
 )
 def test_what_rasa_reads(changes: dict[str, Any], text: str) -> None:

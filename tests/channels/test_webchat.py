@@ -12,10 +12,12 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 from socketio.exceptions import ConnectionRefusedError
 
+from bot.channels.inbound import SLOW_DOWN
 from bot.channels.webchat import WebChatInput, WebChatOutput
 from bot.channels.webchat_pages import FILES
 from bot.channels.widget_auth import mint_token, sender_id, verify_token
-from bot.identity import IDENTITY_KEY
+from bot.identity import IDENTITY_KEY, SEAL_KEY_SETTING, IdentitySeal, VerifiedIdentity
+from tests.channels.conftest import TEST_SEAL_KEY
 from tests.channels.test_articles import article, build
 
 SECRET = "w" * 40
@@ -39,7 +41,12 @@ def make_app(tmp_path: Path, **env: str) -> tuple[Sanic, WebChatInput, Received]
             article("riverside-only", audience=["riverside"]),
         ],
     )
-    settings = {"ASKIT_WIDGET_JWT_SECRET": SECRET, "ASKIT_INDEX_DIR": str(tmp_path / "index"), **env}
+    settings = {
+        "ASKIT_WIDGET_JWT_SECRET": SECRET,
+        "ASKIT_INDEX_DIR": str(tmp_path / "index"),
+        SEAL_KEY_SETTING: TEST_SEAL_KEY,
+        **env,
+    }
     channel = WebChatInput(env=settings)
     received = Received()
     app = Sanic(f"webchat_test_{len(env)}_{id(channel)}")
@@ -110,6 +117,14 @@ def test_in_development_mode_the_demo_page_signs_in_a_demo_user_per_name(tmp_pat
     assert sender_id(other) != sender_id(identity)
     for bad in ("", "ab", "Alice", "a@b.example", "../x", "x" * 33):
         assert get(app, f"{PREFIX}/dev-token?user={bad}").status == 400
+
+
+def test_the_demo_user_name_is_checked_whole(tmp_path: Path) -> None:
+    # "^...$" with match() took "abcdef\n": "$" also matches before a final newline.
+    app, _, _ = make_app(tmp_path, ASKIT_DEV_MODE="1")
+    for bad in ("abcdef%0A", "abcdef%0D%0A", "%0Aabcdef", "abcdef%00", "abcdef%20", "abc%0Adef"):
+        assert get(app, f"{PREFIX}/dev-token?user={bad}").status == 400, bad
+    assert get(app, f"{PREFIX}/dev-token?user=abcdef").status == 200
 
 
 def test_an_article_as_json_and_as_a_page(app: tuple[Sanic, WebChatInput, Received]) -> None:
@@ -204,6 +219,13 @@ def test_connections_without_a_valid_token_from_an_allowed_page_are_refused(
     assert sessions.sessions == {} and sessions.rooms == []
 
 
+async def utter(channel: WebChatInput, sid: str, data: object) -> None:
+    """The browser's user_uttered event, and the turn it queues run to the end."""
+    await handler(channel, "user_uttered")(sid, data)
+    assert channel.turns is not None
+    await channel.turns.drain()
+
+
 def test_a_valid_token_joins_the_subjects_conversation_and_only_its_text_reaches_rasa(
     app: tuple[Sanic, WebChatInput, Received],
 ) -> None:
@@ -225,18 +247,19 @@ def test_a_valid_token_joins_the_subjects_conversation_and_only_its_text_reaches
         "session_id": sender_id({"id": "boss"}),
         "sender": "boss",
     }
-    asyncio.run(handler(channel, "user_uttered")("sid1", forged))
+    asyncio.run(utter(channel, "sid1", forged))
     [message] = received.messages
     assert (message.text, message.sender_id, message.input_channel) == ("I forgot my password", conversation, "webchat")
-    assert message.metadata == {IDENTITY_KEY: {"id": "ann", "email": "ann@riverside.example", "tenant": "riverside"}}
-    asyncio.run(handler(channel, "user_uttered")("sid1", {"text": "no message field"}))
+    ann: VerifiedIdentity = {"id": "ann", "email": "ann@riverside.example", "tenant": "riverside"}
+    assert message.metadata == IdentitySeal(TEST_SEAL_KEY).metadata("webchat", conversation, ann)
+    asyncio.run(utter(channel, "sid1", {"text": "no message field"}))
     assert len(received.messages) == 1
 
 
 def test_with_no_key_every_connection_is_refused_and_the_reason_logged_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    channel = WebChatInput(env={"ASKIT_INDEX_DIR": str(tmp_path)})
+    channel = WebChatInput(env={"ASKIT_INDEX_DIR": str(tmp_path), SEAL_KEY_SETTING: TEST_SEAL_KEY})
     Sanic(f"webchat_nokey_{id(channel)}").blueprint(channel.blueprint(Received()), url_prefix=PREFIX)
     for _ in range(3):
         with pytest.raises(ConnectionRefusedError):
@@ -305,3 +328,26 @@ def test_news_sent_later_links_only_articles_this_server_shows(app: tuple[Sanic,
     assert send_answers() == [None, None]  # no browser yet, so no address to link from
     asyncio.run(handler(channel, "connect")("sid1", environ(), {"token": mint_token(SECRET, "ann")}))
     assert send_answers() == ["https://askit.example/webhooks/webchat/articles/vpn-connect", None]
+
+
+def test_a_flood_is_told_to_slow_down_once_and_every_accepted_message_reaches_rasa_in_order(
+    app: tuple[Sanic, WebChatInput, Received],
+) -> None:
+    """Finding 9: 100 widget messages from one person got 57 answers; 43 were dropped silently."""
+    _, channel, received = app
+    sessions = FakeSessions(channel)
+    token = mint_token(SECRET, "ann", email="ann@riverside.example")
+
+    async def flood() -> None:
+        await handler(channel, "connect")("sid1", environ("https://askit.example"), {"token": token})
+        for i in range(100):
+            await handler(channel, "user_uttered")("sid1", {"message": f"message {i}"})
+        assert channel.turns is not None
+        await channel.turns.drain()
+
+    asyncio.run(flood())
+    texts = [m.text for m in received.messages]
+    assert texts and texts == sorted(texts, key=lambda t: int(t.split()[1]))  # in the order typed
+    assert len(texts) < 100  # a paste-flood is refused at the door...
+    slow_downs = [data for event, data, _ in sessions.emitted if event == "bot_uttered" and data["text"] == SLOW_DOWN]
+    assert len(slow_downs) == 1  # ...and told so once, not once per refused message

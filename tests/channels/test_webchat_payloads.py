@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.channels.webchat_payloads import MAX_MESSAGE_CHARS, bot_message, user_text
+from bot.channels.inbound import MAX_TEXT_CHARS
+from bot.channels.webchat_payloads import bot_message, user_text
 
 
 def no_link(article_id: str) -> None:
@@ -27,7 +28,9 @@ def link(article_id: str) -> str:
         ({"text": "hello"}, None),
         ("hello", None),
         (None, None),
-        ({"message": "x" * (MAX_MESSAGE_CHARS + 10)}, "x" * MAX_MESSAGE_CHARS),
+        ({"message": "x" * (MAX_TEXT_CHARS + 10)}, "x" * MAX_TEXT_CHARS),
+        ({"message": "hi \udfff\x00"}, "hi ?"),
+        ({"message": "my password is Hunter22!"}, "my password is [redacted]"),
     ],
 )
 def test_only_the_text_of_a_browser_message_is_used(data: object, expected: str | None) -> None:

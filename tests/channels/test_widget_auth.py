@@ -180,6 +180,95 @@ def test_refused_tokens(token: object, config_env: dict[str, str], error: type[T
     assert str(raised.value).startswith(error.reason)
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": str(NOW + 3600)},
+        {"exp": "9999999999"},
+        {"exp": "tomorrow"},
+        {"exp": True},
+        {"exp": [NOW + 3600]},
+        {"exp": float("nan")},
+        {"exp": float("inf")},
+        {"nbf": str(NOW - 60)},
+        {"nbf": True},
+        {"iat": str(NOW)},
+        {"iat": False},
+        {"iat": {"t": NOW}},
+    ],
+    ids=[
+        "exp-numeric-string",
+        "exp-far-future-string",
+        "exp-word",
+        "exp-bool",
+        "exp-list",
+        "exp-nan",
+        "exp-infinity",
+        "nbf-numeric-string",
+        "nbf-bool",
+        "iat-numeric-string",
+        "iat-bool",
+        "iat-object",
+    ],
+)
+def test_times_that_are_not_numbers_are_refused(overrides: dict[str, Any]) -> None:
+    token = hs(claims(**overrides))  # json.dumps writes NaN and Infinity, and json.loads reads them
+    with pytest.raises(TokenClaimsInvalid, match="must be a number"):
+        verify_token(token, hs_config())
+
+
+def test_null_times_are_refused() -> None:
+    with pytest.raises(TokenClaimsInvalid):
+        verify_token(hs(claims() | {"exp": None}), hs_config())
+    with pytest.raises(TokenClaimsInvalid, match="nbf must be a number"):
+        verify_token(hs(claims() | {"nbf": None}), hs_config())
+
+
+def test_times_may_be_fractional_or_very_large_numbers() -> None:
+    # RFC 7519 NumericDate allows non-integers; an int too large for a float must not crash.
+    assert verify_token(hs(claims(exp=NOW + 300.5, iat=NOW - 0.25)), hs_config())["id"] == "u-123"
+    assert verify_token(hs({"sub": "u-1", "exp": 10**400}), hs_config())["id"] == "u-1"
+    with pytest.raises(TokenExpired):
+        verify_token(hs(claims(exp=NOW - CLOCK_SKEW_SECONDS - 0.5)), hs_config())
+
+
+UNPRINTABLE = [
+    pytest.param("x\udfff", id="lone-low-surrogate"),
+    pytest.param("\ud800x", id="lone-high-surrogate"),
+    pytest.param("x\x00y", id="nul"),
+    pytest.param("x\ny", id="newline"),
+    pytest.param("x\ty", id="tab"),
+    pytest.param("x\x1b[31m", id="escape"),
+    pytest.param("x\x7f", id="del"),
+    pytest.param("x\x85y", id="c1-next-line"),
+    pytest.param("\u202enimda", id="right-to-left-override"),
+    pytest.param("x\u2066y", id="left-to-right-isolate"),
+]
+
+
+@pytest.mark.parametrize("claim", ["sub", "email", "name", "tenant"])
+@pytest.mark.parametrize("value", UNPRINTABLE)
+def test_identity_claims_with_control_characters_or_lone_surrogates_are_refused(claim: str, value: str) -> None:
+    # A validly signed token can carry these (JSON escapes them): they must not crash the connect
+    # (sender_id encodes sub as UTF-8) nor reach logs and tickets.
+    token = hs(claims(**{claim: value if claim != "email" else f"ann{value}@riverside.example"}))
+    with pytest.raises(TokenClaimsInvalid, match=claim):
+        identity = verify_token(token, hs_config())
+        sender_id(identity)  # what the connect does next: before the fix, UnicodeEncodeError here
+
+
+def test_an_email_with_a_trailing_newline_is_refused() -> None:
+    with pytest.raises(TokenClaimsInvalid):
+        verify_token(hs(claims(email="ann@riverside.example\n")), hs_config())
+
+
+def test_printable_unicode_in_identity_claims_is_kept() -> None:
+    token = hs(claims(sub="ü-123 😀", name="Siân Ó Briain 李", tenant="riverside"))
+    identity = verify_token(token, hs_config())
+    assert (identity["id"], identity["name"]) == ("ü-123 😀", "Siân Ó Briain 李")
+    assert sender_id(identity).startswith("webchat-")
+
+
 def test_issuer_and_audience_are_accepted_when_they_match() -> None:
     config = hs_config(ASKIT_WIDGET_JWT_ISSUER="https://intranet.example", ASKIT_WIDGET_JWT_AUDIENCE="askit")
     token = hs(claims(iss="https://intranet.example", aud="askit"))

@@ -25,6 +25,9 @@ REQUEST_TIMEOUT = 60
 # Every test stack accepts web-widget tokens signed with this key, from its own pages and from the
 # browser tests' stand-in intranet (tests/e2e/intranet.py).
 WIDGET_SECRET = secrets.token_urlsafe(32)
+# AskIT's REST channel answers only with this bearer token (bot/channels/rest.py).
+REST_TOKEN = secrets.token_urlsafe(32)
+REST_TOKEN_SETTING = "ASKIT_REST_TOKEN"
 
 
 class Chat:
@@ -45,12 +48,18 @@ class Chat:
         """A widget token for ``sub``, signed as the host page's server would sign it."""
         return mint_token(self.widget_secret, sub, email=email, name=name, tenant=tenant, lifetime=lifetime, now=now)
 
-    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
-        reply = requests.post(
+    def post(self, body: Any, headers: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
+        """POST ``body`` (JSON, or raw bytes with ``data=``) to the REST channel with the stack's token."""
+        return requests.post(
             f"{self.stack.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
+            json=body,
+            headers={"Authorization": f"Bearer {self.stack.extra_env[REST_TOKEN_SETTING]}", **(headers or {})},
             timeout=REQUEST_TIMEOUT,
+            **kwargs,
         )
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        reply = self.post({"sender": sender, "message": message})
         reply.raise_for_status()
         messages: list[dict[str, Any]] = reply.json()
         return messages
@@ -109,6 +118,7 @@ def running_chat(
             "ASKIT_INDEX_DIR": str(index_dir),
             SECRET_SETTING: WIDGET_SECRET,
             ORIGINS_SETTING: intranet_origin(),
+            REST_TOKEN_SETTING: REST_TOKEN,
             **(extra_env or {}),
         },
     )

@@ -84,9 +84,9 @@ def test_long_messages_are_cut_before_embedding(tmp_path: Path, fake_embedder: F
 def test_a_running_knowledge_base_switches_to_a_new_build(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
     build_index(articles(), fake_embedder, tmp_path)
     kb = KnowledgeBase(tmp_path, fake_embedder, THRESHOLDS)
-    assert kb.article("teams-audio") is None
+    assert kb.article("teams-audio", None) is None
     build_index([*articles(), make_article("teams-audio", title="Teams audio")], fake_embedder, tmp_path)
-    assert kb.article("teams-audio") is not None
+    assert kb.article("teams-audio", None) is not None
 
 
 def test_no_index_is_a_clear_error(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:

@@ -56,7 +56,7 @@ def test_added_changed_and_deleted_articles_are_picked_up(setup: tuple) -> None:
 
     path.unlink()
     assert watcher.check()
-    assert kb.article("toner-low") is None
+    assert kb.article("toner-low", None) is None
     assert "toner-low" not in [a for a, _ in kb.search("toner-low question").ranked]
 
 
@@ -82,8 +82,8 @@ def test_the_thread_rebuilds_without_being_asked(setup: tuple) -> None:
     try:
         write(articles, "printing/toner-low.md", article_file("toner-low", "printing"))
         deadline = time.monotonic() + 5
-        while kb.article("toner-low") is None and time.monotonic() < deadline:
+        while kb.article("toner-low", None) is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert kb.article("toner-low") is not None
+        assert kb.article("toner-low", None) is not None
     finally:
         watcher.stop()

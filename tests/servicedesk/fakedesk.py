@@ -27,6 +27,8 @@ from urllib.parse import parse_qs, urlsplit
 Failure = int | str
 Desk = TypeVar("Desk", bound="FakeDesk")
 RETRY_AFTER = "7"
+# serve_forever checks for shutdown this often; its default (0.5 s) made every test wait that long.
+SHUTDOWN_POLL = 0.01
 
 
 @dataclass
@@ -63,7 +65,8 @@ class FakeDesk:
         self.lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        serve = {"poll_interval": SHUTDOWN_POLL}
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs=serve, daemon=True)
 
     @property
     def url(self) -> str:
