@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import json as json_module
 import logging
 import os
 import sys
@@ -66,6 +67,45 @@ def error_response(request: Request, exc: BaseException) -> HTTPResponse:
     return json({"error": INTERNAL_ERROR}, status=HTTPStatus.INTERNAL_SERVER_ERROR)
 
 
+_TRACKER_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "sender_id": str,
+    "slots": dict,
+    "latest_message": dict,
+    "events": list,
+    "active_loop": (dict, type(None)),
+}
+_MESSAGE_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "text": (str, type(None)),
+    "intent": dict,
+    "entities": list,
+    "metadata": (dict, type(None)),
+}
+
+
+def action_call_problem(call: object) -> str | None:
+    """Why rasa-sdk could not run this action call (it would answer a 500), or None. The Rasa
+    server's calls always pass; a malformed one gets 400 and never reaches an action."""
+    if not isinstance(call, dict) or not isinstance(call.get("next_action"), str):
+        return "the body must be an object with next_action"
+    tracker, domain = call.get("tracker"), call.get("domain", {})
+    if not isinstance(tracker, dict) or "sender_id" not in tracker or not isinstance(domain, dict):
+        return "tracker (with sender_id) and domain must be objects"
+    message = tracker.get("latest_message") or {}
+    for fields, given, where in ((_TRACKER_FIELDS, tracker, "tracker"), (_MESSAGE_FIELDS, message, "latest_message")):
+        wrong = [key for key, kind in fields.items() if key in given and not isinstance(given[key], kind)]
+        if wrong:
+            return f"{where}.{wrong[0]} has the wrong type"
+    if not all(isinstance(e, dict) for e in tracker.get("events") or []):
+        return "tracker.events must be objects"
+    if not all(isinstance(e, dict) for e in message.get("entities") or []):
+        return "latest_message.entities must be objects"
+    try:
+        json_module.dumps(call, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no tokenizer or database takes it
+        return "the body holds text that is not valid Unicode"
+    return None
+
+
 def build_app(executor: Any, token: str | None) -> Sanic:
     """rasa-sdk's app for ``executor``, answering only requests that carry ``token`` (None: any)."""
     from rasa_sdk.endpoint import create_app
@@ -92,6 +132,13 @@ def build_app(executor: Any, token: str | None) -> Sanic:
             return None
         return json({"error": "unauthorized"}, status=HTTPStatus.UNAUTHORIZED)
 
+    @app.on_request
+    async def refuse_malformed_calls(request: Request) -> HTTPResponse | None:
+        if (request.method, request.path) != ("POST", "/webhook") or request.headers.get("Content-Encoding"):
+            return None
+        problem = action_call_problem(request.json)
+        return json({"error": problem}, status=HTTPStatus.BAD_REQUEST) if problem else None
+
     return app
 
 
@@ -104,9 +151,12 @@ def serve(app: Sanic, host: str, port: int) -> None:
     from rasa_sdk.endpoint import load_tracer_provider
     from rasa_sdk.plugin import plugin_manager
 
+    from bot.http_guard import refuse_bad_content_length
+
     app.config.KEEP_ALIVE_TIMEOUT = DEFAULT_KEEP_ALIVE_TIMEOUT
     app.register_listener(partial(load_tracer_provider, DEFAULT_ENDPOINTS_PATH), "before_server_start")
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    refuse_bad_content_length(app)
     logger.info("Action endpoint is up and running on http://%s:%s", host, port)
     app.run(host=host, port=port, workers=utils.number_of_sanic_workers(), legacy=True)
 
@@ -132,12 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from actions import services
+    from bot.identity import IdentitySealError
     from bot.knowledge import KnowledgeError
     from bot.servicedesk import ServiceDeskError
 
     try:
         services.warm_up()
-    except (KnowledgeError, ServiceDeskError) as exc:
+    except (KnowledgeError, ServiceDeskError, IdentitySealError) as exc:
         print(f"action server cannot start: {exc}", file=sys.stderr)
         return 2
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.action_server import ACTION_TOKEN_SETTING, authorization
+from bot.http_guard import close_websockets_on_invalid_text, refuse_bad_content_length
 
 RASA_TOKEN_SETTING = "ASKIT_RASA_TOKEN"  # also read by bot/rasa_api.py, which calls this API
 API_FLAG = "--enable-api"
@@ -55,6 +56,18 @@ def add_action_token(token: str) -> None:
     available_endpoints.read_endpoints = classmethod(read_with_token)
 
 
+def guard_http(rasa_run: Any) -> None:
+    """Every Sanic app Rasa's ``serve_application`` builds gets AskIT's HTTP guards (bot/http_guard.py)."""
+    configure_app = rasa_run.configure_app
+
+    def configured(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        refuse_bad_content_length(app)
+        return app
+
+    rasa_run.configure_app = configured
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -64,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     action_token = os.environ.get(ACTION_TOKEN_SETTING, "").strip()
     if action_token:
         add_action_token(action_token)
+    guard_http(importlib.import_module("rasa.core.run"))
+    close_websockets_on_invalid_text()
     # Imported here, not above: rasa (the Rasa environment's) is not installed where the launcher
     # imports this module's names.
     importlib.import_module("rasa.__main__").main()

@@ -110,6 +110,8 @@ class BotFrameworkAuth:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("no bearer token")
+        if not token.isascii():  # a JWT is ASCII; anything else (even bytes that are not UTF-8) is no token
+            raise AuthError("malformed token: not ASCII")
         try:
             header = jwt.get_unverified_header(token.strip())
         except jwt.PyJWTError as exc:

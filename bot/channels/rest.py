@@ -67,7 +67,8 @@ class RestInput(InputChannel):
             return _error(403, f"the REST channel is off: the operator must set {TOKEN_SETTING}")
         given = request.headers.get("Authorization", "")
         scheme, _, credential = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(credential.strip().encode("utf-8"), self._token):
+        given_token = credential.strip().encode("utf-8", "surrogateescape")  # headers may hold any bytes
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given_token, self._token):
             return _error(401, "a valid bearer token is required")
         return None
 

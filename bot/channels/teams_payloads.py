@@ -60,7 +60,7 @@ def is_activity(body: object) -> bool:
 
 
 def conversation_ref(activity: Mapping[str, Any], base_url: str) -> ConversationRef:
-    recipient = activity.get("recipient") or {}
+    recipient = _object(activity.get("recipient"))
     return ConversationRef(
         service_url=str(activity["serviceUrl"]),
         conversation_id=str((activity.get("conversation") or {})["id"]),
@@ -84,10 +84,15 @@ def incoming_text(activity: Mapping[str, Any]) -> str:
     return clean_text(text) or ""
 
 
+def _object(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: an activity's parts may be anything."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def aad_tenant(activity: Mapping[str, Any]) -> str | None:
-    tenant = ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
-    tenant = tenant or (activity.get("conversation") or {}).get("tenantId")
-    return str(tenant).lower() if tenant else None
+    tenant = _object(_object(activity.get("channelData")).get("tenant")).get("id")
+    tenant = tenant or _object(activity.get("conversation")).get("tenantId")
+    return str(tenant).lower() if isinstance(tenant, str) and tenant else None
 
 
 def verified_identity(activity: Mapping[str, Any], member: Mapping[str, Any] | None) -> VerifiedIdentity:

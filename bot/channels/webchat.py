@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -52,6 +53,27 @@ SESSION_EVENT = "session"
 DRAIN_SECONDS = 10.0  # on shutdown, accepted turns get this long to finish
 
 ArticleLink = Callable[[str], "str | None"]
+RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error"})
+
+
+class OneLineErrors(logging.LoggerAdapter):
+    """For python-socketio and python-engineio: a malformed packet from a browser is logged as one
+    line naming the error, not as a traceback that reads like a fault of ours."""
+
+    def exception(self, msg: object, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        error = sys.exc_info()[1]
+        self.warning("%s: %s", str(msg) % args if args else msg, type(error).__name__ if error else "?")
+
+
+class WidgetSocketServer(AsyncServer):
+    """python-socketio's server, except that a client cannot send the events the server itself
+    raises: ``42["connect", {...}]`` ran the connect handler with an environ the client made up."""
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        if not isinstance(data, list) or not data or not isinstance(data[0], str) or data[0] in RESERVED_EVENTS:
+            logger.info("webchat: a malformed or reserved event from the browser was ignored")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
 
 
 class WebChatOutput(OutputChannel):
@@ -111,7 +133,8 @@ class WebChatInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # CORS for the polling transport comes from Rasa's --cors; who may connect is decided in
         # connect() below, by origin and then by token.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        quiet = OneLineErrors(logging.getLogger("socketio.webchat"), {})
+        sio = WidgetSocketServer(async_mode="sanic", cors_allowed_origins=[], logger=quiet, engineio_logger=quiet)
         self.sio = sio
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
         turns: SenderTurns[UserMessage] = SenderTurns(lambda message: answer_or_apologise(on_new_message, message))
