@@ -21,10 +21,11 @@ RASA := $(RASA_VENV)/bin/rasa
 APY := $(ACTIONS_VENV)/bin/python
 MODEL := models/current.tar.gz
 # Tests of code that runs inside the Rasa server run in its environment.
-RASA_ENV_TESTS := tests/channels tests/nlu tests/bot/test_tracker_store.py
+RASA_ENV_TESTS := tests/channels tests/nlu tests/tools tests/bot/test_tracker_store.py tests/bot/test_rasa_server.py
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help setup system-deps run test lint typecheck pytest-actions pytest-rasa validate story-test index model shell clean \
+.PHONY: help setup system-deps run test checks lint typecheck pytest-actions pytest-unit pytest-e2e pytest-rasa validate \
+	story-test index model shell clean \
 	kb kb-calibrate kb-eval teams-package
 
 help:
@@ -110,8 +111,13 @@ typecheck: $(ACTIONS_VENV)/.installed $(RASA_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
 	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu bot/tracker_store.py benchmarks/nlu_length.py $(RASA_ENV_TESTS)
 
-pytest-actions: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index $(MODEL)
-	$(ACTIONS_VENV)/bin/pytest tests $(RASA_ENV_TESTS:%=--ignore=%)
+# The action-server environment's tests: those that start no Rasa server (a real PostgreSQL and
+# Request Tracker among them), and the end-to-end ones, which need the trained model.
+pytest-actions: pytest-unit pytest-e2e
+pytest-unit: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index
+	$(ACTIONS_VENV)/bin/pytest tests -p no:cacheprovider --ignore=tests/e2e $(RASA_ENV_TESTS:%=--ignore=%)
+pytest-e2e: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index $(MODEL)
+	$(ACTIONS_VENV)/bin/pytest tests/e2e -p no:cacheprovider
 
 pytest-rasa: $(RASA_VENV)/.installed $(NPM_TEST_DEPS)
 	$(RASA_VENV)/bin/pytest $(RASA_ENV_TESTS) -p no:cacheprovider
@@ -122,11 +128,15 @@ validate: $(RASA_VENV)/.installed
 story-test: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints endpoints.yml --out results/stories --fail-on-prediction-errors --no-plot
 
-test: lint typecheck validate story-test pytest-rasa pytest-actions
+# Two jobs at a time, each one's output shown whole when it ends: the model trains while the checks
+# and the tests that need no model run, and the end-to-end tests start as soon as it is ready.
+test:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target checks
+checks: $(MODEL) pytest-e2e lint typecheck validate pytest-rasa pytest-unit story-test
 
 # The Teams app package to sideload or upload (docs/teams.md): needs TEAMS_APP_ID and ASKIT_PUBLIC_URL.
 teams-package:
-	python3 -m bot.channels.teams_package --out dist/askit-teams.zip
+	python3 -m bot.tools.teams_package --out dist/askit-teams.zip
 
 clean:
 	rm -rf models results var dist $(RASA_VENV) $(ACTIONS_VENV) knowledge_base/index tests/e2e/node_modules

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
 from actions.news import tell_news
-from actions.requester import requester_of
-from actions.utter import awaiting, send
+from actions.utter import ServiceAction, awaiting, send
 from bot import replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError
 
@@ -24,16 +23,18 @@ def _answer(article: Article) -> tuple[replies.Reply, list[EventType]]:
     return reply, [SlotSet("last_article_id", article.id), *awaiting("feedback")]
 
 
-class ActionAnswerQuestion(Action):
+class ActionAnswerQuestion(ServiceAction):
     def name(self) -> str:
         return "action_answer_question"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        tell_news(dispatcher, tracker)
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        await tell_news(self.services.tickets, dispatcher, tracker)
+        text = tracker.latest_message.get("text") or ""
         try:
             # Articles for one partner council only reach that council's staff (verified identity).
-            tenant = requester_of(tracker).tenant
-            result = services.knowledge_base().search(tracker.latest_message.get("text") or "", tenant=tenant)
+            result = await asyncio.to_thread(
+                self.services.knowledge.search, text, tenant=self.requester(tracker).tenant
+            )
             kind, found = result.decision.kind, result.articles
         except KnowledgeError:
             logger.exception("knowledge base unavailable; offering a ticket instead")
@@ -48,24 +49,24 @@ class ActionAnswerQuestion(Action):
         return events
 
 
-class ActionShowArticle(Action):
+class ActionShowArticle(ServiceAction):
     """The user picked one of the offered articles (a button with its id)."""
 
     def name(self) -> str:
         return "action_show_article"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         article_id = next(tracker.get_latest_entity_values("article_id"), None)
         try:
             # A button's payload can be typed by anyone: the audience is checked here too, not only in search.
-            tenant = requester_of(tracker).tenant
-            article = services.knowledge_base().article(article_id, tenant) if article_id else None
+            article = (
+                self.services.knowledge.article(article_id, self.requester(tracker).tenant) if article_id else None
+            )
         except KnowledgeError:
             logger.exception("knowledge base unavailable")
             article = None
         if article is None:
-            reply = replies.ticket_offer("missing_article")
-            send(dispatcher, reply)
+            send(dispatcher, replies.ticket_offer("missing_article"))
             return awaiting("ticket_offer")
         reply, events = _answer(article)
         send(dispatcher, reply)

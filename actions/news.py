@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
 from actions.utter import send
 from bot import replies
 from bot.servicedesk import ServiceDeskError
+from bot.servicedesk.tickets import TicketService
 
 logger = logging.getLogger(__name__)
 
 
-def tell_news(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Tell the user what became of requests recorded earlier in this conversation."""
+async def tell_news(tickets: TicketService, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     try:
-        for entry in services.outbox().take_news(tracker.sender_id):
-            send(dispatcher, replies.ticket_news(entry.receipt, entry.ref, entry.url))
+        settled = await asyncio.to_thread(tickets.news, tracker.sender_id)
     except ServiceDeskError:
         logger.exception("outbox unreadable; news kept for later")
+        return
+    for entry in settled:
+        send(dispatcher, replies.ticket_news(entry.receipt, entry.ref, entry.url))

@@ -1,11 +1,32 @@
-"""Send a ``bot.replies.Reply`` through the rasa-sdk dispatcher, and note what it asked."""
+"""The actions' shared parts: the base class that holds the services, who is asking, sending a
+``bot.replies.Reply``, and noting what the bot asked."""
 
 from __future__ import annotations
 
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import identity
 from bot.replies import Reply
+from bot.requester import Requester
+from bot.services import Services
+
+
+class ServiceAction(Action):
+    """An action with the services built at start-up (bot/services.py) handed in."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def requester(self, tracker: Tracker) -> Requester:
+        """Who is asking: the identity a verifying channel sealed into the latest message."""
+        return identity.requester(
+            tracker.sender_id,
+            tracker.get_latest_input_channel(),
+            tracker.latest_message.get("metadata"),
+            self.services.seal,
+        )
 
 
 def awaiting(question: str | None) -> list[EventType]:

@@ -27,12 +27,13 @@ import numpy as np
 from benchmarks.report import machine_line, publish
 from bot.knowledge import KnowledgeBase, KnowledgeConfig, load_articles
 from bot.knowledge.articles import Article
+from bot.knowledge.build import build_index
 from bot.knowledge.calibrate import calibrate
 from bot.knowledge.decision import Thresholds
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.evaluation import Query, Ranking, load_queries, rank_all, summarise
-from bot.knowledge.index import BODY_OPENING_CHARS, build_index
 from bot.knowledge.lexical import LexicalIndex
+from bot.knowledge.recipe import BODY_OPENING_CHARS
 from bot.knowledge.search import normalise_query
 
 DATA = Path(__file__).parent / "data"

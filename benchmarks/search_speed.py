@@ -27,10 +27,12 @@ import numpy as np
 
 from bot.knowledge import KnowledgeBase, KnowledgeConfig, load_articles
 from bot.knowledge.articles import Article
+from bot.knowledge.build import build_index
 from bot.knowledge.config import IndexSettings
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.evaluation import load_queries
-from bot.knowledge.index import build_index, texts_for
+from bot.knowledge.layout import VECTORS_FILE
+from bot.knowledge.recipe import texts_for
 
 SYNTHETIC_VECTORS = 6
 TOP = 10
@@ -113,7 +115,7 @@ def measure(
             "index": kind,
             "build_s": round(build_s, 2),
             "faiss_build_s": meta["build_seconds"],
-            "index_mib": round((build / "vectors.faiss").stat().st_size / 2**20, 1),
+            "index_mib": round((build / VECTORS_FILE).stat().st_size / 2**20, 1),
             "rss_on_load_mib": round(loaded, 1),
             "p50_ms": round(float(np.percentile(latencies, 50)), 2),
             "p95_ms": round(float(np.percentile(latencies, 95)), 2),

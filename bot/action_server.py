@@ -12,40 +12,30 @@ the launcher and the Rasa server's wrapper import the names below.
 from __future__ import annotations
 
 import argparse
-import hmac
 import json as json_module
 import logging
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+
+from bot.action_auth import ACTION_TOKEN_SETTING, AUTH_HEADER, authorized
 
 if TYPE_CHECKING:
     from sanic import HTTPResponse, Request, Sanic
 
+    from bot.services import Services
+
 DEFAULT_PORT = 5055
 DEFAULT_HOST = "127.0.0.1"
-ACTION_TOKEN_SETTING = "ASKIT_ACTION_TOKEN"
 MAX_TRACKER_BYTES = 32 * 1_048_576
-AUTH_HEADER = "Authorization"
-AUTH_SCHEME = "Bearer"
 OPEN_ROUTES = frozenset({("GET", "/health")})  # the launcher's readiness check
 INSECURE_FLAG = "--insecure-no-token"
 INTERNAL_ERROR = "internal error"
 
 logger = logging.getLogger(__name__)
-
-
-def authorization(token: str) -> dict[str, str]:
-    """The header that proves a request comes from the Rasa server."""
-    return {AUTH_HEADER: f"{AUTH_SCHEME} {token}"}
-
-
-def authorized(header: str | None, token: str) -> bool:
-    expected = authorization(token)[AUTH_HEADER]
-    # Bytes: compare_digest refuses str with non-ASCII characters, which a client may send.
-    return hmac.compare_digest((header or "").encode("utf-8", "replace"), expected.encode())
 
 
 def _where(exc: BaseException) -> str:
@@ -87,6 +77,8 @@ def action_call_problem(call: object) -> str | None:
     server's calls always pass; a malformed one gets 400 and never reaches an action."""
     if not isinstance(call, dict) or not isinstance(call.get("next_action"), str):
         return "the body must be an object with next_action"
+    if not isinstance(call.get("version", ""), str | None):  # rasa-sdk compares it as text
+        return "version must be text"
     tracker, domain = call.get("tracker"), call.get("domain", {})
     if not isinstance(tracker, dict) or "sender_id" not in tracker or not isinstance(domain, dict):
         return "tracker (with sender_id) and domain must be objects"
@@ -142,6 +134,16 @@ def build_app(executor: Any, token: str | None) -> Sanic:
     return app
 
 
+def blocking_work_in_threads(app: Sanic, threads: int) -> None:
+    """The pool the actions' ``asyncio.to_thread`` calls run in (search, desk calls, outbox
+    writes): the event loop only ever waits for them, so one slow desk holds up nobody else."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    @app.before_server_start
+    async def size_the_pool(_app: Sanic, loop: Any) -> None:
+        loop.set_default_executor(ThreadPoolExecutor(threads, thread_name_prefix="action"))
+
+
 def serve(app: Sanic, host: str, port: int) -> None:
     """Run ``app`` as rasa-sdk's ``endpoint.run()`` does (tracing, plugins, workers, keep-alive)."""
     from functools import partial
@@ -151,14 +153,37 @@ def serve(app: Sanic, host: str, port: int) -> None:
     from rasa_sdk.endpoint import load_tracer_provider
     from rasa_sdk.plugin import plugin_manager
 
-    from bot.http_guard import refuse_bad_content_length
+    from bot.http_guard import refuse_malformed_head
 
     app.config.KEEP_ALIVE_TIMEOUT = DEFAULT_KEEP_ALIVE_TIMEOUT
     app.register_listener(partial(load_tracer_provider, DEFAULT_ENDPOINTS_PATH), "before_server_start")
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    refuse_bad_content_length(app)
+    refuse_malformed_head(app)
     logger.info("Action endpoint is up and running on http://%s:%s", host, port)
     app.run(host=host, port=port, workers=utils.number_of_sanic_workers(), legacy=True)
+
+
+def _start_services(env: Mapping[str, str]) -> tuple[Services, int] | None:
+    """The actions' services, built from configuration and started, and the threads for their
+    blocking work; None, with one line on stderr, when a setting or file is bad (every one is
+    checked before the index and the model load)."""
+    from bot.config import ConfigurationError
+    from bot.identity import IdentitySealError
+    from bot.knowledge import KnowledgeError
+    from bot.secret import install_log_redaction
+    from bot.servicedesk import ServiceDeskError
+    from bot.services import Services, action_threads
+
+    # After the imports: importing FAISS announces itself at INFO, which is not news.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
+    try:
+        services, threads = Services.from_env(env), action_threads(env)
+        services.start()
+    except (ConfigurationError, KnowledgeError, ServiceDeskError, IdentitySealError) as exc:
+        print(f"action server cannot start: {exc}", file=sys.stderr)
+        return None
+    return services, threads
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,7 +195,6 @@ def main(argv: list[str] | None = None) -> int:
         INSECURE_FLAG, action="store_true", help=f"answer requests without {ACTION_TOKEN_SETTING} (development only)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     token = os.environ.get(ACTION_TOKEN_SETTING, "").strip() or None
     if token is None and not args.insecure_no_token:
         print(
@@ -180,25 +204,23 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-
-    from actions import services
-    from bot.identity import IdentitySealError
-    from bot.knowledge import KnowledgeError
-    from bot.servicedesk import ServiceDeskError
-
-    try:
-        services.warm_up()
-    except (KnowledgeError, ServiceDeskError, IdentitySealError) as exc:
-        print(f"action server cannot start: {exc}", file=sys.stderr)
+    started = _start_services(os.environ)
+    if started is None:
         return 2
+    services, threads = started
 
     from rasa_sdk.executor import ActionExecutor
 
+    from actions import all_actions
+
     executor = ActionExecutor()
-    executor.register_package("actions")
+    for action in all_actions(services):
+        executor.register_action(action)
     if token is None:
         logger.warning("%s: every request is answered, whoever sends it", INSECURE_FLAG)
-    serve(build_app(executor, token), args.host, args.port)
+    app = build_app(executor, token)
+    blocking_work_in_threads(app, threads)
+    serve(app, args.host, args.port)
     return 0
 
 

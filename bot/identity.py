@@ -27,10 +27,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypedDict
 
-import yaml
-
+from bot.config import (
+    DOMAIN,
+    GUID,
+    TEXT,
+    ConfigurationError,
+    Field,
+    checked_value,
+    kind,
+    matching,
+    read_fields,
+    read_yaml,
+    shown_path,
+)
 from bot.paths import TENANTS_CONFIG
-from bot.servicedesk.models import Requester
+from bot.requester import Requester
 
 IDENTITY_KEY = "askit_identity"
 # Channels that verify a token before sealing an identity (bot/channels/teams.py, bot/channels/webchat.py).
@@ -39,6 +50,10 @@ DEV_DOMAIN_SETTING = "ASKIT_DEV_EMAIL_DOMAIN"
 SEAL_KEY_SETTING = "ASKIT_IDENTITY_KEY"
 MIN_SEAL_KEY_CHARS = 32
 _LOCAL_PART = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, dict)
 
 
 class VerifiedIdentity(TypedDict, total=False):
@@ -100,39 +115,57 @@ class IdentitySeal:
         return {k: v for k, v in verified.items() if k in fields and isinstance(v, str)}  # type: ignore[return-value]
 
 
+# tenants.yml, declared. Plain fields and bot/config.py's small checker rather than a pydantic
+# model: both environments read this file, and they have pydantic 1 and 2.
+TENANT_ID = matching(r"[a-z0-9][a-z0-9_-]*", "a tenant id (lower-case letters, digits, - and _)")
+TENANTS_FIELDS = (Field("tenants", kind("a mapping of tenant ids to tenants", _is_mapping), "the partners"),)
+TENANT_FIELDS = (
+    Field("name", TEXT, "the organisation's name"),
+    Field("email_domains", DOMAIN, "its staff's e-mail domains", many=True),
+    Field("azure_tenant_ids", GUID, "its Azure AD (Entra ID) tenants", many=True),
+)
+
+
 @dataclass(frozen=True)
-class _Tenants:
+class Tenants:
     ids: frozenset[str]
     by_domain: dict[str, str]
     by_aad_tenant: dict[str, str]
 
 
 @lru_cache(maxsize=4)
-def _tenants(path: Path) -> _Tenants:
-    tenants = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tenants") or {}
-    return _Tenants(
-        ids=frozenset(tenants),
-        by_domain={d.lower(): tid for tid, t in tenants.items() for d in (t or {}).get("email_domains") or []},
-        by_aad_tenant={
-            str(a).lower(): tid for tid, t in tenants.items() for a in (t or {}).get("azure_tenant_ids") or []
-        },
-    )
+def load_tenants(path: Path = TENANTS_CONFIG) -> Tenants:
+    """The partner organisations in ``path``, checked: ConfigurationError names the file and the field."""
+    file = shown_path(path)
+    tenants = read_fields(read_yaml(path), TENANTS_FIELDS, path, "")["tenants"] or {}
+    ids: set[str] = set()
+    by_domain: dict[str, str] = {}
+    by_aad: dict[str, str] = {}
+    for tid, entry in tenants.items():
+        ids.add(checked_value(TENANT_ID, tid, f"{file}: tenants"))
+        fields = read_fields(entry or {}, TENANT_FIELDS, path, f"tenants.{tid}")
+        for key, index in (("email_domains", by_domain), ("azure_tenant_ids", by_aad)):
+            for i, value in enumerate(v.lower() for v in fields[key]):
+                if index.setdefault(value, tid) != tid:
+                    where = f"{file}: tenants.{tid}.{key}[{i}]"
+                    raise ConfigurationError(f"{where}: {value} is already listed for {index[value]}")
+    return Tenants(frozenset(ids), by_domain, by_aad)
 
 
 def tenant_for_email(email: str | None, tenants_file: Path = TENANTS_CONFIG) -> str | None:
     if not email or "@" not in email:
         return None
-    return _tenants(tenants_file).by_domain.get(email.rsplit("@", 1)[1].lower())
+    return load_tenants(tenants_file).by_domain.get(email.rsplit("@", 1)[1].lower())
 
 
 def known_aad_tenants(tenants_file: Path = TENANTS_CONFIG) -> frozenset[str]:
     """The Azure AD tenants of the partner organisations (lower case), as tenants.yml lists them."""
-    return frozenset(_tenants(tenants_file).by_aad_tenant)
+    return frozenset(load_tenants(tenants_file).by_aad_tenant)
 
 
 def tenant_for(verified: Mapping[str, Any], tenants_file: Path = TENANTS_CONFIG) -> str | None:
     """The partner organisation of a verified identity (see the module docstring for the order)."""
-    known = _tenants(tenants_file)
+    known = load_tenants(tenants_file)
     claimed = verified.get("tenant")
     if isinstance(claimed, str) and claimed in known.ids:
         return claimed

@@ -22,16 +22,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.action_server import ACTION_TOKEN_SETTING
+from bot.action_auth import ACTION_TOKEN_SETTING
 from bot.paths import ROOT, VAR_DIR
 from bot.rasa_server import RASA_TOKEN_SETTING
+from bot.settings import DEV_MODE_SETTING
 from bot.supervisor import PRIVATE_DIR_MODE, Backoff, LaunchError, Server, Supervisor, private_dir
 
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 ACTIONS_PYTHON = ROOT / ".venv-actions" / "bin" / "python"
 DEFAULT_MODEL = ROOT / "models" / "current.tar.gz"
 DEFAULT_CREDENTIALS = ROOT / "credentials.yml"  # Rasa's input channels (REST, web chat, Teams)
-DEV_MODE_SETTING = "ASKIT_DEV_MODE"  # "1": the chat page signs a demo user in (bot/channels/webchat.py)
 WIDGET_SECRET_SETTING = "ASKIT_WIDGET_JWT_SECRET"  # HS256 key the host site signs widget tokens with
 # Owned by bot/channels/widget_config.py, which this standard-library module cannot import
 # (cryptography): the pages besides the server's own that may use the widget, and their grammar.

@@ -11,4 +11,4 @@ INDEX_DIR = KNOWLEDGE_BASE_DIR / "index"
 SEARCH_CONFIG = KNOWLEDGE_BASE_DIR / "search.yml"
 VAR_DIR = ROOT / "var"
 TENANTS_CONFIG = KNOWLEDGE_BASE_DIR / "tenants.yml"
-THRESHOLDS_FILE = KNOWLEDGE_BASE_DIR / "thresholds.yml"
+WEB_DIR = ROOT / "bot" / "web"  # the pages' and the widget's static files

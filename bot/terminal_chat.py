@@ -15,6 +15,8 @@ import urllib.request
 import uuid
 from typing import Any
 
+from bot.settings import REST_TOKEN_SETTING
+
 DEFAULT_URL = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
 TIMEOUT = 60.0
 
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--sender", default=f"terminal-{uuid.uuid4().hex[:8]}")
     args = parser.parse_args(argv)
-    token = os.environ.get("ASKIT_REST_TOKEN") or None
+    token = os.environ.get(REST_TOKEN_SETTING) or None
     print(f"Talking to {args.url} as {args.sender}. Ctrl-D to leave.\n")
     payloads: list[str] = []
     for line in sys.stdin:

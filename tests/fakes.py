@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.knowledge.articles import Article
-from bot.servicedesk import LocalServiceDesk, TicketRef, TicketRequest
+from bot.servicedesk import TicketRef, TicketRequest
+from bot.servicedesk.local import LocalServiceDesk
 
 
 class FakeEmbedder:

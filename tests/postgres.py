@@ -8,12 +8,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from bot.launcher import HOST, free_port
+from tests.waiting import exited, wait_until
 
 PG_USER = "postgres"
+START_TIMEOUT = 30.0
 
 
 def pg_bin(name: str) -> str:
@@ -46,12 +47,17 @@ class PostgresServer:
             stderr=subprocess.DEVNULL,
         )
         ready = [pg_bin("pg_isready"), "-h", HOST, "-p", str(self.port)]
-        for _ in range(150):
-            if subprocess.run(ready, capture_output=True).returncode == 0:
-                return
-            time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"PostgreSQL did not start on {HOST}:{self.port}")
+        try:
+            wait_until(
+                lambda: subprocess.run(ready, capture_output=True).returncode == 0,
+                START_TIMEOUT,
+                f"PostgreSQL to start on {HOST}:{self.port}",
+                interval=0.2,  # each look runs pg_isready
+                died=exited(self.process, "postgres"),
+            )
+        except BaseException:
+            self.stop()
+            raise
 
     def create_database(self, name: str) -> str:
         """A new, empty database; its URL."""

@@ -1,8 +1,9 @@
 """Published articles for the read-only article pages, and the URL of "the full article".
 
-The knowledge base's index (``<ASKIT_INDEX_DIR or knowledge_base/index>/current/articles.json``)
-is the source: ``current`` is a symlink swapped atomically on every rebuild, so the file is read
-again whenever the link points somewhere new, and an editor's change shows without a restart.
+The knowledge base's current build (under ``ASKIT_INDEX_DIR``, default ``knowledge_base/index``) is
+the source, read through ``bot.knowledge.layout``, which owns the build's files and needs neither
+FAISS nor a model. A rebuild makes a new build current, so the articles are read again whenever the
+current build changes, and an editor's change shows without a restart.
 Only articles for every partner (no ``audience`` list) are served: the pages are not signed in,
 and a partner's own article is for its staff, who get it in the chat.
 
@@ -14,15 +15,18 @@ and a partner's own article is for its staff, who get it in the chat.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
+from bot.knowledge.articles import Article
+from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.ids import is_article_id
+from bot.knowledge.layout import current_build, read_articles
 from bot.paths import INDEX_DIR
 
 logger = logging.getLogger(__name__)
@@ -32,7 +36,6 @@ PUBLIC_URL_SETTING = "ASKIT_PUBLIC_URL"
 INDEX_DIR_SETTING = "ASKIT_INDEX_DIR"
 ARTICLES_PATH = "/webhooks/webchat/articles/"
 ID_PLACEHOLDER = "{id}"
-ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+")
 
 
@@ -59,7 +62,7 @@ def article_url_template(base_url: str, env: Mapping[str, str] = os.environ) -> 
 def article_url(article_id: str, base_url: str, env: Mapping[str, str] = os.environ) -> str:
     """The full article's address: ``ASKIT_ARTICLE_URL`` filled in, else this server's article page
     under ``ASKIT_PUBLIC_URL`` (or ``base_url``, the address the request came to)."""
-    if not ARTICLE_ID.fullmatch(article_id):
+    if not is_article_id(article_id):
         raise ValueError(f"not an article id: {article_id[:80]!r}")
     return article_url_template(base_url, env).replace(ID_PLACEHOLDER, article_id)
 
@@ -98,32 +101,27 @@ class PublishedArticles:
         self._warned = False
 
     def get(self, article_id: str) -> PublicArticle | None:
-        if not ARTICLE_ID.fullmatch(article_id):
+        if not is_article_id(article_id):
             return None
         return self._current().get(article_id)
 
     def _current(self) -> dict[str, PublicArticle]:
-        build = (self.index_root / "current").resolve()
         with self._lock:
-            if build != self._build:
-                try:
-                    raw = json.loads((build / "articles.json").read_text(encoding="utf-8"))
-                except (OSError, ValueError) as exc:
-                    if not self._warned:  # once: a server without an index logs it, not every request
-                        logger.warning("no article pages: cannot read %s/articles.json: %s", build, exc)
-                        self._warned = True
-                    return self._articles
-                self._articles, self._build, self._warned = _public(raw), build, False
+            try:
+                build = current_build(self.index_root)
+                if build != self._build:
+                    self._articles, self._build = _public(read_articles(build)), build
+                    self._warned = False
+            except KnowledgeError as exc:
+                if not self._warned:  # once: a server without an index logs it, not every request
+                    logger.warning("no article pages: %s", exc)
+                    self._warned = True
             return self._articles
 
 
-def _public(raw: Any) -> dict[str, PublicArticle]:
-    articles: dict[str, PublicArticle] = {}
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, dict) or item.get("status") != "published" or item.get("audience"):
-            continue
-        fields = [item.get(k) for k in ("id", "title", "category", "body")]
-        texts = [f for f in fields if isinstance(f, str)]
-        if len(texts) == len(fields) and ARTICLE_ID.fullmatch(texts[0]):
-            articles[texts[0]] = PublicArticle(id=texts[0], title=texts[1], category=texts[2], body=texts[3])
-    return articles
+def _public(articles: Iterable[Article]) -> dict[str, PublicArticle]:
+    return {
+        a.id: PublicArticle(id=a.id, title=a.title, category=a.category, body=a.body)
+        for a in articles
+        if a.published and a.audience is None and is_article_id(a.id)
+    }

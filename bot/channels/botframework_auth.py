@@ -22,6 +22,8 @@ import aiohttp
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
+from bot.channels.errors import AuthError, KeysUnavailable
+
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 DEFAULT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 ALGORITHMS = ("RS256",)  # what the Bot Framework signs with; nothing else is accepted
@@ -34,14 +36,6 @@ SERVICE_URL_CLAIM = "serviceurl"
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 FetchJson = Callable[[str], Awaitable[Any]]
-
-
-class AuthError(Exception):
-    """The request is not from the Bot Framework for this bot (answer 401); the message says why."""
-
-
-class KeysUnavailable(Exception):
-    """The signing keys cannot be fetched, so nothing can be verified now (answer 503: retry)."""
 
 
 @dataclass(frozen=True)

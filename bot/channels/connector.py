@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.secret import Secret, redact
+from bot.channels.errors import ConnectorError
+from bot.secret import Secret
 
 DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
 MULTI_TENANT_AUTHORITY = "botframework.com"
@@ -29,14 +30,6 @@ TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5)
 MAX_ERROR_BODY = 300
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_DELAY_SECONDS = 1.0
-
-
-class ConnectorError(Exception):
-    """The connector or Azure AD refused or failed a call; the message says which and how."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(redact(message))
-        self.status = status
 
 
 @dataclass(frozen=True)

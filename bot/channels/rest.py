@@ -27,11 +27,11 @@ from sanic.response import HTTPResponse
 
 from bot.channels.inbound import SLOW_DOWN, answer_or_apologise, clean_sender, clean_text
 from bot.channels.turns import SenderTurns
+from bot.settings import REST_TOKEN_SETTING as TOKEN_SETTING
+from bot.settings import dev_mode
 
 logger = logging.getLogger(__name__)
 
-TOKEN_SETTING = "ASKIT_REST_TOKEN"
-DEV_MODE_SETTING = "ASKIT_DEV_MODE"
 # Scripts and tests send one message after another's answer, faster than a person types; what is
 # stopped is many at once (bot/channels/turns.py has the limits for people).
 REST_RATE = 5.0
@@ -56,7 +56,7 @@ class RestInput(InputChannel):
     def __init__(self, env: Mapping[str, str] = os.environ) -> None:
         token = env.get(TOKEN_SETTING, "").strip()
         self._token = token.encode("utf-8") if token else None
-        self.open_without_token = env.get(DEV_MODE_SETTING) == "1"
+        self.open_without_token = dev_mode(env)
         if self._token is None and not self.open_without_token:
             logger.info("REST channel off: set %s to use it", TOKEN_SETTING)
 

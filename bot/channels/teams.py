@@ -3,9 +3,10 @@
 Every request's JWT is verified before its activity is used (bot/channels/botframework_auth.py);
 a verified activity is acknowledged at once and answered asynchronously through the connector
 API (bot/channels/connector.py), so a slow turn never makes Teams retry, and a retried activity
-id is answered only once. While a turn runs the user sees "typing". The user's Azure AD object id,
-tenant and UPN go into the message metadata for the actions (bot/identity.py). Only the partner
-organisations' Azure AD tenants are served.
+id is answered only once (what is remembered between requests: bot/channels/teams_state.py).
+While a turn runs the user sees "typing". The user's Azure AD object id, tenant and UPN go into
+the message metadata for the actions (bot/identity.py). Only the partner organisations' Azure AD
+tenants are served.
 
 credentials.yml:
 
@@ -24,7 +25,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,15 +35,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.articles import PublishedArticles, full_article_url, index_dir, request_base_url
-from bot.channels.botframework_auth import (
-    DEFAULT_OPENID_METADATA_URL,
-    AuthError,
-    BotFrameworkAuth,
-    KeysUnavailable,
-    SigningKeys,
-    fetch_json,
-)
-from bot.channels.connector import DEFAULT_LOGIN_URL, AppCredentials, ConnectorClient, ConnectorError
+from bot.channels.botframework_auth import DEFAULT_OPENID_METADATA_URL, BotFrameworkAuth, SigningKeys, fetch_json
+from bot.channels.connector import DEFAULT_LOGIN_URL, AppCredentials, ConnectorClient
+from bot.channels.errors import AuthError, ConnectorError, KeysUnavailable, TeamsConfigError
 from bot.channels.inbound import clean_sender
 from bot.channels.teams_payloads import (
     ConversationRef,
@@ -56,6 +50,7 @@ from bot.channels.teams_payloads import (
     typing,
     verified_identity,
 )
+from bot.channels.teams_state import ConversationDirectory, MemberCache, RecentIds
 from bot.identity import IdentitySeal, known_aad_tenants
 from bot.replies import SORRY, welcome
 from bot.secret import Secret
@@ -64,10 +59,6 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "teams"
 TYPING_EVERY_SECONDS = 3.0  # Teams shows "typing" for about three seconds per indicator
-SEEN_ACTIVITIES = 10_000  # activity ids remembered to answer a retried one only once
-SEEN_FOR_SECONDS = 3600.0
-MEMBER_CACHE_SECONDS = 3600.0
-MAX_CONVERSATIONS = 50_000  # conversation references kept for replies sent after a turn
 
 
 @dataclass(frozen=True)
@@ -89,20 +80,20 @@ class TeamsSettings:
             value = given.get(key)
             if value is None or (isinstance(value, str) and not value.strip()):
                 if required:
-                    raise ValueError(f"{where}: '{key}' is required")
+                    raise TeamsConfigError(f"{where}: '{key}' is required")
                 return None
             if not isinstance(value, str):
-                raise ValueError(f"{where}: '{key}' must be text")
+                raise TeamsConfigError(f"{where}: '{key}' must be text")
             return value.strip()
 
         for key in ("openid_metadata_url", "login_url"):
             url = text(key)
             if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-                raise ValueError(f"{where}: '{key}' must be an https URL")
+                raise TeamsConfigError(f"{where}: '{key}' must be an https URL")
         tenant_id = text("tenant_id")
         allowed = given.get("allowed_tenants")
         if allowed is not None and not (isinstance(allowed, list) and all(isinstance(t, str) for t in allowed)):
-            raise ValueError(f"{where}: 'allowed_tenants' must be a list of Azure AD tenant ids")
+            raise TeamsConfigError(f"{where}: 'allowed_tenants' must be a list of Azure AD tenant ids")
         if allowed is None:
             allowed = [tenant_id] if tenant_id else sorted(known_aad_tenants()) or None
         return cls(
@@ -113,23 +104,6 @@ class TeamsSettings:
             login_url=text("login_url") or DEFAULT_LOGIN_URL,
             allowed_tenants=frozenset(t.lower() for t in allowed) if allowed is not None else None,
         )
-
-
-class RecentIds:
-    """Ids seen in the last ``seconds`` (at most ``limit`` of them): a retried activity is dropped."""
-
-    def __init__(self, limit: int = SEEN_ACTIVITIES, seconds: float = SEEN_FOR_SECONDS) -> None:
-        self.limit, self.seconds = limit, seconds
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        while self._seen and (len(self._seen) >= self.limit or next(iter(self._seen.values())) < now - self.seconds):
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        return True
 
 
 class TeamsOutput(OutputChannel):
@@ -176,15 +150,20 @@ class TeamsInput(InputChannel):
         )
         self.auth = BotFrameworkAuth(settings.app_id, SigningKeys(settings.openid_metadata_url, fetch_json))
         self.articles = PublishedArticles(index_dir())  # which articles have a page to link to
-        self.conversations: OrderedDict[str, ConversationRef] = OrderedDict()
-        self._members: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
-        self._seen = RecentIds()
+        self.conversations = ConversationDirectory()
+        self.members = MemberCache()
+        self.seen = RecentIds()
         self._tasks: set[asyncio.Task[None]] = set()
         if settings.allowed_tenants is None:
             logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
 
     def get_output_channel(self) -> OutputChannel:
         return TeamsOutput(self.client, self.conversations, self.articles)
+
+    async def drain(self) -> None:
+        """Wait until every accepted activity's turn has finished (tests, and a clean shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("teams_webhook", __name__)
@@ -200,7 +179,7 @@ class TeamsInput(InputChannel):
                 return refused
             activity = request.json
             key = f"{(activity.get('conversation') or {}).get('id')}/{activity.get('id')}"
-            if activity.get("id") and not self._seen.first_time(key):
+            if activity.get("id") and not self.seen.first_time(key):
                 logger.info("Teams retried activity %s; already answered", key)
                 return response.empty(status=200)
             task = asyncio.create_task(self._handle(activity, request_base_url(request), on_new_message))
@@ -246,7 +225,7 @@ class TeamsInput(InputChannel):
         sender = clean_sender(ref.user_id)  # the Rasa conversation, and the key replies find ref by
         if sender is None:
             return
-        self._remember(sender, ref)
+        self.conversations.remember(sender, ref)
         output = TeamsOutput(self.client, self.conversations, self.articles)
         kind = activity.get("type")
         if kind == "conversationUpdate":
@@ -277,12 +256,6 @@ class TeamsInput(InputChannel):
             with contextlib.suppress(asyncio.CancelledError):
                 await typing_task
 
-    def _remember(self, sender: str, ref: ConversationRef) -> None:
-        self.conversations[sender] = ref
-        self.conversations.move_to_end(sender)
-        while len(self.conversations) > MAX_CONVERSATIONS:
-            self.conversations.popitem(last=False)
-
     async def _keep_typing(self, ref: ConversationRef) -> None:
         while True:
             try:
@@ -293,16 +266,14 @@ class TeamsInput(InputChannel):
 
     async def _member(self, ref: ConversationRef) -> dict[str, Any] | None:
         """The user's entry in the conversation members API (UPN, e-mail), cached for an hour."""
-        key, now = (ref.conversation_id, ref.user_id), time.monotonic()
-        cached = self._members.get(key)
-        if cached and cached[0] > now:
-            return cached[1]
+        now = time.monotonic()
+        cached = self.members.get(ref.conversation_id, ref.user_id, now)
+        if cached is not None:
+            return cached
         try:
-            member: dict[str, Any] | None = await self.client.member(ref.service_url, ref.conversation_id, ref.user_id)
+            member = await self.client.member(ref.service_url, ref.conversation_id, ref.user_id)
         except ConnectorError as exc:  # answer anyway; the ticket will lack the e-mail
             logger.warning("could not look up the Teams user's e-mail: %s", exc)
             return None
-        if len(self._members) > MAX_CONVERSATIONS:
-            self._members.clear()
-        self._members[key] = (now + MEMBER_CACHE_SECONDS, member)
+        self.members.put(ref.conversation_id, ref.user_id, member, now)
         return member

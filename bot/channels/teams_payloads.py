@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.channels.inbound import clean_text
 from bot.identity import VerifiedIdentity
+from bot.knowledge.ids import ARTICLE_ID_PATTERN
 from bot.replies import answer_parts
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -29,7 +30,7 @@ CUSTOM_KEY = "askit"
 _MENTION = re.compile(r"<at>.*?</at>", re.DOTALL)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_KB_LINK = re.compile(r"\[([^\]]+)\]\(kb:([a-z0-9-]+)\)")
+_KB_LINK = re.compile(rf"\[([^\]]+)\]\(kb:({ARTICLE_ID_PATTERN})\)")
 
 ArticleLink = Callable[[str], "str | None"]  # article id -> the URL of its full text, if it has one
 
@@ -53,10 +54,18 @@ def is_activity(body: object) -> bool:
     return (
         isinstance(body.get("type"), str)
         and isinstance(sender, Mapping)
-        and isinstance(sender.get("id"), str)
+        and _is_id(sender.get("id"))
         and isinstance(conversation, Mapping)
-        and isinstance(conversation.get("id"), str)
+        and _is_id(conversation.get("id"))
     )
+
+
+MAX_ID_CHARS = 1024
+
+
+def _is_id(value: object) -> bool:
+    """A Bot Framework id we can put in a URL: printable text (no lone surrogate), of sane length."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and value.isprintable()
 
 
 def conversation_ref(activity: Mapping[str, Any], base_url: str) -> ConversationRef:

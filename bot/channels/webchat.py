@@ -19,10 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import sys
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from engineio.async_drivers.sanic import WebSocket as EngineIOWebSocket
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
 from sanic import Blueprint
@@ -36,13 +39,14 @@ from bot.channels.articles import (
     full_article_url,
     index_dir,
 )
+from bot.channels.errors import TokenRejected
 from bot.channels.inbound import SLOW_DOWN, answer_or_apologise
 from bot.channels.turns import SenderTurns
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
-from bot.channels.widget_auth import TokenRejected, sender_id, verify_token
+from bot.channels.widget_auth import sender_id, verify_token
 from bot.channels.widget_config import WidgetConfig
-from bot.identity import IdentitySeal
+from bot.identity import IdentitySeal, VerifiedIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
 SESSION_EVENT = "session"
 DRAIN_SECONDS = 10.0  # on shutdown, accepted turns get this long to finish
+MAX_CONVERSATIONS = 50_000  # conversations whose page address is kept for news sent after a turn
 
 ArticleLink = Callable[[str], "str | None"]
 RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error"})
@@ -65,6 +70,22 @@ class OneLineErrors(logging.LoggerAdapter):
         self.warning("%s: %s", str(msg) % args if args else msg, type(error).__name__ if error else "?")
 
 
+ENGINEIO_TEXT_PACKET = re.compile(r"[0-6b]")  # an engine.io v4 text packet starts with its type, or "b"
+
+
+class CheckedWebSocket(EngineIOWebSocket):
+    """python-engineio's Sanic web socket, except that a text frame that is not an engine.io packet
+    (an empty one, say) ends the connection as the client's close would: engine.io's decoder
+    raised on it outside any handler, and Sanic logged the traceback as our fault."""
+
+    async def wait(self) -> Any:
+        data = await super().wait()
+        if isinstance(data, str) and not ENGINEIO_TEXT_PACKET.match(data):
+            logger.info("webchat: a web socket frame that is not an engine.io packet closed its connection")
+            return None
+        return data
+
+
 class WidgetSocketServer(AsyncServer):
     """python-socketio's server, except that a client cannot send the events the server itself
     raises: ``42["connect", {...}]`` ran the connect handler with an environ the client made up."""
@@ -74,6 +95,16 @@ class WidgetSocketServer(AsyncServer):
             logger.info("webchat: a malformed or reserved event from the browser was ignored")
             return
         await super()._handle_event(eio_sid, namespace, id, data)
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        """A packet socket.io cannot decode (``40`` followed by ``4.2e+16`` reads as ack id 4 and
+        broken JSON) closes the connection, as the protocol says, instead of leaving the client
+        waiting for an answer that never comes."""
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except ValueError as exc:
+            logger.info("webchat: a malformed socket.io packet closed its connection (%s)", type(exc).__name__)
+            await self.eio.disconnect(eio_sid)
 
 
 class WebChatOutput(OutputChannel):
@@ -85,7 +116,10 @@ class WebChatOutput(OutputChannel):
         return "webchat"
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        await self.sio.emit(BOT_EVENT, bot_message(message, self.article_link), room=recipient_id)
+        await self.sio.emit(BOT_EVENT, bot_message(message, self.link_for(recipient_id)), room=recipient_id)
+
+    def link_for(self, recipient_id: str) -> ArticleLink:
+        return self.article_link
 
     # Rasa calls these directly in a few places; they take the same single-event road.
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -98,6 +132,18 @@ class WebChatOutput(OutputChannel):
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"custom": json_message})
+
+
+class LaterOutput(WebChatOutput):
+    """For replies sent outside a turn (ticket news), which have no request: each conversation's
+    article links are made for the address its own browser connected to."""
+
+    def __init__(self, sio: AsyncServer, links: Callable[[str], ArticleLink]) -> None:
+        super().__init__(sio)
+        self.links = links
+
+    def link_for(self, recipient_id: str) -> ArticleLink:
+        return self.links(recipient_id)
 
 
 class WebChatInput(InputChannel):
@@ -120,26 +166,38 @@ class WebChatInput(InputChannel):
         self.articles = articles or PublishedArticles(index_dir(env))
         self.sio: AsyncServer | None = None
         self.turns: SenderTurns[UserMessage] | None = None  # made with the blueprint; tests drain it
-        self._last_base_url = ""  # for replies sent outside a turn (ticket news), which have no request
+        # Each conversation's latest page address, for replies sent outside a turn (ticket news).
+        self._base_urls: OrderedDict[str, str] = OrderedDict()
         if self.config.disabled_reason:
             logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
 
     def article_link(self, base_url: str) -> ArticleLink:
         return lambda article_id: full_article_url(article_id, base_url, self.articles, self.env)
 
+    def conversation_link(self, conversation: str) -> ArticleLink:
+        """Links for a conversation outside a turn: under ASKIT_PUBLIC_URL when it is set (as always),
+        else under the address that conversation's browser connected to; none before it has."""
+        return self.article_link(self._base_urls.get(conversation, ""))
+
     def get_output_channel(self) -> OutputChannel | None:
-        return WebChatOutput(self.sio, self.article_link(self._last_base_url)) if self.sio else None
+        return LaterOutput(self.sio, self.conversation_link) if self.sio else None
+
+    def _remember_base_url(self, conversation: str, base_url: str) -> None:
+        self._base_urls[conversation] = base_url
+        self._base_urls.move_to_end(conversation)
+        while len(self._base_urls) > MAX_CONVERSATIONS:
+            self._base_urls.popitem(last=False)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # CORS for the polling transport comes from Rasa's --cors; who may connect is decided in
-        # connect() below, by origin and then by token.
+        # _admit() below, by origin and then by token.
         quiet = OneLineErrors(logging.getLogger("socketio.webchat"), {})
         sio = WidgetSocketServer(async_mode="sanic", cors_allowed_origins=[], logger=quiet, engineio_logger=quiet)
+        sio.eio._async = {**sio.eio._async, "websocket": CheckedWebSocket}  # the driver's table, this server only
         self.sio = sio
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
         turns: SenderTurns[UserMessage] = SenderTurns(lambda message: answer_or_apologise(on_new_message, message))
         self.turns = turns
-        told_to_slow_down: set[str] = set()
 
         @bp.listener("before_server_stop")
         async def finish_accepted_turns(*_: Any) -> None:
@@ -147,26 +205,38 @@ class WebChatInput(InputChannel):
                 await asyncio.wait_for(turns.drain(), DRAIN_SECONDS)
             except asyncio.TimeoutError:
                 logger.warning("web chat: stopping with turns still running (they are logged as not handled)")
+
         add_pages(bp, self.config, self.articles, self.env)
+        self._on_socket_events(sio, turns)
+        return bp
+
+    def _admit(self, environ: Mapping[str, Any], auth: object) -> tuple[VerifiedIdentity, str]:
+        """Who a connecting browser is and the address it used; raises ``ConnectionRefusedError``
+        with a reason the browser may see when it may not connect."""
+        if self.config.disabled_reason:  # said once, at start-up
+            raise ConnectionRefusedError("web widget not configured")
+        base_url = _base_url(environ)
+        origin = environ.get("HTTP_ORIGIN")
+        if not self.config.origin_allowed(origin, _own_origin(base_url, self.env)):
+            logger.info("webchat connection refused: origin %.100s is not allowed", origin)
+            raise ConnectionRefusedError("origin not allowed")
+        try:
+            identity = verify_token(auth.get("token") if isinstance(auth, dict) else None, self.config)
+        except TokenRejected as exc:
+            logger.info("webchat connection refused: %s", exc)
+            raise ConnectionRefusedError(exc.reason) from None
+        return identity, base_url
+
+    def _on_socket_events(self, sio: AsyncServer, turns: SenderTurns[UserMessage]) -> None:
+        told_to_slow_down: set[str] = set()
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
-            if self.config.disabled_reason:  # said once, at start-up
-                raise ConnectionRefusedError("web widget not configured")
-            base_url = _base_url(environ)
-            origin = environ.get("HTTP_ORIGIN")
-            if not self.config.origin_allowed(origin, _own_origin(base_url, self.env)):
-                logger.info("webchat connection refused: origin %.100s is not allowed", origin)
-                raise ConnectionRefusedError("origin not allowed")
-            try:
-                identity = verify_token(auth.get("token") if isinstance(auth, dict) else None, self.config)
-            except TokenRejected as exc:
-                logger.info("webchat connection refused: %s", exc)
-                raise ConnectionRefusedError(exc.reason) from None
+            identity, base_url = self._admit(environ, auth)
             conversation = sender_id(identity)
             await sio.save_session(sid, {"sender_id": conversation, "identity": identity, "base_url": base_url})
             await sio.enter_room(sid, conversation)
-            self._last_base_url = base_url
+            self._remember_base_url(conversation, base_url)
 
         @sio.on(SESSION_EVENT)
         async def session(sid: str, data: object = None) -> dict[str, str]:
@@ -197,8 +267,6 @@ class WebChatInput(InputChannel):
             elif conversation not in told_to_slow_down:  # once per flood, not once per refused message
                 told_to_slow_down.add(conversation)
                 await output.send_response(conversation, {"text": SLOW_DOWN})
-
-        return bp
 
 
 def _base_url(environ: Mapping[str, Any]) -> str:

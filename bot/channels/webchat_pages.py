@@ -20,8 +20,8 @@ from sanic.response import HTTPResponse
 from bot.channels.articles import PublicArticle, PublishedArticles, article_url_template, request_base_url
 from bot.channels.widget_auth import DEV_TOKEN_SECONDS, mint_token
 from bot.channels.widget_config import WidgetConfig
+from bot.paths import WEB_DIR
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 FILES = {
     "askit-widget.js": "application/javascript",
     "askit-widget.css": "text/css",

@@ -3,15 +3,8 @@
 The algorithm is the configured one, never the token's; ``sub`` and ``exp`` are required, ``nbf``,
 ``iat``, ``iss`` and ``aud`` are checked when present (issuer and audience when configured), with
 ``CLOCK_SKEW_SECONDS`` of leeway. Times must be JSON numbers, and the identity claims printable text
-(no control characters, lone surrogates or bidirectional overrides). Errors:
-
-    TokenRejected            refuse the connection; ``reason`` is short and safe to show the client
-    ├── TokenMissing         no token, or not a string
-    ├── TokenExpired         ``exp`` has passed
-    ├── TokenNotYetValid     ``nbf`` or ``iat`` is in the future
-    ├── TokenInvalid         not a JWT, wrong algorithm, bad signature
-    └── TokenClaimsInvalid   a claim is missing, of the wrong type, unprintable, or names another
-                             issuer or audience
+(no control characters, lone surrogates or bidirectional overrides). A refused token raises a
+``TokenRejected`` (bot/channels/errors.py), whose ``reason`` is short and safe to show the client.
 """
 
 from __future__ import annotations
@@ -26,6 +19,7 @@ from typing import Any
 import jwt
 from jwt.exceptions import InvalidSubjectError
 
+from bot.channels.errors import TokenClaimsInvalid, TokenExpired, TokenInvalid, TokenMissing, TokenNotYetValid
 from bot.channels.widget_config import WidgetConfig
 from bot.identity import VerifiedIdentity
 
@@ -42,33 +36,6 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-
 _TIME_CLAIMS = ("exp", "nbf", "iat")
 
 
-class TokenRejected(Exception):
-    reason = "invalid token"
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(f"{self.reason}: {detail}" if detail else self.reason)
-
-
-class TokenMissing(TokenRejected):
-    reason = "no token"
-
-
-class TokenExpired(TokenRejected):
-    reason = "token expired"
-
-
-class TokenNotYetValid(TokenRejected):
-    reason = "token not yet valid"
-
-
-class TokenInvalid(TokenRejected):
-    reason = "invalid token"
-
-
-class TokenClaimsInvalid(TokenRejected):
-    reason = "token claims not accepted"
-
-
 def verify_token(token: object, config: WidgetConfig) -> VerifiedIdentity:
     """The identity a valid token vouches for; raises a ``TokenRejected`` otherwise."""
     if not isinstance(token, str) or not token:
@@ -77,6 +44,8 @@ def verify_token(token: object, config: WidgetConfig) -> VerifiedIdentity:
         raise TokenInvalid("no key configured")
     if len(token) > MAX_TOKEN_CHARS:
         raise TokenInvalid("too long")
+    if not token.isascii():  # a JWT is base64url and dots; PyJWT raised UnicodeEncodeError on a lone surrogate
+        raise TokenInvalid("not ASCII")
     try:
         claims = jwt.decode(
             token,

@@ -10,7 +10,9 @@
     ASKIT_DEV_EMAIL_DOMAIN       the demo users' e-mail domain (default northbrook.example)
 
 No key at all is not an error (a deployment may use Teams only): every widget connection is then
-refused. A setting that is present but wrong stops the start with a message naming it.
+refused. A setting that is present but wrong stops the start with one line naming it. ``SETTINGS``
+declares them with bot/config.py's ``Setting`` (standard library: this is the Rasa environment,
+whose pydantic is version 1); ``ASKIT_DEV_MODE`` is bot/settings.py's.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from bot.channels.errors import WidgetConfigError
+from bot.config import DOMAIN, TEXT, Kind, Setting, choice, kind, read_settings
 from bot.identity import DEV_DOMAIN_SETTING
 from bot.secret import Secret
+from bot.settings import DEV_MODE_SETTING, dev_mode
 
 SECRET_SETTING = "ASKIT_WIDGET_JWT_SECRET"
 PUBLIC_KEY_SETTING = "ASKIT_WIDGET_JWT_PUBLIC_KEY"
@@ -34,16 +39,10 @@ ALGORITHM_SETTING = "ASKIT_WIDGET_JWT_ALGORITHM"
 ISSUER_SETTING = "ASKIT_WIDGET_JWT_ISSUER"
 AUDIENCE_SETTING = "ASKIT_WIDGET_JWT_AUDIENCE"
 ORIGINS_SETTING = "ASKIT_WIDGET_ORIGINS"
-DEV_MODE_SETTING = "ASKIT_DEV_MODE"
 DEFAULT_DEV_DOMAIN = "northbrook.example"
 ALGORITHMS = ("HS256", "RS256")
 MIN_SECRET_CHARS = 32  # an HMAC key shorter than the hash is guessable offline from one token
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
-_DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-
-
-class WidgetConfigError(ValueError):
-    """A widget setting is present but unusable; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -76,41 +75,31 @@ class WidgetConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WidgetConfig:
-        def get(name: str) -> str:
-            return env.get(name, "").strip()
-
-        secret, public_key_path, algorithm = get(SECRET_SETTING), get(PUBLIC_KEY_SETTING), get(ALGORITHM_SETTING)
-        if algorithm and algorithm not in ALGORITHMS:
-            raise WidgetConfigError(f"{ALGORITHM_SETTING} must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}")
+        """The settings SETTINGS declare, checked; WidgetConfigError names the one at fault."""
+        s = read_settings(env, SETTINGS, WidgetConfigError)
+        secret, public_key_path, algorithm = s[SECRET_SETTING], s[PUBLIC_KEY_SETTING], s[ALGORITHM_SETTING]
         if not algorithm:
             if secret and public_key_path:
                 raise WidgetConfigError(
                     f"both {SECRET_SETTING} and {PUBLIC_KEY_SETTING} are set: set {ALGORITHM_SETTING} to choose"
                 )
-            algorithm = "HS256" if secret else "RS256" if public_key_path else ""
-        key: Secret | RSAPublicKey | None = None
-        if algorithm == "HS256":
-            if len(secret) < MIN_SECRET_CHARS:
-                raise WidgetConfigError(f"{SECRET_SETTING} must be at least {MIN_SECRET_CHARS} characters for HS256")
-            key = Secret(secret)
-        elif algorithm == "RS256":
-            key = _public_key(public_key_path)
-        dev_mode = get(DEV_MODE_SETTING) == "1"
-        if dev_mode and algorithm != "HS256":
+            algorithm = "HS256" if secret else "RS256" if public_key_path else None
+        if algorithm == "HS256" and secret is None:
+            raise WidgetConfigError(f"{ALGORITHM_SETTING}=HS256 needs {SECRET_SETTING}: {SETTINGS[0].help}")
+        dev = dev_mode(env)
+        if dev and algorithm != "HS256":
             raise WidgetConfigError(
                 f"{DEV_MODE_SETTING}=1 needs {SECRET_SETTING}: the demo page signs its tokens with it"
             )
-        dev_domain = get(DEV_DOMAIN_SETTING) or DEFAULT_DEV_DOMAIN
-        if not _DOMAIN.match(dev_domain):
-            raise WidgetConfigError(f"{DEV_DOMAIN_SETTING} must be a domain such as {DEFAULT_DEV_DOMAIN}")
+        key = _public_key(public_key_path) if algorithm == "RS256" else secret
         return cls(
-            algorithm=algorithm or None,
+            algorithm=algorithm,
             key=key,
-            issuer=get(ISSUER_SETTING) or None,
-            audience=get(AUDIENCE_SETTING) or None,
-            origins=_origins(get(ORIGINS_SETTING)),
-            dev_mode=dev_mode,
-            dev_email_domain=dev_domain,
+            issuer=s[ISSUER_SETTING],
+            audience=s[AUDIENCE_SETTING],
+            origins=s[ORIGINS_SETTING],
+            dev_mode=dev,
+            dev_email_domain=s[DEV_DOMAIN_SETTING],
         )
 
 
@@ -134,7 +123,26 @@ def _origins(value: str) -> frozenset[str] | None:
         return None
     bad = [o for o in items if not _ORIGIN.match(o)]
     if bad:
-        raise WidgetConfigError(
-            f"{ORIGINS_SETTING}: {', '.join(bad)} is not an origin such as https://intranet.example (no path)"
-        )
+        raise ValueError(f"{', '.join(bad)} is not an origin such as https://intranet.example (no path)")
     return frozenset(items)
+
+
+SETTINGS = (
+    Setting(
+        SECRET_SETTING,
+        kind(f"at least {MIN_SECRET_CHARS} characters", lambda v: len(v) >= MIN_SECRET_CHARS and v.isprintable()),
+        "the HS256 key the host site signs its tokens with",
+        secret=True,
+    ),
+    Setting(PUBLIC_KEY_SETTING, TEXT, "the path of the host site's RS256 public key (PEM)"),
+    Setting(ALGORITHM_SETTING, choice(*ALGORITHMS), "the token algorithm; needed only when both keys are set"),
+    Setting(ISSUER_SETTING, TEXT, "when set, tokens must carry this iss"),
+    Setting(AUDIENCE_SETTING, TEXT, "when set, tokens must carry this aud"),
+    Setting(
+        ORIGINS_SETTING,
+        Kind("origins, comma-separated, or *", _origins, echo=False),
+        "pages that may connect besides the server's own",
+        default="",
+    ),
+    Setting(DEV_DOMAIN_SETTING, DOMAIN, "development: the demo users' e-mail domain", default=DEFAULT_DEV_DOMAIN),
+)

@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 
 from bot.knowledge.errors import Problem
+from bot.knowledge.ids import is_article_id
+from bot.priority import PRIORITIES
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STATUSES = ("draft", "published")
-PRIORITIES = ("P1", "P2", "P3", "P4")
 AUDIENCE_ALL = "all"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
 ARTICLE_LINK = re.compile(r"\]\(kb:([^)\s]*)\)")  # [Reset a forgotten password](kb:password-reset)
@@ -119,7 +119,7 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
 
     f = _Fields(path, data, problems)
     article_id = f.text("id")
-    if article_id and not SLUG.match(article_id):
+    if article_id and not is_article_id(article_id):
         f.bad("id", f"{article_id!r} must be lowercase words joined by hyphens")
     elif article_id and article_id != path.stem:
         f.bad("id", f"{article_id!r} must match the file name {path.stem!r}")

@@ -44,6 +44,62 @@ class Calibration:
     combinations: int
 
 
+@dataclass(frozen=True)
+class Graded:
+    """The questions as arrays: each one's top scores, the rank of its right article (99: not
+    listed), and whether it has one."""
+
+    scores: np.ndarray  # questions x (max_choices + 1)
+    rank: np.ndarray
+    answerable: np.ndarray
+
+    @classmethod
+    def of(cls, rankings: Sequence[Ranking], depth: int) -> Graded:
+        scores = np.full((len(rankings), depth), -np.inf)
+        for row, r in enumerate(rankings):
+            top = [s for _, s in r.ranked[:depth]]
+            scores[row, : len(top)] = top
+        rank = np.array([99 if (found := r.rank_of_answer()) is None else found for r in rankings])
+        return cls(scores, rank, np.array([r.query.expected is not None for r in rankings]))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Per candidate answer threshold: the utility, and the shares of the two service targets."""
+
+    value: np.ndarray
+    wrong_share: np.ndarray
+    null_share: np.ndarray
+
+
+def outcomes(
+    g: Graded, margin: float, clarify: float, answers_at: np.ndarray, utility: Utility, max_choices: int
+) -> Outcomes:
+    """What ``clarify``, ``margin`` and each threshold in ``answers_at`` would do to the questions."""
+    best, answerable = g.scores[:, 0], g.answerable
+    right_first, listed = answerable & (g.rank == 0), answerable & (g.rank < 99)
+    # choices: leading articles within ``margin`` of the best and at least ``clarify``
+    close = (g.scores >= np.maximum(clarify, best - margin)[:, None]).sum(axis=1)
+    some = best >= clarify
+    right_choice = listed & (g.rank < np.minimum(close, max_choices))
+    # one row per candidate answer threshold, one column per question
+    answers = some & (close == 1) & (best[None, :] >= answers_at[:, None])
+    clarifies = some & ~answers
+    wrong = answers & answerable & ~right_first
+    null_answered = answers & ~answerable
+    value = (
+        (~answerable & ~some).sum() * utility.null_escalated
+        + (answers & right_first).sum(axis=1) * utility.right_answer
+        + (clarifies & right_choice).sum(axis=1) * utility.right_choice
+        + (clarifies & ~right_choice).sum(axis=1) * utility.useless_choice
+        + wrong.sum(axis=1) * utility.wrong_answer
+        + null_answered.sum(axis=1) * utility.null_answered
+    )
+    wrong_share = wrong.sum(axis=1) / max(int(answerable.sum()), 1)
+    null_share = null_answered.sum(axis=1) / max(int((~answerable).sum()), 1)
+    return Outcomes(value, wrong_share, null_share)
+
+
 def calibrate(
     rankings: Sequence[Ranking],
     max_wrong: float = MAX_WRONG,
@@ -56,54 +112,27 @@ def calibrate(
     (answer == clarify, no margin), the rule a plain search engine would use."""
     if not rankings:
         raise ValueError("no questions to calibrate on")
-    depth = max_choices + 1
-    scores = np.full((len(rankings), depth), -np.inf)
-    for row, r in enumerate(rankings):
-        top = [s for _, s in r.ranked[:depth]]
-        scores[row, : len(top)] = top
-    rank = np.array([99 if (found := r.rank_of_answer()) is None else found for r in rankings])
-    answerable = np.array([r.query.expected is not None for r in rankings])
-    best = scores[:, 0]
-
+    graded = Graded.of(rankings, max_choices + 1)
     grid = np.round(np.arange(0.0, 1.0 + 1e-9, GRID_STEP), 2)
-    right_first, listed = answerable & (rank == 0), answerable & (rank < 99)
     best_key: tuple[float, float, float] | None = None
     chosen: Calibration | None = None
     combinations = 0
     for margin in (0.0,) if single_threshold else MARGINS:
         for clarify in grid:
-            # choices: leading articles within ``margin`` of the best and at least ``clarify``
-            close = (scores >= np.maximum(clarify, best - margin)[:, None]).sum(axis=1)
-            some = best >= clarify
-            right_choice = listed & (rank < np.minimum(close, max_choices))
             answers_at = np.array([clarify]) if single_threshold else grid[grid >= clarify]
-            # one row per candidate answer threshold, one column per question
-            answers = some & (close == 1) & (best[None, :] >= answers_at[:, None])
-            clarifies = some & ~answers
-            wrong = answers & answerable & ~right_first
-            null_answered = answers & ~answerable
-            value = (
-                (~answerable & ~some).sum() * utility.null_escalated
-                + (answers & right_first).sum(axis=1) * utility.right_answer
-                + (clarifies & right_choice).sum(axis=1) * utility.right_choice
-                + (clarifies & ~right_choice).sum(axis=1) * utility.useless_choice
-                + wrong.sum(axis=1) * utility.wrong_answer
-                + null_answered.sum(axis=1) * utility.null_answered
-            )
-            wrong_share = wrong.sum(axis=1) / max(int(answerable.sum()), 1)
-            null_share = null_answered.sum(axis=1) / max(int((~answerable).sum()), 1)
+            out = outcomes(graded, margin, clarify, answers_at, utility, max_choices)
             combinations += len(answers_at)
-            for i in np.flatnonzero((wrong_share <= max_wrong) & (null_share <= max_null_answered)):
+            for i in np.flatnonzero((out.wrong_share <= max_wrong) & (out.null_share <= max_null_answered)):
                 # ties go to the widest answer/clarify gap, then the smallest margin: deterministic,
                 # and erring towards offering choices
-                key = (float(value[i]), float(answers_at[i] - clarify), -margin)
+                key = (float(out.value[i]), float(answers_at[i] - clarify), -margin)
                 if best_key is None or key > best_key:
                     best_key = key
                     chosen = Calibration(
                         Thresholds(answer=float(answers_at[i]), clarify=float(clarify), margin=margin),
-                        wrong_share=round(float(wrong_share[i]), 4),
-                        null_answered_share=round(float(null_share[i]), 4),
-                        utility=round(float(value[i]) / len(rankings), 4),
+                        wrong_share=round(float(out.wrong_share[i]), 4),
+                        null_answered_share=round(float(out.null_share[i]), 4),
+                        utility=round(float(out.value[i]) / len(rankings), 4),
                         combinations=0,
                     )
     assert chosen is not None  # escalating everything always meets both targets

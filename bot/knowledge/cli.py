@@ -24,12 +24,15 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.build import build_index
+from bot.knowledge.cache import EmbeddingCache
 from bot.knowledge.calibrate import MAX_NULL_ANSWERED, MAX_WRONG, calibrate
 from bot.knowledge.config import KnowledgeConfig, load_thresholds
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.errors import ArticleError, KnowledgeError
 from bot.knowledge.evaluation import load_corpus, load_queries, rank_all, result_lines, summarise
-from bot.knowledge.index import EmbeddingCache, build_index, content_vectors, current_build
+from bot.knowledge.layout import cache_path, current_build, read_config
+from bot.knowledge.recipe import content_vectors
 from bot.knowledge.search import KnowledgeBase
 from bot.knowledge.validate import load_articles, near_duplicates, overdue_reviews
 
@@ -38,7 +41,7 @@ def _validate(config: KnowledgeConfig, args: argparse.Namespace) -> int:
     articles = load_articles(config.articles_dir, config.tenants)
     embedder = SentenceTransformerEmbedder()
     with tempfile.TemporaryDirectory() as scratch:
-        cache_file = config.index_dir / "embedding-cache.npz"
+        cache_file = cache_path(config.index_dir)
         cache = EmbeddingCache(cache_file if cache_file.exists() else Path(scratch) / "cache.npz", embedder)
         duplicates = near_duplicates(articles, content_vectors(articles, embedder, cache), config.near_duplicate)
     if duplicates:
@@ -59,7 +62,7 @@ def _build(config: KnowledgeConfig, args: argparse.Namespace) -> int:
     build = build_index(
         articles, SentenceTransformerEmbedder(), config.index_dir, config.index, config.near_duplicate, progress=True
     )
-    meta = json.loads((build / "config.json").read_text())
+    meta = read_config(build)
     print(
         f"index built: {meta['article_count']} articles, {meta['vector_count']} vectors "
         f"({meta['embedded_this_build']} newly embedded, {meta['kind']} search) "
@@ -100,7 +103,7 @@ def _stats(config: KnowledgeConfig, args: argparse.Namespace) -> int:
         "thresholds": vars(config.thresholds),
     }
     with contextlib.suppress(KnowledgeError):
-        out["index"] = json.loads((current_build(config.index_dir) / "config.json").read_text())
+        out["index"] = read_config(current_build(config.index_dir))
     print(json.dumps(out, indent=2, default=str))
     return 0
 

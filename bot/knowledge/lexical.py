@@ -11,9 +11,9 @@ import bm25s
 import numpy as np
 
 from bot.knowledge.articles import Article
+from bot.knowledge.layout import LEXICAL_DIR
 
 STOPWORDS = "en"
-FOLDER = "bm25"
 
 
 def _tokens(texts: list[str]) -> list[list[str]]:
@@ -35,11 +35,11 @@ class LexicalIndex:
         return cls(engine, len(articles))
 
     def save(self, build: Path) -> None:
-        self.engine.save(str(build / FOLDER))
+        self.engine.save(str(build / LEXICAL_DIR))
 
     @classmethod
     def load(cls, build: Path, size: int) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(build / FOLDER)), size)
+        return cls(bm25s.BM25.load(str(build / LEXICAL_DIR)), size)
 
     def scores(self, text: str) -> np.ndarray:
         known = [t for t in _tokens([text])[0] if t in self.engine.vocab_dict]

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from bot.knowledge.articles import Article
 from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.decision import Decision, Thresholds, decide
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import IndexNotBuiltError
-from bot.knowledge.index import ArticleIndex, current_build
+from bot.knowledge.index import ArticleIndex
+from bot.knowledge.layout import current_build
 
 MAX_QUERY_CHARS = 1000  # the model reads 256 word pieces; more text only costs time
 DEFAULT_TOP_K = 10
@@ -32,6 +36,19 @@ class SearchResult:
 
 def normalise_query(text: str) -> str:
     return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+def fuse(
+    ranked: list[tuple[str, float]], lexical: np.ndarray, row: Mapping[str, int], weight: float
+) -> list[tuple[str, float]]:
+    """Re-rank the semantic candidates by cosine + ``weight`` x BM25 relative to the query's best BM25
+    score (``lexical[row[id]]`` is an article's BM25 score). Only candidates are re-ranked: a lexical
+    hit the semantic search did not find stays out. Equal scores keep their semantic order."""
+    best = float(lexical.max()) if len(lexical) else 0.0
+    if best <= 0:
+        return ranked
+    fused = [(a, score + weight * float(lexical[row[a]]) / best) for a, score in ranked]
+    return sorted(fused, key=lambda pair: -pair[1])
 
 
 class KnowledgeBase:
@@ -81,19 +98,11 @@ class KnowledgeBase:
         if WORD.search(query):  # nothing to embed in an empty or emoji-only message
             vector = self.embedder.encode([query])[0]
             if self.lexical_weight:
-                ranked = self._fuse(index, query, index.search(vector, tenant, max(k, FUSION_CANDIDATES)))[:k]
+                candidates = index.search(vector, tenant, max(k, FUSION_CANDIDATES))
+                ranked = fuse(candidates, index.lexical.scores(query), index.row, self.lexical_weight)[:k]
             else:
                 ranked = index.search(vector, tenant, k)
         decision = decide(ranked, self.thresholds)
         articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResult(query, decision, articles, tuple(ranked), elapsed)
-
-    def _fuse(self, index: ArticleIndex, query: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """cosine + weight x BM25 relative to the query's best BM25 score, over the semantic candidates."""
-        lexical = index.lexical.scores(query)
-        best = float(lexical.max()) if len(lexical) else 0.0
-        if best <= 0:
-            return ranked
-        fused = [(a, score + self.lexical_weight * float(lexical[index.row[a]]) / best) for a, score in ranked]
-        return sorted(fused, key=lambda pair: -pair[1])

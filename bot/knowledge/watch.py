@@ -12,10 +12,10 @@ import logging
 import threading
 from pathlib import Path
 
+from bot.knowledge.build import build_index
 from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import ArticleError, KnowledgeError
-from bot.knowledge.index import build_index
 from bot.knowledge.validate import load_articles
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,8 @@
-"""Hand a conversation to a service desk: the ticket model, the adapter contract, the adapters."""
+"""Hand a conversation to a service desk: the ticket model, the adapter contract, the adapters.
+
+Light on purpose: importing the package gives the contract and its values, not the eight adapters
+(``bot.servicedesk.registry.create_service_desk`` loads those) nor the local desk's SQLite.
+"""
 
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import (
@@ -10,14 +14,11 @@ from bot.servicedesk.errors import (
     ServiceDeskUnavailable,
     TicketNotFound,
 )
-from bot.servicedesk.local import LocalServiceDesk
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
-from bot.servicedesk.registry import create_service_desk
 
 __all__ = [
     "AuthenticationFailed",
     "ConfigError",
-    "LocalServiceDesk",
     "RateLimited",
     "RejectedData",
     "Requester",
@@ -28,5 +29,4 @@ __all__ = [
     "TicketRef",
     "TicketRequest",
     "TicketStatus",
-    "create_service_desk",
 ]

@@ -1,6 +1,9 @@
 """``python -m bot.servicedesk``: operator commands for the configured service desk and the outbox.
 
-check                       can AskIT reach the configured desk with its credentials?
+settings [--desk NAME]      every desk's settings as declared (required, secret, default, kind) and
+                            whether this environment sets them; secrets' values are never shown
+check [--offline]           are the configured desk's settings valid, and (without --offline) can
+                            AskIT reach the desk with its credentials?
 create --summary --requester   raise a test ticket straight away (not through the outbox)
 outbox [--state dead]       what the outbox holds
 retry RECEIPT | --dead      send parked (dead) requests again
@@ -19,13 +22,23 @@ import signal
 import sys
 import uuid
 
+from bot.config import Setting
+from bot.priority import PRIORITIES
 from bot.secret import install_log_redaction
 from bot.servicedesk.errors import ServiceDeskError, Unsupported
 from bot.servicedesk.local import LocalServiceDesk
 from bot.servicedesk.models import Requester, TicketRequest
 from bot.servicedesk.outbox import DEAD
-from bot.servicedesk.registry import create_outbox, create_service_desk
-from bot.servicedesk.worker import OutboxWorker, RetryPolicy
+from bot.servicedesk.registry import (
+    ADAPTERS,
+    DEFAULT_DESK,
+    DESK_SETTING,
+    SETTINGS,
+    configured_desk,
+    create_outbox,
+    create_service_desk,
+)
+from bot.servicedesk.worker import RETRY_SETTINGS, OutboxWorker, RetryPolicy
 
 CHECK_CORRELATION_ID = "askit-connectivity-check"
 
@@ -45,8 +58,30 @@ def _tickets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _described(setting: Setting) -> str:
+    need = ("required" if setting.required else "optional") + (", secret" if setting.secret else "")
+    if setting.name in os.environ:
+        state = "set"
+    else:
+        state = f"default {setting.shown_default}" if setting.default is not None else "not set"
+    return f"  {setting.name}  [{need}; {state}]\n      {setting.help} ({setting.kind.describe})"
+
+
+def _settings(args: argparse.Namespace) -> int:
+    configured = os.environ.get(DESK_SETTING, DEFAULT_DESK).strip().lower()
+    groups: dict[str, tuple[Setting, ...]] = {"every desk": (*SETTINGS, *RETRY_SETTINGS)}
+    groups |= {name: adapter.settings for name, adapter in sorted(ADAPTERS.items()) if args.desk in (None, name)}
+    for title, declared in groups.items():
+        print(title + ("  (the configured desk)" if title == configured else ""))
+        print("\n".join(_described(setting) for setting in declared))
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
-    desk = create_service_desk()
+    desk = create_service_desk()  # reads every setting the desk declares: ConfigError names a bad one
+    if args.offline:
+        print(f"ok: the {desk.name} desk's {len(configured_desk().settings)} settings are valid")
+        return 0
     try:
         desk.find_by_correlation(CHECK_CORRELATION_ID)
         how = "searched for a ticket"
@@ -112,13 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     tickets = commands.add_parser("tickets", help="list the tickets in the built-in local desk")
     tickets.add_argument("--json", action="store_true", help="print every field, as JSON")
-    check = commands.add_parser("check", help="check the configured desk answers with its credentials")
+    listing = commands.add_parser("settings", help="list every desk's declared settings")
+    listing.add_argument("--desk", choices=sorted(ADAPTERS), help="only this desk's")
+    check = commands.add_parser("check", help="check the configured desk's settings, and that it answers")
     check.add_argument("--requester", default="askit-check@example.invalid", help="e-mail used if the desk lists")
+    check.add_argument("--offline", action="store_true", help="check the settings only; do not call the desk")
     create = commands.add_parser("create", help="raise a test ticket in the configured desk")
     create.add_argument("--summary", required=True)
     create.add_argument("--requester", required=True, help="the requester's e-mail")
     create.add_argument("--category", default="service-desk")
-    create.add_argument("--priority", default="P4", choices=("P1", "P2", "P3", "P4"))
+    create.add_argument("--priority", default=PRIORITIES[-1], choices=PRIORITIES)
     create.add_argument("--group", default="service-desk", help="AskIT resolver group")
     outbox = commands.add_parser("outbox", help="list the outbox")
     outbox.add_argument("--state", choices=("pending", "sending", "delivered", DEAD))
@@ -130,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {
         "tickets": _tickets,
+        "settings": _settings,
         "check": _check,
         "create": _create,
         "outbox": _outbox,

@@ -8,11 +8,14 @@ ServiceDeskError
  ├── AuthenticationFailed     the desk refused our credentials (an operator must act)
  ├── TicketNotFound           no such ticket (or not this requester's)
  ├── RejectedData             the desk refused the ticket's content (will not succeed on retry)
- ├── ConfigError              the desk is misconfigured; the message names the setting
+ ├── ConfigError              the desk is misconfigured; the message names the setting (also a
+ │                            bot.config.ConfigurationError, which every configuration error is)
  └── Unsupported              this desk's API cannot do that operation
 """
 
 from __future__ import annotations
+
+from bot.config import ConfigurationError
 
 
 class ServiceDeskError(Exception):
@@ -45,7 +48,7 @@ class RejectedData(ServiceDeskError):
     pass
 
 
-class ConfigError(ServiceDeskError):
+class ConfigError(ServiceDeskError, ConfigurationError):
     pass
 
 

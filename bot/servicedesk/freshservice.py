@@ -23,10 +23,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.config import EMAIL, URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, RejectedData, TicketNotFound, Unsupported
-from bot.servicedesk.http import HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_IDS, JSON_OBJECT, TOKEN, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 TICKETS = "/api/v2/tickets"
@@ -64,6 +65,14 @@ def ticket_id(ref: str) -> str:
 
 class FreshserviceDesk(ServiceDesk):
     name = "freshservice"
+    settings = (
+        Setting("ASKIT_FRESHSERVICE_URL", URL, "the account, e.g. https://council.freshservice.com", required=True),
+        Setting("ASKIT_FRESHSERVICE_API_KEY", TOKEN, "an agent's API key", required=True, secret=True),
+        Setting("ASKIT_FRESHSERVICE_GROUPS", JSON_IDS, "JSON: AskIT resolver group -> Freshservice group id"),
+        Setting("ASKIT_FRESHSERVICE_CATEGORIES", JSON_OBJECT, "JSON: AskIT category -> a Category field value"),
+        Setting("ASKIT_FRESHSERVICE_DEFAULT_EMAIL", EMAIL, "the requester e-mail for people AskIT has none for"),
+        DESK_TIMEOUT,
+    )
 
     def __init__(
         self,
@@ -77,15 +86,10 @@ class FreshserviceDesk(ServiceDesk):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> FreshserviceDesk:
-        s = Settings(env, "ASKIT_FRESHSERVICE")
-        url, key = s.url("URL"), s.secret("API_KEY")
-        basic = Secret("Basic " + base64.b64encode(f"{key.reveal()}:X".encode()).decode())
-        client = HttpClient(cls.name, url, {"Authorization": basic}, timeout=s.timeout())
-        try:
-            groups = {name: int(group) for name, group in s.mapping("GROUPS").items()}
-        except ValueError as exc:
-            raise ConfigError(f"{s.name('GROUPS')} must map resolver groups to Freshservice group ids") from exc
-        return cls(client, groups, s.mapping("CATEGORIES"), s.optional("DEFAULT_EMAIL"))
+        s = Settings(env, cls.settings, "ASKIT_FRESHSERVICE")
+        basic = Secret("Basic " + base64.b64encode(f"{s['API_KEY'].reveal()}:X".encode()).decode())
+        client = HttpClient(cls.name, s["URL"], {"Authorization": basic}, timeout=s.timeout())
+        return cls(client, s["GROUPS"] or {}, s["CATEGORIES"] or {}, s["DEFAULT_EMAIL"])
 
     def _ref(self, ticket: Mapping[str, Any]) -> TicketRef:
         number = field(ticket, "id")

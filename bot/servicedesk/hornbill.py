@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from bot.config import URL, Setting, choice, matching
 from bot.secret import Secret, redact
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import AuthenticationFailed, ConfigError, RejectedData, ServiceDeskError, TicketNotFound
-from bot.servicedesk.http import HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, TOKEN, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 ZONEINFO_URL = "https://files.hornbill.com"
@@ -37,6 +38,7 @@ WEB_URL = "https://live.hornbill.com/{instance}/servicemanager/request/view/{ref
 REFERENCE_COLUMN = "h_external_ref_number"
 AUTH_WORDS = ("authenticat", "api key", "apikey", "session", "permission", "privilege", "rights", "not authori")
 MISSING_WORDS = ("not found", "does not exist", "no such")
+INSTANCE = matching(r"[A-Za-z0-9_-]+", "an instance name (letters, digits, - and _)")
 
 
 def in_band_error(message: str) -> type[ServiceDeskError]:
@@ -57,6 +59,26 @@ def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 class HornbillDesk(ServiceDesk):
     name = "hornbill"
+    settings = (
+        Setting(
+            "ASKIT_HORNBILL_INSTANCE",
+            INSTANCE,
+            "the instance name, as in https://live.hornbill.com/INSTANCE/",
+            required=True,
+        ),
+        Setting("ASKIT_HORNBILL_API_KEY", TOKEN, "an API key of the integration account", required=True, secret=True),
+        Setting("ASKIT_HORNBILL_ZONEINFO_URL", URL, "where the instance's endpoint is looked up", default=ZONEINFO_URL),
+        Setting(
+            "ASKIT_HORNBILL_CUSTOMER_ID",
+            choice("email", "id", fold_case=True),
+            "which AskIT value is the Hornbill user ID",
+            default="email",
+        ),
+        Setting("ASKIT_HORNBILL_GROUPS", JSON_OBJECT, "JSON: AskIT resolver group -> Hornbill team ID"),
+        Setting("ASKIT_HORNBILL_PRIORITIES", JSON_OBJECT, "JSON: P1-P4 -> Hornbill priority ID"),
+        Setting("ASKIT_HORNBILL_CATEGORIES", JSON_OBJECT, "JSON: AskIT category -> Hornbill request category ID"),
+        DESK_TIMEOUT,
+    )
 
     def __init__(
         self,
@@ -75,15 +97,10 @@ class HornbillDesk(ServiceDesk):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HornbillDesk:
-        s = Settings(env, "ASKIT_HORNBILL")
-        instance, api_key = s.get("INSTANCE"), s.secret("API_KEY")
-        zoneinfo = s.url("ZONEINFO_URL") if s.optional("ZONEINFO_URL") else ZONEINFO_URL
-        customer = s.get("CUSTOMER_ID", "email").lower()
-        if customer not in ("email", "id"):
-            raise ConfigError(f"{s.name('CUSTOMER_ID')} must be 'email' or 'id', got {customer!r}")
-        client = HttpClient(cls.name, zoneinfo, timeout=s.timeout())
-        mappings = (s.mapping("GROUPS"), s.mapping("PRIORITIES"), s.mapping("CATEGORIES"))
-        return cls(client, instance, api_key, customer == "email", *mappings)
+        s = Settings(env, cls.settings, "ASKIT_HORNBILL")
+        client = HttpClient(cls.name, s["ZONEINFO_URL"], timeout=s.timeout())
+        mappings = (s["GROUPS"] or {}, s["PRIORITIES"] or {}, s["CATEGORIES"] or {})
+        return cls(client, s["INSTANCE"], s["API_KEY"], s["CUSTOMER_ID"] == "email", *mappings)
 
     def _xmlmc(self) -> HttpClient:
         """The instance's XMLMC endpoint, looked up in zoneinfo the first time it is needed."""

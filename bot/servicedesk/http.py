@@ -1,5 +1,6 @@
-"""What every HTTP adapter shares: settings and secrets from the environment, one ``requests``
-session with explicit timeouts, and one mapping from HTTP outcomes to the typed errors.
+"""What every HTTP adapter shares: its declared settings read from the environment (the kinds of
+value they take, ASKIT_DESK_TIMEOUT), one ``requests`` session with explicit timeouts, and one
+mapping from HTTP outcomes to the typed errors.
 
     status / outcome          error                       the outbox then
     200-299, JSON body        (the parsed body)
@@ -22,11 +23,12 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
 
+from bot.config import POSITIVE_SECONDS, Kind, Setting, kind, matching, read_settings
 from bot.secret import Secret, redact
 from bot.servicedesk.errors import (
     AuthenticationFailed,
@@ -47,53 +49,54 @@ TIMEOUT_SETTING = "ASKIT_DESK_TIMEOUT"  # seconds to wait for a desk's answer
 MAX_ERROR_BODY = 300
 
 
-class Settings:
-    """Reads one desk's settings from the environment; a missing one is a ConfigError naming it."""
+DESK_TIMEOUT = Setting(
+    TIMEOUT_SETTING, POSITIVE_SECONDS, "seconds to wait for the desk's answer (every desk)", default=f"{READ_TIMEOUT:g}"
+)
 
-    def __init__(self, env: Mapping[str, str], prefix: str) -> None:
-        self.env, self.prefix = env, prefix
+
+def _json_object(value: str, ids: bool = False) -> dict[str, Any]:
+    problem = f"must be a JSON object of names to {'numeric ids' if ids else 'names'}"
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{problem} (this is not JSON: {exc.msg} at character {exc.pos})") from None
+    if not isinstance(data, dict) or not all(_scalar(v, ids) for v in data.values()):
+        raise ValueError(problem)
+    return {str(k): int(v) if ids else str(v) for k, v in data.items()}
+
+
+def _scalar(value: Any, digits: bool) -> bool:
+    """A name or an id: not a nested object, a list, null or true; with ``digits``, an id."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return False
+    return not digits or isinstance(value, int) or value.isdigit()
+
+
+# What the desks' settings are, beyond bot/config.py's kinds. A secret's problem never shows its value.
+JSON_OBJECT = Kind("a JSON object of names to names", _json_object)
+JSON_IDS = Kind("a JSON object of names to numeric ids", lambda value: _json_object(value, ids=True))
+TOKEN = kind("a token without spaces or control characters", lambda v: v.isprintable() and " " not in v)
+PASSWORD = kind("a password without control characters", str.isprintable)
+NUMERIC_ID = matching(r"[0-9]+", "a numeric id")
+
+
+class Settings:
+    """One desk's declared settings, checked and read from the environment (ConfigError names the
+    first bad one): ``s["URL"]`` is ``<prefix>_URL``'s value, a ``Secret`` for a secret, None when unset."""
+
+    def __init__(self, env: Mapping[str, str], declared: Sequence[Setting], prefix: str) -> None:
+        self.prefix = prefix
+        self.values = read_settings(env, declared, ConfigError)
 
     def name(self, key: str) -> str:
         return f"{self.prefix}_{key}"
 
-    def get(self, key: str, default: str | None = None) -> str:
-        value = self.env.get(self.name(key), "").strip() or default
-        if value is None:
-            raise ConfigError(f"{self.name(key)} is not set")
-        return value
-
-    def optional(self, key: str) -> str | None:
-        return self.env.get(self.name(key), "").strip() or None
-
-    def secret(self, key: str) -> Secret:
-        return Secret(self.get(key))
-
-    def mapping(self, key: str) -> dict[str, str]:
-        """A JSON object setting, e.g. resolver group -> the desk's group id; {} when unset."""
-        raw = self.optional(key)
-        if raw is None:
-            return {}
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{self.name(key)} is not valid JSON: {exc.msg}") from exc
-        if not isinstance(value, dict):
-            raise ConfigError(f"{self.name(key)} must be a JSON object")
-        return {str(k): str(v) for k, v in value.items()}
+    def __getitem__(self, key: str) -> Any:
+        return self.values[self.name(key)]
 
     def timeout(self) -> float:
         """Seconds to wait for the desk's answer: ASKIT_DESK_TIMEOUT, shared by every desk."""
-        raw = self.env.get(TIMEOUT_SETTING, "").strip()
-        try:
-            return float(raw) if raw else READ_TIMEOUT
-        except ValueError as exc:
-            raise ConfigError(f"{TIMEOUT_SETTING} must be a number of seconds, got {raw!r}") from exc
-
-    def url(self, key: str) -> str:
-        value = self.get(key).rstrip("/")
-        if not value.startswith(("https://", "http://")):
-            raise ConfigError(f"{self.name(key)} must be an http(s) URL, got {value!r}")
-        return value
+        return float(self.values.get(TIMEOUT_SETTING) or READ_TIMEOUT)
 
 
 def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

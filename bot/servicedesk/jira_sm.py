@@ -23,16 +23,27 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from bot.config import EMAIL, URL, Setting, matching
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError
-from bot.servicedesk.http import HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import (
+    DESK_TIMEOUT,
+    JSON_OBJECT,
+    NUMERIC_ID,
+    TOKEN,
+    HttpClient,
+    Settings,
+    field,
+    parse_time,
+)
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 REQUESTS = "/rest/servicedeskapi/request"
 USERS = "/rest/api/2/user/search"
 SEARCH = {True: "/rest/api/2/search/jql", False: "/rest/api/2/search"}  # by "is Cloud"
 FIELDS = "summary,status,reporter,updated,description"
+PROJECT_KEY = matching(r"[A-Z][A-Z0-9_]+", "a project key such as ITS")
 
 
 def jql_string(value: str) -> str:
@@ -46,6 +57,18 @@ def reference_line(correlation_id: str) -> str:
 
 class JiraSmDesk(ServiceDesk):
     name = "jira_sm"
+    settings = (
+        Setting("ASKIT_JIRA_URL", URL, "the site, e.g. https://council.atlassian.net", required=True),
+        Setting("ASKIT_JIRA_EMAIL", EMAIL, "Cloud: the Atlassian account (with ASKIT_JIRA_API_TOKEN)"),
+        Setting("ASKIT_JIRA_API_TOKEN", TOKEN, "Cloud: the account's API token", secret=True),
+        Setting("ASKIT_JIRA_PAT", TOKEN, "Data Center: a personal access token", secret=True),
+        Setting("ASKIT_JIRA_SERVICE_DESK_ID", NUMERIC_ID, "the service desk requests are raised in", required=True),
+        Setting("ASKIT_JIRA_REQUEST_TYPE", NUMERIC_ID, "the request type ID used by default", required=True),
+        Setting("ASKIT_JIRA_REQUEST_TYPES", JSON_OBJECT, "JSON: AskIT resolver group -> request type ID"),
+        Setting("ASKIT_JIRA_PRIORITIES", JSON_OBJECT, "JSON: P1-P4 -> priority name"),
+        Setting("ASKIT_JIRA_PROJECT", PROJECT_KEY, "a project key: searches look only there"),
+        DESK_TIMEOUT,
+    )
 
     def __init__(
         self,
@@ -63,19 +86,21 @@ class JiraSmDesk(ServiceDesk):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> JiraSmDesk:
-        s = Settings(env, "ASKIT_JIRA")
-        url, timeout = s.url("URL"), s.timeout()
+        s = Settings(env, cls.settings, "ASKIT_JIRA")
+        url, timeout = s["URL"], s.timeout()
         headers: dict[str, str | Secret] = {"Accept": "application/json"}
-        if s.optional("EMAIL"):
-            client = HttpClient(cls.name, url, headers, auth=(s.get("EMAIL"), s.secret("API_TOKEN")), timeout=timeout)
-        elif s.optional("PAT"):
-            headers["Authorization"] = Secret(f"Bearer {s.secret('PAT').reveal()}")
+        if s["EMAIL"]:
+            if s["API_TOKEN"] is None:
+                raise ConfigError(f"{s.name('API_TOKEN')}: is not set (the API token of {s.name('EMAIL')})")
+            client = HttpClient(cls.name, url, headers, auth=(s["EMAIL"], s["API_TOKEN"]), timeout=timeout)
+        elif s["PAT"]:
+            headers["Authorization"] = Secret(f"Bearer {s['PAT'].reveal()}")
             client = HttpClient(cls.name, url, headers, timeout=timeout)
         else:
             raise ConfigError(f"{s.name('EMAIL')} and {s.name('API_TOKEN')} (or {s.name('PAT')}) are not set")
-        desk, default_type = s.get("SERVICE_DESK_ID"), s.get("REQUEST_TYPE")
-        mappings = (s.mapping("REQUEST_TYPES"), s.mapping("PRIORITIES"))
-        return cls(client, bool(s.optional("EMAIL")), desk, default_type, *mappings, project=s.optional("PROJECT"))
+        mappings = (s["REQUEST_TYPES"] or {}, s["PRIORITIES"] or {})
+        ids = (s["SERVICE_DESK_ID"], s["REQUEST_TYPE"])
+        return cls(client, bool(s["EMAIL"]), *ids, *mappings, project=s["PROJECT"])
 
     def _user(self, email: str | None) -> str | None:
         """The customer's accountId (Cloud) or username (Data Center), looked up by e-mail."""

@@ -6,14 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.config import Setting, kind, read_settings
+from bot.paths import VAR_DIR
 from bot.servicedesk.base import ServiceDesk
-from bot.servicedesk.errors import ServiceDeskUnavailable, TicketNotFound
+from bot.servicedesk.errors import ConfigError, ServiceDeskUnavailable, TicketNotFound
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 REF_PREFIX = "LOC-"
+DB_SETTING = "ASKIT_LOCAL_DESK_DB"
+DEFAULT_DB = VAR_DIR / "servicedesk.sqlite"
+DB_FILE = kind("a file path (not a directory)", lambda v: not Path(v).is_dir(), Path)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,6 +63,7 @@ def _now() -> str:
 
 class LocalServiceDesk(ServiceDesk):
     name = "local"
+    settings = (Setting(DB_SETTING, DB_FILE, "the SQLite file the tickets are kept in", default=DEFAULT_DB),)
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -67,6 +74,10 @@ class LocalServiceDesk(ServiceDesk):
                 db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ServiceDeskUnavailable(f"local desk database {path} cannot be opened: {exc}") from exc
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> LocalServiceDesk:
+        return cls(read_settings(env, cls.settings, ConfigError)[DB_SETTING])
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)

@@ -5,18 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-PRIORITIES = ("P1", "P2", "P3", "P4")
+from bot.priority import PRIORITIES
+from bot.requester import Requester
+
+__all__ = ["PRIORITIES", "Requester", "TicketRef", "TicketRequest", "TicketStatus"]
+
 MAX_SUMMARY_CHARS = 160
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who a ticket is for. ``id`` is stable per person (a verified identity or a channel sender)."""
-
-    id: str
-    email: str | None = None
-    name: str | None = None
-    tenant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,10 +32,6 @@ class TicketRequest:
             raise ValueError(f"priority must be one of {PRIORITIES}, got {self.priority!r}")
         if not self.correlation_id:
             raise ValueError("a ticket needs a correlation id")
-
-    @property
-    def tenant(self) -> str | None:
-        return self.requester.tenant
 
 
 @dataclass(frozen=True)

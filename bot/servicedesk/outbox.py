@@ -164,7 +164,7 @@ class Outbox:
             ).fetchone()
         return Entry.from_row(claimed)
 
-    def delivered(self, correlation_id: str, ticket: TicketRef) -> None:
+    def mark_delivered(self, correlation_id: str, ticket: TicketRef) -> None:
         with self.db.transaction() as db:
             db.execute(
                 "UPDATE outbox SET state = ?, ref = ?, url = ?, lease_until = NULL, last_error = NULL, updated_at = ?"

@@ -16,10 +16,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.config import URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import BadResponse, ConfigError, TicketNotFound
-from bot.servicedesk.http import HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, TOKEN, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 API = "/REST/2.0"
@@ -43,16 +44,22 @@ def ticket_number(ref: str) -> str:
 
 class RequestTrackerDesk(ServiceDesk):
     name = "rt"
+    settings = (
+        Setting("ASKIT_RT_URL", URL, "RT's web address, e.g. https://rt.council.example", required=True),
+        Setting("ASKIT_RT_TOKEN", TOKEN, "an auth token of the AskIT user", required=True, secret=True),
+        Setting("ASKIT_RT_QUEUES", JSON_OBJECT, "JSON: AskIT resolver group -> queue name (default: the group)"),
+        DESK_TIMEOUT,
+    )
 
     def __init__(self, client: HttpClient, queues: Mapping[str, str]) -> None:
         self.client, self.queues = client, dict(queues)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RequestTrackerDesk:
-        s = Settings(env, "ASKIT_RT")
-        token = s.get("TOKEN")
-        client = HttpClient(cls.name, s.url("URL"), {"Authorization": Secret(f"token {token}")}, timeout=s.timeout())
-        return cls(client, s.mapping("QUEUES"))
+        s = Settings(env, cls.settings, "ASKIT_RT")
+        token = Secret(f"token {s['TOKEN'].reveal()}")
+        client = HttpClient(cls.name, s["URL"], {"Authorization": token}, timeout=s.timeout())
+        return cls(client, s["QUEUES"] or {})
 
     def _ref(self, number: Any) -> TicketRef:
         return TicketRef(ref=f"RT-{number}", url=f"{self.client.base_url}/Ticket/Display.html?id={number}")

@@ -16,14 +16,16 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from bot.config import URL, Setting, kind
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, TicketNotFound
-from bot.servicedesk.http import HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, PASSWORD, TOKEN, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 TABLE = "/api/now/table/incident"
 USERS = "/api/now/table/sys_user"
+USER_NAME = kind("a user name without ':' or control characters", lambda v: v.isprintable() and ":" not in v)
 # P1-P4 as impact/urgency (1 high .. 3 low); ServiceNow's default lookup turns them into priority 1-4.
 IMPACT_URGENCY = {"P1": ("1", "1"), "P2": ("1", "2"), "P3": ("2", "2"), "P4": ("2", "3")}
 STATUS_FIELDS = "sys_id,number,short_description,state,sys_updated_on,caller_id.email"
@@ -36,21 +38,31 @@ def encoded_query_value(value: str) -> str:
 
 class ServiceNowDesk(ServiceDesk):
     name = "servicenow"
+    settings = (
+        Setting("ASKIT_SERVICENOW_URL", URL, "the instance, e.g. https://council.service-now.com", required=True),
+        Setting("ASKIT_SERVICENOW_TOKEN", TOKEN, "an OAuth bearer token (or USER and PASSWORD)", secret=True),
+        Setting("ASKIT_SERVICENOW_USER", USER_NAME, "basic authentication: the integration user"),
+        Setting("ASKIT_SERVICENOW_PASSWORD", PASSWORD, "basic authentication: its password", secret=True),
+        Setting("ASKIT_SERVICENOW_GROUPS", JSON_OBJECT, "JSON: AskIT resolver group -> assignment group or sys_id"),
+        DESK_TIMEOUT,
+    )
 
     def __init__(self, client: HttpClient, groups: Mapping[str, str]) -> None:
         self.client, self.groups = client, dict(groups)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServiceNowDesk:
-        s = Settings(env, "ASKIT_SERVICENOW")
-        token, url, timeout = s.optional("TOKEN"), s.url("URL"), s.timeout()
+        s = Settings(env, cls.settings, "ASKIT_SERVICENOW")
+        token, url, timeout = s["TOKEN"], s["URL"], s.timeout()
         if token:
-            client = HttpClient(cls.name, url, {"Authorization": Secret(f"Bearer {token}")}, timeout=timeout)
-        elif s.optional("USER"):
-            client = HttpClient(cls.name, url, auth=(s.get("USER"), s.secret("PASSWORD")), timeout=timeout)
+            client = HttpClient(cls.name, url, {"Authorization": Secret(f"Bearer {token.reveal()}")}, timeout=timeout)
+        elif s["USER"]:
+            if s["PASSWORD"] is None:
+                raise ConfigError(f"{s.name('PASSWORD')}: is not set (the password of {s.name('USER')})")
+            client = HttpClient(cls.name, url, auth=(s["USER"], s["PASSWORD"]), timeout=timeout)
         else:
             raise ConfigError(f"{s.name('TOKEN')} (or {s.name('USER')} and {s.name('PASSWORD')}) is not set")
-        return cls(client, s.mapping("GROUPS"))
+        return cls(client, s["GROUPS"] or {})
 
     def _get(self, table: str, query: str, fields: str, limit: int = 1) -> list[dict[str, Any]]:
         params = {

@@ -1,12 +1,7 @@
 """Set a ticket's category, priority (P1-P4) and resolver group, so nobody has to re-triage it.
 
-    priority = impact x urgency           urgency:  high   medium  low
-                               impact high           P1     P2      P3
-                                      medium         P2     P3      P4
-                                      low            P3     P3      P4
-
-Impact and urgency come from what the user said ("nobody in the office can print", "I can't work
-at all", "how do I ..."), or from their answer when the bot had to ask; when neither says anything,
+Impact and urgency come from what the user said, or from their answer when the bot had to ask
+(bot/servicedesk/impact.py reads them and gives the priority); when neither says anything,
 the article's usual priority stands, else one person with a fault (P3). A P1 goes to the
 major-incident group. Otherwise the group comes from the routing file's keyword rules (the tenant's
 own first), then from the escalation block of the article the user was on, then the default; last,
@@ -16,158 +11,19 @@ the tenant's own teams replace shared ones (``knowledge_base/routing.yml``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from bot.config import NAME, check_file
+from bot.priority import is_major_incident
 from bot.servicedesk.errors import ConfigError
+from bot.servicedesk.impact import LOW, MEDIUM, URGENCY_OF_PRIORITY, assess, priority_for
 
-HIGH, MEDIUM, LOW = "high", "medium", "low"
-LEVELS = (HIGH, MEDIUM, LOW)
-MATRIX = {
-    (HIGH, HIGH): "P1",
-    (HIGH, MEDIUM): "P2",
-    (MEDIUM, HIGH): "P2",
-    (HIGH, LOW): "P3",
-    (MEDIUM, MEDIUM): "P3",
-    (LOW, HIGH): "P3",
-    (LOW, MEDIUM): "P3",
-    (MEDIUM, LOW): "P4",
-    (LOW, LOW): "P4",
-}
-URGENCY_OF_PRIORITY = {"P1": HIGH, "P2": HIGH, "P3": MEDIUM, "P4": LOW}
 DEFAULT_CATEGORY = "general"
-
-
-def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-NOT = r"(?:can'?t|cannot|can not|unable to|won'?t|isn'?t|aren'?t|not)"
-MANY_PEOPLE = _any(
-    r"\b(?:every ?one|every ?body|nobody|no[- ]one|none of (?:us|the|them))\b(?! else| has got back| replied)",
-    r"\b(?:whole|entire)\b",
-    r"\bevery (?:pc|laptop|member|floor|single|user|team|office|device)",
-    r"\ball (?:of us|staff|users|the (?:staff|users|duty|printers|pcs|laptops)|\w+ (?:staff|workers|users))\b",
-    r"\b(?:anyone|anybody)(?:'?s)? (?:in|on|at|from|phone)",
-    r"\b(?:\d{2,}|dozens|hundreds) (?:of us|people|staff|users|colleagues)",
-    r"\bfor (?:all|anyone)\b",
-    r"\b(?:is|are|has gone|went|'s) down\b",
-    r"\boutage\b",
-)
-SOME_PEOPLE = _any(
-    r"\b(?:colleague|colleagues) and (?:i|me)\b",
-    r"\bme and (?:my |a |\d |two |three |four )?(?:colleagues?|others)",
-    r"\b(?:2|3|4|two|three|four|a few|few|several|some) of us\b",
-    r"\b(?:me )?plus (?:\d|two|three|four) others\b",
-    r"\b(?:2|3|4|two|three|four) (?:others|colleagues|people|new starters|staff)\b",
-    r"\bso did (?:two|three|\d) others\b",
-    r"\bboth\b",
-)
-CANNOT_WORK = _any(
-    r"\b(?:nobody|no[- ]one|none of us) can\b",
-    rf"\b{NOT} (?:do|get) (?:any|a thing|anything)",
-    rf"\b{NOT} work\b",
-    r"\bat all\b",
-    r"\b(?:completely|totally) stuck\b",
-    r"\bstandstill\b",
-    r"\bcut off\b",
-)
-TIME_CRITICAL = _any(
-    r"\bin (?:an?|one|two|\d+) (?:hour|hr|min)",
-    r"\bin \d+ ?mins?\b",
-    r"\b(?:at|by|before) \d{1,2}(?::\d\d)? ?(?:am|pm)?\b",
-    r"\b(?:has|have|needs?) to (?:go|be done|be printed|be sent|go out)\b.*\b(?:today|tonight)\b",
-    r"\b(?:due|closes|deadline)\b.*\b(?:today|tonight|\d ?pm)\b",
-    r"\b(?:safeguarding|child protection)\b",
-    r"\b(?:customers|residents|public|members of the public) (?:are )?(?:waiting|queue)",
-    r"\bqueue at the counter\b",
-    r"\bpay ?day\b|\bpayroll run\b",
-    r"\bcourt\b",
-    r"\bduty (?:worker|social)",
-    r"\bstarts? in\b",
-    r"\btonight'?s? (?:meeting|committee)",
-    r"\bchairing\b|\bpresenting\b",
-    r"\bclicked\b|\bput my password in\b|\bentered my (?:password|details)\b",
-    r"\b(?:lost|stolen|left) (?:my )?(?:work )?(?:phone|laptop|mobile|ipad|tablet)\b",
-    r"\b(?:phone|laptop) (?:was |has been |got )?stolen\b",
-)
-WORKAROUND = _any(
-    r"\bwork ?around\b",
-    r"\bfor now\b",
-    r"\bwe can still\b|\bcan still\b|\bstill (?:use|work)\b",
-    r"\blimping\b|\bon and off\b|\bpartly\b",
-    r"\busing [\w ]{1,30} instead\b",
-)
-NO_HURRY = _any(
-    r"\bnot urgent\b", r"\bno rush\b", r"\bno hurry\b", r"\bwhen(?:ever)? you (?:get|have) a (?:chance|minute)"
-)
-REQUEST = _any(
-    r"^\s*(?:how|what|whats|what's|when|where|who|which|is there|are there|are we|do i|do we|can i|can we|can you|"
-    r"could|would|please|pls|i need|i'?d like|we need|new starter|is it possible)\b",
-    r"\b(?:please|pls) (?:can|could|set|add|give)\b",
-    r"\bcan (?:my colleague and )?i (?:get|have)\b",
-    r"\b(?:request|set up|setup) (?:for|a|an|their)\b",
-    r"\bhow (?:do|can|long)\b",
-    r"\b(?:when|where) (?:is|are|do|can)\b",
-    r"\bare we allowed\b",
-    r"\bneed access\b",
-)
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Impact and urgency as the text states them; None where it does not say."""
-
-    impact: str | None
-    urgency: str | None
-    request: bool = False  # a question or a request rather than a fault
-
-    @property
-    def unclear(self) -> bool:
-        return self.impact is None and self.urgency is None and not self.request
-
-
-def assess(text: str) -> Assessment:
-    impact = HIGH if MANY_PEOPLE.search(text) else MEDIUM if SOME_PEOPLE.search(text) else None
-    if NO_HURRY.search(text):
-        urgency: str | None = LOW
-    elif WORKAROUND.search(text):
-        urgency = MEDIUM
-    elif CANNOT_WORK.search(text) or TIME_CRITICAL.search(text):
-        urgency = HIGH
-    else:
-        urgency = None
-    request = bool(REQUEST.search(text)) and urgency in (None, LOW)
-    return Assessment(impact, LOW if request else urgency, request)
-
-
-# The answers to the bot's "how bad is it?" buttons (domain.yml, utter_ask_ticket_impact).
-BUTTON_ANSWERS = {
-    "just me, i can work around it": (LOW, MEDIUM),
-    "just me, and i can't work": (LOW, HIGH),
-    "a few people": (MEDIUM, MEDIUM),
-    "many people or a whole service": (HIGH, HIGH),
-}
-
-
-def answer_levels(text: str | None) -> tuple[str, str] | None:
-    """(impact, urgency) from the answer to "how bad is it?": a button, or words; None if it says neither."""
-    said = (text or "").strip().lower()
-    if said in BUTTON_ANSWERS:
-        return BUTTON_ANSWERS[said]
-    heard = assess(said)
-    impact = heard.impact or (LOW if any(w in said for w in ("just me", "only me", "just myself")) else None)
-    if impact is None and heard.urgency is None:
-        return None
-    return impact or LOW, heard.urgency or MEDIUM
-
-
-def priority_for(impact: str, urgency: str) -> str:
-    return MATRIX[(impact, urgency)]
 
 
 @dataclass(frozen=True)
@@ -189,7 +45,7 @@ class Triage:
 
     @property
     def major_incident(self) -> bool:
-        return self.priority == "P1"
+        return is_major_incident(self.priority)
 
 
 @dataclass(frozen=True)
@@ -206,6 +62,46 @@ class TenantRouting:
     categories: Mapping[str, str] = field(default_factory=dict)  # category -> this tenant's team
 
 
+def _keyword(value: Any) -> str:
+    """A keyword as YAML gives it: text, or a number such as 404 (taken as its digits)."""
+    return NAME.check(str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value)
+
+
+def _null_is(empty: Callable[[], Any]) -> BeforeValidator:
+    """``rules:`` with nothing after it is YAML null: no rules (an empty list or mapping)."""
+    return BeforeValidator(lambda value: empty() if value is None else value)
+
+
+Name = Annotated[str, BeforeValidator(NAME.check)]
+Keyword = Annotated[str, BeforeValidator(_keyword)]
+OptionalName = Annotated[str | None, BeforeValidator(lambda v: v if v is None else NAME.check(v))]
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleEntry(_Schema):
+    keywords: Annotated[list[Keyword], Field(min_length=1, description="the words that pick the rule, a list")]
+    group: Name = Field(description="the resolver group the rule gives")
+    category: OptionalName = Field(None, description="the category the rule gives")
+
+
+class TenantEntry(_Schema):
+    rules: Annotated[list[RuleEntry], _null_is(list)] = []
+    groups: Annotated[dict[Name, Name], _null_is(dict)] = {}  # shared group -> the tenant's team
+    categories: Annotated[dict[Name, Name], _null_is(dict)] = {}  # category -> the tenant's team
+
+
+class RoutingFile(_Schema):
+    """knowledge_base/routing.yml (``ASKIT_ROUTING_FILE``)."""
+
+    default_group: Name = "service-desk"
+    major_incident_group: Name = "major-incident"
+    rules: Annotated[list[RuleEntry], _null_is(list)] = []
+    tenants: Annotated[dict[Name, TenantEntry], _null_is(dict)] = {}
+
+
 @dataclass(frozen=True)
 class Router:
     rules: tuple[Rule, ...] = ()
@@ -215,24 +111,16 @@ class Router:
 
     @classmethod
     def load(cls, path: Path) -> Router:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: cannot be read: {exc}") from exc
-        where = str(path)
-        tenants = data.get("tenants") or {}
+        """The routing file, checked against ``RoutingFile``; ConfigError names the file and the field."""
+        routing = check_file(path, RoutingFile, ConfigError)
         return cls(
-            rules=_rules(data.get("rules") or [], f"{where}: rules"),
+            rules=_rules(routing.rules),
             tenants={
-                name: TenantRouting(
-                    rules=_rules(t.get("rules") or [], f"{where}: tenants.{name}.rules"),
-                    groups=_mapping(t.get("groups"), f"{where}: tenants.{name}.groups"),
-                    categories=_mapping(t.get("categories"), f"{where}: tenants.{name}.categories"),
-                )
-                for name, t in _mapping_of_mappings(tenants, f"{where}: tenants").items()
+                name: TenantRouting(_rules(tenant.rules), tenant.groups, tenant.categories)
+                for name, tenant in routing.tenants.items()
             },
-            default_group=str(data.get("default_group") or cls.default_group),
-            major_incident_group=str(data.get("major_incident_group") or cls.major_incident_group),
+            default_group=routing.default_group,
+            major_incident_group=routing.major_incident_group,
         )
 
     def triage(
@@ -257,31 +145,13 @@ class Router:
         category = (rule.category if rule else None) or (article.category if article else DEFAULT_CATEGORY)
         group = rule.group if rule else (article.group if article and article.group else self.default_group)
         group = local.categories.get(category) or local.groups.get(group) or group
-        if priority == "P1":
+        if is_major_incident(priority):
             group = self.major_incident_group
         return Triage(category, priority, group, impact, urgency)
 
 
-def _rules(items: Sequence[Any], where: str) -> tuple[Rule, ...]:
-    rules = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not item.get("keywords") or not item.get("group"):
-            raise ConfigError(f"{where}[{i}]: needs 'keywords' (a list) and 'group'")
-        words = [str(w) for w in item["keywords"]]
-        pattern = re.compile("|".join(rf"\b{re.escape(w)}" for w in words), re.IGNORECASE)
-        rules.append(Rule(pattern, str(item["group"]), item.get("category")))
-    return tuple(rules)
+def _rules(entries: Sequence[RuleEntry]) -> tuple[Rule, ...]:
+    def pattern(words: Sequence[str]) -> re.Pattern[str]:
+        return re.compile("|".join(rf"\b{re.escape(w)}" for w in words), re.IGNORECASE)
 
-
-def _mapping(value: Any, where: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: must be a mapping")
-    return {str(k): str(v) for k, v in value.items()}
-
-
-def _mapping_of_mappings(value: Any, where: str) -> dict[str, dict[str, Any]]:
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise ConfigError(f"{where}: must map each tenant id to its routing")
-    return value
+    return tuple(Rule(pattern(entry.keywords), entry.group, entry.category) for entry in entries)

@@ -43,10 +43,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from bot.config import FLAG, URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, ServiceDeskError, TicketNotFound, Unsupported
-from bot.servicedesk.http import HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, TOKEN, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 PREFIX = "sha256="
@@ -67,6 +68,20 @@ def verify_signature(secret: bytes, timestamp: str, body: bytes, header: str, no
 
 class WebhookDesk(ServiceDesk):
     name = "webhook"
+    settings = (
+        Setting(
+            "ASKIT_WEBHOOK_URL", URL, "the receiver's base URL, e.g. https://desk.council.example/askit", required=True
+        ),
+        Setting(
+            "ASKIT_WEBHOOK_SECRET",
+            TOKEN,
+            "the shared signing secret (openssl rand -hex 32)",
+            required=True,
+            secret=True,
+        ),
+        Setting("ASKIT_WEBHOOK_LOOKUPS", FLAG, "0 when the receiver does not serve the GET lookups", default="1"),
+        DESK_TIMEOUT,
+    )
 
     def __init__(
         self, client: HttpClient, secret: Secret, lookups: bool = True, clock: Callable[[], float] = time.time
@@ -76,11 +91,8 @@ class WebhookDesk(ServiceDesk):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WebhookDesk:
-        s = Settings(env, "ASKIT_WEBHOOK")
-        url, secret, lookups = s.url("URL"), s.secret("SECRET"), s.get("LOOKUPS", "1")
-        if lookups not in ("0", "1"):
-            raise ConfigError(f"{s.name('LOOKUPS')} must be 0 or 1, got {lookups!r}")
-        return cls(HttpClient(cls.name, url, timeout=s.timeout()), secret, lookups == "1")
+        s = Settings(env, cls.settings, "ASKIT_WEBHOOK")
+        return cls(HttpClient(cls.name, s["URL"], timeout=s.timeout()), s["SECRET"], s["LOOKUPS"])
 
     def _signed(self, signed: bytes) -> dict[str, str]:
         timestamp = str(int(self.clock()))

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bot.config import POSITIVE_SECONDS, Setting, count
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import RejectedData, ServiceDeskError, ServiceDeskUnavailable, Unsupported
 from bot.servicedesk.http import Settings
@@ -33,18 +34,42 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RetryPolicy:
-        s = Settings(env, "ASKIT_OUTBOX")
-        return cls(
-            base=float(s.get("BACKOFF_BASE", str(cls.base))),
-            cap=float(s.get("BACKOFF_CAP", str(cls.cap))),
-            max_attempts=int(s.get("MAX_ATTEMPTS", str(cls.max_attempts))),
-            idle_poll=float(s.get("POLL", str(cls.idle_poll))),
-        )
+        """The policy RETRY_SETTINGS declare; ConfigError names a bad one."""
+        s = Settings(env, RETRY_SETTINGS, "ASKIT_OUTBOX")
+        return cls(base=s["BACKOFF_BASE"], cap=s["BACKOFF_CAP"], max_attempts=s["MAX_ATTEMPTS"], idle_poll=s["POLL"])
 
     def delay(self, attempts: int, retry_after: float | None, rand: Callable[[], float] = random.random) -> float:
         ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
         backoff = ceiling / 2 + rand() * ceiling / 2
         return max(backoff, min(retry_after or 0.0, self.cap))
+
+
+RETRY_SETTINGS = (
+    Setting(
+        "ASKIT_OUTBOX_BACKOFF_BASE",
+        POSITIVE_SECONDS,
+        "backoff: attempt n waits about base x 2^(n-1) seconds",
+        default=f"{RetryPolicy.base:g}",
+    ),
+    Setting(
+        "ASKIT_OUTBOX_BACKOFF_CAP",
+        POSITIVE_SECONDS,
+        "backoff: at most this many seconds",
+        default=f"{RetryPolicy.cap:g}",
+    ),
+    Setting(
+        "ASKIT_OUTBOX_MAX_ATTEMPTS",
+        count("attempts"),
+        "attempts before a request is parked as dead",
+        default=str(RetryPolicy.max_attempts),
+    ),
+    Setting(
+        "ASKIT_OUTBOX_POLL",
+        POSITIVE_SECONDS,
+        "seconds between an idle worker's looks for due requests",
+        default=f"{RetryPolicy.idle_poll:g}",
+    ),
+)
 
 
 class OutboxWorker:
@@ -84,7 +109,7 @@ class OutboxWorker:
         except Exception as exc:  # any failure, even an adapter bug, is retried: never lost
             self._failed(entry, exc)
             return
-        self.outbox.delivered(entry.correlation_id, ticket)
+        self.outbox.mark_delivered(entry.correlation_id, ticket)
         logger.info("ticket %s delivered as %s after %d attempt(s)", entry.receipt, ticket.ref, entry.attempts)
         self._settled(entry)
 

@@ -20,10 +20,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.config import EMAIL, URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, TicketNotFound
-from bot.servicedesk.http import HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_IDS, TOKEN, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 TICKETS = "/api/v2/tickets"
@@ -45,21 +46,23 @@ def ticket_id(ref: str) -> str:
 
 class ZendeskDesk(ServiceDesk):
     name = "zendesk"
+    settings = (
+        Setting("ASKIT_ZENDESK_URL", URL, "the account, e.g. https://council.zendesk.com", required=True),
+        Setting("ASKIT_ZENDESK_EMAIL", EMAIL, "the agent the API token acts for", required=True),
+        Setting("ASKIT_ZENDESK_API_TOKEN", TOKEN, "an API token", required=True, secret=True),
+        Setting("ASKIT_ZENDESK_GROUPS", JSON_IDS, "JSON: AskIT resolver group -> Zendesk group id"),
+        DESK_TIMEOUT,
+    )
 
     def __init__(self, client: HttpClient, groups: Mapping[str, int]) -> None:
         self.client, self.groups = client, dict(groups)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ZendeskDesk:
-        s = Settings(env, "ASKIT_ZENDESK")
-        url, email, token = s.url("URL"), s.get("EMAIL"), s.secret("API_TOKEN")
-        basic = Secret("Basic " + base64.b64encode(f"{email}/token:{token.reveal()}".encode()).decode())
-        client = HttpClient(cls.name, url, {"Authorization": basic}, timeout=s.timeout())
-        try:
-            groups = {name: int(group) for name, group in s.mapping("GROUPS").items()}
-        except ValueError as exc:
-            raise ConfigError(f"{s.name('GROUPS')} must map resolver groups to Zendesk group ids") from exc
-        return cls(client, groups)
+        s = Settings(env, cls.settings, "ASKIT_ZENDESK")
+        basic = Secret("Basic " + base64.b64encode(f"{s['EMAIL']}/token:{s['API_TOKEN'].reveal()}".encode()).decode())
+        client = HttpClient(cls.name, s["URL"], {"Authorization": basic}, timeout=s.timeout())
+        return cls(client, s["GROUPS"] or {})
 
     def _ref(self, number: Any) -> TicketRef:
         return TicketRef(ref=str(number), url=f"{self.client.base_url}/hc/requests/{number}")

@@ -1,7 +1,9 @@
-"""Run the actions as rasa-sdk would, with a small index (fake embedder) and a real local desk."""
+"""Run the actions as rasa-sdk would, with a small index (fake embedder) and a real local desk,
+handed their services the way bot/action_server.py hands them the configured ones."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,20 +12,34 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
+from actions import all_actions
 from actions.answer import ActionAnswerQuestion, ActionShowArticle
 from actions.tickets import ActionAddComment, ActionCreateTicket, ActionTellTicketNews, ActionTicketStatus
 from bot.identity import IdentitySeal
 from bot.knowledge import Escalation, KnowledgeBase, Thresholds
-from bot.knowledge.index import build_index
-from bot.servicedesk import LocalServiceDesk, Requester, ServiceDeskUnavailable, TicketRequest
+from bot.knowledge.build import build_index
+from bot.paths import KNOWLEDGE_BASE_DIR
+from bot.servicedesk import Requester, ServiceDeskUnavailable, TicketRequest
+from bot.servicedesk.local import LocalServiceDesk
 from bot.servicedesk.outbox import DELIVERED, PENDING, Outbox
+from bot.servicedesk.tickets import TicketService
+from bot.servicedesk.triage import Router
 from bot.servicedesk.worker import OutboxWorker, RetryPolicy
+from bot.services import Services
 from tests.fakes import FakeEmbedder, make_article
+
+SEAL = IdentitySeal("k" * 40)  # the key the Rasa server's channels would share
+ROUTER = Router.load(KNOWLEDGE_BASE_DIR / "routing.yml")
+
+
+def services_for(
+    kb: KnowledgeBase, desk: LocalServiceDesk, outbox: Outbox, worker: OutboxWorker | None = None, wait: float = 4.0
+) -> Services:
+    return Services(kb, TicketService(desk, outbox, ROUTER, kb, wait, worker), SEAL)
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[LocalServiceDesk]:
+def kb(tmp_path: Path) -> KnowledgeBase:
     embedder = FakeEmbedder()
     build_index(
         [
@@ -46,16 +62,20 @@ def desk(tmp_path: Path) -> Iterator[LocalServiceDesk]:
         embedder,
         tmp_path / "index",
     )
-    local = LocalServiceDesk(tmp_path / "desk.sqlite")
+    return KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2))
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> LocalServiceDesk:
+    return LocalServiceDesk(tmp_path / "desk.sqlite")
+
+
+@pytest.fixture
+def services(kb: KnowledgeBase, desk: LocalServiceDesk, tmp_path: Path) -> Iterator[Services]:
     outbox = Outbox(tmp_path / "outbox.sqlite")
-    worker = OutboxWorker(outbox, local, RetryPolicy(base=0.01, cap=0.05, idle_poll=0.05)).start()
-    services.use(KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2)), local, outbox, worker, SEAL)
-    yield local
+    worker = OutboxWorker(outbox, desk, RetryPolicy(base=0.01, cap=0.05, idle_poll=0.05)).start()
+    yield services_for(kb, desk, outbox, worker)
     worker.stop()
-    services.use()
-
-
-SEAL = IdentitySeal("k" * 40)  # the key the Rasa server's channels would share
 
 
 def tracker(
@@ -78,7 +98,7 @@ def tracker(
 
 def run(action: Any, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, t, {})
+    events = asyncio.run(action.run(dispatcher, t, {}))
     return dispatcher.messages, events
 
 
@@ -86,7 +106,6 @@ def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m["custom"] for m in messages if m.get("custom")]
 
 
-@pytest.mark.usefixtures("desk")
 @pytest.mark.parametrize(
     "text,custom,awaiting",
     [
@@ -96,13 +115,14 @@ def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ("😀", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
     ],
 )
-def test_answer_question_decides_and_says_so_in_custom(text: str, custom: dict, awaiting: str | None) -> None:
-    messages, events = run(ActionAnswerQuestion(), tracker(text, "ask_question"))
+def test_answer_question_decides_and_says_so_in_custom(
+    services: Services, text: str, custom: dict, awaiting: str | None
+) -> None:
+    messages, events = run(ActionAnswerQuestion(services), tracker(text, "ask_question"))
     assert customs(messages) == [custom]
     assert {"event": "slot", "name": "awaiting", "value": awaiting, "timestamp": None} in events
 
 
-@pytest.mark.usefixtures("desk")
 @pytest.mark.parametrize(
     "channel,verified,sealed_by,decision",
     [
@@ -116,7 +136,7 @@ def test_answer_question_decides_and_says_so_in_custom(text: str, custom: dict, 
     ],
 )
 def test_a_councils_own_article_reaches_only_its_verified_staff(
-    channel: str, verified: dict, sealed_by: IdentitySeal | None, decision: str
+    services: Services, channel: str, verified: dict, sealed_by: IdentitySeal | None, decision: str
 ) -> None:
     metadata = (
         sealed_by.metadata(channel, "alice", verified)
@@ -124,11 +144,10 @@ def test_a_councils_own_article_reaches_only_its_verified_staff(
         else {"askit_identity": {"channel": channel, "identity": verified, "mac": "0" * 64}}
     )
     t = tracker("walk in desk opening hours", "ask_question", channel=channel, metadata=metadata)
-    messages, _ = run(ActionAnswerQuestion(), t)
+    messages, _ = run(ActionAnswerQuestion(services), t)
     assert customs(messages)[0]["decision"] == decision
 
 
-@pytest.mark.usefixtures("desk")
 @pytest.mark.parametrize(
     "verified,shown",
     [
@@ -136,33 +155,36 @@ def test_a_councils_own_article_reaches_only_its_verified_staff(
         ({"id": "sam", "email": "sam@northbrook.example"}, False),
     ],
 )
-def test_a_typed_button_payload_cannot_show_another_councils_article(verified: dict, shown: bool) -> None:
+def test_a_typed_button_payload_cannot_show_another_councils_article(
+    services: Services, verified: dict, shown: bool
+) -> None:
     """Finding 6: ``/choose_article{"article_id":"walk-in-riverside"}`` from Northbrook showed Riverside's article."""
     entities = [{"entity": "article_id", "value": "walk-in-riverside"}]
     metadata = SEAL.metadata("webchat", "alice", verified)
     t = tracker("/choose_article", "choose_article", entities=entities, channel="webchat", metadata=metadata)
-    messages, _ = run(ActionShowArticle(), t)
+    messages, _ = run(ActionShowArticle(services), t)
     if shown:
         assert customs(messages) == [{"decision": "answer", "article_id": "walk-in-riverside"}]
     else:
         assert customs(messages)[0]["flow"] == "ticket_offer" and "Riverside" not in str(messages)
 
 
-@pytest.mark.usefixtures("desk")
-def test_a_chosen_article_is_shown_and_an_unknown_one_offers_a_ticket() -> None:
+def test_a_chosen_article_is_shown_and_an_unknown_one_offers_a_ticket(services: Services) -> None:
     messages, _ = run(
-        ActionShowArticle(),
+        ActionShowArticle(services),
         tracker("/choose_article", "choose_article", entities=[{"entity": "article_id", "value": "printer-add"}]),
     )
     assert customs(messages) == [{"decision": "answer", "article_id": "printer-add"}]
     messages, _ = run(
-        ActionShowArticle(),
+        ActionShowArticle(services),
         tracker("/choose_article", "choose_article", entities=[{"entity": "article_id", "value": "gone"}]),
     )
     assert customs(messages)[0]["flow"] == "ticket_offer"
 
 
-def test_create_ticket_holds_transcript_triage_and_tells_the_reference(desk: LocalServiceDesk) -> None:
+def test_create_ticket_holds_transcript_triage_and_tells_the_reference(
+    services: Services, desk: LocalServiceDesk
+) -> None:
     history = [
         {
             "event": "user",
@@ -184,7 +206,7 @@ def test_create_ticket_holds_transcript_triage_and_tells_the_reference(desk: Loc
         },
     ]
     t = tracker("yes", "affirm", history, slots={"ticket_summary": "vpn not working", "last_article_id": "vpn-connect"})
-    messages, _ = run(ActionCreateTicket(), t)
+    messages, _ = run(ActionCreateTicket(services), t)
     assert customs(messages) == [{"flow": "ticket_created", "ticket_ref": "LOC-000001", "major_incident": False}]
     [ticket] = desk.all_tickets()
     assert (ticket["summary"], ticket["priority"], ticket["resolver_group"], ticket["category"]) == (
@@ -196,23 +218,23 @@ def test_create_ticket_holds_transcript_triage_and_tells_the_reference(desk: Loc
     assert ticket["requester_id"] == "rest:alice"
     assert "User: that didn't help" in ticket["description"]
     assert "VPN will not connect (vpn-connect): the user said it did not help" in ticket["description"]
-    run(ActionCreateTicket(), t)  # the same turn again (a retry) must not make a second ticket
+    run(ActionCreateTicket(services), t)  # the same turn again (a retry) must not make a second ticket
     assert len(desk.all_tickets()) == 1
 
 
-def test_ticket_status_only_shows_the_requesters_own_tickets(desk: LocalServiceDesk) -> None:
+def test_ticket_status_only_shows_the_requesters_own_tickets(services: Services, desk: LocalServiceDesk) -> None:
     def raise_for(requester: str, cid: str) -> str:
         return desk.create_ticket(
             TicketRequest("Printer jammed", "d", Requester(requester), "printing", "P4", "service-desk", cid)
         ).ref
 
     mine, theirs = raise_for("rest:alice", "a"), raise_for("rest:bob", "b")
-    messages, _ = run(ActionTicketStatus(), tracker(f"what's happening with {mine}", "ticket_status"))
+    messages, _ = run(ActionTicketStatus(services), tracker(f"what's happening with {mine}", "ticket_status"))
     assert customs(messages) == [{"flow": "ticket_status", "tickets": [mine], "ticket_ref": mine}]
-    messages, _ = run(ActionTicketStatus(), tracker(f"what's happening with {theirs}", "ticket_status"))
+    messages, _ = run(ActionTicketStatus(services), tracker(f"what's happening with {theirs}", "ticket_status"))
     assert customs(messages) == [{"flow": "ticket_status", "tickets": []}]
     assert "can't find a ticket" in messages[0]["text"]
-    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
+    messages, _ = run(ActionTicketStatus(services), tracker("show my open tickets", "ticket_status"))
     assert customs(messages)[0]["tickets"] == [mine]
 
 
@@ -233,60 +255,73 @@ class DownDesk(LocalServiceDesk):
 
 
 def test_a_desk_that_is_down_delays_the_ticket_and_the_user_hears_when_it_lands(
-    desk: LocalServiceDesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kb: KnowledgeBase, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("ASKIT_TICKET_WAIT", "0.3")
     down = DownDesk(tmp_path / "down.sqlite")
     outbox = Outbox(tmp_path / "outbox-down.sqlite")
-    services.use(services.knowledge_base(), down, outbox, None, SEAL)  # no worker: delivery is driven by hand below
-    messages, events = run(ActionCreateTicket(), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
+    services = services_for(kb, down, outbox, wait=0.3)  # no worker: delivery is driven by hand below
+    messages, events = run(ActionCreateTicket(services), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
     [recorded] = outbox.entries()
     assert customs(messages) == [{"flow": "ticket_recorded", "receipt": recorded.receipt, "major_incident": False}]
     assert recorded.receipt in messages[0]["text"] and recorded.state == PENDING
     assert {"event": "slot", "name": "ticket_ref", "value": recorded.receipt, "timestamp": None} in events
-    messages, _ = run(ActionTicketStatus(), tracker(f"what's happening with {recorded.receipt}", "ticket_status"))
+    messages, _ = run(
+        ActionTicketStatus(services), tracker(f"what's happening with {recorded.receipt}", "ticket_status")
+    )
     assert "waiting to reach the service desk" in messages[0]["text"]
-    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
+    messages, _ = run(ActionTicketStatus(services), tracker("show my open tickets", "ticket_status"))
     assert messages == [{**messages[0], "response": "utter_desk_unavailable"}]
 
     down.down = False
     OutboxWorker(outbox, down).deliver_due()
-    messages, _ = run(ActionTicketStatus(), tracker("show my open tickets", "ticket_status"))
+    messages, _ = run(ActionTicketStatus(services), tracker("show my open tickets", "ticket_status"))
     assert customs(messages)[0] == {"flow": "ticket_created", "receipt": recorded.receipt, "ticket_ref": "LOC-000001"}
     assert customs(messages)[1]["tickets"] == ["LOC-000001"]
     assert outbox.counts() == {DELIVERED: 1} and len(down.all_tickets()) == 1
 
 
-def test_an_outbox_that_cannot_be_written_gets_the_user_a_clear_reply(desk: LocalServiceDesk, tmp_path: Path) -> None:
+def test_an_outbox_that_cannot_be_written_gets_the_user_a_clear_reply(
+    kb: KnowledgeBase, desk: LocalServiceDesk, tmp_path: Path
+) -> None:
     outbox = Outbox(tmp_path / "outbox-ro.sqlite")
     (tmp_path / "outbox-ro.sqlite").unlink()
     (tmp_path / "outbox-ro.sqlite").mkdir()  # a directory where the database file should be
-    services.use(services.knowledge_base(), desk, outbox, None, SEAL)
-    messages, events = run(ActionCreateTicket(), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
+    services = services_for(kb, desk, outbox)
+    messages, events = run(ActionCreateTicket(services), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
     assert customs(messages) == [{"error": "service_desk_unavailable"}]
     assert "no ticket was raised" in messages[0]["text"] and "01632 960000" in messages[0]["text"]
     assert not any(e.get("name") == "ticket_ref" for e in events)
 
 
-def test_news_is_pushed_only_where_the_channel_can_send_later(desk: LocalServiceDesk, tmp_path: Path) -> None:
+def test_news_is_pushed_only_where_the_channel_can_send_later(
+    kb: KnowledgeBase, desk: LocalServiceDesk, tmp_path: Path
+) -> None:
     outbox = Outbox(tmp_path / "outbox-news.sqlite")
-    services.use(services.knowledge_base(), desk, outbox, None, SEAL)
+    services = services_for(kb, desk, outbox)
     entry = outbox.submit(
         TicketRequest("Printer jammed", "d", Requester("rest:alice"), "printing", "P4", "service-desk", "n1"),
         "alice",
         "rest",
     )
     OutboxWorker(outbox, desk).deliver_due()
-    messages, _ = run(ActionTellTicketNews(), tracker("EXTERNAL: EXTERNAL_ticket_update", "EXTERNAL_ticket_update"))
+    messages, _ = run(
+        ActionTellTicketNews(services), tracker("EXTERNAL: EXTERNAL_ticket_update", "EXTERNAL_ticket_update")
+    )
     assert messages == [] and outbox.untold(entry.correlation_id)  # REST cannot show it: kept for the next turn
-    messages, _ = run(ActionAnswerQuestion(), tracker("vpn not working", "ask_question"))
+    messages, _ = run(ActionAnswerQuestion(services), tracker("vpn not working", "ask_question"))
     assert customs(messages)[0] == {"flow": "ticket_created", "receipt": entry.receipt, "ticket_ref": "LOC-000001"}
     assert not outbox.untold(entry.correlation_id)
 
 
-@pytest.mark.usefixtures("desk")
-def test_a_problem_misread_as_add_to_ticket_is_answered_as_a_question() -> None:
-    messages, _ = run(ActionAddComment(), tracker("vpn not working", "add_to_ticket"))
+def test_a_problem_misread_as_add_to_ticket_is_answered_as_a_question(services: Services) -> None:
+    messages, _ = run(ActionAddComment(services), tracker("vpn not working", "add_to_ticket"))
     assert customs(messages) == [{"decision": "answer", "article_id": "vpn-connect"}]
-    messages, _ = run(ActionAddComment(), tracker("add some info to my ticket", "add_to_ticket"))
+    messages, _ = run(ActionAddComment(services), tracker("add some info to my ticket", "add_to_ticket"))
     assert customs(messages) == [{"flow": "ticket_comment", "missing": "text", "tickets": []}]
+
+
+def test_every_action_the_domain_lists_is_registered(services: Services) -> None:
+    import yaml
+
+    domain = yaml.safe_load((KNOWLEDGE_BASE_DIR.parent / "domain.yml").read_text(encoding="utf-8"))
+    assert sorted(a.name() for a in all_actions(services)) == sorted(domain["actions"])

@@ -6,17 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
-from bot.action_server import ACTION_TOKEN_SETTING, INSECURE_FLAG, authorization, authorized, main
-from bot.launcher import ROOT, free_port
+from bot.action_auth import ACTION_TOKEN_SETTING, authorization, authorized
+from bot.action_server import INSECURE_FLAG, action_call_problem, main
+from bot.launcher import free_port
+from bot.paths import ROOT
+from tests.action_calls import action_call
+from tests.waiting import exited, wait_until
 
 TOKEN = "test-action-token-0123456789"
 MARKER = "tracker-secret-marker-4711"  # in request bodies and an exception's message: never to come back
@@ -64,26 +66,6 @@ class ActionServer:
         return self.log.read_text(errors="replace")
 
 
-def action_call(action: str, text: str) -> dict[str, Any]:
-    """What Rasa posts to /webhook, as a forger would write it."""
-    return {
-        "next_action": action,
-        "sender_id": "someone-else",
-        "version": "3.6.21",
-        "domain": {},
-        "tracker": {
-            "sender_id": "someone-else",
-            "slots": {},
-            "latest_message": {"text": text, "intent": {}, "entities": []},
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": None,
-        },
-    }
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionServer]:
     port, log = free_port(), tmp_path_factory.mktemp("action-server") / "server.log"
@@ -97,11 +79,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionServer]:
         )
     started = ActionServer(f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not answers(f"{started.url}/health"):
-            assert proc.poll() is None, started.log_text()
-            assert time.monotonic() < deadline, started.log_text()
-            time.sleep(POLL)
+        health = f"{started.url}/health"
+        died = exited(proc, "the action server")
+        try:
+            wait_until(lambda: answers(health), START_TIMEOUT, "the action server to start", interval=POLL, died=died)
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}\n{started.log_text()}") from None
         yield started
     finally:
         proc.terminate()
@@ -130,6 +113,16 @@ def answers(url: str) -> bool:
 )
 def test_only_the_exact_token_is_authorized(header: str | None, expected: bool) -> None:
     assert authorized(header, TOKEN) is expected
+
+
+@pytest.mark.parametrize(
+    "version,problem",
+    [("3.6.21", None), (None, None), (["3.6.21"], "version must be text"), ({"a": 1}, "version must be text")],
+)
+def test_a_version_that_is_not_text_is_refused_before_rasa_sdk(version: object, problem: str | None) -> None:
+    # rasa-sdk's version check called .split on it: a list there was a 500 (found by benchmarks/fuzz.py).
+    call = action_call("action_hello", "hi")
+    assert action_call_problem({**call, "version": version}) == problem
 
 
 def test_the_health_check_needs_no_token(server: ActionServer) -> None:

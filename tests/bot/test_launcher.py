@@ -8,8 +8,7 @@ import os
 import signal
 import stat
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from bot.launcher import Stack, cors_origins, free_port, tracker_db_url
 from bot.rasa_server import RASA_TOKEN_SETTING, RasaServerError, rasa_argv
 from bot.supervisor import Backoff, LaunchError, Server, Supervisor, private_dir
+from tests.waiting import wait_until
 
 WAIT = 30.0
 POLL = 0.05
@@ -31,16 +31,6 @@ FAILING_SERVER = "import sys; sys.exit(3)"
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def wait_for(condition: Callable[[], bool], what: str, supervisor: Supervisor | None = None) -> None:
-    """Until ``condition()``, looking after ``supervisor`` meanwhile; fails after WAIT seconds."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        if supervisor is not None:
-            supervisor.supervise_once()
-        time.sleep(POLL)
 
 
 def test_a_stack_never_shows_its_secrets() -> None:
@@ -153,7 +143,8 @@ def test_a_killed_server_is_restarted_alone_and_the_restart_is_logged(
     def back() -> bool:
         return first.proc is not None and first.proc.pid != killed and first.ready_at is not None
 
-    wait_for(back, "the first server to come back", supervisor)
+    # The test plays the launcher's loop: supervise_once between the looks restarts the server.
+    wait_until(back, WAIT, "the first server to come back", interval=POLL, died=supervisor.supervise_once)
     assert second.proc.pid == untouched and second.proc.poll() is None
     assert "the first server stopped unexpectedly (killed by SIGKILL); restarting it in 0.05s" in caplog.text
 
@@ -165,7 +156,8 @@ def test_a_server_that_keeps_failing_at_start_stops_everything(supervisor: Super
     assert flaky.proc is not None
     flaky.proc.kill()
     with pytest.raises(LaunchError) as stopped:
-        wait_for(lambda: False, "the supervisor to give up", supervisor)
+        # supervise_once between the looks is what gives up, raising LaunchError
+        wait_until(lambda: False, WAIT, "the supervisor to give up", interval=POLL, died=supervisor.supervise_once)
     assert str(stopped.value).startswith("the flaky server failed to start 3 times in a row (last: exit code 3)")
     assert "flaky server.log" in str(stopped.value)
 

@@ -25,6 +25,8 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "0f3a9d6e-5a7b-4c1e-8d2f-6b1e9c0a7d11"
 APP_PASSWORD = "fake-bot-client-secret-5f2e"  # what the app registration's client secret would be
@@ -192,11 +194,7 @@ class FakeBotFramework:
             ]
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 60, what: str = "the bot") -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-            time.sleep(0.05)
+        wait_until(condition, timeout, what)
 
     # --- HTTP ---------------------------------------------------------------------------------
     def _handler(self) -> type[BaseHTTPRequestHandler]:

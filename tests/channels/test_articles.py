@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
+import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from bot.channels.articles import (
     full_article_url,
     index_dir,
 )
+from bot.knowledge.articles import Article, Escalation
+from bot.knowledge.layout import ARTICLES_FILE, BUILDS, make_current, write_articles
 
 
 @pytest.mark.parametrize(
@@ -57,29 +59,33 @@ def test_the_index_dir_setting(tmp_path: Path) -> None:
     assert index_dir({}).name == "index"
 
 
-def article(article_id: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": article_id,
-        "title": f"Title of {article_id}",
-        "category": "network",
-        "body": "Body",
-        "audience": None,
-        "status": "published",
-        "owner": "Network team",
-        "escalation": {"group": "network"},
-        "source": "/srv/articles/x.md",
-        **fields,
-    }
+def article(article_id: str, **fields: Any) -> Article:
+    """A published article for every partner; ``fields`` override (``audience`` may be a list)."""
+    if fields.get("audience") is not None:
+        fields["audience"] = tuple(fields["audience"])
+    default = Article(
+        id=article_id,
+        title=f"Title of {article_id}",
+        category="network",
+        questions=(f"question about {article_id}",),
+        audience=None,
+        owner="Network team",
+        review_by=dt.date(2030, 1, 1),
+        status="published",
+        body="Body",
+        escalation=Escalation(group="network", priority="P3"),
+        source="/srv/articles/x.md",
+    )
+    return dataclasses.replace(default, **fields)
 
 
-def build(index_root: Path, name: str, articles: list[dict[str, Any]]) -> None:
-    """Write a build and make it current as the index builder does: a new directory, then the link swapped."""
-    directory = index_root / "builds" / name
+def build(index_root: Path, name: str, articles: list[Article]) -> Path:
+    """Write a build's articles with the index builder's own writer and make it current."""
+    directory = index_root / BUILDS / name
     directory.mkdir(parents=True)
-    (directory / "articles.json").write_text(json.dumps(articles))
-    link = index_root / "current.tmp"
-    link.symlink_to(directory.relative_to(index_root))
-    os.replace(link, index_root / "current")
+    write_articles(directory, articles)
+    make_current(index_root, directory)
+    return directory
 
 
 def test_published_partner_wide_articles_are_served_without_internal_fields(tmp_path: Path) -> None:
@@ -91,7 +97,6 @@ def test_published_partner_wide_articles_are_served_without_internal_fields(tmp_
             article("riverside-only", audience=["riverside"]),
             article("draft-one", status="draft"),
             article("Bad Id"),
-            {"id": "broken"},
         ],
     )
     articles = PublishedArticles(tmp_path)
@@ -113,6 +118,19 @@ def test_a_rebuilt_index_is_read_again(tmp_path: Path) -> None:
     assert articles.get("vpn-connect") is None
     new = articles.get("smart-lockers")
     assert new is not None and new["body"] == "New body"
+
+
+def test_a_build_with_an_unreadable_articles_file_leaves_the_last_articles_served(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(tmp_path, "b1", [article("vpn-connect")])
+    articles = PublishedArticles(tmp_path)
+    assert articles.get("vpn-connect") is not None
+    damaged = build(tmp_path, "b2", [article("smart-lockers")]) / ARTICLES_FILE
+    damaged.write_text(damaged.read_text()[:40])  # cut short, as by a full disk
+    assert articles.get("vpn-connect") is not None and articles.get("smart-lockers") is None
+    assert articles.get("vpn-connect") is not None
+    assert len([r for r in caplog.records if "no article pages" in r.message]) == 1
 
 
 def test_without_an_index_nothing_is_served(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

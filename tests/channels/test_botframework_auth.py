@@ -12,14 +12,8 @@ from typing import Any
 import jwt
 import pytest
 
-from bot.channels.botframework_auth import (
-    UNKNOWN_KEY_REFETCH_SECONDS,
-    AuthError,
-    BotFrameworkAuth,
-    KeysUnavailable,
-    SigningKeys,
-    fetch_json,
-)
+from bot.channels.botframework_auth import UNKNOWN_KEY_REFETCH_SECONDS, BotFrameworkAuth, SigningKeys, fetch_json
+from bot.channels.errors import AuthError, KeysUnavailable
 from tests.channels.fake_botframework import APP_ID, FakeBotFramework, new_key
 
 

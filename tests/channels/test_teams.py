@@ -15,6 +15,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from bot.channels.errors import TeamsConfigError
 from bot.channels.teams import SORRY, TeamsInput, TeamsSettings
 from bot.channels.teams_payloads import ADAPTIVE_CARD, PAYLOAD_KEY
 from bot.identity import IDENTITY_KEY, IdentitySeal, VerifiedIdentity
@@ -159,7 +160,7 @@ def test_a_request_that_is_not_verified_gets_401_and_nothing_happens(
         _, answer = await client.post(WEBHOOK, json=activity, headers=headers(bf, activity))
         assert answer.status_code == 401
         assert answer.json == {"error": "unauthorized"}
-        await asyncio.sleep(0.2)
+        await channel.drain()  # had there been a turn, it would have run by now
 
     run(bf, rasa, scenario)
     assert rasa.messages == [] and bf.sent == [] and bf.token_requests == []
@@ -173,7 +174,7 @@ def test_a_retried_activity_is_answered_once(bf: FakeBotFramework) -> None:
         first, again = await post(client, bf, activity), await post(client, bf, activity)
         assert (first.status_code, again.status_code) == (202, 200)
         await until(lambda: bool(bf.replies()))
-        await asyncio.sleep(0.2)
+        await channel.drain()  # the second answer, were there one, would have been sent by now
 
     run(bf, rasa, scenario)
     assert len(rasa.messages) == 1 and len(bf.replies()) == 1
@@ -189,7 +190,7 @@ def test_the_bot_says_hello_when_it_is_added(bf: FakeBotFramework) -> None:
         assert (await post(client, bf, user_added)).status_code == 202
         assert (await post(client, bf, bot_added)).status_code == 202
         await until(lambda: bool(bf.replies()))
-        await asyncio.sleep(0.1)
+        await channel.drain()
 
     run(bf, rasa, scenario)
     [welcome] = bf.replies()
@@ -217,7 +218,7 @@ def test_only_partner_tenants_are_served(bf: FakeBotFramework) -> None:
 
     async def scenario(client: Any, channel: TeamsInput) -> None:
         assert (await post(client, bf, stranger)).status_code == 403
-        await asyncio.sleep(0.1)
+        await channel.drain()
 
     run(bf, rasa, scenario)
     assert rasa.messages == [] and bf.sent == []
@@ -315,9 +316,10 @@ def test_a_body_that_is_not_an_activity_is_refused(bf: FakeBotFramework) -> None
     ],
 )
 def test_settings_errors_name_the_key(credentials: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message) as error:
+    with pytest.raises(TeamsConfigError, match=message) as error:
         TeamsSettings.from_credentials(credentials)
     assert "bot.channels.teams.TeamsInput" in str(error.value)
+    assert isinstance(error.value, ValueError)  # as before it had its own class
 
 
 def test_settings_hide_the_password_and_default_to_the_partner_tenants() -> None:

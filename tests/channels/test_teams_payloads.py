@@ -79,6 +79,11 @@ def test_identity_comes_from_the_verified_activity_and_the_members_api() -> None
         (ACTIVITY, True),
         ({**ACTIVITY, "conversation": None}, False),
         ({**ACTIVITY, "from": {"name": "no id"}}, False),
+        # Ids go into the connector's URLs: a lone surrogate cannot be encoded, a control character is forged.
+        ({**ACTIVITY, "conversation": {"id": "a:1\udfff"}}, False),
+        ({**ACTIVITY, "conversation": {"id": "a:1\n"}}, False),
+        ({**ACTIVITY, "from": {"id": ""}}, False),
+        ({**ACTIVITY, "conversation": {"id": "a" * 1025}}, False),
         ({k: v for k, v in ACTIVITY.items() if k != "type"}, False),
         ([], False),
         ("text", False),

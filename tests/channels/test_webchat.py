@@ -312,22 +312,63 @@ def test_each_bot_message_is_emitted_whole_to_the_conversations_room() -> None:
     ]
 
 
+def news_links(channel: WebChatInput, sessions: FakeSessions, conversation: str) -> list[str | None]:
+    """The article links in answers pushed to a conversation outside a turn, as ticket news is."""
+    out = channel.get_output_channel()
+    assert isinstance(out, WebChatOutput)
+    sessions.emitted.clear()
+    for article_id in ("vpn-connect", "riverside-only"):
+        answer = {"text": "x", "custom": {"decision": "answer", "article_id": article_id}}
+        asyncio.run(out.send_response(conversation, answer))
+    assert {room for _, _, room in sessions.emitted} == {conversation}
+    return [data["custom"].get("article_url") for _, data, _ in sessions.emitted]
+
+
 def test_news_sent_later_links_only_articles_this_server_shows(app: tuple[Sanic, WebChatInput, Received]) -> None:
     _, channel, _ = app
     sessions = FakeSessions(channel)
-
-    def send_answers() -> list[str | None]:
-        out = channel.get_output_channel()
-        assert isinstance(out, WebChatOutput)
-        sessions.emitted.clear()
-        for article_id in ("vpn-connect", "riverside-only"):
-            answer = {"text": "x", "custom": {"decision": "answer", "article_id": article_id}}
-            asyncio.run(out.send_response("room", answer))
-        return [data["custom"].get("article_url") for _, data, _ in sessions.emitted]
-
-    assert send_answers() == [None, None]  # no browser yet, so no address to link from
+    ann = sender_id({"id": "ann"})
+    assert news_links(channel, sessions, ann) == [None, None]  # no browser yet, so no address to link from
     asyncio.run(handler(channel, "connect")("sid1", environ(), {"token": mint_token(SECRET, "ann")}))
-    assert send_answers() == ["https://askit.example/webhooks/webchat/articles/vpn-connect", None]
+    assert news_links(channel, sessions, ann) == ["https://askit.example/webhooks/webchat/articles/vpn-connect", None]
+    assert news_links(channel, sessions, "room") == [None, None]  # a conversation no browser has joined
+
+
+def test_news_is_linked_with_its_own_users_address_not_the_last_connected(
+    app: tuple[Sanic, WebChatInput, Received],
+) -> None:
+    """One user's news took the address of whichever user connected last (issue 11)."""
+    _, channel, _ = app
+    sessions = FakeSessions(channel)
+    intranet = {"wsgi.url_scheme": "https", "HTTP_HOST": "askit.riverside.example"}
+    direct = {"wsgi.url_scheme": "http", "HTTP_HOST": "10.0.0.7:5005"}
+    asyncio.run(handler(channel, "connect")("sid-ann", intranet, {"token": mint_token(SECRET, "ann")}))
+    asyncio.run(handler(channel, "connect")("sid-bob", direct, {"token": mint_token(SECRET, "bob")}))
+    ann, bob = sender_id({"id": "ann"}), sender_id({"id": "bob"})
+    assert news_links(channel, sessions, ann) == [
+        "https://askit.riverside.example/webhooks/webchat/articles/vpn-connect",
+        None,
+    ]
+    assert news_links(channel, sessions, bob) == ["http://10.0.0.7:5005/webhooks/webchat/articles/vpn-connect", None]
+    # Someone else connecting moves neither; Ann's own reconnection from elsewhere moves hers.
+    southmere = {"wsgi.url_scheme": "https", "HTTP_HOST": "askit.southmere.example"}
+    asyncio.run(handler(channel, "connect")("sid-cat", southmere, {"token": mint_token(SECRET, "cat")}))
+    assert (
+        news_links(channel, sessions, ann)[0] == "https://askit.riverside.example/webhooks/webchat/articles/vpn-connect"
+    )
+    assert news_links(channel, sessions, bob)[0] == "http://10.0.0.7:5005/webhooks/webchat/articles/vpn-connect"
+    asyncio.run(handler(channel, "connect")("sid-ann2", direct, {"token": mint_token(SECRET, "ann")}))
+    assert news_links(channel, sessions, ann)[0] == "http://10.0.0.7:5005/webhooks/webchat/articles/vpn-connect"
+
+
+def test_with_a_public_url_all_news_links_to_it(tmp_path: Path) -> None:
+    _, channel, _ = make_app(tmp_path, ASKIT_PUBLIC_URL="https://askit.sharedict.example/")
+    sessions = FakeSessions(channel)
+    ann = sender_id({"id": "ann"})
+    public = "https://askit.sharedict.example/webhooks/webchat/articles/vpn-connect"
+    assert news_links(channel, sessions, ann) == [public, None]  # configured: no browser needed
+    asyncio.run(handler(channel, "connect")("sid1", environ(), {"token": mint_token(SECRET, "ann")}))
+    assert news_links(channel, sessions, ann) == [public, None]
 
 
 def test_a_flood_is_told_to_slow_down_once_and_every_accepted_message_reaches_rasa_in_order(

@@ -15,19 +15,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.channels.widget_auth import (
-    CLOCK_SKEW_SECONDS,
-    MAX_TOKEN_CHARS,
+from bot.channels.errors import (
     TokenClaimsInvalid,
     TokenExpired,
     TokenInvalid,
     TokenMissing,
     TokenNotYetValid,
     TokenRejected,
-    mint_token,
-    sender_id,
-    verify_token,
 )
+from bot.channels.widget_auth import CLOCK_SKEW_SECONDS, MAX_TOKEN_CHARS, mint_token, sender_id, verify_token
 from bot.channels.widget_config import WidgetConfig
 
 SECRET = "s" * 40

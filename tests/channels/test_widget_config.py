@@ -8,7 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from bot.channels.widget_config import WidgetConfig, WidgetConfigError
+from bot.channels.errors import WidgetConfigError
+from bot.channels.widget_config import WidgetConfig
 
 SECRET = "k" * 32
 

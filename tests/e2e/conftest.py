@@ -18,7 +18,10 @@ import requests
 from bot.channels.widget_auth import mint_token
 from bot.channels.widget_config import ORIGINS_SETTING, SECRET_SETTING
 from bot.knowledge.config import KnowledgeConfig
+from bot.knowledge.layout import LOCK_FILE
 from bot.launcher import ACTIONS_PYTHON, DEFAULT_CREDENTIALS, DEFAULT_MODEL, ROOT, Stack, free_port
+from bot.settings import DEV_MODE_SETTING, REST_TOKEN_SETTING
+from tests.channels.fake_botframework import FakeBotFramework
 from tests.e2e.intranet import intranet_origin
 
 REQUEST_TIMEOUT = 60
@@ -27,7 +30,7 @@ REQUEST_TIMEOUT = 60
 WIDGET_SECRET = secrets.token_urlsafe(32)
 # AskIT's REST channel answers only with this bearer token (bot/channels/rest.py).
 REST_TOKEN = secrets.token_urlsafe(32)
-REST_TOKEN_SETTING = "ASKIT_REST_TOKEN"
+TEAMS_PASSWORD_SETTING = "TEAMS_APP_PASSWORD"  # credentials.yml reads the Teams client secret from it
 
 
 class Chat:
@@ -99,7 +102,7 @@ def running_chat(
     articles_dir, index_dir = work / "articles", work / "index"
     config = KnowledgeConfig.load()
     shutil.copytree(config.articles_dir, articles_dir)
-    shutil.copytree(config.index_dir, index_dir, symlinks=True, ignore=shutil.ignore_patterns(".build.lock"))
+    shutil.copytree(config.index_dir, index_dir, symlinks=True, ignore=shutil.ignore_patterns(LOCK_FILE))
     stack = Stack(
         rasa_port=free_port(),
         action_port=free_port(),
@@ -119,6 +122,10 @@ def running_chat(
             SECRET_SETTING: WIDGET_SECRET,
             ORIGINS_SETTING: intranet_origin(),
             REST_TOKEN_SETTING: REST_TOKEN,
+            # How long a turn waits for the desk's reference. Every stack test that raises a ticket
+            # expects it in that turn (ticket_created, not ticket_recorded), so it is pinned here
+            # rather than left to the production default; test_ticket_news.py sets its own.
+            "ASKIT_TICKET_WAIT": "4",
             **(extra_env or {}),
         },
     )
@@ -132,4 +139,23 @@ def running_chat(
 @pytest.fixture(scope="session")
 def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
     with running_chat(tmp_path_factory.mktemp("e2e")) as chat:
+        yield chat
+
+
+@pytest.fixture(scope="session")
+def bf() -> Iterator[FakeBotFramework]:
+    fake = FakeBotFramework().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def dev_teams_chat(bf: FakeBotFramework, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+    """The stack for what needs the Teams channel or development mode (the Teams tests, the demo
+    page of `make run`, the fuzz tests), started once: Teams against the fake Bot Framework, its
+    client secret from the environment as an operator would give it, and development mode on."""
+    work = tmp_path_factory.mktemp("e2e-dev-teams")
+    credentials = bf.credentials_file(work / "credentials.yml", app_password=f"${{{TEAMS_PASSWORD_SETTING}}}")
+    settings = {TEAMS_PASSWORD_SETTING: bf.app_password, DEV_MODE_SETTING: "1"}
+    with running_chat(work, settings, credentials=credentials) as chat:
         yield chat

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from bot.action_server import AUTH_HEADER, authorization
+from bot.action_auth import AUTH_HEADER, authorization
+from tests.action_calls import action_call
 from tests.e2e.conftest import REQUEST_TIMEOUT, Chat, custom
 
 MARKER = "forged-tracker-marker-2718"
@@ -17,23 +18,8 @@ MARKER = "forged-tracker-marker-2718"
 
 def forged_ticket_call(sender: str) -> dict[str, Any]:
     """What Rasa posts to run ``action_create_ticket``, written by hand: a confirmed ticket."""
-    return {
-        "next_action": "action_create_ticket",
-        "sender_id": sender,
-        "version": "3.6.21",
-        "domain": {},
-        "tracker": {
-            "sender_id": sender,
-            "slots": {"ticket_summary": f"forged {MARKER}", "ticket_confirmed": True},
-            "latest_message": {"text": "yes", "intent": {"name": "affirm"}, "entities": []},
-            "latest_input_channel": "rest",
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        },
-    }
+    slots = {"ticket_summary": f"forged {MARKER}", "ticket_confirmed": True}
+    return action_call("action_create_ticket", "yes", sender, intent="affirm", slots=slots)
 
 
 def action_server_log(chat: Chat) -> str:

@@ -115,6 +115,16 @@ def test_huge_messages_and_stale_buttons_offer_a_ticket(chat: Chat, message: str
     assert custom(chat.say(sender(), message))["flow"] == "ticket_offer"
 
 
+def test_typing_slash_restart_starts_again_and_says_so(chat: Chat) -> None:
+    # Rasa's built-in "/restart" said nothing at all (found by benchmarks/fuzz.py): a user always gets a reply.
+    user = sender()
+    chat.say(user, "I forgot my password")
+    restarted = chat.say(user, "/restart")
+    assert [m.get("text") for m in restarted] == [
+        "OK, let's start again. Tell me what's wrong or what you need, in your own words."
+    ]
+
+
 def test_raise_a_ticket_asks_for_the_summary_straight_away(chat: Chat) -> None:
     user = sender()
     reply = chat.say(user, "I need to log a call")

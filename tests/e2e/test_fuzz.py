@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.fuzzing import Fuzz, ask_password, draw, fuzz_stack, report, run, settle, share, warm_up
+from tests.channels.fake_botframework import FakeBotFramework
+from tests.e2e.conftest import Chat
+from tests.e2e.fuzz_probes import draw
+from tests.e2e.fuzz_run import report, run, settle, share
+from tests.e2e.fuzzing import Fuzz, ask_password, warm_up
 from tests.e2e.server_watch import ServerWatch
 
 # Generated requests per target, on top of its named probes (about 170): about 570 requests in all.
@@ -29,14 +33,14 @@ class Fuzzed:
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
-    with fuzz_stack(tmp_path_factory.mktemp("e2e-fuzz")) as fuzz:
-        warm_up(fuzz)
-        watch = ServerWatch(fuzz.chat.stack)
-        try:
-            yield Fuzzed(fuzz, watch, watch.rss_mb())
-        finally:
-            watch.close()
+def fuzzed(dev_teams_chat: Chat, bf: FakeBotFramework) -> Iterator[Fuzzed]:
+    fuzz = Fuzz(dev_teams_chat, bf)  # the shared stack with Teams and development mode (conftest.py)
+    warm_up(fuzz)
+    watch = ServerWatch(fuzz.chat.stack)
+    try:
+        yield Fuzzed(fuzz, watch, watch.rss_mb())
+    finally:
+        watch.close()
 
 
 def test_every_target_is_fuzzed(fuzzed: Fuzzed) -> None:

@@ -3,13 +3,13 @@ answers from the change within 5 seconds, with no restart and no Rasa retraining
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Chat, custom
+from tests.waiting import wait_until
 
 DEADLINE_SECONDS = 5.0
 
@@ -33,13 +33,9 @@ stand within a metre of the locker and tap **Open** again.
 """
 
 
-def until(condition: Callable[[], bool]) -> float:
-    """Seconds until ``condition()`` holds; fails the test after the deadline."""
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < DEADLINE_SECONDS, f"not within {DEADLINE_SECONDS} s"
-        time.sleep(0.2)
-    return time.monotonic() - started
+def until(condition: Callable[[], bool], what: str) -> None:
+    """Until ``condition()`` holds; fails the test after the deadline. Each look is a turn."""
+    wait_until(condition, DEADLINE_SECONDS, what, interval=0.2)
 
 
 def answer_to(chat: Chat, question: str) -> dict[str, Any]:
@@ -52,11 +48,11 @@ def test_an_editors_change_answers_within_five_seconds(chat: Chat) -> None:
     assert answer_to(chat, question).get("article_id") != "smart-lockers"
     try:
         path.write_text(ARTICLE)
-        until(lambda: answer_to(chat, question).get("article_id") == "smart-lockers")
+        until(lambda: answer_to(chat, question).get("article_id") == "smart-lockers", "the new article's answer")
 
         changed = "my locker pin code is not accepted"
         path.write_text(ARTICLE.replace("  - my smart locker is stuck shut\n", f"  - {changed}\n"))
-        until(lambda: answer_to(chat, changed).get("article_id") == "smart-lockers")
+        until(lambda: answer_to(chat, changed).get("article_id") == "smart-lockers", "the changed article's answer")
     finally:
         path.unlink(missing_ok=True)
-    until(lambda: "smart-lockers" not in str(answer_to(chat, question)))
+    until(lambda: "smart-lockers" not in str(answer_to(chat, question)), "the deleted article to be gone")

@@ -9,7 +9,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,20 +17,13 @@ import requests
 
 from bot.launcher import ACTION_SERVER, HOST, RASA_READY_TIMEOUT, RASA_SERVER, ROOT, free_port, port_free
 from tests.e2e.conftest import REQUEST_TIMEOUT, REST_TOKEN_SETTING, Chat, custom
+from tests.waiting import exited, wait_until
 
 READY_MARK = "AskIT is running."
 START_TIMEOUT = 300
 RESTART_TIMEOUT = RASA_READY_TIMEOUT + 30  # the first restart waits 1 s; loading the model is the rest
 POLL = 0.5
 SERVER_MODULES = {RASA_SERVER: "bot.rasa_server", ACTION_SERVER: "bot.action_server"}
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert proc.poll() is None, f"the launcher exited ({proc.returncode}) while waiting for {what}"
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
-        time.sleep(POLL)
 
 
 def answers(url: str) -> bool:
@@ -121,15 +113,16 @@ def test_it_prints_the_chat_url_brings_back_a_killed_server_alone_and_sigterm_st
         )
         assert custom(reply.json()) == {"decision": "answer", "article_id": "password-reset"}, reply.text
 
+    launcher = exited(proc, "the launcher")
     health = {RASA_SERVER: f"http://{HOST}:{rasa_port}/", ACTION_SERVER: f"http://{HOST}:{action_port}/health"}
     try:
-        wait_until(lambda: READY_MARK in said(), START_TIMEOUT, "the launcher to start", proc)
+        wait_until(lambda: READY_MARK in said(), START_TIMEOUT, "the launcher to start", interval=POLL, died=launcher)
         assert f"http://127.0.0.1:{rasa_port}/webhooks/webchat/" in said()
         for killed, spared in ((RASA_SERVER, ACTION_SERVER), (ACTION_SERVER, RASA_SERVER)):
             before = children(proc.pid)
             os.kill(before[killed], signal.SIGKILL)
             back = restarted(proc.pid, killed, before[killed], health[killed])
-            wait_until(back, RESTART_TIMEOUT, f"the {killed} to come back", proc)
+            wait_until(back, RESTART_TIMEOUT, f"the {killed} to come back", interval=POLL, died=launcher)
             assert children(proc.pid)[spared] == before[spared], f"the {spared} was restarted too"
             assert f"the {killed} stopped unexpectedly (killed by SIGKILL); restarting it in 1s" in said()
             still_answers()

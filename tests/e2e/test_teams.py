@@ -5,7 +5,6 @@ retried activity is answered once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,25 +12,12 @@ import pytest
 import requests
 
 from tests.channels.fake_botframework import NORTHBROOK_AAD, RIVERSIDE_AAD, FakeBotFramework, new_key
-from tests.e2e.conftest import Chat, running_chat
-
-PASSWORD_SETTING = "TEAMS_APP_PASSWORD"
+from tests.e2e.conftest import Chat
 
 
-@pytest.fixture(scope="module")
-def bf() -> Iterator[FakeBotFramework]:
-    fake = FakeBotFramework().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def teams_chat(bf: FakeBotFramework, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
-    work = tmp_path_factory.mktemp("e2e-teams")
-    # Teams added as an operator would add it: the client secret comes from the environment.
-    credentials = bf.credentials_file(work / "credentials.yml", app_password=f"${{{PASSWORD_SETTING}}}")
-    with running_chat(work, {PASSWORD_SETTING: bf.app_password}, credentials=credentials) as chat:
-        yield chat
+@pytest.fixture
+def teams_chat(dev_teams_chat: Chat) -> Chat:
+    return dev_teams_chat
 
 
 class Teams:

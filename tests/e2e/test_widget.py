@@ -18,7 +18,7 @@ from bot.channels.widget_auth import mint_token
 from bot.identity import IDENTITY_KEY
 from bot.paths import ROOT
 from tests.browser import chromium, record_dialogs
-from tests.e2e.conftest import Chat, running_chat
+from tests.e2e.conftest import Chat
 from tests.e2e.intranet import Intranet, Staff, intranet_origin
 from tests.e2e.widget_client import Refused, WidgetClient, custom_has
 
@@ -439,10 +439,9 @@ def test_a_dropped_connection_comes_back_and_the_conversation_goes_on(
     expect(confirm).to_contain_text('"I forgot my password"')  # Rasa kept the conversation too
 
 
-@pytest.fixture(scope="module")
-def dev_chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
-    with running_chat(tmp_path_factory.mktemp("e2e-dev"), {"ASKIT_DEV_MODE": "1"}) as chat:
-        yield chat
+@pytest.fixture
+def dev_chat(dev_teams_chat: Chat) -> Chat:
+    return dev_teams_chat
 
 
 def test_the_demo_page_of_make_run_signs_each_tab_in_as_its_own_demo_user(

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import faiss
 import numpy as np
 import pytest
 
+from bot.knowledge.build import build_index
 from bot.knowledge.config import IndexSettings
 from bot.knowledge.decision import DecisionKind, Thresholds
 from bot.knowledge.errors import IndexNotBuiltError
-from bot.knowledge.index import SLOT_BITS, ArticleIndex, article_key, build_index, current_build
+from bot.knowledge.index import ArticleIndex
+from bot.knowledge.layout import current_build, read_config
 from bot.knowledge.search import MAX_QUERY_CHARS, KnowledgeBase
+from bot.knowledge.vectors import SLOT_BITS, article_key
 from tests.fakes import FakeEmbedder, make_article
 
 THRESHOLDS = Thresholds(answer=0.6, clarify=0.3, margin=0.05)
@@ -39,7 +40,7 @@ def articles() -> list:
 def test_build_saves_a_directory_with_config_and_makes_it_current(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
     build = build_index(articles(), fake_embedder, tmp_path)
     assert current_build(tmp_path) == build
-    config = json.loads((build / "config.json").read_text())
+    config = read_config(build)
     assert config["article_count"] == 3  # the draft is not served
     assert config["model"] == "fake-bow" and config["dimension"] == 64
     assert {a.id for a in ArticleIndex(build).articles} == {"vpn-connect", "printer-add", "riverside-parking"}
@@ -97,8 +98,8 @@ def test_no_index_is_a_clear_error(tmp_path: Path, fake_embedder: FakeEmbedder) 
 def test_vector_ids_are_stable_across_builds_and_name_their_article(tmp_path: Path) -> None:
     first = ArticleIndex(build_index(articles(), FakeEmbedder(), tmp_path / "a"))
     reordered = ArticleIndex(build_index(list(reversed(articles())), FakeEmbedder(), tmp_path / "b"))
-    ids_first = {int(i) for i in faiss.vector_to_array(first._faiss.id_map)}
-    ids_second = {int(i) for i in faiss.vector_to_array(reordered._faiss.id_map)}
+    ids_first = set(first.vectors.ids())
+    ids_second = set(reordered.vectors.ids())
     assert ids_first == ids_second
     assert {i >> SLOT_BITS for i in ids_first} == {article_key(a.id) for a in articles() if a.published}
 
@@ -117,8 +118,8 @@ def test_the_approximate_index_finds_what_the_exact_one_finds(tmp_path: Path) ->
     embedder = FakeEmbedder()
     exact = build_index(collection, embedder, tmp_path / "exact", IndexSettings(approximate_above=10_000))
     approximate = build_index(collection, embedder, tmp_path / "hnsw", IndexSettings(approximate_above=10))
-    assert json.loads((exact / "config.json").read_text())["kind"] == "exact"
-    assert json.loads((approximate / "config.json").read_text())["kind"] == "hnsw"
+    assert read_config(exact)["kind"] == "exact"
+    assert read_config(approximate)["kind"] == "hnsw"
     exact_kb = KnowledgeBase(tmp_path / "exact", embedder, THRESHOLDS)
     hnsw_kb = KnowledgeBase(tmp_path / "hnsw", embedder, THRESHOLDS)
     agree = 0

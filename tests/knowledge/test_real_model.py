@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase, KnowledgeConfig, load_articles
+from bot.knowledge.build import build_index
 from bot.knowledge.decision import DecisionKind
 from bot.knowledge.embedding import SentenceTransformerEmbedder
-from bot.knowledge.index import build_index
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.knowledge.build import build_index
+from bot.knowledge.cache import EmbeddingCache
 from bot.knowledge.errors import ArticleError
-from bot.knowledge.index import EmbeddingCache, build_index, content_vectors
+from bot.knowledge.layout import ARTICLES_FILE
+from bot.knowledge.recipe import content_vectors
 from bot.knowledge.validate import collection_problems, load_articles, near_duplicates, overdue_reviews
 from tests.fakes import FakeEmbedder, make_article
 from tests.knowledge.test_articles import GOOD, write
@@ -79,7 +82,7 @@ def test_drafts_are_validated_but_never_served(tmp_path: Path) -> None:
     articles = load_articles(tmp_path, TENANTS)
     assert {a.id for a in articles} == {"vpn-connect", "wifi-new"}
     build = build_index(articles, FakeEmbedder(), tmp_path / "index")
-    assert '"wifi-new"' not in (build / "articles.json").read_text()
+    assert '"wifi-new"' not in (build / ARTICLES_FILE).read_text()
 
 
 def test_passed_review_dates_are_warnings_not_errors(tmp_path: Path) -> None:

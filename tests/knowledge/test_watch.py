@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from bot.knowledge.watch import ArticleWatcher
 from tests.fakes import FakeEmbedder
 from tests.knowledge.test_articles import GOOD, write
 from tests.knowledge.test_validate import article_file
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -81,9 +81,6 @@ def test_the_thread_rebuilds_without_being_asked(setup: tuple) -> None:
     watcher.start()
     try:
         write(articles, "printing/toner-low.md", article_file("toner-low", "printing"))
-        deadline = time.monotonic() + 5
-        while kb.article("toner-low", None) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert kb.article("toner-low", None) is not None
+        wait_until(lambda: kb.article("toner-low", None) is not None, 5, "the watcher to index the new article")
     finally:
         watcher.stop()

@@ -20,6 +20,8 @@ from typing import Any
 
 import requests
 
+from tests.waiting import exited, wait_until
+
 PACKAGES = ("request-tracker5", "rt5-db-sqlite", "rt5-standalone")
 RT_LIB = Path("/usr/share/request-tracker5/lib")
 RT_SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
@@ -190,20 +192,22 @@ def _run(command: list[str], root: Path, env: dict[str, str], deadline: float, s
 def _wait_until_ready(rt: RTInstance, deadline: float) -> None:
     probe = f"{rt.url}/REST/2.0/rt"  # /REST/2.0/ itself is 404 in RT 5.0.3
     last = "no answer yet"
-    while time.monotonic() < deadline:
-        if rt.process.poll() is not None:
-            raise RTStartError(f"rt-server exited with {rt.process.returncode}\n{_tail(rt.root / SERVER_LOG)}")
+
+    def answers() -> bool:
+        nonlocal last
         try:
             answer = requests.get(probe, headers={"Authorization": f"token {rt.token}"}, timeout=5)
-            if answer.status_code == 200:
-                return
-            last = f"HTTP {answer.status_code} {answer.text[:200]}"
         except requests.RequestException as error:
             last = type(error).__name__
-        time.sleep(0.2)
-    raise TimeoutError(
-        f"RT did not answer GET {probe} with the askit token in time (last: {last})\n{_tail(rt.root / SERVER_LOG)}"
-    )
+            return False
+        last = f"HTTP {answer.status_code} {answer.text[:200]}"
+        return answer.status_code == 200
+
+    what, left = f"RT to answer GET {probe} with the askit token", max(deadline - time.monotonic(), 0)
+    try:
+        wait_until(answers, left, what, interval=0.2, died=exited(rt.process, "rt-server"))
+    except AssertionError as failed:
+        raise RTStartError(f"{failed} (last: {last})\n{_tail(rt.root / SERVER_LOG)}") from None
 
 
 def _tail(log: Path, lines: int = 30) -> str:

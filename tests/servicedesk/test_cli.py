@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.paths import ROOT
 from bot.servicedesk import RejectedData
 from bot.servicedesk.outbox import DEAD, DELIVERED, Outbox
+from bot.servicedesk.registry import ADAPTERS
 from bot.servicedesk.worker import OutboxWorker
 from tests.fakes import ScriptedDesk
 from tests.servicedesk.contract import ticket_request
@@ -32,7 +33,34 @@ def test_check_and_create_against_the_configured_desk(tmp_path: Path) -> None:
     created = run(tmp_path, "create", "--summary", "AskIT test ticket", "--requester", "ops@northbrook.example")
     assert created.returncode == 0 and created.stdout.startswith("created LOC-000001")
     broken = run(tmp_path, "check", ASKIT_SERVICE_DESK="servicenow")
-    assert broken.returncode == 1 and "ASKIT_SERVICENOW_URL is not set" in broken.stderr
+    assert broken.returncode == 1
+    assert broken.stderr == (
+        "error: ConfigError: ASKIT_SERVICENOW_URL: is not set (the instance, e.g. https://council.service-now.com)\n"
+    )
+
+
+def test_check_offline_checks_the_declared_settings_without_calling_the_desk(tmp_path: Path) -> None:
+    zendesk = {"ASKIT_SERVICE_DESK": "zendesk", "ASKIT_ZENDESK_URL": "https://127.0.0.1:9"}
+    zendesk |= {"ASKIT_ZENDESK_EMAIL": "askit@northbrook.example", "ASKIT_ZENDESK_API_TOKEN": "zd-secret-token"}
+    fine = run(tmp_path, "check", "--offline", **zendesk)
+    assert (fine.returncode, fine.stdout, fine.stderr) == (0, "ok: the zendesk desk's 5 settings are valid\n", "")
+    bad = run(tmp_path, "check", "--offline", **{**zendesk, "ASKIT_ZENDESK_API_TOKEN": "zd secret"})
+    expected = "ASKIT_ZENDESK_API_TOKEN: is not valid (must be a token without spaces or control characters)"
+    assert (bad.returncode, bad.stderr) == (1, f"error: ConfigError: {expected}\n")
+
+
+def test_settings_lists_every_desk_and_never_a_secret(tmp_path: Path) -> None:
+    listed = run(tmp_path, "settings", ASKIT_SERVICE_DESK="rt", ASKIT_RT_TOKEN="rt-secret-never-shown")
+    assert listed.returncode == 0 and "rt-secret-never-shown" not in listed.stdout
+    for name, adapter in ADAPTERS.items():
+        assert f"\n{name}" + ("  (the configured desk)" if name == "rt" else "") + "\n" in listed.stdout
+        for setting in adapter.settings:
+            assert f"  {setting.name}  [" in listed.stdout
+    assert "  ASKIT_RT_TOKEN  [required, secret; set]\n" in listed.stdout
+    assert "  ASKIT_RT_URL  [required; not set]\n" in listed.stdout
+    assert "  ASKIT_OUTBOX_LEASE  [optional; default 60]\n" in listed.stdout
+    one = run(tmp_path, "settings", "--desk", "webhook")
+    assert "\nwebhook\n" in one.stdout and "ASKIT_RT_URL" not in one.stdout
 
 
 def test_outbox_listing_and_operator_retry_of_a_parked_request(tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.paths import ROOT
-from bot.servicedesk import ConfigError, LocalServiceDesk, Requester, TicketNotFound, TicketRequest, create_service_desk
+from bot.servicedesk import ConfigError, Requester, TicketNotFound, TicketRequest
+from bot.servicedesk.local import LocalServiceDesk
+from bot.servicedesk.registry import create_service_desk
 
 
 def request(correlation_id: str = "c-1", requester: str = "rest:alice") -> TicketRequest:
@@ -63,8 +65,10 @@ def test_a_malformed_request_is_refused_before_it_reaches_a_desk(field: str, val
 
 
 def test_registry_names_the_setting_for_an_unknown_desk() -> None:
-    with pytest.raises(ConfigError, match="ASKIT_SERVICE_DESK='nodesk'"):
+    with pytest.raises(ConfigError) as raised:
         create_service_desk({"ASKIT_SERVICE_DESK": "nodesk"})
+    known = "freshservice, hornbill, jira_sm, local, rt, servicenow, webhook, zendesk"
+    assert str(raised.value) == f"ASKIT_SERVICE_DESK: must be a known service desk: {known}, got 'nodesk'"
 
 
 def test_tickets_command_lists_the_local_desk_as_json(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from bot.servicedesk.servicenow import ServiceNowDesk
 from bot.servicedesk.worker import OutboxWorker, RetryPolicy
 from tests.servicedesk.contract import ticket_request
 from tests.servicedesk.fake_servicenow import PASSWORD, USER, FakeServiceNow
+from tests.waiting import wait_until
 
 ESCALATIONS = 200
 
@@ -62,14 +63,6 @@ def submit_all(outbox: Outbox) -> list[str]:
     return ids
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-        time.sleep(0.05)
-
-
 def assert_exactly_one_incident_each(fake: FakeServiceNow, outbox: Outbox, ids: list[str]) -> None:
     made = [i["correlation_id"] for i in fake.incidents]
     assert len(made) == ESCALATIONS and sorted(made) == sorted(ids), "lost or duplicated incidents"
@@ -86,13 +79,13 @@ def test_503s_timeouts_and_late_answers_then_recovery(servicenow: FakeServiceNow
     workers = [OutboxWorker(outbox, desk, RetryPolicy.from_env(env)).start() for _ in range(2)]
     try:
         ids = submit_all(outbox)
-        wait_for(lambda: len(servicenow.seen) > 400, 30, "the workers to meet the outage")
+        wait_until(lambda: len(servicenow.seen) > 400, 30, "the workers to meet the outage")
         servicenow.outage, servicenow.outage_methods = "accept-then-timeout", {"POST"}
-        wait_for(lambda: len(servicenow.incidents) >= 20, 30, "incidents made while answers time out")
+        wait_until(lambda: len(servicenow.incidents) >= 20, 30, "incidents made while answers time out")
         servicenow.outage, servicenow.outage_methods = "timeout", None
-        time.sleep(1.0)
+        time.sleep(1.0)  # the outage itself: a second of requests that time out with nothing made
         servicenow.outage = None
-        wait_for(lambda: outbox.counts().get(DELIVERED) == ESCALATIONS, 120, "every request delivered")
+        wait_until(lambda: outbox.counts().get(DELIVERED) == ESCALATIONS, 120, "every request delivered")
     finally:
         for worker in workers:
             worker.stop()
@@ -118,10 +111,10 @@ def test_a_worker_killed_mid_delivery_and_restarted(servicenow: FakeServiceNow, 
     log = tmp_path / "worker.log"
     worker = start_worker(env, log)
     try:
-        wait_for(lambda: len(servicenow.incidents) >= 60, 60, "the first worker to deliver some")
+        wait_until(lambda: len(servicenow.incidents) >= 60, 60, "the first worker to deliver some")
         servicenow.hang, servicenow.outage, servicenow.outage_methods = 30, "accept-then-timeout", {"POST"}
         made = len(servicenow.incidents)
-        wait_for(lambda: len(servicenow.incidents) > made, 10, "an incident made whose answer is held back")
+        wait_until(lambda: len(servicenow.incidents) > made, 10, "an incident made whose answer is held back")
         in_flight = servicenow.incidents[-1]["correlation_id"]
         entry = outbox.get(in_flight)
         assert entry and entry.state == SENDING  # the desk has it; the outbox does not know yet
@@ -129,7 +122,7 @@ def test_a_worker_killed_mid_delivery_and_restarted(servicenow: FakeServiceNow, 
         worker.wait(10)
         servicenow.outage = None
         worker = start_worker(env, log)
-        wait_for(lambda: outbox.counts().get(DELIVERED) == ESCALATIONS, 120, "every request delivered")
+        wait_until(lambda: outbox.counts().get(DELIVERED) == ESCALATIONS, 120, "every request delivered")
     finally:
         worker.kill()
         worker.wait(10)

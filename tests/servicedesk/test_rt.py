@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.servicedesk import ConfigError, TicketNotFound, create_service_desk
+from bot.servicedesk import ConfigError, TicketNotFound
+from bot.servicedesk.registry import create_service_desk
 from bot.servicedesk.rt import RequestTrackerDesk, ticket_number, ticket_sql_string
 from tests.servicedesk.contract import ALICE, DeskCase, failure_tests, ticket_request
 from tests.servicedesk.fake_rt import TOKEN, FakeRT

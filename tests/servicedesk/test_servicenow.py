@@ -5,7 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.servicedesk import ConfigError, Requester, TicketNotFound, create_service_desk
+from bot.servicedesk import ConfigError, Requester, TicketNotFound
+from bot.servicedesk.registry import create_service_desk
 from bot.servicedesk.servicenow import ServiceNowDesk
 from tests.servicedesk.contract import ALICE, DeskCase, failure_tests, ticket_request
 from tests.servicedesk.fake_servicenow import PASSWORD, TOKEN, USER, FakeServiceNow

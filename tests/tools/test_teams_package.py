@@ -13,7 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.channels.teams_package import MANIFEST_VERSION, ROOT, PackageError, build
+from bot.paths import ROOT
+from bot.tools.teams_package import ICONS, ICONS_DIR, MANIFEST_VERSION, PackageError, build
 
 SCHEMA = (
     ROOT / f"tests/e2e/node_modules/@microsoft/app-manifest/build/json-schemas/teams/v{MANIFEST_VERSION}"
@@ -53,6 +54,13 @@ def test_the_package_holds_a_valid_manifest_and_both_icons(tmp_path: Path) -> No
     assert all(p[3] == 255 for p in color[2])
 
 
+def test_the_package_carries_the_committed_icons(tmp_path: Path) -> None:
+    out = build(tmp_path / "askit-teams.zip", ENV)
+    with zipfile.ZipFile(out) as package:
+        for icon in ICONS.values():
+            assert package.read(icon) == (ICONS_DIR / icon).read_bytes(), icon
+
+
 @pytest.mark.parametrize(
     "env,message",
     [
@@ -71,7 +79,7 @@ def test_a_missing_or_wrong_setting_is_named(env: dict[str, str], message: str, 
 
 def test_the_make_target_builds_it(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.channels.teams_package", "--out", str(tmp_path / "p.zip")],
+        [sys.executable, "-m", "bot.tools.teams_package", "--out", str(tmp_path / "p.zip")],
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), **ENV},
         capture_output=True,
@@ -80,7 +88,7 @@ def test_the_make_target_builds_it(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert zipfile.is_zipfile(tmp_path / "p.zip")
     missing = subprocess.run(
-        [sys.executable, "-m", "bot.channels.teams_package", "--out", str(tmp_path / "q.zip")],
+        [sys.executable, "-m", "bot.tools.teams_package", "--out", str(tmp_path / "q.zip")],
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT)},
         capture_output=True,

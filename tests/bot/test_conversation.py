@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions import conversation
+from bot import conversation
 
 
 def user(text: str, intent: str, ts: float = 1.0) -> dict:

@@ -2,8 +2,9 @@
 
     TEAMS_APP_ID=<bot's Microsoft App ID> ASKIT_PUBLIC_URL=https://askit.example make teams-package
 
-Standard library only: the icons are drawn here rather than kept as binaries, and the manifest
-follows the Teams app manifest schema v1.30 (checked against Microsoft's published schema in tests).
+Standard library only. The icons are the PNG files in ``teams_icons/`` (a 192x192 colour icon and a
+32x32 white-on-transparent outline, as Teams requires); the manifest follows the Teams app manifest
+schema v1.30 (checked against Microsoft's published schema in tests).
 """
 
 from __future__ import annotations
@@ -12,21 +13,21 @@ import argparse
 import json
 import os
 import re
-import struct
 import sys
 import zipfile
-import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.paths import ROOT
+
 MANIFEST_VERSION = "1.30"
 SCHEMA_URL = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 DEFAULT_OUT = ROOT / "dist" / "askit-teams.zip"
-ACCENT = (0x0B, 0x57, 0xD0)  # the widget's blue
-COLOR_SIZE, OUTLINE_SIZE = 192, 32
+ICONS_DIR = Path(__file__).resolve().parent / "teams_icons"
+ICONS = {"color": "color.png", "outline": "outline.png"}  # the manifest's icons: files in ICONS_DIR and the zip
+ACCENT = (0x0B, 0x57, 0xD0)  # the widget's blue, the colour icon's background
 EXAMPLES = (
     ("I forgot my password", "Reset a forgotten password yourself"),
     ("My VPN won't connect", "Get back onto the council network from home"),
@@ -65,7 +66,7 @@ def manifest(env: Mapping[str, str]) -> dict[str, Any]:
             "ICT service's knowledge base. When an article doesn't fix it, AskIT raises a ticket with the service "
             "desk, with your conversation attached, so nobody has to ask you again, and tells you how it is going.",
         },
-        "icons": {"color": "color.png", "outline": "outline.png"},
+        "icons": dict(ICONS),
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
         "bots": [
             {
@@ -99,55 +100,13 @@ def build(out: Path, env: Mapping[str, str] = os.environ) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("manifest.json", content)
-        package.writestr("color.png", png(COLOR_SIZE, _color_pixel))
-        package.writestr("outline.png", png(OUTLINE_SIZE, _outline_pixel))
+        for icon in ICONS.values():
+            package.write(ICONS_DIR / icon, icon)
     return out
 
 
-# --- icons: a speech bubble with three dots --------------------------------------------------
-Pixel = tuple[int, int, int, int]
-
-
-def _bubble(x: float, y: float) -> str:
-    """Where a point of the unit square lies: "dot", "edge" (the outline), "inside" or "outside"."""
-    for cx in (0.34, 0.5, 0.66):
-        if (x - cx) ** 2 + (y - 0.44) ** 2 < 0.055**2:
-            return "dot"
-    in_body = (x - 0.5) ** 2 / 0.36**2 + (y - 0.44) ** 2 / 0.27**2
-    in_tail = 0.28 <= x <= 0.44 and 0.6 <= y <= 0.84 and (x - 0.28) >= (y - 0.6) * 0.66
-    if in_body <= 0.72 or (in_tail and y < 0.8):
-        return "inside"
-    if in_body <= 1.0 or in_tail:
-        return "edge"
-    return "outside"
-
-
-def _color_pixel(x: float, y: float) -> Pixel:
-    part = _bubble(x, y)
-    if part in ("inside", "edge"):
-        return (255, 255, 255, 255)
-    return (*ACCENT, 255)
-
-
-def _outline_pixel(x: float, y: float) -> Pixel:
-    return (255, 255, 255, 255) if _bubble(x, y) in ("edge", "dot") else (0, 0, 0, 0)
-
-
-def png(size: int, pixel: Callable[[float, float], Pixel]) -> bytes:
-    """An RGBA PNG of ``size`` x ``size``, each pixel from ``pixel(x, y)`` over the unit square."""
-    rows = b"".join(
-        b"\x00" + b"".join(bytes(pixel((i + 0.5) / size, (j + 0.5) / size)) for i in range(size)) for j in range(size)
-    )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.teams_package", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.tools.teams_package", description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     try:

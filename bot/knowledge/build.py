@@ -1,0 +1,94 @@
+"""Build the index: embed the published articles, write a new build and make it current.
+
+A build is written to its own directory and then made current by atomically replacing the
+``current`` link (``bot/knowledge/layout.py``), so a reader never sees half an index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from bot.knowledge import layout
+from bot.knowledge.articles import Article
+from bot.knowledge.cache import EmbeddingCache
+from bot.knowledge.config import IndexSettings
+from bot.knowledge.embedding import Embedder
+from bot.knowledge.errors import ArticleError, KnowledgeError
+from bot.knowledge.lexical import LexicalIndex
+from bot.knowledge.recipe import content_vectors, texts_for
+from bot.knowledge.validate import near_duplicates
+from bot.knowledge.vectors import MAX_SLOTS, VectorIndex, vector_ids
+
+DEFAULT_SETTINGS = IndexSettings()
+
+
+def build_index(
+    articles: list[Article],
+    embedder: Embedder,
+    index_root: Path,
+    settings: IndexSettings = DEFAULT_SETTINGS,
+    near_duplicate: float | None = None,
+    progress: bool = False,
+) -> Path:
+    """Embed the published articles, save a new build and make it current; returns its path.
+
+    With ``near_duplicate``, raises ArticleError (and changes nothing) if two published articles
+    are at least that alike.
+    """
+    published = [a for a in articles if a.published]
+    texts, ids = _texts_and_ids(published)
+    with layout.build_lock(index_root):
+        started = time.perf_counter()
+        cache = EmbeddingCache(layout.cache_path(index_root), embedder)
+        vectors, embedded = cache.encode(texts, embedder, progress=progress)
+        if near_duplicate is not None:
+            problems = near_duplicates(published, content_vectors(published, embedder, cache), near_duplicate)
+            if problems:
+                raise ArticleError(problems)
+        cache.save(keep={cache.key(t) for t in texts})
+
+        build = layout.new_build(index_root)
+        index = VectorIndex.create(vectors, ids, embedder.dimension, settings)
+        index.save(build)
+        LexicalIndex.build(published).save(build)
+        layout.write_articles(build, published)
+        layout.write_config(build, _config(embedder, index, len(published), embedded, started))
+        layout.make_current(index_root, build)
+        layout.prune(index_root, build)
+    return build
+
+
+def _texts_and_ids(published: list[Article]) -> tuple[list[str], list[int]]:
+    """Every text to embed, with its vector id (an article's first ``MAX_SLOTS`` texts)."""
+    texts: list[str] = []
+    ids: list[int] = []
+    for article in published:
+        article_texts = texts_for(article)[:MAX_SLOTS]
+        texts.extend(article_texts)
+        ids.extend(vector_ids(article.id, len(article_texts)))
+    if len(set(ids)) != len(ids):
+        raise KnowledgeError("two article ids hash to the same key; rename one of them")
+    return texts, ids
+
+
+def _config(embedder: Embedder, index: VectorIndex, articles: int, embedded: int, started: float) -> dict[str, Any]:
+    """What ``config.json`` records about a build, besides the format version."""
+    return {
+        "model": embedder.model_name,
+        "model_hash": embedder.model_hash,
+        "dimension": embedder.dimension,
+        "kind": index.kind,
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "article_count": articles,
+        "vector_count": index.size,
+        "embedded_this_build": embedded,
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "versions": {"faiss": faiss.__version__, "numpy": np.__version__, "python": platform.python_version()},
+    }

@@ -1,0 +1,154 @@
+"""The on-disk layout of a built index: the one module that knows its names and formats.
+
+    <index root>/
+      current -> builds/<name>     made current by atomically replacing the link, once complete
+      builds/<name>/config.json    format version, model, counts, timings
+      builds/<name>/articles.json  the published articles; row i of the other files is article i
+      builds/<name>/vectors.faiss  the vectors (bot/knowledge/vectors.py)
+      builds/<name>/bm25/          the lexical index (bot/knowledge/lexical.py)
+      embedding-cache.npz          vectors by content hash, shared by every build
+      .build.lock                  held while a build is written
+
+Standard library only (plus the Article dataclass): the Rasa server reads ``articles.json``
+through this module and must not load FAISS, numpy or a model to do it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bot.knowledge.articles import Article, Escalation
+from bot.knowledge.errors import IndexNotBuiltError
+
+INDEX_FORMAT = 3  # raise when a file's content or a name below changes: older builds are then refused
+CURRENT = "current"
+BUILDS = "builds"
+CONFIG_FILE = "config.json"
+ARTICLES_FILE = "articles.json"
+VECTORS_FILE = "vectors.faiss"
+LEXICAL_DIR = "bm25"
+CACHE_FILE = "embedding-cache.npz"
+LOCK_FILE = ".build.lock"
+KEEP_OLD_BUILDS = 2
+REBUILD = "run 'python -m bot.knowledge build' (or 'make index')"
+
+
+def current_build(index_root: Path) -> Path:
+    """The build directory the ``current`` link points at; IndexNotBuiltError if there is none."""
+    link = index_root / CURRENT
+    if not link.is_symlink() or not link.resolve().is_dir():
+        raise IndexNotBuiltError(f"no index at {link}: {REBUILD}")
+    return link.resolve()
+
+
+def cache_path(index_root: Path) -> Path:
+    return index_root / CACHE_FILE
+
+
+@contextlib.contextmanager
+def build_lock(index_root: Path) -> Iterator[None]:
+    """One build at a time per index folder (the command line and the action server's watcher)."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    with (index_root / LOCK_FILE).open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_build(index_root: Path) -> Path:
+    """A new, empty build directory; named by time so that the newest sorts last (``prune`` relies on it)."""
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 10**9))
+    build = index_root / BUILDS / f"{stamp}.{now % 10**9:09d}-{os.getpid()}"
+    build.mkdir(parents=True)
+    return build
+
+
+def make_current(index_root: Path, build: Path) -> None:
+    """Point ``current`` at ``build`` in one step: a reader sees the old build or the new one."""
+    link = index_root / CURRENT
+    tmp = index_root / f".{CURRENT}.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(build.relative_to(index_root))
+    os.replace(tmp, link)
+
+
+def prune(index_root: Path, keep: Path) -> None:
+    """Delete all builds but ``keep`` and the newest ``KEEP_OLD_BUILDS`` others."""
+    builds = sorted((p for p in (index_root / BUILDS).iterdir() if p != keep), key=lambda p: p.name)
+    for old in builds[:-KEEP_OLD_BUILDS] if KEEP_OLD_BUILDS else builds:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_config(build: Path, config: Mapping[str, Any]) -> None:
+    """Write a build's ``config.json``, stamped with this layout's format version."""
+    stamped = {"format": INDEX_FORMAT, **config}
+    stamped["format"] = INDEX_FORMAT  # first in the file, and never the caller's
+    (build / CONFIG_FILE).write_text(json.dumps(stamped, indent=2), encoding="utf-8")
+
+
+def read_config(build: Path) -> dict[str, Any]:
+    """A build's ``config.json``; IndexNotBuiltError if it is missing or of another format."""
+    config = _read_json(build / CONFIG_FILE)
+    if not isinstance(config, dict) or config.get("format") != INDEX_FORMAT:
+        raise IndexNotBuiltError(f"{build} was built by another version: {REBUILD}")
+    return config
+
+
+def write_articles(build: Path, articles: Iterable[Article]) -> None:
+    """Write a build's ``articles.json``, in the order of the build's rows."""
+    records = [_article_to_json(a) for a in articles]
+    (build / ARTICLES_FILE).write_text(json.dumps(records, indent=1), encoding="utf-8")
+
+
+def read_articles(build: Path) -> list[Article]:
+    """A build's articles, in row order; IndexNotBuiltError if the file is missing or malformed."""
+    path = build / ARTICLES_FILE
+    records = _read_json(path)
+    try:
+        return [_article_from_json(record) for record in records]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise IndexNotBuiltError(f"{path} is malformed ({exc!r}): {REBUILD}") from exc
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexNotBuiltError(f"cannot read {path} ({exc}): {REBUILD}") from exc
+
+
+def _article_to_json(article: Article) -> dict[str, Any]:
+    data = asdict(article)
+    data["review_by"] = article.review_by.isoformat()
+    return data
+
+
+def _article_from_json(data: dict[str, Any]) -> Article:
+    escalation = data.get("escalation")
+    return Article(
+        id=data["id"],
+        title=data["title"],
+        category=data["category"],
+        questions=tuple(data["questions"]),
+        audience=None if data["audience"] is None else tuple(data["audience"]),
+        owner=data["owner"],
+        review_by=dt.date.fromisoformat(data["review_by"]),
+        status=data["status"],
+        body=data["body"],
+        escalation=Escalation(**escalation) if escalation else None,
+        source=data.get("source", ""),
+    )

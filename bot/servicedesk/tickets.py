@@ -1,0 +1,241 @@
+"""A user's tickets, without Rasa: the request a conversation becomes, raising it through the
+outbox, the user's own tickets, and where "add to my ticket" goes.
+
+The ticket actions (actions/tickets.py) read the tracker, call this, and say what it returns. Every
+method but ``wait_for_delivery`` blocks (a desk call takes up to its timeout, an outbox write a
+disk or database round trip): the actions run them off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot import conversation
+from bot.knowledge.errors import KnowledgeError
+from bot.priority import is_major_incident
+from bot.redaction import redact_typed_secrets
+from bot.requester import Requester
+from bot.servicedesk.base import ServiceDesk
+from bot.servicedesk.errors import TicketNotFound
+from bot.servicedesk.impact import HIGH, LOW, MEDIUM, answer_levels, assess
+from bot.servicedesk.models import TicketRequest
+from bot.servicedesk.outbox import DELIVERED, RECEIPT_PREFIX, Entry, Outbox
+from bot.servicedesk.transcript import OfferedArticle, ticket_description
+from bot.servicedesk.triage import ArticleRouting, Router
+from bot.servicedesk.worker import OutboxWorker
+
+logger = logging.getLogger(__name__)
+
+WAITING = "recorded, waiting to reach the service desk"  # the status of a request the desk has not got yet
+DELIVERY_POLL_SECONDS = 0.1
+FALLBACK_SUMMARY = "Help requested"
+Event = Mapping[str, Any]
+
+
+class Escalation(Protocol):
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def priority(self) -> str | None: ...
+
+
+class ArticleFacts(Protocol):
+    """What a ticket needs of a knowledge-base article (bot.knowledge.Article has it)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def escalation(self) -> Escalation | None: ...
+
+
+class ArticleSource(Protocol):
+    """Articles by id, as the requester's council may see them (bot.knowledge.KnowledgeBase)."""
+
+    def article(self, article_id: str, tenant: str | None) -> ArticleFacts | None: ...
+
+
+@dataclass(frozen=True)
+class Said:
+    """The parts of a conversation a ticket is made from: the tracker's events and slots."""
+
+    sender_id: str
+    channel: str | None
+    events: Sequence[Event]
+    requester: Requester
+    summary: str | None = None  # the ticket_summary slot
+    impact: str | None = None  # the ticket_impact slot
+    last_article_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What to tell the user: the desk's reference once it has it, else the outbox's receipt."""
+
+    ref: str
+    url: str | None
+    delivered: bool
+    major_incident: bool
+
+
+@dataclass(frozen=True)
+class OwnTicket:
+    ref: str
+    status: str
+    summary: str
+
+    def as_tuple(self) -> tuple[str, str, str]:
+        return self.ref, self.status, self.summary
+
+
+def impact_levels(slot: str | None) -> tuple[str | None, str | None]:
+    """(impact, urgency) from the ticket_impact slot: "impact/urgency" once validated, else the
+    user's own words."""
+    levels = (slot or "").split("/")
+    if len(levels) == 2 and all(level in (HIGH, MEDIUM, LOW) for level in levels):
+        return levels[0], levels[1]
+    return answer_levels(slot) or (None, None)
+
+
+def impact_slot_value(answer: str | None) -> str | None:
+    """What the ticket_impact slot keeps of the user's answer to "how bad is it?"."""
+    levels = answer_levels(answer)
+    return "/".join(levels) if levels else None
+
+
+def asks_impact(
+    events: Sequence[Event], summary: str | None, impact_slot: str | None, last_article_id: str | None
+) -> bool:
+    """Ask "how bad is it?" only when neither an article nor the user's words say; once answered,
+    keep asking for it so that the answer is validated."""
+    if impact_slot is not None:
+        return True
+    return last_article_id is None and assess(conversation.problem_text(events, summary)).unclear
+
+
+class TicketService:
+    def __init__(
+        self,
+        desk: ServiceDesk,
+        outbox: Outbox,
+        router: Router,
+        articles: ArticleSource,
+        wait_seconds: float,
+        worker: OutboxWorker | None = None,
+    ) -> None:
+        self.desk, self.outbox, self.router, self.articles = desk, outbox, router, articles
+        self.wait_seconds = wait_seconds  # how long a turn waits for the desk's reference
+        self.worker = worker  # this process's delivery worker; None where another process delivers
+
+    # --- raising a ticket
+    def request(self, said: Said) -> TicketRequest:
+        events, tenant = said.events, said.requester.tenant
+        summary = said.summary or conversation.draft_summary(events) or FALLBACK_SUMMARY
+        offered, last = self._offered(events, tenant), self._article(said.last_article_id, tenant)
+        impact, urgency = impact_levels(said.impact)
+        escalation = last.escalation if last else None
+        routing = ArticleRouting(last.category, escalation.group, escalation.priority) if last and escalation else None
+        text = conversation.problem_text(events, summary)
+        triage = self.router.triage(text, tenant, routing, impact=impact, urgency=urgency)
+        return TicketRequest(
+            summary=redact_typed_secrets(summary),
+            description=ticket_description(summary, conversation.turns(events), offered),
+            requester=said.requester,
+            category=triage.category,
+            priority=triage.priority,
+            resolver_group=triage.resolver_group,
+            correlation_id=conversation.correlation_id(said.sender_id, events),
+        )
+
+    def _article(self, article_id: str | None, tenant: str | None) -> ArticleFacts | None:
+        if not article_id:
+            return None
+        try:
+            return self.articles.article(article_id, tenant)
+        except KnowledgeError:  # the knowledge base is down: the ticket still goes, without article details
+            logger.exception("knowledge base unavailable; ticket raised without article details")
+            return None
+
+    def _offered(self, events: Sequence[Event], tenant: str | None) -> list[OfferedArticle]:
+        offered = []
+        for article_id, helped in conversation.offered_articles(events):
+            article = self._article(article_id, tenant)
+            offered.append(OfferedArticle(article_id, article.title if article else article_id, helped))
+        return offered
+
+    def submit(self, request: TicketRequest, said: Said) -> Entry:
+        """Record the request (ServiceDeskError if the outbox cannot be written) and wake the worker."""
+        entry = self.outbox.submit(request, said.sender_id, said.channel)
+        if self.worker is not None:
+            self.worker.nudge()
+        return entry
+
+    async def wait_for_delivery(self, entry: Entry, major_incident: bool) -> Raised:
+        """The desk's reference if it comes within ``wait_seconds``, else the receipt (the reference
+        follows on a later turn). Waits without holding the event loop."""
+        deadline = time.monotonic() + self.wait_seconds
+        current: Entry | None = entry
+        while current is not None and current.state != DELIVERED and time.monotonic() < deadline:
+            await asyncio.sleep(DELIVERY_POLL_SECONDS)
+            current = await asyncio.to_thread(self.outbox.get, entry.correlation_id)
+        if current is not None and current.ticket is not None:
+            await asyncio.to_thread(self.outbox.mark_told, entry.correlation_id)
+            return Raised(current.ticket.ref, current.ticket.url, True, major_incident)
+        return Raised(entry.receipt, None, False, major_incident)
+
+    async def raise_ticket(self, said: Said) -> Raised:
+        """``request`` + ``submit`` off the loop, then ``wait_for_delivery``."""
+        request = await asyncio.to_thread(self.request, said)
+        entry = await asyncio.to_thread(self.submit, request, said)
+        return await self.wait_for_delivery(entry, is_major_incident(request.priority))
+
+    # --- following tickets
+    def news(self, sender_id: str) -> list[Entry]:
+        """Requests of this conversation that settled since the user was last told."""
+        return self.outbox.take_news(sender_id)
+
+    def own_tickets(self, sender_id: str, requester: Requester, asked: str | None) -> list[OwnTicket]:
+        """The requester's tickets: the one asked about (a desk reference or an AskIT receipt), or
+        all open ones, with requests still waiting in the outbox. Never another person's."""
+        if asked:
+            entry = self.outbox.by_receipt(sender_id, asked) if asked.startswith(RECEIPT_PREFIX) else None
+            if entry is not None and entry.ref is None:
+                return [OwnTicket(entry.receipt, WAITING, entry.request.summary)]
+            try:
+                status = self.desk.get_status(entry.ref if entry and entry.ref else asked)
+            except TicketNotFound:
+                return []
+            return [OwnTicket(status.ref, status.status, status.summary)] if status.belongs_to(requester) else []
+        waiting = [e for e in self.outbox.for_conversation(sender_id) if e.state != DELIVERED]
+        found = [t for t in self.desk.list_open(requester) if t.belongs_to(requester)]
+        return [OwnTicket(e.receipt, WAITING, e.request.summary) for e in waiting] + [
+            OwnTicket(t.ref, t.status, t.summary) for t in found
+        ]
+
+    def comment_target(self, sender_id: str, requester: Requester, named: str | None) -> str | list[str]:
+        """Which ticket "add to my ticket" means: the one ``named`` (a reference said now, else the
+        one raised in this conversation), else the requester's only open one. A list of their open
+        references when that is not one ticket. Raises TicketNotFound for a named ticket that is
+        not theirs or a receipt the desk has no ticket for yet."""
+        ref = named
+        if ref is not None and ref.startswith(RECEIPT_PREFIX):
+            entry = self.outbox.by_receipt(sender_id, ref)
+            ref = entry.ref if entry else None
+        if ref is None:
+            open_refs = [t.ref for t in self.desk.list_open(requester) if t.belongs_to(requester)]
+            if len(open_refs) != 1:
+                return open_refs
+            ref = open_refs[0]
+        if not self.desk.get_status(ref).belongs_to(requester):
+            raise TicketNotFound(ref)
+        return ref
+
+    def add_comment(self, ref: str, comment: str) -> None:
+        """Add the user's words to ``ref`` (which comment_target checked is theirs), typed secrets redacted."""
+        self.desk.add_comment(ref, redact_typed_secrets(comment))

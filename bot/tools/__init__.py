@@ -1,0 +1,1 @@
+"""Build tools; nothing here runs in a server."""
