@@ -3,14 +3,8 @@ launcher, both servers and the terminal chat import it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 # "1": development on one machine: the REST channel needs no token, the chat page signs a demo
 # user in. `make run` sets it; production never should.
 DEV_MODE_SETTING = "ASKIT_DEV_MODE"
 # The bearer token AskIT's REST channel (bot/channels/rest.py) asks of every client.
 REST_TOKEN_SETTING = "ASKIT_REST_TOKEN"
-
-
-def dev_mode(env: Mapping[str, str]) -> bool:
-    return env.get(DEV_MODE_SETTING, "").strip() == "1"

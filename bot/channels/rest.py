@@ -26,9 +26,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import SLOW_DOWN, answer_or_apologise, clean_sender, clean_text
+from bot.channels.settings import channel_settings
 from bot.channels.turns import SenderTurns
+from bot.settings import DEV_MODE_SETTING
 from bot.settings import REST_TOKEN_SETTING as TOKEN_SETTING
-from bot.settings import dev_mode
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +55,10 @@ class RestInput(InputChannel):
         return cls()
 
     def __init__(self, env: Mapping[str, str] = os.environ) -> None:
-        token = env.get(TOKEN_SETTING, "").strip()
-        self._token = token.encode("utf-8") if token else None
-        self.open_without_token = dev_mode(env)
+        settings = channel_settings(env)
+        token = settings[TOKEN_SETTING]
+        self._token = token.reveal().encode("utf-8") if token else None
+        self.open_without_token = settings[DEV_MODE_SETTING]
         if self._token is None and not self.open_without_token:
             logger.info("REST channel off: set %s to use it", TOKEN_SETTING)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from bot.channels.botframework_auth import DEFAULT_OPENID_METADATA_URL, BotFrame
 from bot.channels.connector import DEFAULT_LOGIN_URL, AppCredentials, ConnectorClient
 from bot.channels.errors import AuthError, ConnectorError, KeysUnavailable, TeamsConfigError
 from bot.channels.inbound import clean_sender
+from bot.channels.settings import channel_settings
 from bot.channels.teams_payloads import (
     ConversationRef,
     aad_tenant,
@@ -144,6 +146,7 @@ class TeamsInput(InputChannel):
 
     def __init__(self, settings: TeamsSettings, seal: IdentitySeal | None = None) -> None:
         self.settings = settings
+        channel_settings(os.environ)  # the settings every channel shares (bot/channels/settings.py)
         self.seal = seal or IdentitySeal.from_env()  # raises, naming the setting, when it is missing
         self.client = ConnectorClient(
             AppCredentials(settings.app_id, settings.app_password, settings.tenant_id, settings.login_url)

@@ -41,6 +41,7 @@ from bot.channels.articles import (
 )
 from bot.channels.errors import TokenRejected
 from bot.channels.inbound import SLOW_DOWN, answer_or_apologise
+from bot.channels.settings import channel_settings
 from bot.channels.turns import SenderTurns
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
@@ -160,7 +161,7 @@ class WebChatInput(InputChannel):
     ) -> None:
         # Rasa builds channels at start-up: a wrong setting stops it here, naming the setting.
         self.config = config or WidgetConfig.from_env(env)
-        article_url_template("http://localhost", env)  # raises on a malformed ASKIT_ARTICLE_URL / ASKIT_PUBLIC_URL
+        channel_settings(env)  # the settings every channel shares (bot/channels/settings.py)
         self.seal = seal or IdentitySeal.from_env(env)
         self.env = env
         self.articles = articles or PublishedArticles(index_dir(env))

@@ -28,10 +28,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from bot.channels.errors import WidgetConfigError
+from bot.channels.settings import channel_settings
 from bot.config import DOMAIN, TEXT, Kind, Setting, choice, kind, read_settings
 from bot.identity import DEV_DOMAIN_SETTING
 from bot.secret import Secret
-from bot.settings import DEV_MODE_SETTING, dev_mode
+from bot.settings import DEV_MODE_SETTING
 
 SECRET_SETTING = "ASKIT_WIDGET_JWT_SECRET"
 PUBLIC_KEY_SETTING = "ASKIT_WIDGET_JWT_PUBLIC_KEY"
@@ -86,7 +87,7 @@ class WidgetConfig:
             algorithm = "HS256" if secret else "RS256" if public_key_path else None
         if algorithm == "HS256" and secret is None:
             raise WidgetConfigError(f"{ALGORITHM_SETTING}=HS256 needs {SECRET_SETTING}: {SETTINGS[0].help}")
-        dev = dev_mode(env)
+        dev = channel_settings(env)[DEV_MODE_SETTING]
         if dev and algorithm != "HS256":
             raise WidgetConfigError(
                 f"{DEV_MODE_SETTING}=1 needs {SECRET_SETTING}: the demo page signs its tokens with it"

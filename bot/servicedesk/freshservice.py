@@ -23,11 +23,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.config import EMAIL, URL, Setting
+from bot.config import EMAIL, TOKEN, URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, RejectedData, TicketNotFound, Unsupported
-from bot.servicedesk.http import DESK_TIMEOUT, JSON_IDS, JSON_OBJECT, TOKEN, HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_IDS, JSON_OBJECT, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 TICKETS = "/api/v2/tickets"

@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from bot.config import URL, Setting, choice, matching
+from bot.config import TOKEN, URL, Setting, choice, matching
 from bot.secret import Secret, redact
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import AuthenticationFailed, ConfigError, RejectedData, ServiceDeskError, TicketNotFound
-from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, TOKEN, HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 ZONEINFO_URL = "https://files.hornbill.com"

@@ -75,7 +75,6 @@ def _scalar(value: Any, digits: bool) -> bool:
 # What the desks' settings are, beyond bot/config.py's kinds. A secret's problem never shows its value.
 JSON_OBJECT = Kind("a JSON object of names to names", _json_object)
 JSON_IDS = Kind("a JSON object of names to numeric ids", lambda value: _json_object(value, ids=True))
-TOKEN = kind("a token without spaces or control characters", lambda v: v.isprintable() and " " not in v)
 PASSWORD = kind("a password without control characters", str.isprintable)
 NUMERIC_ID = matching(r"[0-9]+", "a numeric id")
 

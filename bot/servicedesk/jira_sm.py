@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from bot.config import EMAIL, URL, Setting, matching
+from bot.config import EMAIL, TOKEN, URL, Setting, matching
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError
@@ -31,7 +31,6 @@ from bot.servicedesk.http import (
     DESK_TIMEOUT,
     JSON_OBJECT,
     NUMERIC_ID,
-    TOKEN,
     HttpClient,
     Settings,
     field,

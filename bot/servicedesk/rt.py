@@ -16,11 +16,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.config import URL, Setting
+from bot.config import TOKEN, URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import BadResponse, ConfigError, TicketNotFound
-from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, TOKEN, HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 API = "/REST/2.0"

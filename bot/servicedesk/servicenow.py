@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from bot.config import URL, Setting, kind
+from bot.config import TOKEN, URL, Setting, kind
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, TicketNotFound
-from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, PASSWORD, TOKEN, HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, PASSWORD, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 TABLE = "/api/now/table/incident"

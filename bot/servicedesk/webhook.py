@@ -43,11 +43,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from bot.config import FLAG, URL, Setting
+from bot.config import FLAG, TOKEN, URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, ServiceDeskError, TicketNotFound, Unsupported
-from bot.servicedesk.http import DESK_TIMEOUT, TOKEN, HttpClient, Settings, field, parse_time
+from bot.servicedesk.http import DESK_TIMEOUT, HttpClient, Settings, field, parse_time
 from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
 
 PREFIX = "sha256="

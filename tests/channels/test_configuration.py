@@ -4,14 +4,19 @@ both servers read, is checked here too (its checker needs no pydantic)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot.channels.errors import WidgetConfigError
+from bot.channels.errors import ChannelConfigError, WidgetConfigError
+from bot.channels.rest import RestInput
+from bot.channels.settings import SETTINGS as CHANNEL_SETTINGS
+from bot.channels.settings import channel_settings
+from bot.channels.webchat import WebChatInput
 from bot.channels.widget_config import SETTINGS, WidgetConfig
 from bot.config import ConfigurationError
-from bot.identity import load_tenants
+from bot.identity import IdentitySeal, load_tenants
 
 SECRET = "k" * 32
 # Rows: the settings, and the line that stops the start.
@@ -56,6 +61,43 @@ def test_a_bad_widget_setting_stops_the_start_with_one_line(env: dict[str, str],
 def test_the_rows_cover_every_widget_setting() -> None:
     covered = {name for env, expected in ROWS for name in env if expected.startswith(f"{name}:")}
     assert covered == {s.name for s in SETTINGS}
+
+
+# The settings every channel shares (bot/channels/settings.py): each channel checks them when Rasa
+# makes it, so the Rasa server stops before serving (tests/e2e/test_bad_configuration.py).
+CHANNEL_ROWS: list[tuple[dict[str, str], str]] = [
+    ({"ASKIT_DEV_MODE": "yes"}, "ASKIT_DEV_MODE: must be 0 or 1, got 'yes'"),
+    (
+        {"ASKIT_REST_TOKEN": "two words"},
+        "ASKIT_REST_TOKEN: is not valid (must be a token without spaces or control characters)",
+    ),
+    ({"ASKIT_PUBLIC_URL": "askit.example"}, "ASKIT_PUBLIC_URL: must be an http(s) URL, got 'askit.example'"),
+    (
+        {"ASKIT_ARTICLE_URL": "https://intranet.example/kb/"},
+        "ASKIT_ARTICLE_URL: must be an http(s) URL containing {id}, got 'https://intranet.example/kb/'",
+    ),
+]
+CHANNELS: list[Callable[[dict[str, str]], object]] = [
+    RestInput,
+    lambda env: WebChatInput(env=env, seal=IdentitySeal(SECRET)),
+    lambda env: channel_settings(env),
+]
+
+
+@pytest.mark.parametrize("env,expected", CHANNEL_ROWS)
+@pytest.mark.parametrize("make", CHANNELS, ids=["REST", "web widget", "the shared check"])
+def test_a_bad_shared_setting_stops_each_channel_with_one_line(
+    make: Callable[[dict[str, str]], object], env: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(ChannelConfigError) as raised:
+        make({"ASKIT_WIDGET_JWT_SECRET": SECRET, **env})
+    assert str(raised.value) == expected
+    assert "two words" not in str(raised.value)  # a token's value is never shown
+
+
+def test_the_rows_cover_every_shared_channel_setting() -> None:
+    covered = {name for env, expected in CHANNEL_ROWS for name in env if expected.startswith(f"{name}:")}
+    assert covered == {s.name for s in CHANNEL_SETTINGS}
 
 
 @pytest.mark.parametrize(

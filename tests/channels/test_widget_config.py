@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from bot.channels.errors import WidgetConfigError
+from bot.channels.errors import ChannelConfigError, WidgetConfigError
 from bot.channels.widget_config import WidgetConfig
 
 SECRET = "k" * 32
@@ -104,4 +104,7 @@ def test_development_mode() -> None:
         {"ASKIT_WIDGET_JWT_SECRET": SECRET, "ASKIT_DEV_MODE": "1", "ASKIT_DEV_EMAIL_DOMAIN": "riverside.example"}
     )
     assert other.dev_email_domain == "riverside.example"
-    assert not WidgetConfig.from_env({"ASKIT_WIDGET_JWT_SECRET": SECRET, "ASKIT_DEV_MODE": "yes"}).dev_mode
+    # Only "1" turns it on; anything but 0 or 1 stops the start, naming it, rather than guessing.
+    with pytest.raises(ChannelConfigError, match=r"^ASKIT_DEV_MODE: must be 0 or 1, got 'yes'$"):
+        WidgetConfig.from_env({"ASKIT_WIDGET_JWT_SECRET": SECRET, "ASKIT_DEV_MODE": "yes"})
+    assert not WidgetConfig.from_env({"ASKIT_WIDGET_JWT_SECRET": SECRET, "ASKIT_DEV_MODE": "0"}).dev_mode

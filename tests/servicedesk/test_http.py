@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from bot.config import URL, Setting
+from bot.config import TOKEN, URL, Setting
 from bot.servicedesk import ConfigError
-from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, TOKEN, Settings, parse_time, retry_after
+from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, Settings, parse_time, retry_after
 
 
 def test_retry_after_in_seconds_or_as_a_date() -> None:
