@@ -56,6 +56,13 @@ def test_the_command_lines_carry_no_secret() -> None:
     assert "--enable-api" in stack.rasa_command()
 
 
+def test_the_servers_use_two_malloc_arenas_unless_the_operator_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without it the action server's memory grew 10.3% in the 10,000-request fuzz run (bound: 10%).
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert Stack().env()["MALLOC_ARENA_MAX"] == "2"
+    assert Stack(extra_env={"MALLOC_ARENA_MAX": "4"}).env()["MALLOC_ARENA_MAX"] == "4"
+
+
 @pytest.mark.parametrize(
     "listed,public_url,expected",
     [
