@@ -9,6 +9,10 @@ export HF_HUB_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
+# pip installs without compiling (--no-compile: Rasa's environment builds about a minute faster) and
+# Python compiles each module the first time it is imported, once, if it may write the cache.
+unexport PYTHONDONTWRITEBYTECODE
+PIP_INSTALL = pip install --quiet --no-compile
 # endpoints.yml reads it; a PostgreSQL URL here scales out (see README).
 export TRACKER_DB_URL ?= sqlite:///$(CURDIR)/var/tracker.db
 
@@ -25,6 +29,7 @@ RASA_ENV_TESTS := tests/channels tests/nlu tests/tools tests/bot/test_tracker_st
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
 .PHONY: help setup system-deps run test checks lint typecheck pytest-actions pytest-unit pytest-e2e pytest-rasa validate \
+	pytest-e2e-shared pytest-e2e-own \
 	story-test index model shell clean \
 	kb kb-calibrate kb-eval teams-package
 
@@ -40,7 +45,7 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-dev.txt require
 	@test -n "$(PY310)" || { echo "Python 3.10 not found: install it (e.g. 'pyenv install 3.10.13') or run 'make PY310=/path/to/python3.10'" >&2; exit 1; }
 	@echo "creating $(RASA_VENV) with $(PY310) (about 2-3 minutes)"
 	rm -rf $(RASA_VENV) && $(PY310) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt -r requirements/rasa-dev.txt -c requirements/rasa.lock
+	$(RASA_VENV)/bin/$(PIP_INSTALL) -r requirements/rasa.txt -r requirements/rasa-dev.txt -c requirements/rasa.lock
 	touch $@
 
 $(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requirements/actions.lock
@@ -48,8 +53,8 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requir
 	@echo "creating $(ACTIONS_VENV) with $(PY311) (about 1-2 minutes)"
 	rm -rf $(ACTIONS_VENV) && $(PY311) -m venv $(ACTIONS_VENV)
 	# torch first and alone: the CPU wheel; letting another package pull it would fetch CUDA.
-	$(ACTIONS_VENV)/bin/pip install --quiet torch==2.13.0
-	$(ACTIONS_VENV)/bin/pip install --quiet -r requirements/actions.txt -r requirements/dev.txt -c requirements/actions.lock
+	$(ACTIONS_VENV)/bin/$(PIP_INSTALL) torch==2.13.0
+	$(ACTIONS_VENV)/bin/$(PIP_INSTALL) -r requirements/actions.txt -r requirements/dev.txt -c requirements/actions.lock
 	touch $@
 
 setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
@@ -112,12 +117,18 @@ typecheck: $(ACTIONS_VENV)/.installed $(RASA_VENV)/.installed
 	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu bot/tracker_store.py benchmarks/nlu_length.py $(RASA_ENV_TESTS)
 
 # The action-server environment's tests: those that start no Rasa server (a real PostgreSQL and
-# Request Tracker among them), and the end-to-end ones, which need the trained model.
+# Request Tracker among them), and the end-to-end ones, which need the trained model. Those spend
+# most of their time waiting for servers to start, so they run as two processes side by side: the
+# tests on the shared stacks (tests/e2e/conftest.py), and those marked own_stack.
 pytest-actions: pytest-unit pytest-e2e
 pytest-unit: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index
 	$(ACTIONS_VENV)/bin/pytest tests -p no:cacheprovider --ignore=tests/e2e $(RASA_ENV_TESTS:%=--ignore=%)
-pytest-e2e: $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index $(MODEL)
-	$(ACTIONS_VENV)/bin/pytest tests/e2e -p no:cacheprovider
+pytest-e2e: pytest-e2e-shared pytest-e2e-own
+E2E_NEEDS := $(ACTIONS_VENV)/.installed system-deps $(NPM_TEST_DEPS) index $(MODEL)
+pytest-e2e-shared: $(E2E_NEEDS)
+	$(ACTIONS_VENV)/bin/pytest tests/e2e -p no:cacheprovider -m "not own_stack"
+pytest-e2e-own: $(E2E_NEEDS)
+	$(ACTIONS_VENV)/bin/pytest tests/e2e -p no:cacheprovider -m own_stack
 
 pytest-rasa: $(RASA_VENV)/.installed $(NPM_TEST_DEPS)
 	$(RASA_VENV)/bin/pytest $(RASA_ENV_TESTS) -p no:cacheprovider
@@ -128,14 +139,14 @@ validate: $(RASA_VENV)/.installed
 story-test: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints endpoints.yml --out results/stories --fail-on-prediction-errors --no-plot
 
-# Two jobs at a time, each one's output shown whole when it ends. First what everything needs: the
-# environments side by side, then the model, which trains fastest with both cores to itself (DIET
-# took 2 min alone and 6 to 7 beside the unit tests); then the end-to-end tests beside the checks
-# and the other tests, which spend much of their time waiting on servers.
+# Each job's output is shown whole when it ends. First what everything needs: the environments
+# side by side, then the model, which trains alone (DIET keeps both cores busy). Then three jobs at
+# a time: the two end-to-end processes, which mostly wait for servers to start, and the checks and
+# other tests one after another beside them.
 test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target $(MODEL) index system-deps $(NPM_TEST_DEPS)
-	@$(MAKE) --no-print-directory -j2 --output-sync=target checks
-checks: pytest-e2e lint typecheck validate pytest-rasa pytest-unit story-test
+	@$(MAKE) --no-print-directory -j3 --output-sync=target checks
+checks: pytest-e2e-shared pytest-e2e-own pytest-unit typecheck lint pytest-rasa validate story-test
 
 # The Teams app package to sideload or upload (docs/teams.md): needs TEAMS_APP_ID and ASKIT_PUBLIC_URL.
 teams-package:

@@ -195,14 +195,14 @@ class Stack:
         if not self.model.exists():
             raise LaunchError(f"no trained model at {self.model}: run 'make model'")
         private_dir(VAR_DIR)  # conversations, tickets and the outbox live there by default
-        servers = [  # in this order: Rasa calls the action server
-            Server(ACTION_SERVER, self.action_command(), f"{self.action_url}/health", ACTION_READY_TIMEOUT),
-            Server(RASA_SERVER, self.rasa_command(), f"{self.rasa_url}/", RASA_READY_TIMEOUT),
-        ]
+        # Side by side: Rasa calls the action server only when a conversation runs an action, and
+        # nobody is told the chat's address before both are ready.
         self._supervisor = supervisor = Supervisor(self.env(), self.log_dir, self.backoff)
         try:
-            for server in servers:
-                supervisor.start(server)
+            supervisor.start(
+                Server(ACTION_SERVER, self.action_command(), f"{self.action_url}/health", ACTION_READY_TIMEOUT),
+                Server(RASA_SERVER, self.rasa_command(), f"{self.rasa_url}/", RASA_READY_TIMEOUT),
+            )
         except BaseException:
             self.stop()
             raise

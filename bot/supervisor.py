@@ -1,4 +1,4 @@
-"""Keep a few server processes running: start each until it is ready, restart one that stops
+"""Keep a few server processes running: start them together until each is ready, restart one that stops
 alone after a growing delay, give up on one that keeps failing to start, stop them together.
 Their files are private to this user (umask 077). Standard library only, like bot/launcher.py.
 """
@@ -104,28 +104,35 @@ class Server:
 
 @dataclass
 class Supervisor:
-    """Processes started in order, each restarted alone when it stops, stopped together."""
+    """Processes started together, each restarted alone when it stops, stopped together."""
 
     env: dict[str, str] = field(repr=False)  # holds the servers' secrets
     log_dir: Path | None = None  # None: they write to this terminal
     backoff: Backoff = field(default_factory=Backoff)
     servers: dict[str, Server] = field(default_factory=dict)
 
-    def start(self, server: Server) -> None:
-        """Start ``server`` and wait until it is ready; LaunchError if it is not."""
-        self.servers[server.name] = server
-        self._spawn(server, append_log=False)
-        deadline = time.monotonic() + server.ready_timeout
-        while not self._became_ready(server, time.monotonic()):
-            assert server.proc is not None
-            if server.proc.poll() is not None:
-                problem = f"stopped while starting ({describe_exit(server.proc.returncode)})"
-            elif time.monotonic() > deadline:
-                problem = f"was not ready after {server.ready_timeout:.0f}s"
-            else:
+    def start(self, *servers: Server) -> None:
+        """Start ``servers`` side by side and wait until every one is ready; LaunchError (naming the
+        first found failing) if one is not. They load their models in parallel: a stack is up in
+        the time of its slowest server, not the sum."""
+        for server in servers:
+            self.servers[server.name] = server
+            self._spawn(server, append_log=False)
+        waiting = list(servers)
+        while waiting:
+            now = time.monotonic()
+            waiting = [server for server in waiting if not self._became_ready(server, now)]
+            for server in waiting:
+                assert server.proc is not None
+                if server.proc.poll() is not None:
+                    problem = f"stopped while starting ({describe_exit(server.proc.returncode)})"
+                elif self._too_slow(server, now):
+                    problem = f"was not ready after {server.ready_timeout:.0f}s"
+                else:
+                    continue
+                raise LaunchError(f"the {server.name} {problem}{self.log_hint(server.name)}")
+            if waiting:
                 time.sleep(READY_POLL)
-                continue
-            raise LaunchError(f"the {server.name} {problem}{self.log_hint(server.name)}")
 
     def supervise_once(self) -> None:
         """One look at every server: restart one whose delay is up, note one that stopped or became

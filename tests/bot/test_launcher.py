@@ -27,6 +27,14 @@ FAKE_SERVER = (
     "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()"
 )
 FAILING_SERVER = "import sys; sys.exit(3)"
+# A stand-in server that touches its own file at once but serves only once the file in argv[3]
+# exists: the other server's mark that it has started.
+WAITING_SERVER = (
+    "import http.server, pathlib, sys, time\n"
+    "pathlib.Path(sys.argv[2]).touch()\n"
+    "while not pathlib.Path(sys.argv[3]).exists(): time.sleep(0.02)\n"
+    "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()"
+)
 
 
 def mode(path: Path) -> int:
@@ -154,6 +162,21 @@ def test_a_killed_server_is_restarted_alone_and_the_restart_is_logged(
     wait_until(back, WAIT, "the first server to come back", interval=POLL, died=supervisor.supervise_once)
     assert second.proc.pid == untouched and second.proc.poll() is None
     assert "the first server stopped unexpectedly (killed by SIGKILL); restarting it in 0.05s" in caplog.text
+
+
+def test_the_servers_start_side_by_side(supervisor: Supervisor, tmp_path: Path) -> None:
+    # Each is ready only once the other has started: one after the other, the first never would be.
+    first, second = fake_server("first", tmp_path, WAITING_SERVER), fake_server("second", tmp_path, WAITING_SERVER)
+    first.command.append(str(tmp_path / "second.touched"))
+    second.command.append(str(tmp_path / "first.touched"))
+    supervisor.start(first, second)
+    assert first.ready_at is not None and second.ready_at is not None
+
+
+def test_a_server_that_stops_while_the_other_starts_is_named(supervisor: Supervisor, tmp_path: Path) -> None:
+    failing = fake_server("failing server", tmp_path, FAILING_SERVER)
+    with pytest.raises(LaunchError, match=r"the failing server stopped while starting \(exit code 3\)"):
+        supervisor.start(fake_server("good server", tmp_path), failing)
 
 
 def test_a_server_that_keeps_failing_at_start_stops_everything(supervisor: Supervisor, tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ import pytest
 from bot.launcher import DEFAULT_CREDENTIALS, DEFAULT_MODEL, RASA_PYTHON, free_port
 from bot.paths import ROOT
 
+pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
+
 START_TIMEOUT = 180
 
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import requests
 
 from bot.launcher import ACTION_SERVER, HOST, RASA_READY_TIMEOUT, RASA_SERVER, ROOT, free_port, port_free
@@ -65,6 +66,7 @@ def all_command_lines() -> list[bytes]:
     return lines
 
 
+@pytest.mark.own_stack
 def test_a_port_in_use_stops_the_start_with_its_name() -> None:
     with socket.socket() as busy:
         busy.bind((HOST, free_port()))
@@ -81,6 +83,7 @@ def test_a_port_in_use_stops_the_start_with_its_name() -> None:
     assert f"port {port} (RASA_PORT) is already in use" in out.stderr
 
 
+@pytest.mark.own_stack
 def test_it_prints_the_chat_url_brings_back_a_killed_server_alone_and_sigterm_stops_both(tmp_path: Path) -> None:
     rasa_port, action_port, rest_token = free_port(), free_port(), uuid.uuid4().hex
     env = {

@@ -6,11 +6,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from bot.launcher import Stack, free_port
 from tests.e2e.conftest import REST_TOKEN, REST_TOKEN_SETTING
 from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
 
 
 def test_conversations_are_kept_in_postgresql(postgres: PostgresServer, tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ import pytest
 from tests.e2e.conftest import Chat, custom, running_chat
 from tests.servicedesk.rt_instance import RTInstance
 
+pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
+
 DOMAIN = "northbrook.example"  # development identity: <sender>@northbrook.example, tenant northbrook
 
 

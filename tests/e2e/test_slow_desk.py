@@ -23,6 +23,8 @@ from tests.servicedesk.fake_servicenow import TOKEN as SERVICENOW_TOKEN
 from tests.servicedesk.fake_servicenow import FakeServiceNow
 from tests.waiting import wait_until
 
+pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
+
 DESK_DELAY = 3.0
 TIMEOUT = 30
 

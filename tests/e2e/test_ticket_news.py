@@ -13,6 +13,8 @@ from tests.e2e.conftest import Chat, running_chat
 from tests.e2e.widget_client import WidgetClient
 from tests.servicedesk.fake_servicenow import PASSWORD, USER, FakeServiceNow
 
+pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
+
 
 @pytest.fixture(scope="module")
 def servicenow() -> Iterator[FakeServiceNow]:
