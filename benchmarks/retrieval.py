@@ -9,9 +9,17 @@
   chosen on the dev split;
 - plain embeddings: one vector per article (title and body), answer-or-escalate at a fixed 0.5.
 
+Two sets are scored, each with the same three systems: the test split, and the independent set
+(benchmarks/data/kb-questions-independent.jsonl: questions written from the article titles alone
+by someone who had not read the articles' questions, labelled in a separate pass; issue 12).
 It also runs the lexical-fusion experiment on the dev split only (the engine with cosine +
 w x normalised BM25, thresholds recalibrated on dev for each w), which chose the shipped w.
-The test split is read for the final table and never used to choose anything.
+Neither scored set is used to choose anything.
+
+And CLINC150 (../shared/benchmarks/clinc150, its README has the protocol): the engine over its 150
+intents, thresholds calibrated on val.jsonl only, scored once on test.jsonl, and the curve of
+in-scope accuracy against out-of-scope recall as one answer threshold moves, beside the paper's
+published points.
 """
 
 from __future__ import annotations
@@ -31,12 +39,16 @@ from bot.knowledge.build import build_index
 from bot.knowledge.calibrate import calibrate
 from bot.knowledge.decision import Thresholds
 from bot.knowledge.embedding import SentenceTransformerEmbedder
-from bot.knowledge.evaluation import Query, Ranking, load_queries, rank_all, summarise
+from bot.knowledge.evaluation import Query, Ranking, load_corpus, load_queries, rank_all, summarise
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.recipe import BODY_OPENING_CHARS
 from bot.knowledge.search import normalise_query
 
 DATA = Path(__file__).parent / "data"
+CLINC = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "clinc150"
+# Larson et al. 2019, Table 2, "threshold" rows: (system, in-scope accuracy, out-of-scope recall).
+CLINC_PUBLISHED = (("BERT", 0.962, 0.523), ("MLP on USE", 0.934, 0.491), ("Rasa", 0.909, 0.312))
+CURVE_THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))
 PLAIN_THRESHOLD = 0.5
 FUSION_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3)
 
@@ -94,6 +106,58 @@ HEADER = (
 )
 
 
+def clinc_point(rankings: Sequence[Ranking], answer_at: float) -> tuple[float, float]:
+    """The paper's protocol for answer-or-escalate at ``answer_at``: (in-scope accuracy, OOS recall)."""
+    inscope = [r for r in rankings if r.query.expected is not None]
+    oos = [r for r in rankings if r.query.expected is None]
+    right = sum(bool(r.ranked) and r.ranked[0][1] >= answer_at and r.rank_of_answer() == 0 for r in inscope)
+    refused = sum(not r.ranked or r.ranked[0][1] < answer_at for r in oos)
+    return right / len(inscope), refused / len(oos)
+
+
+def clinc_section(config: KnowledgeConfig, embedder: SentenceTransformerEmbedder) -> list[str]:
+    """CLINC150: calibrated on val only, scored once on test, and the curve over one threshold."""
+    corpus = load_corpus(CLINC / "corpus.jsonl")
+    val, test = load_queries(CLINC / "val.jsonl"), load_queries(CLINC / "test.jsonl")
+    with tempfile.TemporaryDirectory() as scratch:
+        build_index(corpus, embedder, Path(scratch), config.index)
+        kb = KnowledgeBase.from_config(config, embedder, Path(scratch))
+        val_rankings, test_rankings = rank_all(kb, val), rank_all(kb, test)
+    engine = calibrate(val_rankings).thresholds  # the engine's own rule, its targets, on val
+    single = calibrate(val_rankings, single_threshold=True).thresholds
+    engine_s, single_s = summarise(test_rankings, engine), summarise(test_rankings, single)
+    top1 = sum(r.rank_of_answer() == 0 for r in test_rankings if r.query.expected) / sum(
+        r.query.expected is not None for r in test_rankings
+    )
+    inscope = sum(q.expected is not None for q in test)
+    lines = [
+        f"CLINC150: {len(corpus)} intents as articles (their training utterances as questions), thresholds "
+        f"chosen on val ({len(val)} queries) only, scored once on test ({inscope} in scope, "
+        f"{len(test) - inscope} out of scope). Top-1 over the in-scope test queries: {top1:.3f}.",
+        "",
+        "| system | in-scope accuracy | out-of-scope recall | rule |",
+        "|---|---|---|---|",
+        f"| this engine | {engine_s['answered_correctly']:.3f} | {1 - engine_s['null_answered']:.3f} | answer "
+        f"{engine.answer}, clarify {engine.clarify}, margin {engine.margin} (calibrated on val; a choice "
+        "counts as not answered) |",
+        f"| this engine, answer or escalate | {single_s['answered_correctly']:.3f} | "
+        f"{1 - single_s['null_answered']:.3f} | answer if score >= {single.answer} (calibrated on val) |",
+        *(
+            f"| {name} (published) | {acc:.3f} | {rec:.3f} | the paper's threshold row |"
+            for name, acc, rec in CLINC_PUBLISHED
+        ),
+        "",
+        "The curve on test, answer or escalate as the threshold moves:",
+        "",
+        "| answer threshold | " + " | ".join(f"{t:.2f}" for t in CURVE_THRESHOLDS) + " |",
+        "|---|" + "---|" * len(CURVE_THRESHOLDS),
+    ]
+    points = [clinc_point(test_rankings, t) for t in CURVE_THRESHOLDS]
+    lines.append("| in-scope accuracy | " + " | ".join(f"{acc:.3f}" for acc, _ in points) + " |")
+    lines.append("| out-of-scope recall | " + " | ".join(f"{rec:.3f}" for _, rec in points) + " |")
+    return [*lines, ""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", type=Path, help="replace the retrieval section of this Markdown file")
@@ -101,6 +165,7 @@ def main() -> int:
     config = KnowledgeConfig.load()
     articles = [a for a in load_articles(config.articles_dir, config.tenants) if a.published]
     dev, test = load_queries(DATA / "kb-questions-dev.jsonl"), load_queries(DATA / "kb-questions-test.jsonl")
+    independent = load_queries(DATA / "kb-questions-independent.jsonl")
     embedder = SentenceTransformerEmbedder()
     visible = visibility(articles)
     fusion = [
@@ -111,7 +176,7 @@ def main() -> int:
         build_index(articles, embedder, Path(scratch), config.index)
         kb = KnowledgeBase.from_config(config, embedder, Path(scratch))
         kb.search("warm up")
-        engine_test = rank_all(kb, test)
+        engine_test, engine_independent = rank_all(kb, test), rank_all(kb, independent)
         for weight in FUSION_WEIGHTS:
             kb.lexical_weight = weight
             rankings = rank_all(kb, dev)
@@ -127,36 +192,41 @@ def main() -> int:
     bm25_t = calibrate(bm25_rankings(articles, dev, visible, squash), single_threshold=True).thresholds
     plain_t = Thresholds(answer=PLAIN_THRESHOLD, clarify=PLAIN_THRESHOLD, margin=0.0)
 
-    engine_s = summarise(engine_test, config.thresholds)
     t = config.thresholds
-    lines = [
-        HEADER,
-        row(
-            "this engine",
-            engine_s,
-            f"cosine + {config.lexical_weight} x BM25; answer {t.answer}, clarify "
-            f"{t.clarify}, margin {t.margin} (calibrated on dev)",
-        ),
-        row(
-            "BM25 alone",
-            summarise(bm25_rankings(articles, test, visible, squash), bm25_t),
-            f"answer if s/(s+{squash:.2f}) >= {bm25_t.answer} (chosen on dev)",
-        ),
-        row(
-            "plain embeddings",
-            summarise(plain_rankings(articles, embedder, test, visible), plain_t),
-            f"answer if cosine >= {PLAIN_THRESHOLD} (fixed)",
-        ),
-    ]
-    answerable = sum(q.expected is not None for q in test)
-    section = "\n".join(
-        [
-            f"Test split: {len(test)} questions ({answerable} with an article, {len(test) - answerable} without), "
-            f"{len(articles)} published articles. Latency of this engine on the test split: "
+    engine_rule = (
+        f"cosine + {config.lexical_weight} x BM25; answer {t.answer}, clarify {t.clarify}, margin {t.margin} "
+        "(calibrated on dev)"
+    )
+
+    def table(name: str, queries: Sequence[Query], engine: list[Ranking]) -> list[str]:
+        """The three systems on one scored set."""
+        engine_s = summarise(engine, t)
+        answerable = sum(q.expected is not None for q in queries)
+        return [
+            f"{name}: {len(queries)} questions ({answerable} with an article, {len(queries) - answerable} without), "
+            f"{len(articles)} published articles. Latency of this engine: "
             f"p50 {engine_s['latency_p50_ms']:.1f} ms, p95 {engine_s['latency_p95_ms']:.1f} ms.",
             "",
-            *lines,
+            HEADER,
+            row("this engine", engine_s, engine_rule),
+            row(
+                "BM25 alone",
+                summarise(bm25_rankings(articles, queries, visible, squash), bm25_t),
+                f"answer if s/(s+{squash:.2f}) >= {bm25_t.answer} (chosen on dev)",
+            ),
+            row(
+                "plain embeddings",
+                summarise(plain_rankings(articles, embedder, queries, visible), plain_t),
+                f"answer if cosine >= {PLAIN_THRESHOLD} (fixed)",
+            ),
             "",
+        ]
+
+    section = "\n".join(
+        [
+            *table("Test split", test, engine_test),
+            *table("Independent set", independent, engine_independent),
+            *clinc_section(config, embedder),
             f"Lexical fusion, **dev split only** ({len(dev)} questions): cosine + w x (BM25 / best BM25 of the query), "
             f"thresholds recalibrated on dev for each w. w = 0 is the engine without BM25; shipped: "
             f"w = {config.lexical_weight}.",
