@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
+from bot.channels.errors import ChannelConfigError
+from bot.config import URL, Setting, kind, read_settings
 from bot.knowledge.articles import Article
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.ids import is_article_id
@@ -39,6 +41,23 @@ ID_PLACEHOLDER = "{id}"
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+")
 
 
+def _is_template(value: Any) -> bool:
+    try:
+        URL.check(str(value).replace(ID_PLACEHOLDER, "x"))
+    except ValueError:
+        return False
+    return ID_PLACEHOLDER in str(value)
+
+
+ARTICLE_URL_TEMPLATE = kind(f"an http(s) URL containing {ID_PLACEHOLDER}", _is_template)
+# Where links to articles point; declared here, checked with the other channel settings when Rasa
+# makes the channels (bot/channels/settings.py), and read through these declarations.
+LINK_SETTINGS = (
+    Setting(PUBLIC_URL_SETTING, URL, "the server's address as staff reach it (behind a proxy), for article links"),
+    Setting(ARTICLE_URL_SETTING, ARTICLE_URL_TEMPLATE, "where article pages are, if not on this server"),
+)
+
+
 class PublicArticle(TypedDict):
     id: str
     title: str
@@ -47,15 +66,13 @@ class PublicArticle(TypedDict):
 
 
 def article_url_template(base_url: str, env: Mapping[str, str] = os.environ) -> str:
-    """Where any article's page is, with ``{id}`` in place of its id."""
-    template = env.get(ARTICLE_URL_SETTING, "").strip()
+    """Where any article's page is, with ``{id}`` in place of its id; ChannelConfigError (a
+    ValueError) names a malformed setting."""
+    links = read_settings(env, LINK_SETTINGS, ChannelConfigError)
+    template: str | None = links[ARTICLE_URL_SETTING]
     if template:
-        if ID_PLACEHOLDER not in template or not _HTTP_URL.match(template):
-            raise ValueError(f"{ARTICLE_URL_SETTING} must be an http(s) URL containing {ID_PLACEHOLDER}")
         return template
-    base = env.get(PUBLIC_URL_SETTING, "").strip() or base_url
-    if base and not _HTTP_URL.match(base):
-        raise ValueError(f"{PUBLIC_URL_SETTING} must be an http(s) URL such as https://askit.example")
+    base = links[PUBLIC_URL_SETTING] or base_url
     return f"{base.rstrip('/')}{ARTICLES_PATH}{ID_PLACEHOLDER}"
 
 
