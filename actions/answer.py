@@ -1,4 +1,5 @@
-"""Answer a question from the knowledge base: one article, a choice of articles, or a ticket offer."""
+"""Answer a question from the knowledge base: one article, a choice of articles, where to go for a
+question the service desk does not handle, or a ticket offer."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ class ActionAnswerQuestion(ServiceAction):
             reply, events = _answer(found[0])
         elif kind is DecisionKind.CLARIFY:
             reply, events = replies.clarify([(a.id, a.title) for a in found]), awaiting(None)
+        elif kind is DecisionKind.ELSEWHERE:
+            reply, events = replies.elsewhere(found[0].id, found[0].body), awaiting(None)
         else:
             reply, events = replies.escalate(), awaiting("ticket_offer")
         send(dispatcher, reply)

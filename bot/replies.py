@@ -1,6 +1,6 @@
 """The bot's messages, each with a machine-readable ``custom`` part that channels and tests rely on.
 
-``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate),
+``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate | elsewhere),
 ``article_id``, ``candidates`` (article ids), ``flow`` (welcome | ticket_offer | ticket_created | ticket_recorded |
 ticket_undeliverable | ticket_comment | ticket_status | handoff), ``ticket_ref``, ``receipt`` (the
 outbox's ASKIT-... reference, before the desk has answered). Plain Python: imported by actions and
@@ -76,6 +76,16 @@ def clarify(candidates: Sequence[tuple[str, str]]) -> Reply:
     buttons = [Button(title=title, payload=choose_article_payload(aid)) for aid, title in candidates]
     buttons.append(Button(title="None of these", payload="/not_helped"))
     return Reply(text=text, buttons=buttons, custom={"decision": "clarify", "candidates": [a for a, _ in candidates]})
+
+
+ELSEWHERE_NOTE = "If I've got that wrong and it is an IT problem, tell me a bit more about it."
+
+
+def elsewhere(article_id: str, body: str) -> Reply:
+    """A question the service desk does not handle: where to go instead, and no ticket offered."""
+    return Reply(
+        text=f"{body}\n\n{ELSEWHERE_NOTE}", buttons=[], custom={"decision": "elsewhere", "article_id": article_id}
+    )
 
 
 def escalate() -> Reply:

@@ -19,6 +19,8 @@ from bot.knowledge.ids import is_article_id
 from bot.priority import PRIORITIES
 
 STATUSES = ("draft", "published")
+ANSWER, ELSEWHERE = "answer", "elsewhere"
+KINDS = (ANSWER, ELSEWHERE)  # elsewhere: a question the service desk does not handle; the body says who does
 AUDIENCE_ALL = "all"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
 ARTICLE_LINK = re.compile(r"\]\(kb:([^)\s]*)\)")  # [Reset a forgotten password](kb:password-reset)
@@ -45,6 +47,12 @@ class Article:
     body: str
     escalation: Escalation | None = None
     source: str = ""  # the file it was read from, for messages to editors
+    kind: str = ANSWER
+
+    @property
+    def elsewhere(self) -> bool:
+        """A redirect entry: its questions are ones the service desk does not handle."""
+        return self.kind == ELSEWHERE
 
     @property
     def links(self) -> tuple[str, ...]:
@@ -129,6 +137,11 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
     status = f.text("status")
     if status and status not in STATUSES:
         f.bad("status", f"must be one of {', '.join(STATUSES)}, got {status!r}")
+    kind = data.get("kind", ANSWER)
+    if kind not in KINDS:
+        f.bad("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    elif kind == ELSEWHERE and "escalation" in data:
+        f.bad("escalation", "a question the service desk does not handle has no escalation: remove it")
     article = Article(
         id=article_id,
         title=f.text("title"),
@@ -141,6 +154,7 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         body=match.group(2).strip(),
         escalation=_escalation(f),
         source=str(path),
+        kind=kind if kind in KINDS else ANSWER,
     )
     if not article.body:
         f.bad("body", "is empty: write the answer below the front matter")

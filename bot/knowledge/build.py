@@ -18,6 +18,7 @@ import numpy as np
 from bot.knowledge import layout
 from bot.knowledge.articles import Article
 from bot.knowledge.cache import EmbeddingCache
+from bot.knowledge.classifier import ArticleClassifier
 from bot.knowledge.config import IndexSettings
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import ArticleError, KnowledgeError
@@ -43,7 +44,7 @@ def build_index(
     are at least that alike.
     """
     published = [a for a in articles if a.published]
-    texts, ids = _texts_and_ids(published)
+    texts, ids, labels = _texts_and_ids(published)
     with layout.build_lock(index_root):
         started = time.perf_counter()
         cache = EmbeddingCache(layout.cache_path(index_root), embedder)
@@ -58,27 +59,34 @@ def build_index(
         index = VectorIndex.create(vectors, ids, embedder.dimension, settings)
         index.save(build)
         LexicalIndex.build(published).save(build)
+        trained = time.perf_counter()
+        ArticleClassifier.train(vectors, labels).save(build)
+        training = time.perf_counter() - trained
         layout.write_articles(build, published)
-        layout.write_config(build, _config(embedder, index, len(published), embedded, started))
+        layout.write_config(build, _config(embedder, index, len(published), embedded, started, training))
         layout.make_current(index_root, build)
         layout.prune(index_root, build)
     return build
 
 
-def _texts_and_ids(published: list[Article]) -> tuple[list[str], list[int]]:
-    """Every text to embed, with its vector id (an article's first ``MAX_SLOTS`` texts)."""
+def _texts_and_ids(published: list[Article]) -> tuple[list[str], list[int], list[str]]:
+    """Every text to embed (an article's first ``MAX_SLOTS`` texts), with its vector id and its article's id."""
     texts: list[str] = []
     ids: list[int] = []
+    labels: list[str] = []
     for article in published:
         article_texts = texts_for(article)[:MAX_SLOTS]
         texts.extend(article_texts)
         ids.extend(vector_ids(article.id, len(article_texts)))
+        labels.extend([article.id] * len(article_texts))
     if len(set(ids)) != len(ids):
         raise KnowledgeError("two article ids hash to the same key; rename one of them")
-    return texts, ids
+    return texts, ids, labels
 
 
-def _config(embedder: Embedder, index: VectorIndex, articles: int, embedded: int, started: float) -> dict[str, Any]:
+def _config(
+    embedder: Embedder, index: VectorIndex, articles: int, embedded: int, started: float, training: float
+) -> dict[str, Any]:
     """What ``config.json`` records about a build, besides the format version."""
     return {
         "model": embedder.model_name,
@@ -90,5 +98,6 @@ def _config(embedder: Embedder, index: VectorIndex, articles: int, embedded: int
         "vector_count": index.size,
         "embedded_this_build": embedded,
         "build_seconds": round(time.perf_counter() - started, 3),
+        "classifier_seconds": round(training, 3),
         "versions": {"faiss": faiss.__version__, "numpy": np.__version__, "python": platform.python_version()},
     }

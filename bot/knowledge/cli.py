@@ -134,7 +134,8 @@ def _calibrate(config: KnowledgeConfig, args: argparse.Namespace) -> int:
         f"targets: wrong answers <= {args.max_wrong:.0%} of answerable, answered <= {args.max_null_answered:.0%} "
         "of no-article questions.",
         f"On these questions: answered correctly {summary['answered_correctly']:.1%}, wrongly "
-        f"{summary['answered_wrongly']:.1%}; no-article questions answered {summary['null_answered']:.1%}.",
+        f"{summary['answered_wrongly']:.1%}; no-article questions answered {summary['null_answered']:.1%}, "
+        f"told where to go instead {summary['null_elsewhere']:.1%}.",
     ]
     body = {"thresholds": {"answer": t.answer, "clarify": t.clarify, "margin": t.margin}}
     args.thresholds_out.write_text("".join(f"# {line}\n" for line in header) + yaml.safe_dump(body, sort_keys=False))

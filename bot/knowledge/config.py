@@ -71,7 +71,7 @@ SEARCH_FIELDS = (
     Field("index", MAPPING, "approximate_above, hnsw_neighbours, hnsw_search_depth", required=True),
     Field("validation", MAPPING, "near_duplicate", required=True),
     Field("watch", MAPPING, "poll_seconds", required=True),
-    Field("fusion", MAPPING, "lexical_weight", required=True),
+    Field("fusion", MAPPING, "lexical_weight, classifier_weight", required=True),
 )
 BLOCK_FIELDS = {
     "index": (
@@ -81,7 +81,10 @@ BLOCK_FIELDS = {
     ),
     "validation": (Field("near_duplicate", FRACTION, "cosine from which articles are near-duplicates", True),),
     "watch": (Field("poll_seconds", POSITIVE_SECONDS, "seconds between looks at the articles", required=True),),
-    "fusion": (Field("lexical_weight", Kind("a number, 0 or more", _weight), "BM25's weight, 0 for none", True),),
+    "fusion": (
+        Field("lexical_weight", Kind("a number, 0 or more", _weight), "BM25's weight, 0 for none", True),
+        Field("classifier_weight", FRACTION, "the classifier's share of the score, 0 for none", True),
+    ),
 }
 THRESHOLDS_FIELDS = (Field("thresholds", MAPPING, "answer, clarify, margin", required=True),)
 THRESHOLD_FIELDS = (
@@ -109,6 +112,7 @@ class KnowledgeConfig:
     near_duplicate: float
     poll_seconds: float
     lexical_weight: float
+    classifier_weight: float
 
     @classmethod
     def load(cls, env: Mapping[str, str] = os.environ) -> KnowledgeConfig:
@@ -135,6 +139,7 @@ class KnowledgeConfig:
             near_duplicate=block["validation"]["near_duplicate"],
             poll_seconds=block["watch"]["poll_seconds"],
             lexical_weight=block["fusion"]["lexical_weight"],
+            classifier_weight=block["fusion"]["classifier_weight"],
         )
 
 

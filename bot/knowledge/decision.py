@@ -1,8 +1,9 @@
-"""Turn ranked search scores into one decision: answer, clarify (offer choices) or escalate."""
+"""Turn ranked search scores into one decision: answer, clarify (offer choices), escalate, or say
+the question is one the service desk does not handle (``elsewhere``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from enum import Enum
 
@@ -11,6 +12,7 @@ class DecisionKind(str, Enum):
     ANSWER = "answer"
     CLARIFY = "clarify"
     ESCALATE = "escalate"
+    ELSEWHERE = "elsewhere"
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,15 @@ class Decision:
     article_ids: tuple[str, ...] = ()
 
 
-def decide(ranked: Sequence[tuple[str, float]], thresholds: Thresholds) -> Decision:
-    """``ranked`` is (article id, score), best first."""
+def decide(ranked: Sequence[tuple[str, float]], thresholds: Thresholds, elsewhere: Set[str] = frozenset()) -> Decision:
+    """``ranked`` is (article id, score), best first; ``elsewhere`` holds the ids of the entries for
+    questions the service desk does not handle. Such an entry decides only when it is first (and at
+    least ``clarify``); otherwise it is passed over and never offered as a choice."""
     if not ranked or ranked[0][1] < thresholds.clarify:
         return Decision(DecisionKind.ESCALATE)
+    if ranked[0][0] in elsewhere:
+        return Decision(DecisionKind.ELSEWHERE, (ranked[0][0],))
+    ranked = [(article_id, score) for article_id, score in ranked if article_id not in elsewhere]
     best = ranked[0][1]
     close = [
         article_id for article_id, score in ranked if score >= thresholds.clarify and best - score <= thresholds.margin

@@ -23,6 +23,7 @@ from bot.knowledge.errors import ArticleError, Problem
 from bot.knowledge.search import KnowledgeBase
 
 RANK_DEPTH = 10
+WRONG_KINDS = (DecisionKind.ANSWER, DecisionKind.ELSEWHERE)
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,14 @@ class Ranking:
     query: Query
     ranked: tuple[tuple[str, float], ...]
     latency_ms: float
+    elsewhere: frozenset[str] = frozenset()  # the ranked ids that are "not the desk's" entries
 
     def rank_of_answer(self) -> int | None:
         """0-based position of the first acceptable article, or None."""
         return next((i for i, (a, _) in enumerate(self.ranked) if a in self.query.acceptable), None)
+
+    def decide(self, thresholds: Thresholds) -> Decision:
+        return decide(self.ranked, thresholds, self.elsewhere)
 
 
 def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -129,7 +134,8 @@ def rank_all(kb: KnowledgeBase, queries: Sequence[Query]) -> list[Ranking]:
     rankings = []
     for query in queries:
         result = kb.search(query.text, tenant=query.tenant, k=RANK_DEPTH)
-        rankings.append(Ranking(query, result.ranked, result.latency_ms))
+        elsewhere = frozenset(a for a, _ in result.ranked) & kb.index.elsewhere
+        rankings.append(Ranking(query, result.ranked, result.latency_ms, elsewhere))
     return rankings
 
 
@@ -139,7 +145,7 @@ def _share(flags: Sequence[bool]) -> float:
 
 def summarise(rankings: Sequence[Ranking], thresholds: Thresholds) -> dict[str, Any]:
     """The figures the evaluation reports; every share is over the queries it names."""
-    decided = [(r, decide(r.ranked, thresholds)) for r in rankings]
+    decided = [(r, r.decide(thresholds)) for r in rankings]
     answerable = [(r, d) for r, d in decided if r.query.expected is not None]
     null = [d for r, d in decided if r.query.expected is None]
 
@@ -161,10 +167,13 @@ def summarise(rankings: Sequence[Ranking], thresholds: Thresholds) -> dict[str, 
         if ranks
         else 0.0,
         "answered_correctly": _share([answered_right(r, d) for r, d in answerable]),
-        "answered_wrongly": _share([d.kind is DecisionKind.ANSWER and not answered_right(r, d) for r, d in answerable]),
+        # an IT question told "the service desk does not handle this" is answered wrongly too
+        "answered_wrongly": _share([d.kind in WRONG_KINDS and not answered_right(r, d) for r, d in answerable]),
+        "sent_elsewhere": _share([d.kind is DecisionKind.ELSEWHERE for _, d in answerable]),
         "clarified_with_answer": _share([offered_right(r, d) for r, d in answerable]),
         "escalated_answerable": _share([d.kind is DecisionKind.ESCALATE for _, d in answerable]),
         "null_escalated": _share([d.kind is DecisionKind.ESCALATE for d in null]),
+        "null_elsewhere": _share([d.kind is DecisionKind.ELSEWHERE for d in null]),
         "null_clarified": _share([d.kind is DecisionKind.CLARIFY for d in null]),
         "null_answered": _share([d.kind is DecisionKind.ANSWER for d in null]),
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 2) if latencies else 0.0,
@@ -178,7 +187,7 @@ def result_lines(rankings: Sequence[Ranking], thresholds: Thresholds) -> list[di
         {
             "text": r.query.text,
             "tenant": r.query.tenant,
-            "decision": decide(r.ranked, thresholds).kind.value,
+            "decision": r.decide(thresholds).kind.value,
             "ranked": [a for a, _ in r.ranked[:RANK_DEPTH]],
             "scores": [round(s, 4) for _, s in r.ranked[:RANK_DEPTH]],
             "latency_ms": round(r.latency_ms, 2),

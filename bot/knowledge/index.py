@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.knowledge.classifier import ArticleClassifier
 from bot.knowledge.layout import read_articles, read_config
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.vectors import VectorIndex, article_key, key_of
@@ -20,17 +21,19 @@ VECTORS_PER_ARTICLE = 10  # typical: title, eight questions, body opening
 
 
 class ArticleIndex:
-    """One build's articles, their vectors and their lexical index."""
+    """One build's articles, their vectors, their lexical index and their classifier."""
 
     def __init__(self, build: Path) -> None:
         self.build = build
         self.config: dict[str, Any] = read_config(build)
         self.articles = read_articles(build)
         self.by_id = {a.id: a for a in self.articles}
+        self.elsewhere = frozenset(a.id for a in self.articles if a.elsewhere)
         self._by_key = {article_key(a.id): a for a in self.articles}
         self.row = {a.id: row for row, a in enumerate(self.articles)}
         self.lexical = LexicalIndex.load(build, len(self.articles))
         self.vectors = VectorIndex.load(build)
+        self.classifier = ArticleClassifier.load(build)
 
     def search(self, vector: np.ndarray, tenant: str | None, k: int) -> list[tuple[str, float]]:
         """Best ``k`` articles visible to ``tenant`` as (id, score), an article scored by its best vector.

@@ -6,6 +6,7 @@
       builds/<name>/articles.json  the published articles; row i of the other files is article i
       builds/<name>/vectors.faiss  the vectors (bot/knowledge/vectors.py)
       builds/<name>/bm25/          the lexical index (bot/knowledge/lexical.py)
+      builds/<name>/classifier.npz the articles' classifier (bot/knowledge/classifier.py)
       embedding-cache.npz          vectors by content hash, shared by every build
       .build.lock                  held while a build is written
 
@@ -30,13 +31,14 @@ from typing import Any
 from bot.knowledge.articles import Article, Escalation
 from bot.knowledge.errors import IndexNotBuiltError
 
-INDEX_FORMAT = 3  # raise when a file's content or a name below changes: older builds are then refused
+INDEX_FORMAT = 4  # raise when a file's content or a name below changes: older builds are then refused
 CURRENT = "current"
 BUILDS = "builds"
 CONFIG_FILE = "config.json"
 ARTICLES_FILE = "articles.json"
 VECTORS_FILE = "vectors.faiss"
 LEXICAL_DIR = "bm25"
+CLASSIFIER_FILE = "classifier.npz"
 CACHE_FILE = "embedding-cache.npz"
 LOCK_FILE = ".build.lock"
 KEEP_OLD_BUILDS = 2
@@ -151,4 +153,5 @@ def _article_from_json(data: dict[str, Any]) -> Article:
         body=data["body"],
         escalation=Escalation(**escalation) if escalation else None,
         source=data.get("source", ""),
+        kind=data["kind"],
     )

@@ -21,7 +21,7 @@ from bot.knowledge.layout import current_build
 
 MAX_QUERY_CHARS = 1000  # the model reads 256 word pieces; more text only costs time
 DEFAULT_TOP_K = 10
-FUSION_CANDIDATES = 30  # semantic candidates re-scored with BM25
+FUSION_CANDIDATES = 30  # semantic candidates re-scored with BM25 and the classifier
 WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -51,21 +51,37 @@ def fuse(
     return sorted(fused, key=lambda pair: -pair[1])
 
 
+def blend(
+    ranked: list[tuple[str, float]], probabilities: np.ndarray, column: Mapping[str, int], weight: float
+) -> list[tuple[str, float]]:
+    """Re-rank the candidates by (1 - ``weight``) x their score + ``weight`` x the classifier's
+    probability for the article (``probabilities[column[id]]``). Equal scores keep their order."""
+    mixed = [(a, (1 - weight) * score + weight * float(probabilities[column[a]])) for a, score in ranked]
+    return sorted(mixed, key=lambda pair: -pair[1])
+
+
 class KnowledgeBase:
     """Searches the current build, and switches to a newer build as soon as one is made current."""
 
     def __init__(
-        self, index_dir: Path, embedder: Embedder, thresholds: Thresholds, lexical_weight: float = 0.0
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        thresholds: Thresholds,
+        lexical_weight: float = 0.0,
+        classifier_weight: float = 0.0,
     ) -> None:
         self.index_dir, self.embedder, self.thresholds = index_dir, embedder, thresholds
-        self.lexical_weight = lexical_weight
+        self.lexical_weight, self.classifier_weight = lexical_weight, classifier_weight
         self._lock = threading.Lock()
         self._index = self._load(current_build(index_dir))
 
     @classmethod
     def from_config(cls, config: KnowledgeConfig, embedder: Embedder, index_dir: Path | None = None) -> KnowledgeBase:
         """The configured search over ``index_dir`` (default: the configured index)."""
-        return cls(index_dir or config.index_dir, embedder, config.thresholds, config.lexical_weight)
+        return cls(
+            index_dir or config.index_dir, embedder, config.thresholds, config.lexical_weight, config.classifier_weight
+        )
 
     def _load(self, build: Path) -> ArticleIndex:
         index = ArticleIndex(build)
@@ -97,12 +113,15 @@ class KnowledgeBase:
         ranked: list[tuple[str, float]] = []
         if WORD.search(query):  # nothing to embed in an empty or emoji-only message
             vector = self.embedder.encode([query])[0]
+            rescored = bool(self.lexical_weight or self.classifier_weight)
+            ranked = index.search(vector, tenant, max(k, FUSION_CANDIDATES) if rescored else k)
             if self.lexical_weight:
-                candidates = index.search(vector, tenant, max(k, FUSION_CANDIDATES))
-                ranked = fuse(candidates, index.lexical.scores(query), index.row, self.lexical_weight)[:k]
-            else:
-                ranked = index.search(vector, tenant, k)
-        decision = decide(ranked, self.thresholds)
+                ranked = fuse(ranked, index.lexical.scores(query), index.row, self.lexical_weight)
+            classifier = index.classifier
+            if self.classifier_weight and classifier.classes:
+                ranked = blend(ranked, classifier.probabilities(vector), classifier.column, self.classifier_weight)
+            ranked = ranked[:k]
+        decision = decide(ranked, self.thresholds, index.elsewhere)
         articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResult(query, decision, articles, tuple(ranked), elapsed)

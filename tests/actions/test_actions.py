@@ -58,6 +58,14 @@ def kb(tmp_path: Path) -> KnowledgeBase:
                 questions=("walk in desk opening hours",),
                 audience=("riverside",),
             ),
+            make_article(
+                "hr-leave",
+                title="Pay and annual leave",
+                questions=("book annual leave", "payslip wrong"),
+                category="not-it",
+                kind="elsewhere",
+                body="Book annual leave in the HR portal.",
+            ),
         ],
         embedder,
         tmp_path / "index",
@@ -113,6 +121,7 @@ def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ("printer", {"decision": "clarify", "candidates": ["printing-follow-me", "printer-add"]}, None),
         ("my desk chair is broken", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
         ("😀", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
+        ("book annual leave", {"decision": "elsewhere", "article_id": "hr-leave"}, None),
     ],
 )
 def test_answer_question_decides_and_says_so_in_custom(
@@ -121,6 +130,13 @@ def test_answer_question_decides_and_says_so_in_custom(
     messages, events = run(ActionAnswerQuestion(services), tracker(text, "ask_question"))
     assert customs(messages) == [custom]
     assert {"event": "slot", "name": "awaiting", "value": awaiting, "timestamp": None} in events
+
+
+def test_a_question_the_desk_does_not_handle_says_where_to_go_and_offers_no_ticket(services: Services) -> None:
+    messages, _ = run(ActionAnswerQuestion(services), tracker("book annual leave", "ask_question"))
+    [message] = messages
+    assert message["text"].startswith("Book annual leave in the HR portal.")
+    assert "ticket" not in message["text"].lower() and not message["buttons"]
 
 
 @pytest.mark.parametrize(

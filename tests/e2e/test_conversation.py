@@ -21,10 +21,16 @@ def test_a_forgotten_password_gets_the_password_reset_article(chat: Chat) -> Non
     assert any("Did this help?" in m.get("text", "") for m in reply)
 
 
-def test_a_broken_desk_chair_is_not_answered_with_an_article(chat: Chat) -> None:
-    payload = custom(chat.say(sender(), "my desk chair is broken"))
-    assert payload.get("decision") != "answer" and "article_id" not in payload
+def test_an_it_problem_no_article_covers_gets_a_ticket_offer(chat: Chat) -> None:
+    payload = custom(chat.say(sender(), "the plotter in the drawing office prints everything in pink"))
+    assert payload.get("decision") == "escalate" and "article_id" not in payload
     assert payload.get("flow") == "ticket_offer"
+
+
+def test_a_broken_desk_chair_is_sent_to_facilities_and_no_ticket_is_offered(chat: Chat) -> None:
+    reply = chat.say(sender(), "my desk chair is broken")
+    assert custom(reply) == {"decision": "elsewhere", "article_id": "facilities-and-buildings"}
+    assert "flow" not in custom(reply) and not any(m.get("buttons") for m in reply)
 
 
 def test_not_helped_leads_to_a_ticket_with_the_transcript(chat: Chat) -> None:
@@ -60,21 +66,21 @@ def test_yes_or_no_answers_did_this_help(chat: Chat, feedback: str, expected: di
 
 def test_the_user_can_correct_the_summary_before_the_ticket_is_raised(chat: Chat) -> None:
     user = sender()
-    chat.say(user, "my desk chair is broken")
-    assert custom(chat.say(user, "yes"))["summary"] == "my desk chair is broken"
-    corrected = custom(chat.say(user, "Desk chair in room 2.14 has a broken gas lift"))
-    assert corrected["summary"] == "Desk chair in room 2.14 has a broken gas lift"
+    chat.say(user, "the plotter in the drawing office prints everything in pink")
+    assert custom(chat.say(user, "yes"))["summary"] == "the plotter in the drawing office prints everything in pink"
+    corrected = custom(chat.say(user, "Plotter in room 2.14 prints every drawing in pink"))
+    assert corrected["summary"] == "Plotter in room 2.14 prints every drawing in pink"
     asked = chat.say(user, "yes")  # nothing said how bad it is, and no article knows: so the bot asks
     assert asked[0]["text"].endswith("how bad is it?") and len(asked[0]["buttons"]) == 4
     created = custom(chat.say(user, asked[0]["buttons"][0]["payload"]))
     ticket = next(t for t in chat.tickets() if t["ref"] == created["ticket_ref"])
-    assert ticket["summary"] == "Desk chair in room 2.14 has a broken gas lift"
+    assert ticket["summary"] == "Plotter in room 2.14 prints every drawing in pink"
     assert ticket["priority"] == "P3"  # just me, with a work-around: low impact, medium urgency
 
 
 def test_declining_the_offer_raises_no_ticket(chat: Chat) -> None:
     user = sender()
-    chat.say(user, "my desk chair is broken")
+    chat.say(user, "the plotter in the drawing office prints everything in pink")
     before = len(chat.tickets())
     reply = chat.say(user, "no thanks")
     assert "won't raise a ticket" in reply[0]["text"]

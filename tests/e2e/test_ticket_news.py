@@ -53,7 +53,7 @@ def test_the_reference_arrives_in_the_web_chat_when_the_desk_recovers(
     token = down_desk_chat.widget_token(f"e2e-news-{uuid.uuid4().hex[:8]}")
     browser = WidgetClient(down_desk_chat.stack.rasa_url, token)
     try:
-        browser.say("my desk chair is broken", custom("escalate"))
+        browser.say("the plotter in the drawing office prints everything in pink", custom("escalate"))
         browser.say("yes", lambda m: (m.get("custom") or {}).get("step") == "confirm_summary")
         browser.say("yes", lambda m: m.get("text", "").endswith("how bad is it?"))
         recorded = browser.say("Just me, I can work around it", custom("ticket_recorded"))["custom"]
@@ -65,4 +65,4 @@ def test_the_reference_arrives_in_the_web_chat_when_the_desk_recovers(
         browser.client.disconnect()
     [incident] = servicenow.incidents
     assert news == {"flow": "ticket_created", "receipt": recorded["receipt"], "ticket_ref": incident["number"]}
-    assert incident["short_description"] == "my desk chair is broken"
+    assert incident["short_description"] == "the plotter in the drawing office prints everything in pink"

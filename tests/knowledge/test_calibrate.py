@@ -62,3 +62,35 @@ def test_summary_counts_ranks_accept_lists_and_latency() -> None:
     assert s["answered_wrongly"] == pytest.approx(1 / 3, abs=1e-4)
     assert s["null_answered"] == 1.0
     assert s["latency_p50_ms"] == 5.0
+
+
+def test_an_entry_the_desk_does_not_handle_counts_right_for_no_article_questions_and_wrong_for_it_ones() -> None:
+    hr = frozenset({"hr"})
+    rankings = [
+        # no-article questions that land on the HR entry at 0.8: telling them where to go is right
+        *(Ranking(Query("leave", None), (("hr", 0.8), ("vpn", 0.5)), 1.0, hr) for _ in range(10)),
+        *(ranking("vpn", ("vpn", 0.85), ("hr", 0.3)) for _ in range(10)),
+        Ranking(Query("vpn at home", "vpn"), (("hr", 0.7), ("vpn", 0.69)), 1.0, hr),  # the entry first, wrongly
+    ]
+    loose = Thresholds(answer=0.8, clarify=0.6, margin=0.05)
+    summary = summarise(rankings, loose)
+    assert summary["null_elsewhere"] == 1.0 and summary["null_answered"] == 0.0
+    assert summary["sent_elsewhere"] == pytest.approx(1 / 11, abs=1e-4)
+    assert summary["answered_wrongly"] == pytest.approx(1 / 11, abs=1e-4)  # sending an IT question away is wrong
+    # calibration counts it the same way: it lets the entry decide at 0.8 but not at 0.7, where it
+    # would send the IT question away, although a wrong share of 1/11 would be within the target
+    result = calibrate(rankings, max_wrong=0.2)
+    assert 0.7 < result.thresholds.clarify <= 0.8 and result.wrong_share == 0.0
+    assert summarise(rankings, result.thresholds)["null_elsewhere"] == 1.0
+
+
+def test_cross_validation_scores_each_question_only_with_thresholds_chosen_without_it() -> None:
+    from bot.knowledge.calibrate import cross_validate
+
+    separable = cross_validate(RANKINGS, folds=4, seeds=2)
+    assert separable.wrong == 0.0 and separable.null_answered == 0.0 and separable.right > 0.8
+    # a question unlike all the others cannot be learnt from them: held out, it is answered wrongly,
+    # though calibrating on everything would have avoided it
+    odd = [*RANKINGS, ranking(None, ("vpn", 0.99), ("wifi", 0.2))]
+    assert calibrate(odd).null_answered_share == 0.0
+    assert cross_validate(odd, folds=len(odd), seeds=1).null_answered == pytest.approx(1 / 17, abs=1e-4)

@@ -143,6 +143,7 @@ FILE_ROWS: list[tuple[str, str, object, str]] = [
     ("search.yml", "watch.poll_seconds", "often", "watch.poll_seconds: must be a number of seconds, got 'often'"),
     ("search.yml", "fusion", "bm25", "fusion: must be a mapping, got 'bm25'"),
     ("search.yml", "fusion.lexical_weight", True, "fusion.lexical_weight: must be a number, 0 or more, got True"),
+    ("search.yml", "fusion.classifier_weight", 1.5, "fusion.classifier_weight: must be a number from 0 to 1, got 1.5"),
     ("thresholds.yml", "thresholds", MISSING, "thresholds: is missing (answer, clarify, margin)"),
     ("thresholds.yml", "thresholds.answer", "high", "thresholds.answer: must be a number from 0 to 1, got 'high'"),
     (

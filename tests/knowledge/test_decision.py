@@ -27,6 +27,21 @@ def test_decision_table(ranked: list[tuple[str, float]], expected: Decision) -> 
 
 
 @pytest.mark.parametrize(
+    "ranked,expected",
+    [
+        ([("hr", 0.8), ("a", 0.5)], Decision(DecisionKind.ELSEWHERE, ("hr",))),
+        ([("hr", 0.39), ("a", 0.3)], Decision(DecisionKind.ESCALATE)),  # too far from anything
+        ([("a", 0.8), ("hr", 0.79)], Decision(DecisionKind.ANSWER, ("a",))),  # passed over, not a rival
+        ([("a", 0.5), ("hr", 0.49), ("b", 0.48)], Decision(DecisionKind.CLARIFY, ("a", "b"))),  # never a choice
+    ],
+)
+def test_an_entry_the_desk_does_not_handle_decides_only_when_first(
+    ranked: list[tuple[str, float]], expected: Decision
+) -> None:
+    assert decide(ranked, T, elsewhere=frozenset({"hr"})) == expected
+
+
+@pytest.mark.parametrize(
     "kwargs", [{"answer": 0.3, "clarify": 0.5, "margin": 0.1}, {"answer": 0.6, "clarify": 0.4, "margin": -1}]
 )
 def test_inconsistent_thresholds_are_refused(kwargs: dict[str, Any]) -> None:
