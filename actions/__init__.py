@@ -33,11 +33,11 @@ def all_actions(services: Services) -> list[Action]:
         ActionTicketStatus,
         ActionAddComment,
         ActionTellTicketNews,
+        ActionOfferTicket,
+        ActionDropTicket,
     ]
     plain: list[type[Action]] = [
-        ActionOfferTicket,
         ActionStartTicket,
-        ActionDropTicket,
         ActionAskTicketConfirmed,
         ValidateTicketForm,
     ]

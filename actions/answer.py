@@ -1,5 +1,6 @@
 """Answer a question from the knowledge base: one article, a choice of articles, where to go for a
-question the service desk does not handle, or a ticket offer."""
+question the service desk does not handle, or a ticket offer; and, for a first message too vague
+to search, one question about what it concerns."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.news import tell_news
 from actions.utter import ServiceAction, awaiting, send
-from bot import replies
+from bot import conversation, replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError
+from bot.knowledge.passages import Passage
+from bot.vague import is_vague
 
 logger = logging.getLogger(__name__)
 
 
-def _answer(article: Article) -> tuple[replies.Reply, list[EventType]]:
-    reply = replies.answer(article.id, article.title, article.body)
+def _answer(article: Article, passage: Passage | None = None) -> tuple[replies.Reply, list[EventType]]:
+    """The article's answer: ``passage`` (what matches the question) with a button for the rest,
+    or the whole article."""
+    shown = passage or Passage(article.body, True)
+    reply = replies.answer(article.id, article.title, shown.text, shown.whole)
     return reply, [SlotSet("last_article_id", article.id), *awaiting("feedback")]
 
 
@@ -29,23 +35,30 @@ class ActionAnswerQuestion(ServiceAction):
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        await tell_news(self.services.tickets, dispatcher, tracker)
+        await tell_news(self.services.tickets, dispatcher, tracker, self.desk_line(tracker))
         text = tracker.latest_message.get("text") or ""
+        vague = (tracker.latest_message.get("intent") or {}).get("name") == "vague" or is_vague(text)
+        if vague and conversation.tried_articles(tracker.events):  # "still broken" after an answer
+            send(dispatcher, replies.ticket_offer("not_helped", tracker.get_slot("last_article_id")))
+            return awaiting("ticket_offer")
+        if vague and conversation.last_decision(tracker.events) != "narrow":
+            send(dispatcher, replies.narrow())  # asked once; vague again is searched, and gets its ticket offer
+            return awaiting(None)
+        tenant = self.requester(tracker).tenant
         try:
             # Articles for one partner council only reach that council's staff (verified identity).
-            result = await asyncio.to_thread(
-                self.services.knowledge.search, text, tenant=self.requester(tracker).tenant
-            )
-            kind, found = result.decision.kind, result.articles
+            result = await asyncio.to_thread(self.services.knowledge.search, text, tenant=tenant)
+            kind, found, passage = result.decision.kind, result.articles, result.passage
         except KnowledgeError:
             logger.exception("knowledge base unavailable; offering a ticket instead")
-            kind, found = DecisionKind.ESCALATE, ()
+            kind, found, passage = DecisionKind.ESCALATE, (), None
         if kind is DecisionKind.ANSWER:
-            reply, events = _answer(found[0])
+            reply, events = _answer(found[0], passage)
         elif kind is DecisionKind.CLARIFY:
             reply, events = replies.clarify([(a.id, a.title) for a in found]), awaiting(None)
         elif kind is DecisionKind.ELSEWHERE:
-            reply, events = replies.elsewhere(found[0].id, found[0].body), awaiting(None)
+            team = self.services.contacts.team_for(found[0].id, tenant)
+            reply, events = replies.elsewhere(found[0].id, found[0].body, team), awaiting(None)
         else:
             reply, events = replies.escalate(), awaiting("ticket_offer")
         send(dispatcher, reply)
@@ -53,24 +66,29 @@ class ActionAnswerQuestion(ServiceAction):
 
 
 class ActionShowArticle(ServiceAction):
-    """The user picked one of the offered articles (a button with its id)."""
+    """The user picked one of the offered articles (a button with its id): the part that matches
+    their question; or asked for all of an article's steps ("Show all steps")."""
 
     def name(self) -> str:
         return "action_show_article"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         article_id = next(tracker.get_latest_entity_values("article_id"), None)
+        whole = (tracker.latest_message.get("intent") or {}).get("name") == "show_article"
+        question = conversation.last_question(tracker.events)
+        knowledge = self.services.knowledge
         try:
             # A button's payload can be typed by anyone: the audience is checked here too, not only in search.
-            article = (
-                self.services.knowledge.article(article_id, self.requester(tracker).tenant) if article_id else None
-            )
+            article = knowledge.article(article_id, self.requester(tracker).tenant) if article_id else None
+            passage = None
+            if article is not None and question and not whole:
+                passage = await asyncio.to_thread(knowledge.passage, article, question)
         except KnowledgeError:
             logger.exception("knowledge base unavailable")
             article = None
         if article is None:
             send(dispatcher, replies.ticket_offer("missing_article"))
             return awaiting("ticket_offer")
-        reply, events = _answer(article)
+        reply, events = _answer(article, passage)
         send(dispatcher, reply)
         return events

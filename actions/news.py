@@ -16,11 +16,13 @@ from bot.servicedesk.tickets import TicketService
 logger = logging.getLogger(__name__)
 
 
-async def tell_news(tickets: TicketService, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+async def tell_news(
+    tickets: TicketService, dispatcher: CollectingDispatcher, tracker: Tracker, desk: replies.DeskLine
+) -> None:
     try:
         settled = await asyncio.to_thread(tickets.news, tracker.sender_id)
     except ServiceDeskError:
         logger.exception("outbox unreadable; news kept for later")
         return
     for entry in settled:
-        send(dispatcher, replies.ticket_news(entry.receipt, entry.ref, entry.url))
+        send(dispatcher, replies.ticket_news(entry.receipt, entry.ref, entry.url, desk))

@@ -52,20 +52,28 @@ class ActionTellTicketNews(ServiceAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_latest_input_channel() in PUSH_CHANNELS:
-            await tell_news(self.services.tickets, dispatcher, tracker)
+            await tell_news(self.services.tickets, dispatcher, tracker, self.desk_line(tracker))
         return []
 
 
-class ActionOfferTicket(Action):
-    """After "that didn't help" or "I want a person": offer to raise a ticket."""
+class ActionOfferTicket(ServiceAction):
+    """After "that didn't help": offer to raise a ticket. After "I want a person": the desk's phone
+    line and whether it is open, then the ticket, unless the user said they don't want one. Before
+    any article was tried, "it still won't work" is a question, not a failed answer."""
 
     def name(self) -> str:
         return "action_offer_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        reason = "human" if intent == "request_human" else "not_helped"
-        send(dispatcher, replies.ticket_offer(reason, tracker.get_slot("last_article_id")))
+        if intent == "request_human":
+            text = tracker.latest_message.get("text")
+            offer = not (conversation.refuses_ticket(text) or conversation.declined_ticket(tracker.events))
+            send(dispatcher, replies.person(self.desk_line(tracker), offer_ticket=offer))
+            return awaiting("ticket_offer" if offer else None)
+        if not conversation.tried_articles(tracker.events):  # "the vpn still won't work" as a first message
+            return await ActionAnswerQuestion(self.services).run(dispatcher, tracker, domain)
+        send(dispatcher, replies.ticket_offer("not_helped", tracker.get_slot("last_article_id")))
         return awaiting("ticket_offer")
 
 
@@ -80,14 +88,14 @@ class ActionStartTicket(Action):
         return [SlotSet("ticket_summary", summary), SlotSet("ticket_confirmed", None), SlotSet("awaiting", None)]
 
 
-class ActionDropTicket(Action):
-    """The user declined the offer or cancelled the ticket form."""
+class ActionDropTicket(ServiceAction):
+    """The user declined the offer or left the ticket form: nothing raised, and the phone line instead."""
 
     def name(self) -> str:
         return "action_drop_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_no_ticket")
+        send(dispatcher, replies.no_ticket(self.desk_line(tracker)))
         return _reset()
 
 
@@ -130,13 +138,6 @@ class ValidateTicketForm(FormValidationAction):
     ) -> dict[str, Any]:
         return {"ticket_impact": impact_slot_value(value if isinstance(value, str) else None)}
 
-    def validate_ticket_confirmed(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value is True:
-            return {"ticket_confirmed": True}
-        return {"ticket_confirmed": None, "ticket_summary": None}  # "no": ask for a better summary
-
 
 class ActionCreateTicket(ServiceAction):
     """Record the request in the outbox, then give the desk's reference if it comes in a few seconds,
@@ -146,38 +147,48 @@ class ActionCreateTicket(ServiceAction):
         return "action_create_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        requester = self.requester(tracker)
         try:
-            raised = await self.services.tickets.raise_ticket(said(tracker, self.requester(tracker)))
+            raised = await self.services.tickets.raise_ticket(said(tracker, requester))
         except ServiceDeskError:
             logger.exception("outbox unavailable; ticket not recorded")
-            send(dispatcher, replies.ticket_failed())
+            send(dispatcher, replies.ticket_failed(self.desk_line(tracker)))
             return _reset()
+        promise = self.services.contacts.desk(requester.tenant).response_times.get(raised.priority)
+        routed = replies.Routed(raised.priority, raised.resolver_group, promise)
         if raised.delivered:
-            send(dispatcher, replies.ticket_created(raised.ref, raised.url, raised.major_incident))
+            send(dispatcher, replies.ticket_created(raised.ref, raised.url, routed))
         else:
-            send(dispatcher, replies.ticket_recorded(raised.ref, raised.major_incident))
+            send(dispatcher, replies.ticket_recorded(raised.ref, routed))
         return [*_reset(), SlotSet("ticket_ref", raised.ref)]
 
 
 class ActionTicketStatus(ServiceAction):
-    """Status of a named ticket, or the requester's open tickets; only the requester's own."""
+    """Status of a named ticket, or the requester's open tickets; only the requester's own. "Can you
+    chase it?" also adds a chase note to their ticket, never raises a new one."""
 
     def name(self) -> str:
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        await tell_news(self.services.tickets, dispatcher, tracker)
-        asked = conversation.ticket_ref_in(tracker.latest_message.get("text"))
+        await tell_news(self.services.tickets, dispatcher, tracker, self.desk_line(tracker))
+        text = tracker.latest_message.get("text")
+        asked, chased = conversation.ticket_ref_in(text), None
+        if conversation.is_chase(text):
+            chased = await add_to_ticket(self, dispatcher, tracker, CHASE_NOTE)
+            if chased is None:
+                return []
+            asked = chased
         try:
             tickets = await asyncio.to_thread(
                 self.services.tickets.own_tickets, tracker.sender_id, self.requester(tracker), asked
             )
         except ServiceDeskError:
             logger.exception("ticket status look-up failed")
-            dispatcher.utter_message(response="utter_desk_unavailable")
+            send(dispatcher, replies.desk_unavailable(self.desk_line(tracker)))
             return []
-        send(dispatcher, replies.ticket_status([t.as_tuple() for t in tickets], asked))
-        return []
+        send(dispatcher, replies.ticket_status([t.as_tuple() for t in tickets], asked, chased=chased is not None))
+        return [SlotSet("ticket_ref", chased)] if chased else []
 
 
 class ActionAddComment(ServiceAction):
@@ -195,20 +206,35 @@ class ActionAddComment(ServiceAction):
         if comment is None:
             send(dispatcher, replies.comment_needs("text"))
             return []
-        tickets, requester = self.services.tickets, self.requester(tracker)
-        named = conversation.ticket_ref_in(text) or tracker.get_slot("ticket_ref")
-        try:
-            target = await asyncio.to_thread(tickets.comment_target, tracker.sender_id, requester, named)
-            if isinstance(target, list):
-                send(dispatcher, replies.comment_needs("ticket", target))
-                return []
-            await asyncio.to_thread(tickets.add_comment, target, comment)
-        except TicketNotFound:
-            send(dispatcher, replies.ticket_status([], named))
-            return []
-        except ServiceDeskError:
-            logger.exception("comment could not be added")
-            dispatcher.utter_message(response="utter_desk_unavailable")
+        target = await add_to_ticket(self, dispatcher, tracker, comment)
+        if target is None:
             return []
         send(dispatcher, replies.comment_added(target))
         return [SlotSet("ticket_ref", target)]
+
+
+CHASE_NOTE = "The requester asked AskIT to chase this ticket: they are waiting for an update."
+
+
+async def add_to_ticket(
+    action: ServiceAction, dispatcher: CollectingDispatcher, tracker: Tracker, comment: str
+) -> str | None:
+    """Add ``comment`` to the requester's ticket: the one named now, else the one raised in this
+    conversation, else their only open one. The reference, or None when the user has been told why
+    not (which ticket? not theirs? the desk down?)."""
+    tickets, requester = action.services.tickets, action.requester(tracker)
+    named = conversation.ticket_ref_in(tracker.latest_message.get("text")) or tracker.get_slot("ticket_ref")
+    try:
+        target = await asyncio.to_thread(tickets.comment_target, tracker.sender_id, requester, named)
+        if isinstance(target, list):
+            send(dispatcher, replies.comment_needs("ticket", target))
+            return None
+        await asyncio.to_thread(tickets.add_comment, target, comment)
+    except TicketNotFound:
+        send(dispatcher, replies.ticket_status([], named))
+        return None
+    except ServiceDeskError:
+        logger.exception("comment could not be added")
+        send(dispatcher, replies.desk_unavailable(action.desk_line(tracker)))
+        return None
+    return target

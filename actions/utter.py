@@ -1,14 +1,16 @@
-"""The actions' shared parts: the base class that holds the services, who is asking, sending a
-``bot.replies.Reply``, and noting what the bot asked."""
+"""The actions' shared parts: the base class that holds the services, who is asking, the service
+desk's line for them, sending a ``bot.replies.Reply``, and noting what the bot asked."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import identity
-from bot.replies import Reply
+from bot.replies import DeskLine, Reply
 from bot.requester import Requester
 from bot.services import Services
 
@@ -27,6 +29,11 @@ class ServiceAction(Action):
             tracker.latest_message.get("metadata"),
             self.services.seal,
         )
+
+    def desk_line(self, tracker: Tracker) -> DeskLine:
+        """The service desk's phone line for the requester's council, and whether it is open now."""
+        desk = self.services.contacts.desk(self.requester(tracker).tenant)
+        return desk.line(dt.datetime.now(dt.timezone.utc))
 
 
 def awaiting(question: str | None) -> list[EventType]:

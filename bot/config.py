@@ -267,7 +267,8 @@ def check_file(path: Path, model: type[M], error: ErrorType = ConfigurationError
         return schema.model_validate(data)
     except ValidationError as exc:
         details: Mapping[str, Any] = exc.errors()[0]
-    where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in details["loc"]).replace(".[", "[")
+    loc = [p for p in details["loc"] if p != "[key]"]  # a bad mapping key is named by the key itself
+    where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
     kind = details["type"]
     problem = str(details["ctx"]["error"]) if kind == "value_error" else _PHRASES.get(kind, details["msg"])
     if kind == "missing":

@@ -18,12 +18,55 @@ from bot.servicedesk.transcript import Turn
 Event = Mapping[str, Any]
 
 QUESTION_INTENTS = frozenset({"ask_question", "nlu_fallback"})
-# The reply right after an answer, which ends "Did this help?"
-FEEDBACK_INTENTS = {"helped": True, "affirm": True, "not_helped": False, "deny": False}
+# The reply right after an answer, which ends "Did this help?" ("still broken" is vague: not helped)
+FEEDBACK_INTENTS = {"helped": True, "affirm": True, "not_helped": False, "deny": False, "vague": False}
 CORRELATION_NAMESPACE = uuid.UUID("8d6c1f0e-3b0a-4f4e-9a57-0c1d5e6f7a88")
 MIN_SUMMARY_LETTERS = 3
 REF = r"(?:ASKIT-[0-9A-F]{8}|[A-Z]{2,6}[-#]?\d{2,10})"  # an AskIT receipt or a desk's reference
 TICKET_REF = re.compile(rf"\b({REF})\b|\bticket\s+(?:number\s+|no\.?\s*)?#?(\d{{2,10}})\b", re.IGNORECASE)
+
+
+REFUSES_TICKET = re.compile(
+    r"\b(?:no|not|don'?t|do not|without|rather not)\b[^.?!]{0,25}\b(?:tickets?|call logged|log a call)\b", re.IGNORECASE
+)
+
+
+CHASE = re.compile(r"\b(?:chase|chasing|hurry|speed (?:it|this|things) up|push (?:it|this) along)\b", re.IGNORECASE)
+
+
+def is_chase(text: str | None) -> bool:
+    """ "Can you chase it?": the user wants the desk nudged, not only the status."""
+    return bool(CHASE.search(text or ""))
+
+
+def refuses_ticket(text: str | None) -> bool:
+    """ "no I don't want a ticket, is there a phone number?" """
+    return bool(REFUSES_TICKET.search(text or ""))
+
+
+def this_session(events: Sequence[Event]) -> Sequence[Event]:
+    """The events since the conversation's latest session started (Rasa starts one after an idle hour)."""
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    return events[starts[-1] :] if starts else events
+
+
+def _bot_customs(events: Sequence[Event]) -> list[Mapping[str, Any]]:
+    return [_custom(e) for e in this_session(events) if e.get("event") == "bot"]
+
+
+def tried_articles(events: Sequence[Event]) -> bool:
+    """Whether this session offered the user an article, or a choice of articles, to try."""
+    return any(c.get("decision") in ("answer", "clarify") for c in _bot_customs(events))
+
+
+def last_decision(events: Sequence[Event]) -> str | None:
+    """The ``decision`` of the bot's latest reply that had one, in this session."""
+    return next((c["decision"] for c in reversed(_bot_customs(events)) if c.get("decision")), None)
+
+
+def declined_ticket(events: Sequence[Event]) -> bool:
+    """Whether the user said no to a ticket (or left the ticket form) in this session."""
+    return any(c.get("flow") == "ticket_declined" for c in _bot_customs(events))
 
 
 def _said(event: Event) -> bool:
@@ -82,6 +125,15 @@ def clean_summary(text: str | None) -> str | None:
     if len(line) > MAX_SUMMARY_CHARS:
         line = line[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
     return line
+
+
+def last_question(events: Sequence[Event]) -> str | None:
+    """The user's latest question as they typed it (not a button)."""
+    for event in reversed(events):
+        text = event.get("text") or ""
+        if _said(event) and intent_of(event) in QUESTION_INTENTS and text and not text.startswith("/"):
+            return str(text)
+    return None
 
 
 def draft_summary(events: Sequence[Event]) -> str | None:

@@ -1,16 +1,18 @@
 """The bot's messages, each with a machine-readable ``custom`` part that channels and tests rely on.
 
-``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate | elsewhere),
-``article_id``, ``candidates`` (article ids), ``flow`` (welcome | ticket_offer | ticket_created | ticket_recorded |
-ticket_undeliverable | ticket_comment | ticket_status | handoff), ``ticket_ref``, ``receipt`` (the
-outbox's ASKIT-... reference, before the desk has answered). Plain Python: imported by actions and
-channels alike.
+``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate | elsewhere |
+narrow), ``article_id``, ``candidates`` (article ids), ``flow`` (welcome | contact | ticket_offer |
+ticket_declined | ticket_created | ticket_recorded | ticket_undeliverable | ticket_comment |
+ticket_status | handoff), ``ticket_ref``, ``receipt`` (the outbox's ASKIT-... reference, before the
+desk has answered), ``desk`` (the phone number offered and whether the line is open now). Plain
+Python: imported by actions and channels alike.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 
@@ -26,7 +28,7 @@ class Reply(TypedDict):
 
 
 HELPED = Button(title="Yes, that helped", payload="/helped")
-NOT_HELPED = Button(title="No, I still need help", payload="/not_helped")
+NOT_HELPED = Button(title="No, that didn't help", payload="/not_helped")  # the words articles ask for
 YES = Button(title="Yes", payload="/affirm")
 NO = Button(title="No", payload="/deny")
 
@@ -40,10 +42,46 @@ ANSWER_PROMPT = "Did this help?"
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute, or phone the service desk."
 
 
-def answer(article_id: str, title: str, body: str) -> Reply:
+@dataclass(frozen=True)
+class DeskLine:
+    """The service desk's phone line as one member of staff should hear it (bot/contacts.py)."""
+
+    phone: str
+    open: bool
+    when: str  # "open now, until 18:00" or "closed now; it opens at 08:00 tomorrow"
+    urgent_phone: str | None = None
+
+    def sentence(self) -> str:
+        if self.open:
+            return f"the service desk is on **{self.phone}** ({self.when})"
+        closed = f"the service desk's phone line, **{self.phone}**, is {self.when}"
+        if self.urgent_phone:
+            closed += f"; for an emergency affecting many people, the urgent line is **{self.urgent_phone}**"
+        return closed
+
+    def custom(self) -> dict[str, Any]:
+        return {"phone": self.phone, "open": self.open}
+
+
+@dataclass(frozen=True)
+class Team:
+    """Who handles a question the service desk does not, for this member of staff's council."""
+
+    name: str
+    ways: tuple[str, ...]  # a phone number, an e-mail address, a web page: as many as are known
+
+
+def show_all_payload(article_id: str) -> str:
+    return "/show_article" + json.dumps({"article_id": article_id}, separators=(",", ":"))
+
+
+def answer(article_id: str, title: str, body: str, whole: bool = True) -> Reply:
+    """An article's answer: ``body`` is the whole article, or (``whole`` False) the part that
+    matches the question, with a button for the rest. The feedback buttons come first."""
+    more = [] if whole else [Button(title="Show all steps", payload=show_all_payload(article_id))]
     return Reply(
         text=f"**{title}**\n\n{body}\n\n{ANSWER_PROMPT}",
-        buttons=[HELPED, NOT_HELPED],
+        buttons=[HELPED, NOT_HELPED, *more],
         custom={"decision": "answer", "article_id": article_id},
     )
 
@@ -81,10 +119,36 @@ def clarify(candidates: Sequence[tuple[str, str]]) -> Reply:
 ELSEWHERE_NOTE = "If I've got that wrong and it is an IT problem, tell me a bit more about it."
 
 
-def elsewhere(article_id: str, body: str) -> Reply:
-    """A question the service desk does not handle: where to go instead, and no ticket offered."""
+def elsewhere(article_id: str, body: str, team: Team | None = None) -> Reply:
+    """A question the service desk does not handle: where to go instead (the team for the user's
+    council, when configured), and no ticket offered."""
+    custom: dict[str, Any] = {"decision": "elsewhere", "article_id": article_id}
+    contact = ""
+    if team is not None:
+        custom["team"] = team.name
+        contact = f"\n\n**Who to contact:** {', '.join((team.name, *team.ways))}"
+    return Reply(text=f"{body}{contact}\n\n{ELSEWHERE_NOTE}", buttons=[], custom=custom)
+
+
+AREAS = (
+    ("Password or signing in", "I can't sign in or I've forgotten my password"),
+    ("Email or Outlook", "Outlook or my email isn't working"),
+    ("Wi-Fi, internet or VPN", "I can't connect to the internet, Wi-Fi or VPN"),
+    ("Printing", "I can't print"),
+    ("Teams, calls or meetings", "Teams or a meeting isn't working"),
+    ("Laptop, screen or keyboard", "My laptop or screen isn't working properly"),
+    ("Phone", "My work mobile or desk phone isn't working"),
+)
+
+
+def narrow() -> Reply:
+    """A first message too vague to search ("it's broken", "help"): one question, common areas as
+    buttons, and no ticket before anything was tried."""
     return Reply(
-        text=f"{body}\n\n{ELSEWHERE_NOTE}", buttons=[], custom={"decision": "elsewhere", "article_id": article_id}
+        text="Sorry to hear that. What is it about? Pick one, or tell me in a few words what isn't working "
+        '(for example "Outlook keeps asking for my password").',
+        buttons=[Button(title=title, payload=said) for title, said in AREAS],
+        custom={"decision": "narrow"},
     )
 
 
@@ -99,7 +163,6 @@ def escalate() -> Reply:
 def ticket_offer(reason: str, article_id: str | None = None) -> Reply:
     texts = {
         "not_helped": "Sorry that didn't sort it. Shall I raise a ticket so someone from the service desk can help?",
-        "human": "I can pass this to the service desk team. Shall I raise a ticket so a person picks it up?",
         "missing_article": "Sorry, I can't find that article any more. Shall I raise a ticket instead?",
     }
     custom: dict[str, Any] = {"flow": "ticket_offer", "reason": reason}
@@ -108,10 +171,54 @@ def ticket_offer(reason: str, article_id: str | None = None) -> Reply:
     return Reply(text=texts[reason], buttons=[YES, NO], custom=custom)
 
 
+RAISE_TICKET = Button(title="Yes, raise a ticket", payload="/affirm")
+NO_TICKET = Button(title="No ticket", payload="/deny")
+
+
+def person(desk: DeskLine, offer_ticket: bool) -> Reply:
+    """Asked for a person: the desk's phone line for the user's council and whether it is open now,
+    then the ticket, unless the user has said they don't want one."""
+    if not offer_ticket:
+        return Reply(
+            text=f"To talk to a person, {desk.sentence()}.",
+            buttons=[],
+            custom={"flow": "contact", "desk": desk.custom()},
+        )
+    then = (
+        "Or I can raise a ticket now, with our conversation attached, so you don't have to explain it again."
+        if desk.open
+        else "I can raise a ticket now, with our conversation attached, and the team will pick it up when they open."
+    )
+    return Reply(
+        text=f"To talk to a person, {desk.sentence()}. {then} Shall I?",
+        buttons=[RAISE_TICKET, NO_TICKET],
+        custom={"flow": "ticket_offer", "reason": "human", "desk": desk.custom()},
+    )
+
+
+def no_ticket(desk: DeskLine) -> Reply:
+    """The user declined a ticket or left the ticket form: nothing raised, and the phone line instead."""
+    return Reply(
+        text=f"OK, I won't raise a ticket. If you'd rather talk to someone, {desk.sentence()}. "
+        "Anything else I can help with?",
+        buttons=[],
+        custom={"flow": "ticket_declined", "desk": desk.custom()},
+    )
+
+
+def desk_unavailable(desk: DeskLine) -> Reply:
+    return Reply(
+        text=f"Sorry, I can't reach the service desk system just now. Please try again in a few minutes; "
+        f"{desk.sentence()}.",
+        buttons=[],
+        custom={"error": "service_desk_unavailable", "desk": desk.custom()},
+    )
+
+
 def confirm_summary(summary: str) -> Reply:
     return Reply(
         text=f'I\'ll raise a ticket with this summary:\n\n"{summary}"\n\n'
-        "Shall I go ahead? Say yes, or type a better summary.",
+        'Shall I go ahead? Say yes, type a better summary, or say "cancel".',
         buttons=[YES, NO],
         custom={"flow": "ticket_offer", "step": "confirm_summary", "summary": summary},
     )
@@ -123,35 +230,57 @@ MAJOR_INCIDENT_NOTE = (
 )
 
 
-def ticket_created(ref: str, url: str | None, major_incident: bool = False) -> Reply:
+@dataclass(frozen=True)
+class Routed:
+    """Where a ticket went and what that promises, for the confirmation."""
+
+    priority: str
+    group: str  # the resolver group's id, such as end-user-computing
+    response_time: str | None = None  # "within 1 working day", for this priority and council
+
+    @property
+    def major_incident(self) -> bool:
+        return self.priority == "P1"
+
+    def sentence(self) -> str:
+        if self.major_incident:
+            return MAJOR_INCIDENT_NOTE
+        team = " ".join(word.capitalize() for word in self.group.split("-"))
+        expect = f", so expect someone to pick it up {self.response_time}" if self.response_time else ""
+        return f" It's with the {team} team as priority {self.priority}{expect}."
+
+    def custom(self) -> dict[str, Any]:
+        return {"major_incident": self.major_incident, "priority": self.priority, "group": self.group}
+
+
+def ticket_created(ref: str, url: str | None, routed: Routed) -> Reply:
     where = f" You can follow it at {url}." if url else ""
-    major = MAJOR_INCIDENT_NOTE if major_incident else ""
     return Reply(
-        text=f"Done: I've raised ticket {ref} with the service desk, with our conversation attached, "
-        f"so you won't need to explain it again.{major}{where} Ask me \"what's happening with {ref}\" any time.",
+        text=f"Done: I've raised ticket **{ref}** with the service desk, with our conversation attached, "
+        f"so you won't need to explain it again.{routed.sentence()} They'll contact you by e-mail or phone."
+        f'{where} Ask me "what\'s happening with {ref}" any time.',
         buttons=[],
-        custom={"flow": "ticket_created", "ticket_ref": ref, "major_incident": major_incident},
+        custom={"flow": "ticket_created", "ticket_ref": ref, **routed.custom()},
     )
 
 
-def ticket_recorded(receipt: str, major_incident: bool = False) -> Reply:
+def ticket_recorded(receipt: str, routed: Routed) -> Reply:
     """The request is safe in the outbox but the desk has not answered yet."""
-    major = MAJOR_INCIDENT_NOTE if major_incident else ""
     return Reply(
-        text=f"I've recorded your request as {receipt}, with our conversation attached.{major} The service desk "
-        "system is slow to answer just now, so I'll pass it on automatically and tell you its ticket number as "
-        "soon as I have it. Nothing more for you to do.",
+        text=f"I've recorded your request as **{receipt}**, with our conversation attached.{routed.sentence()} "
+        "The service desk system is slow to answer just now, so I'll pass it on automatically and tell you its "
+        "ticket number as soon as I have it. Nothing more for you to do.",
         buttons=[],
-        custom={"flow": "ticket_recorded", "receipt": receipt, "major_incident": major_incident},
+        custom={"flow": "ticket_recorded", "receipt": receipt, **routed.custom()},
     )
 
 
-def ticket_news(receipt: str, ref: str | None, url: str | None) -> Reply:
+def ticket_news(receipt: str, ref: str | None, url: str | None, desk: DeskLine) -> Reply:
     """A request recorded earlier has reached the desk (ref), or could not be delivered (no ref)."""
     if ref is None:
         return Reply(
             text=f"I'm sorry: I couldn't pass your request {receipt} to the service desk. The team has been "
-            "alerted and will send it on; if it's urgent, please phone the service desk on 01632 960000.",
+            f"alerted and will send it on. If it's urgent, {desk.sentence()}.",
             buttons=[],
             custom={"flow": "ticket_undeliverable", "receipt": receipt},
         )
@@ -180,22 +309,27 @@ def comment_needs(what: str, refs: Sequence[str] = ()) -> Reply:
     return Reply(text=text, buttons=[], custom={"flow": "ticket_comment", "missing": what, "tickets": list(refs)})
 
 
-def ticket_failed() -> Reply:
+def ticket_failed(desk: DeskLine) -> Reply:
     return Reply(
         text="Sorry, something went wrong on my side and I couldn't record your request, so no ticket was raised. "
-        "Please try again in a few minutes, or phone the service desk on 01632 960000.",
+        f"Please try again in a few minutes; {desk.sentence()}.",
         buttons=[],
         custom={"error": "service_desk_unavailable"},  # no flow: nothing was recorded
     )
 
 
-def ticket_status(lines: Sequence[tuple[str, str, str]], asked_ref: str | None) -> Reply:
-    """``lines`` are (ref, status, summary) of the requester's tickets that answer the question."""
+def ticket_status(lines: Sequence[tuple[str, str, str]], asked_ref: str | None, chased: bool = False) -> Reply:
+    """``lines`` are (ref, status, summary) of the requester's tickets that answer the question;
+    ``chased``: a chase note was just added to ``asked_ref``."""
     if not lines:
         text = f"I can't find a ticket {asked_ref} raised by you." if asked_ref else "You have no open tickets with us."
     else:
         text = "Here's what I found:\n" + "\n".join(f'- {ref}: {status}, "{summary}"' for ref, status, summary in lines)
+    if chased:
+        text = f"I've chased {asked_ref} with the service desk: they can see you're waiting for an update. {text}"
     custom: dict[str, Any] = {"flow": "ticket_status", "tickets": [ref for ref, _, _ in lines]}
     if len(lines) == 1:
         custom["ticket_ref"] = lines[0][0]
+    if chased:
+        custom["chased"] = True
     return Reply(text=text, buttons=[], custom=custom)

@@ -4,6 +4,8 @@ outbox, and the key that opens the identities the channels sealed. Tests build t
 
     ASKIT_TICKET_WAIT      seconds a turn waits for the desk's reference (default 4)
     ASKIT_ROUTING_FILE     the triage rules (default knowledge_base/routing.yml)
+    ASKIT_CONTACTS_FILE    the desk's phone line and hours, and who handles what it does not
+                           (default knowledge_base/contacts.yml)
     ASKIT_OUTBOX_WORKER    0: another process delivers the outbox (default 1: this one does)
     ASKIT_WATCH_ARTICLES   0: do not rebuild the index when an article changes (default 1)
     ASKIT_ACTION_THREADS   threads for the actions' blocking work: search, desk calls, outbox
@@ -20,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.config import FILE, FLAG, SECONDS, Setting, count, read_settings
+from bot.contacts import Contacts
 from bot.identity import IdentitySeal
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
@@ -36,6 +39,7 @@ from bot.servicedesk.worker import OutboxWorker, RetryPolicy
 TICKET_WAIT_SETTING = "ASKIT_TICKET_WAIT"
 DEFAULT_TICKET_WAIT = 4.0
 ROUTING_SETTING = "ASKIT_ROUTING_FILE"
+CONTACTS_SETTING = "ASKIT_CONTACTS_FILE"
 WORKER_SETTING = "ASKIT_OUTBOX_WORKER"
 WATCH_SETTING = "ASKIT_WATCH_ARTICLES"
 THREADS_SETTING = "ASKIT_ACTION_THREADS"
@@ -47,6 +51,7 @@ class Services:
     knowledge: KnowledgeBase
     tickets: TicketService
     seal: IdentitySeal
+    contacts: Contacts
     watcher: ArticleWatcher | None = None  # rebuilds the index when an article changes
 
     @classmethod
@@ -58,6 +63,8 @@ class Services:
         seal = IdentitySeal.from_env(env)
         config = KnowledgeConfig.load(env)
         router = Router.load(settings[ROUTING_SETTING])
+        contacts = Contacts.load(settings[CONTACTS_SETTING])
+        contacts.check_entries(config.tenants, None)  # the not-IT entries once the index is loaded, in start
         policy = RetryPolicy.from_env(env)
         desk, outbox = create_service_desk(env), create_outbox(env)
         kb = KnowledgeBase.from_config(config, SentenceTransformerEmbedder())
@@ -67,12 +74,13 @@ class Services:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
         watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
-        return cls(kb, tickets, seal, watcher)
+        return cls(kb, tickets, seal, contacts, watcher)
 
     def start(self) -> None:
         """Load the index and the model now (the first question is fast), then start delivering
         the outbox and watching the articles."""
         self.knowledge.search("warm up")
+        self.contacts.check_entries(None, self.knowledge.index.elsewhere)
         if self.tickets.worker is not None:
             self.tickets.worker.start()
         if self.watcher is not None:
@@ -87,6 +95,12 @@ SETTINGS = (
         default=f"{DEFAULT_TICKET_WAIT:g}",
     ),
     Setting(ROUTING_SETTING, FILE, "the triage rules", default=KNOWLEDGE_BASE_DIR / "routing.yml"),
+    Setting(
+        CONTACTS_SETTING,
+        FILE,
+        "the desk's phone line and hours, and who handles what it does not",
+        default=KNOWLEDGE_BASE_DIR / "contacts.yml",
+    ),
     Setting(WORKER_SETTING, FLAG, "0: another process delivers the outbox", default="1"),
     Setting(WATCH_SETTING, FLAG, "0: do not rebuild the index when an article changes", default="1"),
     Setting(THREADS_SETTING, count("threads"), "threads for the actions' blocking work", default=str(DEFAULT_THREADS)),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import contacts
 from bot.config import ConfigurationError, Setting
 from bot.identity import TENANT_FIELDS, TENANTS_FIELDS, IdentitySealError
 from bot.knowledge import KnowledgeError
@@ -102,6 +103,7 @@ SETTING_ROWS: list[tuple[dict[str, str], str]] = [
     ({"ASKIT_TICKET_WAIT": "inf"}, "ASKIT_TICKET_WAIT: must be a number of seconds, got 'inf'"),
     ({"ASKIT_ACTION_THREADS": "0"}, "ASKIT_ACTION_THREADS: must be a whole number of threads, 1 or more, got '0'"),
     ({"ASKIT_ROUTING_FILE": "{tmp}/none.yml"}, "ASKIT_ROUTING_FILE: must be an existing file, got '{tmp}/none.yml'"),
+    ({"ASKIT_CONTACTS_FILE": "{tmp}/none.yml"}, "ASKIT_CONTACTS_FILE: must be an existing file, got '{tmp}/none.yml'"),
     ({"ASKIT_OUTBOX_WORKER": "yes"}, "ASKIT_OUTBOX_WORKER: must be 0 or 1, got 'yes'"),
     ({"ASKIT_WATCH_ARTICLES": "off"}, "ASKIT_WATCH_ARTICLES: must be 0 or 1, got 'off'"),
     ({"ASKIT_SEARCH_CONFIG": "{tmp}/none.yml"}, "ASKIT_SEARCH_CONFIG: must be an existing file, got '{tmp}/none.yml'"),
@@ -240,6 +242,13 @@ def test_the_configuration_document_matches_the_declarations() -> None:
     files = {
         "tenants.yml": {f.key for f in (*TENANTS_FIELDS, *TENANT_FIELDS)},
         "routing.yml": {*RoutingFile.model_fields, *TenantEntry.model_fields, *RuleEntry.model_fields},
+        "contacts.yml": {
+            *contacts.ContactsFile.model_fields,
+            *contacts.DeskEntry.model_fields,
+            *contacts.TenantEntry.model_fields,
+            *contacts.TenantDeskEntry.model_fields,
+            *contacts.TeamEntry.model_fields,
+        },
         "search.yml": {f.key for f in (*knowledge.SEARCH_FIELDS, *itertools.chain(*knowledge.BLOCK_FIELDS.values()))},
         "thresholds.yml": {f.key for f in (*knowledge.THRESHOLDS_FIELDS, *knowledge.THRESHOLD_FIELDS)},
     }

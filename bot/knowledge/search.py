@@ -13,11 +13,12 @@ import numpy as np
 
 from bot.knowledge.articles import Article
 from bot.knowledge.config import KnowledgeConfig
-from bot.knowledge.decision import Decision, Thresholds, decide
+from bot.knowledge.decision import Decision, DecisionKind, Thresholds, decide
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import IndexNotBuiltError
 from bot.knowledge.index import ArticleIndex
 from bot.knowledge.layout import current_build
+from bot.knowledge.passages import Passage, Passages
 
 MAX_QUERY_CHARS = 1000  # the model reads 256 word pieces; more text only costs time
 DEFAULT_TOP_K = 10
@@ -32,6 +33,7 @@ class SearchResult:
     articles: tuple[Article, ...]  # the decision's articles, from the build that was searched
     ranked: tuple[tuple[str, float], ...]
     latency_ms: float
+    passage: Passage | None = None  # an answer: what of its article to show first
 
 
 def normalise_query(text: str) -> str:
@@ -73,6 +75,7 @@ class KnowledgeBase:
     ) -> None:
         self.index_dir, self.embedder, self.thresholds = index_dir, embedder, thresholds
         self.lexical_weight, self.classifier_weight = lexical_weight, classifier_weight
+        self.passages = Passages(embedder)
         self._lock = threading.Lock()
         self._index = self._load(current_build(index_dir))
 
@@ -111,6 +114,7 @@ class KnowledgeBase:
         query = normalise_query(text)
         index = self.index
         ranked: list[tuple[str, float]] = []
+        vector = None
         if WORD.search(query):  # nothing to embed in an empty or emoji-only message
             vector = self.embedder.encode([query])[0]
             rescored = bool(self.lexical_weight or self.classifier_weight)
@@ -123,5 +127,15 @@ class KnowledgeBase:
             ranked = ranked[:k]
         decision = decide(ranked, self.thresholds, index.elsewhere)
         articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)
+        passage = None
+        if decision.kind is DecisionKind.ANSWER and vector is not None:
+            passage = self.passages.pick(articles[0], vector)
         elapsed = (time.perf_counter() - started) * 1000
-        return SearchResult(query, decision, articles, tuple(ranked), elapsed)
+        return SearchResult(query, decision, articles, tuple(ranked), elapsed, passage)
+
+    def passage(self, article: Article, question: str) -> Passage:
+        """What of ``article`` to show first for ``question`` (an article picked from a choice)."""
+        query = normalise_query(question)
+        if not WORD.search(query):
+            return Passage(article.body, True)
+        return self.passages.pick(article, self.embedder.encode([query])[0])

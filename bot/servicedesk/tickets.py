@@ -76,12 +76,18 @@ class Said:
 
 @dataclass(frozen=True)
 class Raised:
-    """What to tell the user: the desk's reference once it has it, else the outbox's receipt."""
+    """What to tell the user: the desk's reference once it has it, else the outbox's receipt, and
+    where the ticket went (its priority and resolver group)."""
 
     ref: str
     url: str | None
     delivered: bool
-    major_incident: bool
+    priority: str
+    resolver_group: str
+
+    @property
+    def major_incident(self) -> bool:
+        return is_major_incident(self.priority)
 
 
 @dataclass(frozen=True)
@@ -176,24 +182,25 @@ class TicketService:
             self.worker.nudge()
         return entry
 
-    async def wait_for_delivery(self, entry: Entry, major_incident: bool) -> Raised:
+    async def wait_for_delivery(self, entry: Entry) -> Raised:
         """The desk's reference if it comes within ``wait_seconds``, else the receipt (the reference
         follows on a later turn). Waits without holding the event loop."""
         deadline = time.monotonic() + self.wait_seconds
+        routed = (entry.request.priority, entry.request.resolver_group)
         current: Entry | None = entry
         while current is not None and current.state != DELIVERED and time.monotonic() < deadline:
             await asyncio.sleep(DELIVERY_POLL_SECONDS)
             current = await asyncio.to_thread(self.outbox.get, entry.correlation_id)
         if current is not None and current.ticket is not None:
             await asyncio.to_thread(self.outbox.mark_told, entry.correlation_id)
-            return Raised(current.ticket.ref, current.ticket.url, True, major_incident)
-        return Raised(entry.receipt, None, False, major_incident)
+            return Raised(current.ticket.ref, current.ticket.url, True, *routed)
+        return Raised(entry.receipt, None, False, *routed)
 
     async def raise_ticket(self, said: Said) -> Raised:
         """``request`` + ``submit`` off the loop, then ``wait_for_delivery``."""
         request = await asyncio.to_thread(self.request, said)
         entry = await asyncio.to_thread(self.submit, request, said)
-        return await self.wait_for_delivery(entry, is_major_incident(request.priority))
+        return await self.wait_for_delivery(entry)
 
     # --- following tickets
     def news(self, sender_id: str) -> list[Entry]:

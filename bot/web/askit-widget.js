@@ -28,6 +28,7 @@
   var MAX_ANNOUNCEMENTS = 3;
   var TYPING_TIMEOUT_MS = 60000;
   var NEW_TAB_NOTE = " (opens in a new tab)";
+  var SHOW_ALL_PAYLOAD = "/show_article"; // bot/replies.py show_all_payload
 
   var data = script.dataset;
   var settings = {
@@ -218,12 +219,29 @@
       more.appendChild(link);
       body.insertBefore(more, body.children[1] || null); // under the answer's title
     }
-    var choices = entry.quick_replies || [];
+    // "Show all steps" under a shortened answer belongs with the answer, not with "Did this help?".
+    var choices = (entry.quick_replies || []).filter(function (choice) {
+      if (String(choice.payload).indexOf(SHOW_ALL_PAYLOAD) !== 0) return true;
+      var all = el("button", { type: "button", class: "askit-choice askit-show-all" }, choice.title);
+      all.addEventListener("click", function () {
+        say(choice.payload, choice.title);
+        input.focus();
+      });
+      var more = el("p", { class: "askit-more" });
+      more.appendChild(all);
+      body.insertBefore(more, body.lastChild); // after the steps, before "Did this help?"
+      return false;
+    });
     if (choices.length) {
       var group = el("div", {
         class: "askit-choices", role: "group",
         "aria-label": custom.decision === "answer" ? "Did this help?" : "Choices",
       });
+      // An answer's closing "Did this help?" goes with its buttons, which stay in view while it is read.
+      var last = body.lastChild;
+      if (custom.decision === "answer" && last && last.textContent.trim() === "Did this help?") {
+        group.appendChild(last);
+      }
       choices.forEach(function (choice) {
         var button = el("button", { type: "button", class: "askit-choice" }, choice.title);
         button.addEventListener("click", function () {

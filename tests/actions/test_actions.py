@@ -4,9 +4,11 @@ handed their services the way bot/action_server.py hands them the configured one
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from rasa_sdk import Tracker
@@ -14,7 +16,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import all_actions
 from actions.answer import ActionAnswerQuestion, ActionShowArticle
-from actions.tickets import ActionAddComment, ActionCreateTicket, ActionTellTicketNews, ActionTicketStatus
+from actions.tickets import (
+    CHASE_NOTE,
+    ActionAddComment,
+    ActionCreateTicket,
+    ActionDropTicket,
+    ActionOfferTicket,
+    ActionTellTicketNews,
+    ActionTicketStatus,
+)
+from bot.contacts import Contacts
 from bot.identity import IdentitySeal
 from bot.knowledge import Escalation, KnowledgeBase, Thresholds
 from bot.knowledge.build import build_index
@@ -30,12 +41,14 @@ from tests.fakes import FakeEmbedder, make_article
 
 SEAL = IdentitySeal("k" * 40)  # the key the Rasa server's channels would share
 ROUTER = Router.load(KNOWLEDGE_BASE_DIR / "routing.yml")
+CONTACTS = Contacts.load(KNOWLEDGE_BASE_DIR / "contacts.yml")
+TEAM = "your council's HR team"  # contacts.yml's shared HR contact, for staff of no known council
 
 
 def services_for(
     kb: KnowledgeBase, desk: LocalServiceDesk, outbox: Outbox, worker: OutboxWorker | None = None, wait: float = 4.0
 ) -> Services:
-    return Services(kb, TicketService(desk, outbox, ROUTER, kb, wait, worker), SEAL)
+    return Services(kb, TicketService(desk, outbox, ROUTER, kb, wait, worker), SEAL, CONTACTS)
 
 
 @pytest.fixture
@@ -59,7 +72,7 @@ def kb(tmp_path: Path) -> KnowledgeBase:
                 audience=("riverside",),
             ),
             make_article(
-                "hr-leave",
+                "hr-leave-and-absence",
                 title="Pay and annual leave",
                 questions=("book annual leave", "payslip wrong"),
                 category="not-it",
@@ -121,7 +134,7 @@ def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ("printer", {"decision": "clarify", "candidates": ["printing-follow-me", "printer-add"]}, None),
         ("my desk chair is broken", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
         ("😀", {"decision": "escalate", "flow": "ticket_offer"}, "ticket_offer"),
-        ("book annual leave", {"decision": "elsewhere", "article_id": "hr-leave"}, None),
+        ("book annual leave", {"decision": "elsewhere", "article_id": "hr-leave-and-absence", "team": TEAM}, None),
     ],
 )
 def test_answer_question_decides_and_says_so_in_custom(
@@ -223,7 +236,20 @@ def test_create_ticket_holds_transcript_triage_and_tells_the_reference(
     ]
     t = tracker("yes", "affirm", history, slots={"ticket_summary": "vpn not working", "last_article_id": "vpn-connect"})
     messages, _ = run(ActionCreateTicket(services), t)
-    assert customs(messages) == [{"flow": "ticket_created", "ticket_ref": "LOC-000001", "major_incident": False}]
+    assert customs(messages) == [
+        {
+            "flow": "ticket_created",
+            "ticket_ref": "LOC-000001",
+            "major_incident": False,
+            "priority": "P2",
+            "group": "network",
+        }
+    ]
+    # what happens next: the team, and the response time contacts.yml promises for a P2
+    assert (
+        "with the Network team as priority P2, so expect someone to pick it up within 4 working hours"
+        in (messages[0]["text"])
+    )
     [ticket] = desk.all_tickets()
     assert (ticket["summary"], ticket["priority"], ticket["resolver_group"], ticket["category"]) == (
         "vpn not working",
@@ -252,6 +278,29 @@ def test_ticket_status_only_shows_the_requesters_own_tickets(services: Services,
     assert "can't find a ticket" in messages[0]["text"]
     messages, _ = run(ActionTicketStatus(services), tracker("show my open tickets", "ticket_status"))
     assert customs(messages)[0]["tickets"] == [mine]
+    assert not any(t["comments"] for t in desk.all_tickets())  # asking is not chasing
+
+
+def test_chasing_adds_a_note_to_the_requesters_only_open_ticket_and_raises_none(
+    services: Services, desk: LocalServiceDesk
+) -> None:
+    def raise_for(requester: str, cid: str) -> str:
+        return desk.create_ticket(
+            TicketRequest("Printer jammed", "d", Requester(requester), "printing", "P4", "service-desk", cid)
+        ).ref
+
+    messages, _ = run(ActionTicketStatus(services), tracker("can you chase it up", "ticket_status"))
+    assert customs(messages) == [{"flow": "ticket_comment", "missing": "ticket", "tickets": []}]  # none to chase
+    mine, theirs = raise_for("rest:alice", "a"), raise_for("rest:bob", "b")
+    messages, events = run(ActionTicketStatus(services), tracker("can you chase it up", "ticket_status"))
+    assert customs(messages) == [{"flow": "ticket_status", "tickets": [mine], "ticket_ref": mine, "chased": True}]
+    assert messages[0]["text"].startswith(f"I've chased {mine} with the service desk")
+    by_ref = {t["ref"]: t for t in desk.all_tickets()}
+    assert [c["body"] for c in by_ref[mine]["comments"]] == [CHASE_NOTE] and not by_ref[theirs]["comments"]
+    assert len(by_ref) == 2 and {"event": "slot", "name": "ticket_ref", "value": mine, "timestamp": None} in events
+    messages, _ = run(ActionTicketStatus(services), tracker(f"chase {theirs} please", "ticket_status"))
+    assert customs(messages) == [{"flow": "ticket_status", "tickets": []}]  # not theirs: nothing said about it
+    assert not {t["ref"]: t for t in desk.all_tickets()}[theirs]["comments"]
 
 
 class DownDesk(LocalServiceDesk):
@@ -278,7 +327,15 @@ def test_a_desk_that_is_down_delays_the_ticket_and_the_user_hears_when_it_lands(
     services = services_for(kb, down, outbox, wait=0.3)  # no worker: delivery is driven by hand below
     messages, events = run(ActionCreateTicket(services), tracker("yes", "affirm", slots={"ticket_summary": "vpn down"}))
     [recorded] = outbox.entries()
-    assert customs(messages) == [{"flow": "ticket_recorded", "receipt": recorded.receipt, "major_incident": False}]
+    assert customs(messages) == [
+        {
+            "flow": "ticket_recorded",
+            "receipt": recorded.receipt,
+            "major_incident": False,
+            "priority": "P3",
+            "group": "network",
+        }
+    ]
     assert recorded.receipt in messages[0]["text"] and recorded.state == PENDING
     assert {"event": "slot", "name": "ticket_ref", "value": recorded.receipt, "timestamp": None} in events
     messages, _ = run(
@@ -286,7 +343,7 @@ def test_a_desk_that_is_down_delays_the_ticket_and_the_user_hears_when_it_lands(
     )
     assert "waiting to reach the service desk" in messages[0]["text"]
     messages, _ = run(ActionTicketStatus(services), tracker("show my open tickets", "ticket_status"))
-    assert messages == [{**messages[0], "response": "utter_desk_unavailable"}]
+    assert customs(messages) == [{"error": "service_desk_unavailable", "desk": {"phone": "01632 960000", "open": ANY}}]
 
     down.down = False
     OutboxWorker(outbox, down).deliver_due()
@@ -341,3 +398,97 @@ def test_every_action_the_domain_lists_is_registered(services: Services) -> None
 
     domain = yaml.safe_load((KNOWLEDGE_BASE_DIR.parent / "domain.yml").read_text(encoding="utf-8"))
     assert sorted(a.name() for a in all_actions(services)) == sorted(domain["actions"])
+
+
+def southmere(text: str, intent: str, events: list[dict[str, Any]] | None = None) -> Tracker:
+    """A message from a member of Southmere's staff, signed in through the widget."""
+    metadata = SEAL.metadata("webchat", "alice", {"id": "sam", "email": "sam@southmere.example"})
+    return tracker(text, intent, events, channel="webchat", metadata=metadata)
+
+
+def said_by_bot(**custom: Any) -> dict[str, Any]:
+    return {"event": "bot", "text": "...", "timestamp": 1.0, "data": {"custom": custom}}
+
+
+def test_asking_for_a_person_gives_the_councils_phone_line_then_offers_a_ticket(services: Services) -> None:
+    messages, events = run(ActionOfferTicket(services), southmere("can I talk to a real person", "request_human"))
+    [message] = messages
+    open_now = CONTACTS.desk("southmere").at(dt.datetime.now(dt.timezone.utc)).open
+    assert message["custom"] == {
+        "flow": "ticket_offer",
+        "reason": "human",
+        "desk": {"phone": "01632 960401", "open": open_now},  # Southmere's own number into the desk
+    }
+    assert "**01632 960401**" in message["text"] and ("open now" in message["text"]) is open_now
+    assert [b["title"] for b in message["buttons"]] == ["Yes, raise a ticket", "No ticket"]
+    assert {"event": "slot", "name": "awaiting", "value": "ticket_offer", "timestamp": None} in events
+
+
+@pytest.mark.parametrize(
+    "text,history",
+    [
+        ("no i dont want a ticket... is there a phone number??", []),
+        ("can i speak to someone", [said_by_bot(flow="ticket_declined")]),  # said no to a ticket earlier
+    ],
+)
+def test_a_person_who_does_not_want_a_ticket_is_not_offered_one_again(
+    services: Services, text: str, history: list[dict[str, Any]]
+) -> None:
+    messages, events = run(ActionOfferTicket(services), southmere(text, "request_human", history))
+    assert customs(messages)[0]["flow"] == "contact" and not messages[0]["buttons"]
+    assert "01632 960401" in messages[0]["text"] and "ticket" not in messages[0]["text"]
+    assert {"event": "slot", "name": "awaiting", "value": None, "timestamp": None} in events
+
+
+@pytest.mark.parametrize(
+    "text,intent,history,custom",
+    [
+        # nothing tried yet: a vague first message gets one question, never "that didn't sort it"
+        ("it's broken", "not_helped", [], {"decision": "narrow"}),  # whatever the NLU made of it
+        ("help", "vague", [], {"decision": "narrow"}),  # as bot/nlu/rule_intents.py marks it
+        ("not working!!", "ask_question", [], {"decision": "narrow"}),
+        # nothing tried yet, but it says what: it is searched
+        ("vpn not working", "not_helped", [], {"decision": "answer", "article_id": "vpn-connect"}),
+        # asked once already: not asked again, but searched (None: whatever the search decides)
+        ("still broken", "ask_question", [said_by_bot(decision="narrow")], None),
+        # an article was tried: vague now means it did not help
+        (
+            "still broken",
+            "ask_question",
+            [said_by_bot(decision="answer", article_id="vpn-connect")],
+            {"flow": "ticket_offer", "reason": "not_helped"},
+        ),
+    ],
+)
+def test_a_vague_message_gets_one_narrowing_question_before_anything_is_tried(
+    services: Services, text: str, intent: str, history: list[dict[str, Any]], custom: dict[str, Any] | None
+) -> None:
+    action = (
+        ActionOfferTicket(services) if intent in ("not_helped", "request_human") else ActionAnswerQuestion(services)
+    )
+    messages, _ = run(action, tracker(text, intent, history))
+    if custom is None:
+        [searched] = customs(messages)
+        assert searched["decision"] in ("answer", "clarify", "escalate")
+        return
+    assert customs(messages) == [custom]
+    if custom.get("decision") == "narrow":
+        assert len(messages[0]["buttons"]) >= 5 and "ticket" not in messages[0]["text"].lower()
+
+
+def test_a_question_for_hr_names_the_councils_own_team(services: Services) -> None:
+    messages, _ = run(ActionAnswerQuestion(services), southmere("book annual leave", "ask_question"))
+    assert customs(messages) == [
+        {"decision": "elsewhere", "article_id": "hr-leave-and-absence", "team": "Southmere HR and Payroll"}
+    ]
+    assert (
+        "**Who to contact:** Southmere HR and Payroll, 01632 960410, https://intranet.southmere.example/hr"
+        in (messages[0]["text"])
+    )
+
+
+def test_declining_a_ticket_gives_the_phone_line_instead(services: Services) -> None:
+    messages, events = run(ActionDropTicket(services), southmere("no", "deny"))
+    assert customs(messages) == [{"flow": "ticket_declined", "desk": {"phone": "01632 960401", "open": ANY}}]
+    assert messages[0]["text"].startswith("OK, I won't raise a ticket.")
+    assert {"event": "slot", "name": "ticket_summary", "value": None, "timestamp": None} in events

@@ -105,3 +105,28 @@ def test_what_to_add_to_which_ticket(said: str, comment: str | None, ref: str | 
 )
 def test_ticket_references_in_what_the_user_says(said: str, ref: str) -> None:
     assert conversation.ticket_ref_in(said) == ref
+
+
+@pytest.mark.parametrize(
+    "text,refuses",
+    [
+        ("no i dont want a ticket… is there a phone number??", True),
+        ("I'd rather not have a ticket, can I ring someone", True),
+        ("don't log a ticket, just give me a number", True),
+        ("can I talk to a real person", False),
+        ("raise a ticket please", False),
+    ],
+)
+def test_refusing_a_ticket_is_heard(text: str, refuses: bool) -> None:
+    assert conversation.refuses_ticket(text) is refuses
+
+
+def test_what_was_tried_and_declined_counts_only_in_this_session() -> None:
+    old = [*EVENTS, bot("OK, I won't", {"flow": "ticket_declined"})]
+    assert conversation.tried_articles(old) and conversation.declined_ticket(old)
+    assert conversation.last_decision(old) == "answer"
+    fresh = [*old, {"event": "session_started", "timestamp": 99.0}, user("hi", "greet", 100.0)]
+    assert not conversation.tried_articles(fresh) and not conversation.declined_ticket(fresh)
+    assert conversation.last_decision(fresh) is None
+    narrowed = [*fresh, bot("What is it about?", {"decision": "narrow"})]
+    assert conversation.last_decision(narrowed) == "narrow" and not conversation.tried_articles(narrowed)

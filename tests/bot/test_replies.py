@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot import replies
@@ -22,3 +24,42 @@ def test_channels_can_take_an_answer_apart_again(title: str, body: str) -> None:
 )
 def test_other_texts_are_not_answers(text: str) -> None:
     assert replies.answer_parts(text) is None
+
+
+def test_the_desk_line_says_the_urgent_number_only_when_closed() -> None:
+    open_line = replies.DeskLine("01632 960000", True, "open now, until 18:00", "01632 960999")
+    closed = replies.DeskLine("01632 960000", False, "closed now; it opens at 08:00 tomorrow", "01632 960999")
+    assert open_line.sentence() == "the service desk is on **01632 960000** (open now, until 18:00)"
+    assert closed.sentence() == (
+        "the service desk's phone line, **01632 960000**, is closed now; it opens at 08:00 tomorrow; for an "
+        "emergency affecting many people, the urgent line is **01632 960999**"
+    )
+    assert "pick it up when they open" in replies.person(closed, offer_ticket=True)["text"]
+
+
+def test_the_feedback_buttons_use_the_words_the_articles_ask_for() -> None:
+    """One vocabulary: the articles say tell me "that didn't help", and so does the button."""
+    from bot.paths import ARTICLES_DIR
+
+    assert [b["title"] for b in replies.answer("a", "T", "b")["buttons"]] == [
+        "Yes, that helped",
+        "No, that didn't help",
+    ]
+    for path in ARTICLES_DIR.rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        assert "still need help" not in text.lower(), path
+        for quoted in re.findall(r'tell me "([^"]+)"', text):
+            assert quoted in ("that didn't help",) or not quoted.lower().startswith(("no", "that didn", "it didn")), (
+                path
+            )
+
+
+def test_a_ticket_confirmation_says_who_has_it_and_when_to_expect_them() -> None:
+    routed = replies.Routed("P3", "end-user-computing", "within 1 working day")
+    text = replies.ticket_created("INC0012345", None, routed)["text"]
+    assert "**INC0012345**" in text
+    assert (
+        "with the End User Computing team as priority P3, so expect someone to pick it up within 1 working day" in text
+    )
+    major = replies.ticket_created("INC1", None, replies.Routed("P1", "major-incident", "within 30 minutes"))
+    assert major["custom"]["major_incident"] and "major-incident team" in major["text"]

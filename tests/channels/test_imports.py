@@ -18,7 +18,7 @@ RASA_SIDE = [
     "bot.identity",
     "bot.tracker_store",
     "bot.rasa_server",
-    "bot.nlu.unreadable",
+    "bot.nlu.rule_intents",
 ]
 # The build layout, the article-id grammar, and what they read and raise: standard library and yaml.
 LIGHT_KNOWLEDGE = {

@@ -153,7 +153,7 @@ def test_choices_are_card_buttons_that_send_their_payload() -> None:
 
 
 def test_plain_text_is_markdown_and_custom_rides_along() -> None:
-    created = replies.ticket_created("LOC-000001", None)
+    created = replies.ticket_created("LOC-000001", None, replies.Routed("P3", "service-desk", "within 1 working day"))
     content = reply(dict(created), link)
     assert content["type"] == "message" and content["textFormat"] == "markdown"
     assert content["text"] == created["text"] and "attachments" not in content

@@ -68,7 +68,7 @@ def test_a_question_gets_an_article_card_scoped_to_the_users_council(teams_chat:
     card = answer["attachments"][0]["content"]
     assert card["body"][0]["text"] == "Walk-in IT support desk at Riverside Civic Centre"
     # A council-only article has no public page (ASKIT_ARTICLE_URL could give it one): no dead link.
-    assert [a["title"] for a in card["actions"]] == ["Yes, that helped", "No, I still need help"]
+    assert [a["title"] for a in card["actions"]] == ["Yes, that helped", "No, that didn't help", "Show all steps"]
     assert next(s.activity["type"] for s in bf.sent if s.conversation_id == pat.conversation) == "typing"
 
     sam = Teams(teams_chat, bf, bf.add_user("Sam Lee", "sam.lee@northbrook.example"), NORTHBROOK_AAD)
@@ -80,7 +80,7 @@ def test_card_buttons_raise_a_ticket_for_the_verified_teams_user(teams_chat: Cha
     alex = Teams(teams_chat, bf, user, NORTHBROOK_AAD)
     answer = alex.say("the vpn won't connect from home")
     assert askit(answer)["article_id"] == "vpn-connect"
-    offer = alex.click(answer, "No, I still need help")
+    offer = alex.click(answer, "No, that didn't help")
     assert askit(offer)["flow"] == "ticket_offer"
     confirm = alex.click(offer, "Yes")
     assert askit(confirm).get("step") == "confirm_summary"

@@ -197,11 +197,12 @@ def test_ask_pick_a_choice_say_it_did_not_help_and_raise_a_ticket(chat: Chat, wi
     expect(answer).to_have_attribute("data-article-id", "password-reset")
     expect(answer.locator("strong").first).to_have_text("Reset a forgotten password")
     expect(answer.get_by_role("group", name="Did this help?").get_by_role("button")).to_have_text(
-        ["Yes, that helped", "No, I still need help"]
+        ["Yes, that helped", "No, that didn't help"]
     )
     heard = widget.page.locator(".askit-visually-hidden[aria-live=polite]")
     expect(heard).to_contain_text("AskIT: Reset a forgotten password")
-    expect(heard).to_contain_text("Choices: Yes, that helped; No, I still need help.")
+    expect(heard).to_contain_text("Choices: Yes, that helped; No, that didn't help; Show all steps.")
+    expect(answer.get_by_role("button", name="Show all steps")).to_be_visible()  # with the answer, not the feedback
     full = answer.get_by_role("link", name="Open the full article (opens in a new tab)")
     expect(full).to_have_attribute("href", f"{chat.stack.rasa_url}/webhooks/webchat/articles/password-reset")
 
@@ -217,7 +218,7 @@ def test_ask_pick_a_choice_say_it_did_not_help_and_raise_a_ticket(chat: Chat, wi
     expect(widget.input).to_be_focused()  # after a choice, back to where one types
     expect(first).to_be_disabled()  # an answered question's choices are spent
 
-    offer = widget.says(widget.choice(chosen, "No, I still need help").click)
+    offer = widget.says(widget.choice(chosen, "No, that didn't help").click)
     expect(offer).to_have_attribute("data-flow", "ticket_offer")
     confirm = widget.says(widget.choice(offer, "Yes").click)
     expect(confirm).to_contain_text('"printer"')
@@ -243,7 +244,7 @@ def test_the_same_journey_by_keyboard_alone(chat: Chat, widget_for: Any) -> None
 
     answer = widget.says(lambda: (widget.page.keyboard.type("I forgot my password"), widget.press("Enter")))
     expect(answer).to_have_attribute("data-article-id", "password-reset")
-    assert widget.press("Shift+Tab")["name"] == "No, I still need help"
+    assert widget.press("Shift+Tab")["name"] == "No, that didn't help"
     offer = widget.says(lambda: widget.press("Space"))
     expect(offer).to_have_attribute("data-flow", "ticket_offer")
     assert widget.focused()["id"] == "askit-input"
@@ -278,7 +279,7 @@ def test_axe_finds_no_wcag_22_aa_violations_and_the_widget_reflows_at_320_px(wid
     widget.connected()
     widget.says(lambda: widget.ask("printer"))
     answer = widget.says(lambda: widget.ask("I forgot my password"))
-    expect(answer.get_by_role("button", name="No, I still need help")).to_be_visible()
+    expect(answer.get_by_role("button", name="No, that didn't help")).to_be_visible()
     assert widget.axe() == []
 
     widget.page.set_viewport_size({"width": 320, "height": 640})
