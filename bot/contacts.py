@@ -60,25 +60,21 @@ def _phone(value: Any) -> str:
     return text
 
 
-def _with(kind_check: Any) -> BeforeValidator:
-    return BeforeValidator(lambda value: kind_check(value))
-
-
-Text = Annotated[str, _with(TEXT.check)]
-Name = Annotated[str, _with(NAME.check)]
-Phone = Annotated[str, _with(_phone)]
-Url = Annotated[str, _with(URL.check)]
-Email = Annotated[str, _with(EMAIL.check)]
-Span = Annotated[tuple[dt.time, dt.time], _with(_hours)]
-Zone = Annotated[str, _with(_zone)]
-Priority = Annotated[str, _with(_priority)]
-Weekday = Annotated[str, _with(lambda v: _weekday(v))]
-
-
 def _weekday(value: Any) -> str:
     if value not in WEEKDAYS:
         raise ValueError(f"must be a weekday: {', '.join(WEEKDAYS)}")
     return str(value)
+
+
+Text = Annotated[str, BeforeValidator(TEXT.check)]
+Name = Annotated[str, BeforeValidator(NAME.check)]
+Phone = Annotated[str, BeforeValidator(_phone)]
+Url = Annotated[str, BeforeValidator(URL.check)]
+Email = Annotated[str, BeforeValidator(EMAIL.check)]
+Span = Annotated[tuple[dt.time, dt.time], BeforeValidator(_hours)]
+Zone = Annotated[str, BeforeValidator(_zone)]
+Priority = Annotated[str, BeforeValidator(_priority)]
+Weekday = Annotated[str, BeforeValidator(_weekday)]
 
 
 class _Schema(BaseModel):

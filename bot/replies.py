@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from bot.priority import is_major_incident
+
 
 class Button(TypedDict):
     title: str
@@ -240,7 +242,7 @@ class Routed:
 
     @property
     def major_incident(self) -> bool:
-        return self.priority == "P1"
+        return is_major_incident(self.priority)
 
     def sentence(self) -> str:
         if self.major_incident:
