@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rasa_sdk import Action
 
+from bot.details import DETAILS
 from bot.services import Services
 
 
@@ -16,10 +17,12 @@ def all_actions(services: Services) -> list[Action]:
     from actions.answer import ActionAnswerQuestion, ActionShowArticle
     from actions.tickets import (
         ActionAddComment,
+        ActionAskDetail,
         ActionAskTicketConfirmed,
         ActionCreateTicket,
         ActionDropTicket,
         ActionOfferTicket,
+        ActionStartAgain,
         ActionStartTicket,
         ActionTellTicketNews,
         ActionTicketStatus,
@@ -35,10 +38,9 @@ def all_actions(services: Services) -> list[Action]:
         ActionTellTicketNews,
         ActionOfferTicket,
         ActionDropTicket,
-    ]
-    plain: list[type[Action]] = [
         ActionStartTicket,
         ActionAskTicketConfirmed,
-        ValidateTicketForm,
+        ActionStartAgain,
     ]
-    return [cls(services) for cls in with_services] + [cls() for cls in plain]
+    asks: list[Action] = [ActionAskDetail(detail) for detail in DETAILS]
+    return [cls(services) for cls in with_services] + asks + [ValidateTicketForm()]

@@ -14,8 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.news import tell_news
 from actions.utter import ServiceAction, awaiting, send
-from bot import conversation, replies
+from bot import conversation, followup, replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError
+from bot.knowledge.facets import facet_question, mentioned
 from bot.knowledge.passages import Passage
 from bot.vague import is_vague
 
@@ -36,7 +37,10 @@ class ActionAnswerQuestion(ServiceAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         await tell_news(self.services.tickets, dispatcher, tracker, self.desk_line(tracker))
-        text = tracker.latest_message.get("text") or ""
+        return await self.answer(dispatcher, tracker, tracker.latest_message.get("text") or "")
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list[EventType]:
+        """Reply to ``text`` as a question: the user's latest message, or what they typed earlier."""
         vague = (tracker.latest_message.get("intent") or {}).get("name") == "vague" or is_vague(text)
         if vague and conversation.tried_articles(tracker.events):  # "still broken" after an answer
             send(dispatcher, replies.ticket_offer("not_helped", tracker.get_slot("last_article_id")))
@@ -44,28 +48,55 @@ class ActionAnswerQuestion(ServiceAction):
         if vague and conversation.last_decision(tracker.events) != "narrow":
             send(dispatcher, replies.narrow())  # asked once; vague again is searched, and gets its ticket offer
             return awaiting(None)
-        tenant, passage = self.requester(tracker).tenant, None
+        tenant, passage, thread = self.requester(tracker).tenant, None, text
+        previous = tracker.get_slot("thread")
         try:
             # Articles for one partner council only reach that council's staff (verified identity).
             knowledge = self.services.knowledge
-            result = await asyncio.to_thread(knowledge.search, text, tenant=tenant)
+            picked = self._typed_choice(tracker, text, tenant)
+            if picked is not None:  # "my laptop" typed instead of pressing "Laptop or PC"
+                passage = await asyncio.to_thread(knowledge.passage, picked, previous or text)
+                reply, events = _answer(picked, passage)
+                send(dispatcher, reply)
+                return [*events, SlotSet("thread", previous or text)]
+            query, wanted = text, None
+            if previous and conversation.in_thread(tracker.events) and followup.could_refine(text):
+                # "on my laptop" says nothing new on its own: it refines the last question
+                thread, wanted = followup.joined(previous, text), mentioned(text)
+                query = followup.searchable(thread)
+            result = await asyncio.to_thread(knowledge.search, query, tenant=tenant, wanted=wanted)
             kind, found = result.decision.kind, result.articles
             if kind is DecisionKind.ANSWER:
-                passage = await asyncio.to_thread(knowledge.passage, found[0], text, result.vector)
+                passage = await asyncio.to_thread(knowledge.passage, found[0], result.query, result.vector)
         except KnowledgeError:
             logger.exception("knowledge base unavailable; offering a ticket instead")
             kind, found = DecisionKind.ESCALATE, ()
         if kind is DecisionKind.ANSWER:
             reply, events = _answer(found[0], passage)
         elif kind is DecisionKind.CLARIFY:
-            reply, events = replies.clarify([(a.id, a.title) for a in found]), awaiting(None)
+            facet = facet_question([(a.id, a.facet_values) for a in found])
+            if facet is not None:
+                reply = replies.facet_choice(facet.question, facet.facet, facet.choices)
+            else:
+                reply = replies.clarify([(a.id, a.title) for a in found])
+            events = awaiting(None)
         elif kind is DecisionKind.ELSEWHERE:
             team = self.services.contacts.team_for(found[0].id, tenant)
             reply, events = replies.elsewhere(found[0].id, found[0].body, team), awaiting(None)
         else:
             reply, events = replies.escalate(), awaiting("ticket_offer")
         send(dispatcher, reply)
-        return events
+        return [*events, SlotSet("thread", thread)]
+
+    def _typed_choice(self, tracker: Tracker, text: str, tenant: str | None) -> Article | None:
+        """The one article offered by "Which device is it on?" that ``text`` names the value of."""
+        asked = conversation.facet_asked(tracker.events)
+        named = mentioned(text).get(asked[0]) if asked else None
+        if not asked or not named:
+            return None
+        offered = (self.services.knowledge.article(article_id, tenant) for article_id in asked[1])
+        matches = [a for a in offered if a is not None and a.facet_values.get(asked[0]) in named]
+        return matches[0] if len(matches) == 1 else None
 
 
 class ActionShowArticle(ServiceAction):
@@ -78,7 +109,7 @@ class ActionShowArticle(ServiceAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         article_id = next(tracker.get_latest_entity_values("article_id"), None)
         whole = (tracker.latest_message.get("intent") or {}).get("name") == "show_article"
-        question = conversation.last_question(tracker.events)
+        question = tracker.get_slot("thread") or conversation.last_question(tracker.events)
         knowledge = self.services.knowledge
         try:
             # A button's payload can be typed by anyone: the audience is checked here too, not only in search.

@@ -4,6 +4,7 @@ the tracker, run it off the event loop and say what it returns."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any
 
@@ -16,14 +17,23 @@ from actions.answer import ActionAnswerQuestion
 from actions.news import tell_news
 from actions.utter import ServiceAction, awaiting, send
 from bot import conversation, replies
+from bot.details import DETAILS, NOT_KNOWN, detail_value
+from bot.knowledge import Article, DecisionKind, KnowledgeError
 from bot.rasa_api import PUSH_CHANNELS
 from bot.requester import Requester
 from bot.servicedesk import ServiceDeskError, TicketNotFound
-from bot.servicedesk.tickets import Said, asks_impact, impact_slot_value
+from bot.servicedesk.tickets import OwnTicket, Said, asks_impact, impact_slot_value
 
 logger = logging.getLogger(__name__)
 
-RESET_TICKET_SLOTS = ("ticket_summary", "ticket_confirmed", "ticket_impact", "awaiting")
+
+def detail_slot(name: str) -> str:
+    """The ticket form's slot for one detail the desk needs (bot/details.py): ticket_asset_tag, ..."""
+    return f"ticket_{name}"
+
+
+DETAIL_SLOTS = tuple(detail_slot(name) for name in DETAILS)
+RESET_TICKET_SLOTS = ("ticket_summary", "ticket_confirmed", "ticket_impact", "ticket_asks", *DETAIL_SLOTS, "awaiting")
 
 
 def _reset() -> list[EventType]:
@@ -40,6 +50,8 @@ def said(tracker: Tracker, requester: Requester) -> Said:
         summary=tracker.get_slot("ticket_summary"),
         impact=tracker.get_slot("ticket_impact"),
         last_article_id=tracker.get_slot("last_article_id"),
+        details={name: value for name in DETAILS if (value := tracker.get_slot(detail_slot(name)))},
+        thread=tracker.get_slot("thread"),
     )
 
 
@@ -77,15 +89,21 @@ class ActionOfferTicket(ServiceAction):
         return awaiting("ticket_offer")
 
 
-class ActionStartTicket(Action):
-    """The user wants a ticket: propose a summary drafted from what they asked."""
+class ActionStartTicket(ServiceAction):
+    """The user wants a ticket: propose a summary drafted from what they asked, and note which
+    details the desk needs that the conversation does not give."""
 
     def name(self) -> str:
         return "action_start_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        summary = conversation.draft_summary(tracker.events)
-        return [SlotSet("ticket_summary", summary), SlotSet("ticket_confirmed", None), SlotSet("awaiting", None)]
+        summary = conversation.draft_summary(tracker.events, tracker.get_slot("thread"))
+        asks = await asyncio.to_thread(self.services.tickets.details_to_ask, said(tracker, self.requester(tracker)))
+        return [
+            *_reset(),
+            SlotSet("ticket_summary", summary),
+            SlotSet("ticket_asks", asks),
+        ]
 
 
 class ActionDropTicket(ServiceAction):
@@ -99,12 +117,70 @@ class ActionDropTicket(ServiceAction):
         return _reset()
 
 
-class ActionAskTicketConfirmed(Action):
+class ActionAskTicketConfirmed(ServiceAction):
+    """ "Is this right?" about the summary; or, when what the user just typed as the summary is a
+    new problem that an article answers (not the one that failed), "start again with this?"."""
+
     def name(self) -> str:
         return "action_ask_ticket_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        send(dispatcher, replies.confirm_summary(tracker.get_slot("ticket_summary") or ""))
+        summary = tracker.get_slot("ticket_summary") or ""
+        typed = conversation.clean_summary(tracker.latest_message.get("text")) == summary
+        # new only beside a problem already in this conversation; with none, it is the problem
+        earlier = tracker.get_slot("thread")
+        article = await self._new_problem(tracker, summary) if typed and summary and earlier else None
+        if article is None:
+            send(dispatcher, replies.confirm_summary(summary))
+            return []
+        send(dispatcher, replies.start_again(summary, article.title))
+        # raised anyway, it is about the new problem: the failed article's team and details no longer
+        # apply, and triage reads the new problem
+        return [SlotSet("last_article_id", None), SlotSet("ticket_asks", []), SlotSet("thread", summary)]
+
+    async def _new_problem(self, tracker: Tracker, summary: str) -> Article | None:
+        """The article that answers ``summary``, when it is not the one already tried."""
+        try:
+            result = await asyncio.to_thread(
+                self.services.knowledge.search, summary, tenant=self.requester(tracker).tenant
+            )
+        except KnowledgeError:
+            logger.exception("knowledge base unavailable; the summary is taken as typed")
+            return None
+        if result.decision.kind is not DecisionKind.ANSWER or result.articles[0].id == tracker.get_slot(
+            "last_article_id"
+        ):
+            return None
+        return result.articles[0]
+
+
+class ActionStartAgain(ServiceAction):
+    """ "Yes, start again with this": the ticket form is left with nothing raised, and what the
+    user typed as its summary is answered as a new question."""
+
+    def name(self) -> str:
+        return "action_start_again"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        question = tracker.get_slot("ticket_summary") or conversation.last_question(tracker.events)
+        if not question:
+            dispatcher.utter_message(response="utter_confused_yes_no")
+            return _reset()
+        answered = await ActionAnswerQuestion(self.services).answer(dispatcher, tracker, question)
+        return [*_reset(), *answered]
+
+
+class ActionAskDetail(Action):
+    """The ticket form's question for one detail the desk needs, with a "Don't know" button."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+    def name(self) -> str:
+        return f"action_ask_{detail_slot(self.detail)}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        send(dispatcher, replies.ask_detail(self.detail))
         return []
 
 
@@ -115,8 +191,10 @@ class ValidateTicketForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        """Last, ask "how bad is it?", but only when neither an article nor the user's words say."""
-        slots = [s for s in domain_slots if s != "ticket_impact"]
+        """After the summary, the details the desk needs (noted when the ticket started); last, "how
+        bad is it?", but only when neither an article nor the user's words say."""
+        asks = [detail_slot(name) for name in tracker.get_slot("ticket_asks") or () if name in DETAILS]
+        slots = [s for s in domain_slots if s != "ticket_impact" and s not in DETAIL_SLOTS] + asks
         ask = asks_impact(
             tracker.events,
             tracker.get_slot("ticket_summary"),
@@ -132,6 +210,18 @@ class ValidateTicketForm(FormValidationAction):
         if summary is None and value:  # nothing drafted yet is not the user's fault: just ask
             dispatcher.utter_message(response="utter_summary_too_short")
         return {"ticket_summary": summary}
+
+    def validate_ticket_asset_tag(self, value: Any, *_: Any) -> dict[str, Any]:
+        return {"ticket_asset_tag": detail_value(value if isinstance(value, str) else None)}
+
+    def validate_ticket_location(self, value: Any, *_: Any) -> dict[str, Any]:
+        return {"ticket_location": detail_value(value if isinstance(value, str) else None)}
+
+    def validate_ticket_contact_number(self, value: Any, *_: Any) -> dict[str, Any]:
+        return {"ticket_contact_number": detail_value(value if isinstance(value, str) else None)}
+
+    def validate_ticket_error_text(self, value: Any, *_: Any) -> dict[str, Any]:
+        return {"ticket_error_text": detail_value(value if isinstance(value, str) else None)}
 
     def validate_ticket_impact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -155,7 +245,10 @@ class ActionCreateTicket(ServiceAction):
             send(dispatcher, replies.ticket_failed(self.desk_line(tracker)))
             return _reset()
         promise = self.services.contacts.desk(requester.tenant).response_times.get(raised.priority)
-        routed = replies.Routed(raised.priority, raised.resolver_group, promise)
+        call_back = tracker.get_slot("ticket_contact_number")
+        routed = replies.Routed(
+            raised.priority, raised.resolver_group, promise, None if call_back == NOT_KNOWN else call_back
+        )
         if raised.delivered:
             send(dispatcher, replies.ticket_created(raised.ref, raised.url, routed))
         else:
@@ -187,7 +280,9 @@ class ActionTicketStatus(ServiceAction):
             logger.exception("ticket status look-up failed")
             send(dispatcher, replies.desk_unavailable(self.desk_line(tracker)))
             return []
-        send(dispatcher, replies.ticket_status([t.as_tuple() for t in tickets], asked, chased=chased is not None))
+        zone = self.services.contacts.desk(self.requester(tracker).tenant).zone
+        lines = [status_line(t, zone) for t in tickets]
+        send(dispatcher, replies.ticket_status(lines, asked, chased=chased is not None))
         return [SlotSet("ticket_ref", chased)] if chased else []
 
 
@@ -211,6 +306,26 @@ class ActionAddComment(ServiceAction):
             return []
         send(dispatcher, replies.comment_added(target))
         return [SlotSet("ticket_ref", target)]
+
+
+def status_line(ticket: OwnTicket, zone: dt.tzinfo) -> replies.TicketLine:
+    """A ticket as the status reply shows it: the desk's name for its team, else the team AskIT
+    sent it to; times in the requester's time zone."""
+
+    def when(at: dt.datetime | None) -> str | None:
+        return f"{at.astimezone(zone):%d %b at %H:%M}" if at else None
+
+    team = ticket.desk_group or (f"the {replies.team_name(ticket.group)} team" if ticket.group else None)
+    reply = ticket.reply
+    return replies.TicketLine(
+        ticket.ref,
+        ticket.status,
+        ticket.summary,
+        team,
+        when(ticket.updated_at),
+        reply.text if reply else None,
+        when(reply.at) if reply else None,
+    )
 
 
 CHASE_NOTE = "The requester asked AskIT to chase this ticket: they are waiting for an update."

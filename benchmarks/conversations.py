@@ -70,7 +70,7 @@ def main() -> None:
             return messages
 
         started = time.monotonic()
-        outcomes = [play(d, say, players.tickets) for d in dialogues]
+        outcomes = [play(d, say, players.tickets, players.chat.desk_reply) for d in dialogues]
         took = time.monotonic() - started
         players.close()
     cold_ms, warm_ms = passage_cost_ms()

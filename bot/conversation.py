@@ -64,6 +64,28 @@ def last_decision(events: Sequence[Event]) -> str | None:
     return next((c["decision"] for c in reversed(_bot_customs(events)) if c.get("decision")), None)
 
 
+# The replies a refinement ("on my laptop") follows: an answer, a choice of articles, or no article found
+THREAD_DECISIONS = frozenset({"answer", "clarify", "escalate"})
+
+
+def in_thread(events: Sequence[Event]) -> bool:
+    """Whether the bot's latest message in this session was about a question the user asked, so
+    that a short message next may refine it (bot/followup.py)."""
+    said = [e for e in this_session(events) if e.get("event") == "bot"]
+    return bool(said) and _custom(said[-1]).get("decision") in THREAD_DECISIONS
+
+
+def facet_asked(events: Sequence[Event]) -> tuple[str, list[str]] | None:
+    """(facet, candidate article ids) when the bot's latest message in this session asked which
+    device, app or place ("Which device is it on?"), so that a typed "my laptop" can answer it."""
+    said = [e for e in this_session(events) if e.get("event") == "bot"]
+    custom = _custom(said[-1]) if said else {}
+    facet, candidates = custom.get("facet"), custom.get("candidates")
+    if isinstance(facet, str) and isinstance(candidates, list):
+        return facet, [str(c) for c in candidates]
+    return None
+
+
 def declined_ticket(events: Sequence[Event]) -> bool:
     """Whether the user said no to a ticket (or left the ticket form) in this session."""
     return any(c.get("flow") == "ticket_declined" for c in _bot_customs(events))
@@ -136,11 +158,13 @@ def last_question(events: Sequence[Event]) -> str | None:
     return None
 
 
-def draft_summary(events: Sequence[Event]) -> str | None:
-    """The user's latest question, which is usually the problem the ticket is about."""
+def draft_summary(events: Sequence[Event], thread: str | None = None) -> str | None:
+    """The user's latest question, which is usually the problem the ticket is about; the whole
+    ``thread`` when that question refined an earlier one ("email not working; on my phone")."""
     for event in reversed(events):
         if event.get("event") == "user" and intent_of(event) in QUESTION_INTENTS:
-            summary = clean_summary(event.get("text"))
+            text = str(event.get("text") or "")
+            summary = clean_summary(thread if thread and text.strip() and thread.endswith(text.strip()) else text)
             if summary:
                 return summary
     return None

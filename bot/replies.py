@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from bot.details import DETAILS, DONT_KNOW
 from bot.priority import is_major_incident
 
 
@@ -118,6 +119,15 @@ def clarify(candidates: Sequence[tuple[str, str]]) -> Reply:
     return Reply(text=text, buttons=buttons, custom={"decision": "clarify", "candidates": [a for a, _ in candidates]})
 
 
+def facet_choice(question: str, facet: str, choices: Sequence[tuple[str, str]]) -> Reply:
+    """The best articles differ by one facet only (bot/knowledge/facets.py): ask about that,
+    ``choices`` being (article id, the facet value's label), instead of listing titles."""
+    buttons = [Button(title=label, payload=choose_article_payload(aid)) for aid, label in choices]
+    buttons.append(Button(title="None of these", payload="/not_helped"))
+    custom = {"decision": "clarify", "candidates": [a for a, _ in choices], "facet": facet}
+    return Reply(text=question, buttons=buttons, custom=custom)
+
+
 ELSEWHERE_NOTE = "If I've got that wrong and it is an IT problem, tell me a bit more about it."
 
 
@@ -217,6 +227,29 @@ def desk_unavailable(desk: DeskLine) -> Reply:
     )
 
 
+def ask_detail(name: str) -> Reply:
+    """One detail the service desk needs for this kind of problem (bot/details.py), skippable."""
+    return Reply(
+        text=DETAILS[name].question,
+        buttons=[Button(title=DONT_KNOW, payload="/skip_detail")],
+        custom={"flow": "ticket_offer", "step": name},
+    )
+
+
+def start_again(summary: str, title: str) -> Reply:
+    """What was typed for the ticket's summary is a problem an article answers: look it up first?"""
+    return Reply(
+        text=f'I have an article that may help with that: "{title}". Shall I start again with "{summary}", '
+        "instead of raising the ticket?",
+        buttons=[
+            Button(title="Yes, start again with this", payload="/start_again"),
+            Button(title="No, raise the ticket", payload="/affirm"),
+            Button(title="Cancel", payload="/deny"),
+        ],
+        custom={"flow": "ticket_offer", "step": "start_again", "summary": summary},
+    )
+
+
 def confirm_summary(summary: str) -> Reply:
     return Reply(
         text=f'I\'ll raise a ticket with this summary:\n\n"{summary}"\n\n'
@@ -239,6 +272,7 @@ class Routed:
     priority: str
     group: str  # the resolver group's id, such as end-user-computing
     response_time: str | None = None  # "within 1 working day", for this priority and council
+    call_back: str | None = None  # the number the user gave the desk to call them on
 
     @property
     def major_incident(self) -> bool:
@@ -247,9 +281,14 @@ class Routed:
     def sentence(self) -> str:
         if self.major_incident:
             return MAJOR_INCIDENT_NOTE
-        team = " ".join(word.capitalize() for word in self.group.split("-"))
+        team = team_name(self.group)
         expect = f", so expect someone to pick it up {self.response_time}" if self.response_time else ""
         return f" It's with the {team} team as priority {self.priority}{expect}."
+
+    def hear_back(self) -> str:
+        if self.call_back:
+            return f" They'll call you on {self.call_back} or reply by e-mail."
+        return " They'll reply by e-mail, or phone you if they need to."
 
     def custom(self) -> dict[str, Any]:
         return {"major_incident": self.major_incident, "priority": self.priority, "group": self.group}
@@ -259,7 +298,7 @@ def ticket_created(ref: str, url: str | None, routed: Routed) -> Reply:
     where = f" You can follow it at {url}." if url else ""
     return Reply(
         text=f"Done: I've raised ticket **{ref}** with the service desk, with our conversation attached, "
-        f"so you won't need to explain it again.{routed.sentence()} They'll contact you by e-mail or phone."
+        f"so you won't need to explain it again.{routed.sentence()}{routed.hear_back()}"
         f'{where} Ask me "what\'s happening with {ref}" any time.',
         buttons=[],
         custom={"flow": "ticket_created", "ticket_ref": ref, **routed.custom()},
@@ -269,9 +308,9 @@ def ticket_created(ref: str, url: str | None, routed: Routed) -> Reply:
 def ticket_recorded(receipt: str, routed: Routed) -> Reply:
     """The request is safe in the outbox but the desk has not answered yet."""
     return Reply(
-        text=f"I've recorded your request as **{receipt}**, with our conversation attached.{routed.sentence()} "
-        "The service desk system is slow to answer just now, so I'll pass it on automatically and tell you its "
-        "ticket number as soon as I have it. Nothing more for you to do.",
+        text=f"I've recorded your request as **{receipt}**, with our conversation attached.{routed.sentence()}"
+        f"{routed.hear_back()} The service desk system is slow to answer just now, so I'll pass it on "
+        "automatically and tell you its ticket number as soon as I have it. Nothing more for you to do.",
         buttons=[],
         custom={"flow": "ticket_recorded", "receipt": receipt, **routed.custom()},
     )
@@ -320,18 +359,54 @@ def ticket_failed(desk: DeskLine) -> Reply:
     )
 
 
-def ticket_status(lines: Sequence[tuple[str, str, str]], asked_ref: str | None, chased: bool = False) -> Reply:
-    """``lines`` are (ref, status, summary) of the requester's tickets that answer the question;
-    ``chased``: a chase note was just added to ``asked_ref``."""
+@dataclass(frozen=True)
+class TicketLine:
+    """One of the requester's tickets as the status reply shows it."""
+
+    ref: str
+    status: str
+    summary: str
+    team: str | None = None  # "the Network team", or the desk's own name for the team it is with
+    updated: str | None = None  # when the desk last changed it, in the requester's time zone
+    reply: str | None = None  # the desk's latest public reply, as the requester would read it there
+    replied: str | None = None  # when the desk wrote it
+
+    def sentence(self) -> str:
+        more = [f"with {self.team}" if self.team else "", f"last updated {self.updated}" if self.updated else ""]
+        extra = "; ".join(m for m in more if m)
+        line = f'- {self.ref}: {self.status}, "{self.summary}"' + (f" ({extra})" if extra else "")
+        if self.reply:
+            when = f" ({self.replied})" if self.replied else ""
+            line += f'\n  Latest from the service desk{when}: "{clip(self.reply, MAX_REPLY_CHARS)}"'
+        return line
+
+
+MAX_REPLY_CHARS = 400  # a reply longer than this is cut; the desk's portal has the rest
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word to at most ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def team_name(group: str) -> str:
+    """ "end-user-computing" -> "End User Computing" """
+    return " ".join(word.capitalize() for word in group.split("-"))
+
+
+def ticket_status(lines: Sequence[TicketLine], asked_ref: str | None, chased: bool = False) -> Reply:
+    """``lines``: the requester's tickets that answer the question; ``chased``: a chase note was
+    just added to ``asked_ref``."""
     if not lines:
         text = f"I can't find a ticket {asked_ref} raised by you." if asked_ref else "You have no open tickets with us."
     else:
-        text = "Here's what I found:\n" + "\n".join(f'- {ref}: {status}, "{summary}"' for ref, status, summary in lines)
+        text = "Here's what I found:\n" + "\n".join(line.sentence() for line in lines)
     if chased:
         text = f"I've chased {asked_ref} with the service desk: they can see you're waiting for an update. {text}"
-    custom: dict[str, Any] = {"flow": "ticket_status", "tickets": [ref for ref, _, _ in lines]}
+    custom: dict[str, Any] = {"flow": "ticket_status", "tickets": [line.ref for line in lines]}
     if len(lines) == 1:
-        custom["ticket_ref"] = lines[0][0]
+        custom["ticket_ref"] = lines[0].ref
     if chased:
         custom["chased"] = True
     return Reply(text=text, buttons=[], custom=custom)

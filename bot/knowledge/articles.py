@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
+from bot.details import DETAILS
 from bot.knowledge.errors import Problem
+from bot.knowledge.facets import ArticleFacets, problems_with
 from bot.knowledge.ids import is_article_id
 from bot.priority import PRIORITIES
 
@@ -32,6 +34,7 @@ class Escalation:
 
     group: str
     priority: str
+    details: tuple[str, ...] = ()  # what the desk needs to know (bot/details.py), asked before raising
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class Article:
     escalation: Escalation | None = None
     source: str = ""  # the file it was read from, for messages to editors
     kind: str = ANSWER
+    facets: tuple[tuple[str, str], ...] = ()  # (facet, value): what tells it from alike articles
+
+    @property
+    def facet_values(self) -> ArticleFacets:
+        return dict(self.facets)
 
     @property
     def elsewhere(self) -> bool:
@@ -155,6 +163,7 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         escalation=_escalation(f),
         source=str(path),
         kind=kind if kind in KINDS else ANSWER,
+        facets=_facets(f),
     )
     if not article.body:
         f.bad("body", "is empty: write the answer below the front matter")
@@ -174,6 +183,28 @@ def _audience(f: _Fields) -> tuple[str, ...] | None:
     return None
 
 
+def _facets(f: _Fields) -> tuple[tuple[str, str], ...]:
+    value = f.data.get("facets")
+    if value is None:
+        return ()
+    found = problems_with(value)
+    for field, message in found:
+        f.bad(field, message)
+    return () if found else tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
+def _details(f: _Fields, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        f.bad("escalation.details", f"must be a list of: {', '.join(DETAILS)}")
+        return ()
+    unknown = [v for v in value if v not in DETAILS]
+    if unknown:
+        f.bad("escalation.details", f"unknown {', '.join(map(repr, unknown))} (known: {', '.join(DETAILS)})")
+    return tuple(dict.fromkeys(value))
+
+
 def _escalation(f: _Fields) -> Escalation | None:
     value = f.data.get("escalation")
     if value is None:
@@ -183,13 +214,14 @@ def _escalation(f: _Fields) -> Escalation | None:
         return None
     before = len(f.problems)
     group, priority = value.get("group"), value.get("priority")
+    details = _details(f, value.get("details"))
     if not isinstance(group, str) or not group.strip():
         f.bad("escalation.group", f"must be a resolver group name, got {group!r}")
     if priority not in PRIORITIES:
         f.bad("escalation.priority", f"must be one of {', '.join(PRIORITIES)}, got {priority!r}")
     if len(f.problems) > before:
         return None
-    return Escalation(group=str(group).strip(), priority=str(priority))
+    return Escalation(group=str(group).strip(), priority=str(priority), details=details)
 
 
 def read_articles(root: Path) -> tuple[list[Article], list[Problem]]:

@@ -151,7 +151,12 @@ def _article_from_json(data: dict[str, Any]) -> Article:
         review_by=dt.date.fromisoformat(data["review_by"]),
         status=data["status"],
         body=data["body"],
-        escalation=Escalation(**escalation) if escalation else None,
+        escalation=_escalation_from_json(escalation) if escalation else None,
         source=data.get("source", ""),
         kind=data["kind"],
+        facets=tuple((str(name), str(value)) for name, value in data.get("facets", ())),
     )
+
+
+def _escalation_from_json(data: dict[str, Any]) -> Escalation:
+    return Escalation(group=data["group"], priority=data["priority"], details=tuple(data.get("details", ())))

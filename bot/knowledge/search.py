@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.decision import Decision, Thresholds, decide
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import IndexNotBuiltError
+from bot.knowledge.facets import fits
 from bot.knowledge.index import ArticleIndex
 from bot.knowledge.layout import current_build
 from bot.knowledge.passages import Passage, Passages
@@ -24,6 +25,7 @@ MAX_QUERY_CHARS = 1000  # the model reads 256 word pieces; more text only costs 
 DEFAULT_TOP_K = 10
 FUSION_CANDIDATES = 30  # semantic candidates re-scored with BM25 and the classifier
 WORD = re.compile(r"\w", re.UNICODE)
+Facets = Mapping[str, Set[str]]  # facet name -> the values a question names (bot/knowledge/facets.py)
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,11 @@ class KnowledgeBase:
         article = self.index.by_id.get(article_id)
         return article if article is not None and article.visible_to(tenant) else None
 
-    def search(self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K) -> SearchResult:
+    def search(
+        self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K, wanted: Facets | None = None
+    ) -> SearchResult:
+        """Rank the articles ``tenant``'s staff may see for ``text`` and decide. ``wanted``: facet
+        values the conversation named ("on my laptop"); articles set to other values are left out."""
         started = time.perf_counter()
         query = normalise_query(text)
         index = self.index
@@ -124,6 +130,9 @@ class KnowledgeBase:
             classifier = index.classifier
             if self.classifier_weight and classifier.classes:
                 ranked = blend(ranked, classifier.probabilities(vector), classifier.column, self.classifier_weight)
+            if wanted:
+                by_id = index.by_id
+                ranked = [(a, score) for a, score in ranked if fits(by_id[a].facet_values, wanted)]
             ranked = ranked[:k]
         decision = decide(ranked, self.thresholds, index.elsewhere)
         articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)

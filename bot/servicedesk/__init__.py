@@ -14,11 +14,12 @@ from bot.servicedesk.errors import (
     ServiceDeskUnavailable,
     TicketNotFound,
 )
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
 
 __all__ = [
     "AuthenticationFailed",
     "ConfigError",
+    "DeskReply",
     "RateLimited",
     "RejectedData",
     "Requester",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from bot.servicedesk.errors import Unsupported
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
 
 
 class ServiceDesk(ABC):
@@ -37,3 +37,9 @@ class ServiceDesk(ABC):
     @abstractmethod
     def add_comment(self, ref: str, text: str) -> None:
         """Add a comment from the requester to the ticket."""
+
+    @abstractmethod
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        """The desk's newest public reply on the ticket (what an agent wrote for the requester to
+        read; not internal notes, not the requester's own comments), or None if there is none yet.
+        TicketNotFound if the desk has no such ticket."""

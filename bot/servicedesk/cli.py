@@ -9,6 +9,7 @@ outbox [--state dead]       what the outbox holds
 retry RECEIPT | --dead      send parked (dead) requests again
 worker                      deliver the outbox (the action server also does this itself)
 tickets [--json]            the tickets in the built-in local desk
+reply REF TEXT              answer a ticket in the built-in local desk, as the service desk
 """
 
 from __future__ import annotations
@@ -43,10 +44,26 @@ from bot.servicedesk.worker import RETRY_SETTINGS, OutboxWorker, RetryPolicy
 CHECK_CORRELATION_ID = "askit-connectivity-check"
 
 
-def _tickets(args: argparse.Namespace) -> int:
+def _local_desk(command: str) -> LocalServiceDesk | None:
     desk = create_service_desk()
     if not isinstance(desk, LocalServiceDesk):
-        print(f"'tickets' lists the local desk only; the configured desk is {desk.name!r}", file=sys.stderr)
+        print(f"{command!r} works on the local desk only; the configured desk is {desk.name!r}", file=sys.stderr)
+        return None
+    return desk
+
+
+def _reply(args: argparse.Namespace) -> int:
+    desk = _local_desk("reply")
+    if desk is None:
+        return 2
+    desk.reply(args.ref, args.text)
+    print(f"replied to {args.ref}")
+    return 0
+
+
+def _tickets(args: argparse.Namespace) -> int:
+    desk = _local_desk("tickets")
+    if desk is None:
         return 2
     tickets = desk.all_tickets()
     if args.json:
@@ -147,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     tickets = commands.add_parser("tickets", help="list the tickets in the built-in local desk")
     tickets.add_argument("--json", action="store_true", help="print every field, as JSON")
+    reply = commands.add_parser("reply", help="answer a ticket in the built-in local desk, as the service desk")
+    reply.add_argument("ref", help="the ticket's reference, LOC-...")
+    reply.add_argument("text", help="what the requester will read")
     listing = commands.add_parser("settings", help="list every desk's declared settings")
     listing.add_argument("--desk", choices=sorted(ADAPTERS), help="only this desk's")
     check = commands.add_parser("check", help="check the configured desk's settings, and that it answers")
@@ -168,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {
         "tickets": _tickets,
+        "reply": _reply,
         "settings": _settings,
         "check": _check,
         "create": _create,

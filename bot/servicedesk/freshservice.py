@@ -12,11 +12,15 @@ of the SHA-256 of the correlation id, short enough for a tag) and the correlatio
 description; ``find_by_correlation`` asks ``/api/v2/tickets/filter`` for that tag. The Category field only takes
 the account's own values, so an unmapped category goes into the tags instead. Tickets are referred to as
 Freshservice shows them (``INC-123``); ``get_status`` also takes ``#INC-123`` and the bare id.
+
+The latest reply is the newest conversation (``/api/v2/tickets/{id}/conversations``) that is neither private (an
+agents' note) nor incoming (the requester's reply, or a comment AskIT added for them).
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
 import re
@@ -28,7 +32,7 @@ from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, RejectedData, TicketNotFound, Unsupported
 from bot.servicedesk.http import DESK_TIMEOUT, JSON_IDS, JSON_OBJECT, HttpClient, Settings, field, parse_time
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
 
 TICKETS = "/api/v2/tickets"
 PRIORITY = {"P1": 4, "P2": 3, "P3": 2, "P4": 1}  # 1 low .. 4 urgent
@@ -37,6 +41,10 @@ STATUS_OPEN, SOURCE_CHAT = 2, 4
 STATUSES = {2: "open", 3: "pending", 4: "resolved", 5: "closed"}
 OPEN_QUERY = "(status:2 OR status:3)"
 PREFIXES = {"incident": "INC", "service request": "SR", "case": "CASE", "query": "QUERY", "issue": "ISSUE"}
+# Conversations come a page at a time; the next page's address is in the Link header, which the shared client
+# does not hand back, so paging stops at the first page shorter than asked for (an empty one after an exact fit).
+CONVERSATIONS_PER_PAGE = 100  # the API's largest page
+MAX_CONVERSATION_PAGES = 10  # 1,000 replies and notes: far past any real ticket, and a bound on the calls
 REF = re.compile(r"#?(?:[A-Za-z]+-)?(\d+)")
 
 
@@ -165,3 +173,30 @@ class FreshserviceDesk(ServiceDesk):
     def add_comment(self, ref: str, text: str) -> None:
         note = {"body": as_html(text), "private": False, "incoming": True}
         self.client.call("POST", f"{TICKETS}/{ticket_id(ref)}/notes", json_body=note)
+
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        path = f"{TICKETS}/{ticket_id(ref)}/conversations"
+        newest: Mapping[str, Any] | None = None
+        for page in range(1, MAX_CONVERSATION_PAGES + 1):
+            params = {"page": str(page), "per_page": str(CONVERSATIONS_PER_PAGE)}
+            answer = self.client.call("GET", path, params=params)
+            conversations = [c for c in field(answer, "conversations") if isinstance(c, Mapping)]
+            for conversation in conversations:
+                # only one both flags call public and outgoing; a conversation missing either flag is left out
+                if conversation.get("private") is not False or conversation.get("incoming") is not False:
+                    continue
+                # the newest by its time, not its place: the list's order is not documented well enough to rely on
+                if newest is None or _at(conversation) >= _at(newest):
+                    newest = conversation
+            if len(conversations) < CONVERSATIONS_PER_PAGE:
+                break
+        else:
+            raise Unsupported(f"freshservice: {ref} has more than {MAX_CONVERSATION_PAGES} pages of conversations")
+        if newest is None:
+            return None
+        created = newest.get("created_at")
+        return DeskReply(text=str(newest.get("body_text") or "").strip(), at=parse_time(created) if created else None)
+
+
+def _at(conversation: Mapping[str, Any]) -> dt.datetime:
+    return parse_time(conversation.get("created_at"))

@@ -14,10 +14,21 @@ The endpoint is read once from ``<zoneinfo>/instances/<instance>/zoneinfo``. Inc
 set through ``questionFieldMap``) and at the foot of the description, and ``find_by_correlation`` looks that
 column up with ``data::entityBrowseRecords2``. XMLMC reports most failures in an HTTP 200 answer (``@status:
 false``, or a flowcode ``exceptionName``); they become typed errors here.
+
+The desk's latest reply is read from the request's timeline (its activity stream): the record's
+``h_activity_stream_id``, an access token from ``data::entityGetActivityStreamAccessToken``, then
+``activity::activityStreamQuery``. Of its posts, a reply is one the customer can see (visibility ``public`` or
+``trustedGuest``) that is not a system entry, not the customer's own and not a comment AskIT relayed (those
+carry ``ASKIT_EXTRA`` in the post's ``extra``). Only the token call is documented by Hornbill. The query,
+``h_activity_stream_id`` and the posts' ``content`` and ``published`` come from public client code; the posts'
+``visibility``, ``type`` and ``extra`` are assumed to echo the parameters of the same names that posting takes
+(updateReqTimeline, activity::postMessage), and ``actor`` (its ``id``) to name the poster. docs/servicedesk.md
+lists these as checks before go-live; a post whose visibility cannot be read is never shown.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +39,7 @@ from bot.secret import Secret, redact
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import AuthenticationFailed, ConfigError, RejectedData, ServiceDeskError, TicketNotFound
 from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, HttpClient, Settings, field, parse_time
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
 
 ZONEINFO_URL = "https://files.hornbill.com"
 APP = "com.hornbill.servicemanager"
@@ -36,6 +47,11 @@ INCIDENTS = f"apps/{APP}/Incidents"
 REQUESTS = f"apps/{APP}/Requests"
 WEB_URL = "https://live.hornbill.com/{instance}/servicemanager/request/view/{ref}"
 REFERENCE_COLUMN = "h_external_ref_number"
+STREAM_COLUMN = "h_activity_stream_id"  # the request's timeline
+TEAM_NAME_COLUMN = "h_fk_team_name"  # h_fk_team_id is the team's ID; this is its name
+CUSTOMER_VISIBLE = frozenset({"public", "trustedguest"})  # updateReqTimeline's visibilities a customer sees
+SYSTEM_TYPES = frozenset({"system", "logged"})  # entries Service Manager writes itself, not a person's words
+ASKIT_EXTRA = {"askit": "requester-comment"}  # marks the requester's comments that AskIT posts for them
 AUTH_WORDS = ("authenticat", "api key", "apikey", "session", "permission", "privilege", "rights", "not authori")
 MISSING_WORDS = ("not found", "does not exist", "no such")
 INSTANCE = matching(r"[A-Za-z0-9_-]+", "an instance name (letters, digits, - and _)")
@@ -51,10 +67,43 @@ def in_band_error(message: str) -> type[ServiceDeskError]:
     return RejectedData
 
 
+def listed(value: Any) -> list[dict[str, Any]]:
+    """A repeated XMLMC element in JSON: one object for one item, a list for several, absent for none."""
+    items = [value] if isinstance(value, dict) else list(value or [])
+    return [item for item in items if isinstance(item, dict)]
+
+
 def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """entityBrowseRecords2's rows: ``rowData.row`` is one object for one row and a list for several."""
-    row = (result.get("rowData") or {}).get("row") or []
-    return [row] if isinstance(row, dict) else list(row)
+    return listed((result.get("rowData") or {}).get("row"))
+
+
+def posted_at(activity: Mapping[str, Any]) -> dt.datetime | None:
+    """When a timeline post was published, or None when it does not say (or says it unreadably)."""
+    if not activity.get("published"):
+        return None
+    when = parse_time(activity["published"])
+    return None if when.timestamp() == 0 else when
+
+
+def is_reply(activity: Mapping[str, Any], customer: str) -> bool:
+    """Whether a timeline post is the desk's words for the customer: visible to them, written by a
+    person, not by the customer and not a comment AskIT relayed for them."""
+    if str(activity.get("visibility") or "").lower() not in CUSTOMER_VISIBLE:
+        return False  # internal (colleague, manager, owner) or unknown: never shown to the requester
+    if str(activity.get("type") or "").lower() in SYSTEM_TYPES or not str(activity.get("content") or "").strip():
+        return False
+    actor = activity.get("actor")
+    poster = str((actor.get("id") if isinstance(actor, Mapping) else actor) or "").lower()
+    if customer and (poster == customer.lower() or poster.endswith(f":{customer.lower()}")):
+        return False
+    extra = activity.get("extra")
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra) if extra.strip() else None
+        except ValueError:
+            extra = None
+    return not (isinstance(extra, Mapping) and all(extra.get(k) == v for k, v in ASKIT_EXTRA.items()))
 
 
 class HornbillDesk(ServiceDesk):
@@ -178,14 +227,18 @@ class HornbillDesk(ServiceDesk):
             requester_id=str(record.get("h_fk_user_id") or ""),
             updated_at=parse_time(record.get("h_datelastmodified") or record.get("h_datelogged")),
             url=self._url(ref),
+            group=str(record.get(TEAM_NAME_COLUMN) or "") or None,
         )
 
-    def get_status(self, ref: str) -> TicketStatus:
+    def _record(self, ref: str) -> dict[str, Any]:
         result = self._invoke("data", "entityGetRecord", {"application": APP, "entity": "Requests", "keyValue": ref})
         record = (result.get("primaryEntityData") or {}).get("record")
-        if not record:
+        if not record or not isinstance(record, dict):
             raise TicketNotFound(f"hornbill: no request {ref}")
-        return self._status(record)
+        return record
+
+    def get_status(self, ref: str) -> TicketStatus:
+        return self._status(self._record(ref))
 
     def list_open(self, requester: Requester) -> list[TicketStatus]:
         customer = self._customer(requester)
@@ -196,4 +249,22 @@ class HornbillDesk(ServiceDesk):
         return [status for status in map(self._status, self._browse(filters, 50)) if status.is_open]
 
     def add_comment(self, ref: str, text: str) -> None:
-        self._invoke(REQUESTS, "updateReqTimeline", {"requestId": ref, "content": text, "visibility": "trustedGuest"})
+        params = {"requestId": ref, "content": text, "visibility": "trustedGuest", "extra": json.dumps(ASKIT_EXTRA)}
+        self._invoke(REQUESTS, "updateReqTimeline", params)
+
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        record = self._record(ref)
+        stream = str(record.get(STREAM_COLUMN) or "")
+        if not stream:
+            return None  # no timeline yet, so nothing written on it
+        key = {"application": APP, "entity": "Requests", "keyValue": ref}
+        token = str(field(self._invoke("data", "entityGetActivityStreamAccessToken", key), "accessToken"))
+        found = self._invoke("activity", "activityStreamQuery", {"activityStreamID": stream, "accessToken": token})
+        customer = str(record.get("h_fk_user_id") or "")
+        replies = [a for a in listed(found.get("activity")) if is_reply(a, customer)]
+        if not replies:
+            return None
+        oldest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        # newest by its time; the stream lists newest first, so among equal times the earlier one wins
+        newest = max(range(len(replies)), key=lambda i: (posted_at(replies[i]) or oldest, -i))
+        return DeskReply(text=str(replies[newest]["content"]).strip(), at=posted_at(replies[newest]))

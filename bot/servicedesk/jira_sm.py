@@ -15,10 +15,15 @@ The customer is found by e-mail with ``/rest/api/2/user/search`` and the request
 key, so the description ends with "AskIT reference: <correlation id>"; ``find_by_correlation`` finds it with a JQL
 phrase search (``text ~ "\\"<id>\\""``) and confirms it in the description. Cloud searches with
 ``/rest/api/2/search/jql`` (``/rest/api/2/search`` is gone there), Data Center with ``/rest/api/2/search``.
+
+The latest reply is the newest public comment from ``/rest/servicedeskapi/request/{key}/comment`` written by neither
+the reporter nor the integration account (``/rest/api/2/myself``): AskIT posts the requester's own comments as that
+account, so its comments are the requester's words, not the desk's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +31,7 @@ from urllib.parse import quote
 from bot.config import EMAIL, TOKEN, URL, Setting, matching
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
-from bot.servicedesk.errors import ConfigError
+from bot.servicedesk.errors import ConfigError, Unsupported
 from bot.servicedesk.http import (
     DESK_TIMEOUT,
     JSON_OBJECT,
@@ -36,12 +41,18 @@ from bot.servicedesk.http import (
     field,
     parse_time,
 )
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
 
 REQUESTS = "/rest/servicedeskapi/request"
 USERS = "/rest/api/2/user/search"
+MYSELF = "/rest/api/2/myself"
 SEARCH = {True: "/rest/api/2/search/jql", False: "/rest/api/2/search"}  # by "is Cloud"
 FIELDS = "summary,status,reporter,updated,description"
+# The comment resource pages oldest first and says neither how many comments there are nor where the last page
+# starts (``size`` is the count on *this* page), so the newest reply is found by paging to ``isLastPage``. The
+# server may answer with a smaller ``limit`` than asked, so the next page starts after what it actually sent.
+COMMENT_PAGE = 50  # the resource's default page size, which every deployment accepts
+MAX_COMMENT_PAGES = 20  # 1,000 public comments: far past any real request, and a bound on the calls per look-up
 PROJECT_KEY = matching(r"[A-Z][A-Z0-9_]+", "a project key such as ITS")
 
 
@@ -82,6 +93,7 @@ class JiraSmDesk(ServiceDesk):
         self.client, self.cloud, self.service_desk_id = client, cloud, service_desk_id
         self.request_type, self.request_types, self.priorities = request_type, dict(request_types), dict(priorities)
         self.project = project
+        self._myself: str | None = None  # the integration account, as _who names it; looked up once
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> JiraSmDesk:
@@ -111,6 +123,16 @@ class JiraSmDesk(ServiceDesk):
         same = [u for u in users if str(u.get("emailAddress") or "").lower() == email.lower()]
         user = same[0] if same else users[0] if len(users) == 1 else None
         return str(field(user, "accountId" if self.cloud else "name")) if user else None
+
+    def _who(self, user: Mapping[str, Any]) -> str:
+        """A user the same way on every record: the accountId on Cloud; on Data Center the key, which survives a
+        rename (else the username)."""
+        return str((user.get("accountId") if self.cloud else user.get("key") or user.get("name")) or "")
+
+    def _me(self) -> str:
+        if self._myself is None:
+            self._myself = self._who(self.client.call("GET", MYSELF, missing=ConfigError) or {})
+        return self._myself
 
     def _search(self, clauses: list[str], limit: int) -> list[dict[str, Any]]:
         if self.project:
@@ -186,3 +208,35 @@ class JiraSmDesk(ServiceDesk):
 
     def add_comment(self, ref: str, text: str) -> None:
         self.client.call("POST", f"{REQUESTS}/{quote(ref, safe='')}/comment", json_body={"body": text, "public": True})
+
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        request = self._request(ref)  # TicketNotFound for an unknown key, and the reporter to leave out
+        key = str(field(request, "issueKey"))
+        # the requester's own words: what they wrote in the portal or by e-mail, and what AskIT posted for them
+        theirs = {self._who(request.get("reporter") or {}), self._me()} - {""}
+        newest: Mapping[str, Any] | None = None
+        start = 0
+        for _ in range(MAX_COMMENT_PAGES):
+            params = {"public": "true", "internal": "false", "start": str(start), "limit": str(COMMENT_PAGE)}
+            page = self.client.call("GET", f"{REQUESTS}/{quote(key, safe='')}/comment", params=params)
+            comments = [c for c in field(page, "values") if isinstance(c, Mapping)]
+            for comment in comments:
+                # public is asked for, and checked again: an internal note must never reach the requester
+                if comment.get("public") is not True or self._who(comment.get("author") or {}) in theirs:
+                    continue
+                if newest is None or _at(comment) >= _at(newest):
+                    newest = comment
+            if field(page, "isLastPage") or not comments:
+                break
+            start += len(comments)
+        else:
+            raise Unsupported(f"jira_sm: {key} has more than {MAX_COMMENT_PAGES} pages of public comments")
+        if newest is None:
+            return None
+        created = newest.get("created")
+        return DeskReply(text=str(newest.get("body") or "").strip(), at=parse_time(created) if created else None)
+
+
+def _at(comment: Mapping[str, Any]) -> dt.datetime:
+    """When a comment was made, for ordering (the resource lists oldest first; a tie keeps the later one)."""
+    return parse_time(comment.get("created"))

@@ -14,7 +14,7 @@ from bot.config import Setting, kind, read_settings
 from bot.paths import VAR_DIR
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, ServiceDeskUnavailable, TicketNotFound
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
 
 REF_PREFIX = "LOC-"
 DB_SETTING = "ASKIT_LOCAL_DESK_DB"
@@ -42,9 +42,11 @@ CREATE TABLE IF NOT EXISTS comments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id INTEGER NOT NULL REFERENCES tickets (id),
     body TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT 'requester'  -- requester, or agent: a public reply from the desk
 );
 """
+REQUESTER, AGENT = "requester", "agent"
 
 
 def _ref(row_id: int) -> str:
@@ -72,6 +74,9 @@ class LocalServiceDesk(ServiceDesk):
             path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 db.executescript(SCHEMA)
+                columns = {row["name"] for row in db.execute("PRAGMA table_info(comments)")}
+                if "author" not in columns:  # a file from before agents' replies were kept apart
+                    db.execute(f"ALTER TABLE comments ADD COLUMN author TEXT NOT NULL DEFAULT '{REQUESTER}'")
         except (OSError, sqlite3.Error) as exc:
             raise ServiceDeskUnavailable(f"local desk database {path} cannot be opened: {exc}") from exc
 
@@ -142,14 +147,34 @@ class LocalServiceDesk(ServiceDesk):
         return [self._status(row) for row in rows]
 
     def add_comment(self, ref: str, text: str) -> None:
+        self._comment(ref, text, REQUESTER)
+
+    def reply(self, ref: str, text: str) -> None:
+        """A public reply from the service desk (``python -m bot.servicedesk reply``)."""
+        self._comment(ref, text, AGENT)
+
+    def _comment(self, ref: str, text: str, author: str) -> None:
         row_id, now = _row_id(ref), _now()
         try:
             with self._lock, self._connect() as db:  # one transaction: the comment and the ticket's new time
                 if db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (now, row_id)).rowcount == 0:
                     raise TicketNotFound(f"no ticket {ref}")
-                db.execute("INSERT INTO comments (ticket_id, body, created_at) VALUES (?, ?, ?)", (row_id, text, now))
+                db.execute(
+                    "INSERT INTO comments (ticket_id, body, created_at, author) VALUES (?, ?, ?, ?)",
+                    (row_id, text, now, author),
+                )
         except sqlite3.Error as exc:
             raise ServiceDeskUnavailable(f"local desk database {self.path}: {exc}") from exc
+
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        row_id = _row_id(ref)
+        if not self._query("SELECT id FROM tickets WHERE id = ?", (row_id,)):
+            raise TicketNotFound(f"no ticket {ref}")
+        rows = self._query(
+            "SELECT body, created_at FROM comments WHERE ticket_id = ? AND author = ? ORDER BY id DESC LIMIT 1",
+            (row_id, AGENT),
+        )
+        return DeskReply(rows[0]["body"], dt.datetime.fromisoformat(rows[0]["created_at"])) if rows else None
 
     def all_tickets(self) -> list[dict[str, Any]]:
         """Every ticket with its comments, oldest first: for operators and tests."""
@@ -158,7 +183,7 @@ class LocalServiceDesk(ServiceDesk):
             ticket = {k: row[k] for k in row.keys() if k != "id"}  # noqa: SIM118 - a Row iterates over values
             ticket["ref"] = _ref(row["id"])
             ticket["comments"] = [
-                {"body": c["body"], "created_at": c["created_at"]}
+                {"body": c["body"], "created_at": c["created_at"], "author": c["author"]}
                 for c in self._query("SELECT * FROM comments WHERE ticket_id = ? ORDER BY id", (row["id"],))
             ]
             tickets.append(ticket)
@@ -172,4 +197,4 @@ class LocalServiceDesk(ServiceDesk):
             status=row["status"],
             requester_id=row["requester_id"],
             updated_at=dt.datetime.fromisoformat(row["updated_at"]),
-        )
+        )  # no group: it holds only the one AskIT sent it to, which the outbox knows

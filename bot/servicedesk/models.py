@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.priority import PRIORITIES
 from bot.requester import Requester
 
-__all__ = ["PRIORITIES", "Requester", "TicketRef", "TicketRequest", "TicketStatus"]
+__all__ = ["PRIORITIES", "DeskReply", "Requester", "TicketRef", "TicketRequest", "TicketStatus"]
 
 MAX_SUMMARY_CHARS = 160
 
@@ -53,6 +53,7 @@ class TicketStatus:
     requester_id: str  # whatever identifies the requester in the desk: our id, or their e-mail
     updated_at: dt.datetime
     url: str | None = None
+    group: str | None = None  # the team the desk has it with now, as the desk names it, where it says
 
     @property
     def is_open(self) -> bool:
@@ -62,3 +63,12 @@ class TicketStatus:
         """Whether this is the requester's own ticket (by our id or by e-mail, ignoring case)."""
         mine = {requester.id.lower(), (requester.email or "").lower()} - {""}
         return self.requester_id.lower() in mine
+
+
+@dataclass(frozen=True)
+class DeskReply:
+    """The newest comment the desk made public on a ticket: what the requester would read in the
+    desk's own portal (never an internal note, never the requester's own words)."""
+
+    text: str
+    at: dt.datetime | None = None

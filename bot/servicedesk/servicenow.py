@@ -8,10 +8,14 @@ Settings (environment):
 
 The caller is looked up in ``sys_user`` by e-mail; the AskIT correlation id goes in the incident's
 own ``correlation_id`` field, which is how a retried delivery finds the incident it already made.
+The desk's latest reply is the newest "Additional comments" journal entry (``sys_journal_field``,
+element ``comments``; work notes are element ``work_notes`` and never read) not written by the caller
+nor by the integration user, which is who writes the comments the caller adds through AskIT.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -21,19 +25,35 @@ from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, TicketNotFound
 from bot.servicedesk.http import DESK_TIMEOUT, JSON_OBJECT, PASSWORD, HttpClient, Settings, field, parse_time
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.text import html_text
 
 TABLE = "/api/now/table/incident"
 USERS = "/api/now/table/sys_user"
+JOURNAL = "/api/now/table/sys_journal_field"
 USER_NAME = kind("a user name without ':' or control characters", lambda v: v.isprintable() and ":" not in v)
 # P1-P4 as impact/urgency (1 high .. 3 low); ServiceNow's default lookup turns them into priority 1-4.
 IMPACT_URGENCY = {"P1": ("1", "1"), "P2": ("1", "2"), "P3": ("2", "2"), "P4": ("2", "3")}
-STATUS_FIELDS = "sys_id,number,short_description,state,sys_updated_on,caller_id.email"
+STATUS_FIELDS = "sys_id,number,short_description,state,sys_updated_on,caller_id.email,assignment_group"
+REPLY_LOOKUP_FIELDS = "sys_id,caller_id.user_name"
+# The journal entries the caller reads in the portal ("Additional comments"); "work_notes" are internal.
+PUBLIC_JOURNAL = "comments"
+# Evaluated by the instance as the user the request authenticates as: AskIT's integration user, whether
+# it signs in with a password or an OAuth token (ServiceNow's dynamic filter, as in "Created by is Me").
+INTEGRATION_USER = "javascript:gs.getUserName()"
+# An agent may format a comment as HTML between [code] and [/code]; the rest of a journal entry is plain text.
+CODE_BLOCK = re.compile(r"\[code\](.*?)\[/code\]", re.IGNORECASE | re.DOTALL)
 
 
 def encoded_query_value(value: str) -> str:
     """A value inside a ServiceNow encoded query: '^' separates terms, so it is doubled."""
     return value.replace("^", "^^")
+
+
+def journal_text(value: str) -> str:
+    """A journal entry as plain text: HTML between [code] and [/code] loses its tags, keeps its line breaks."""
+
+    return CODE_BLOCK.sub(lambda block: html_text(block.group(1)), value).strip()
 
 
 class ServiceNowDesk(ServiceDesk):
@@ -64,12 +84,14 @@ class ServiceNowDesk(ServiceDesk):
             raise ConfigError(f"{s.name('TOKEN')} (or {s.name('USER')} and {s.name('PASSWORD')}) is not set")
         return cls(client, s["GROUPS"] or {})
 
-    def _get(self, table: str, query: str, fields: str, limit: int = 1) -> list[dict[str, Any]]:
+    def _get(self, table: str, query: str, fields: str, limit: int = 1, display: bool = True) -> list[dict[str, Any]]:
+        """Rows of a table. ``display``: references and choices by name; without it, times come in UTC
+        (display values are in the integration user's time zone)."""
         params = {
             "sysparm_query": query,
             "sysparm_fields": fields,
             "sysparm_limit": str(limit),
-            "sysparm_display_value": "true",
+            "sysparm_display_value": "true" if display else "false",
             "sysparm_exclude_reference_link": "true",
         }
         result = field(self.client.call("GET", table, params=params, missing=ConfigError), "result")
@@ -122,10 +144,11 @@ class ServiceNowDesk(ServiceDesk):
             requester_id=str(row.get("caller_id.email") or ""),
             updated_at=parse_time(row.get("sys_updated_on")),
             url=self._url(str(field(row, "sys_id"))),
+            group=str(row.get("assignment_group") or "") or None,
         )
 
-    def _row(self, ref: str) -> dict[str, Any]:
-        rows = self._get(TABLE, f"number={encoded_query_value(ref)}", STATUS_FIELDS)
+    def _row(self, ref: str, fields: str = STATUS_FIELDS) -> dict[str, Any]:
+        rows = self._get(TABLE, f"number={encoded_query_value(ref)}", fields)
         if not rows:
             raise TicketNotFound(f"servicenow: no incident {ref}")
         return rows[0]
@@ -142,3 +165,20 @@ class ServiceNowDesk(ServiceDesk):
     def add_comment(self, ref: str, text: str) -> None:
         sys_id = str(field(self._row(ref), "sys_id"))
         self.client.call("PATCH", f"{TABLE}/{sys_id}", json_body={"comments": text})
+
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        incident = self._row(ref, REPLY_LOOKUP_FIELDS)
+        terms = [
+            f"element_id={encoded_query_value(str(field(incident, 'sys_id')))}",
+            f"element={PUBLIC_JOURNAL}",
+            f"sys_created_by!={INTEGRATION_USER}",  # what the caller added through AskIT
+        ]
+        caller = str(incident.get("caller_id.user_name") or "")
+        if caller:  # what the caller wrote in the portal or by e-mail
+            terms.append(f"sys_created_by!={encoded_query_value(caller)}")
+        query = "^".join([*terms, "ORDERBYDESCsys_created_on"])
+        rows = self._get(JOURNAL, query, "value,sys_created_on", display=False)
+        if not rows:
+            return None
+        created = rows[0].get("sys_created_on")
+        return DeskReply(journal_text(str(field(rows, 0, "value"))), parse_time(created) if created else None)

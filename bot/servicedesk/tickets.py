@@ -9,21 +9,23 @@ disk or database round trip): the actions run them off the event loop.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot import conversation
+from bot.details import DETAILS, still_needed
 from bot.knowledge.errors import KnowledgeError
 from bot.priority import is_major_incident
 from bot.redaction import redact_typed_secrets
 from bot.requester import Requester
 from bot.servicedesk.base import ServiceDesk
-from bot.servicedesk.errors import TicketNotFound
+from bot.servicedesk.errors import ServiceDeskError, TicketNotFound
 from bot.servicedesk.impact import HIGH, LOW, MEDIUM, answer_levels, assess
-from bot.servicedesk.models import TicketRequest
+from bot.servicedesk.models import DeskReply, TicketRequest, TicketStatus
 from bot.servicedesk.outbox import DELIVERED, RECEIPT_PREFIX, Entry, Outbox
 from bot.servicedesk.transcript import OfferedArticle, ticket_description
 from bot.servicedesk.triage import ArticleRouting, Router
@@ -42,6 +44,8 @@ class Escalation(Protocol):
     def group(self) -> str | None: ...
     @property
     def priority(self) -> str | None: ...
+    @property
+    def details(self) -> Sequence[str]: ...
 
 
 class ArticleFacts(Protocol):
@@ -72,6 +76,8 @@ class Said:
     summary: str | None = None  # the ticket_summary slot
     impact: str | None = None  # the ticket_impact slot
     last_article_id: str | None = None
+    details: Mapping[str, str] = field(default_factory=dict)  # detail name (bot/details.py) -> the answer
+    thread: str | None = None  # the question the ticket is about, with its refinements (bot/followup.py)
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,10 @@ class OwnTicket:
     ref: str
     status: str
     summary: str
-
-    def as_tuple(self) -> tuple[str, str, str]:
-        return self.ref, self.status, self.summary
+    group: str | None = None  # the resolver group AskIT sent it to; None for tickets raised elsewhere
+    updated_at: dt.datetime | None = None  # the desk's last change; None while it waits in the outbox
+    desk_group: str | None = None  # the team the desk has it with now, in the desk's words, where it says
+    reply: DeskReply | None = None  # the desk's newest public reply, for a ticket asked about on its own
 
 
 def impact_levels(slot: str | None) -> tuple[str | None, str | None]:
@@ -147,17 +154,31 @@ class TicketService:
         impact, urgency = impact_levels(said.impact)
         escalation = last.escalation if last else None
         routing = ArticleRouting(last.category, escalation.group, escalation.priority) if last and escalation else None
-        text = conversation.problem_text(events, summary)
+        # triage reads the problem in hand: the thread when there is one, not every question asked
+        text = f"{said.thread}\n{summary}" if said.thread else conversation.problem_text(events, summary)
         triage = self.router.triage(text, tenant, routing, impact=impact, urgency=urgency)
         return TicketRequest(
             summary=redact_typed_secrets(summary),
-            description=ticket_description(summary, conversation.turns(events), offered),
+            description=ticket_description(
+                summary,
+                conversation.turns(events),
+                offered,
+                [(DETAILS[name].label, answer) for name, answer in said.details.items() if name in DETAILS],
+            ),
             requester=said.requester,
             category=triage.category,
             priority=triage.priority,
             resolver_group=triage.resolver_group,
             correlation_id=conversation.correlation_id(said.sender_id, events),
         )
+
+    def details_to_ask(self, said: Said) -> list[str]:
+        """What the desk needs (the last article's escalation ``details``) that the conversation
+        does not already give, in the article's order."""
+        article = self._article(said.last_article_id, said.requester.tenant)
+        wanted = article.escalation.details if article and article.escalation else ()
+        typed = [turn.text for turn in conversation.turns(said.events) if turn.speaker == "user"]
+        return still_needed(wanted, typed)
 
     def _article(self, article_id: str | None, tenant: str | None) -> ArticleFacts | None:
         if not article_id:
@@ -213,17 +234,33 @@ class TicketService:
         if asked:
             entry = self.outbox.by_receipt(sender_id, asked) if asked.startswith(RECEIPT_PREFIX) else None
             if entry is not None and entry.ref is None:
-                return [OwnTicket(entry.receipt, WAITING, entry.request.summary)]
+                return [OwnTicket(entry.receipt, WAITING, entry.request.summary, entry.request.resolver_group)]
             try:
                 status = self.desk.get_status(entry.ref if entry and entry.ref else asked)
             except TicketNotFound:
                 return []
-            return [OwnTicket(status.ref, status.status, status.summary)] if status.belongs_to(requester) else []
+            return [self._own(status, sender_id, with_reply=True)] if status.belongs_to(requester) else []
         waiting = [e for e in self.outbox.for_conversation(sender_id) if e.state != DELIVERED]
         found = [t for t in self.desk.list_open(requester) if t.belongs_to(requester)]
-        return [OwnTicket(e.receipt, WAITING, e.request.summary) for e in waiting] + [
-            OwnTicket(t.ref, t.status, t.summary) for t in found
+        # one open ticket: "any update?" is about it, so its latest reply is worth the desk's extra call
+        one = len(found) == 1 and not waiting
+        return [OwnTicket(e.receipt, WAITING, e.request.summary, e.request.resolver_group) for e in waiting] + [
+            self._own(t, sender_id, with_reply=one) for t in found
         ]
+
+    def _own(self, status: TicketStatus, sender_id: str, with_reply: bool = False) -> OwnTicket:
+        """The desk's status, with the group AskIT routed it to when this conversation raised it, and
+        (``with_reply``) the desk's latest public reply; a reply the desk cannot give now is left out."""
+        groups = {e.ref: e.request.resolver_group for e in self.outbox.for_conversation(sender_id) if e.ref}
+        reply = None
+        if with_reply:
+            try:
+                reply = self.desk.latest_reply(status.ref)
+            except ServiceDeskError:
+                logger.warning("the desk's latest reply on %s could not be read; status shown without it", status.ref)
+        return OwnTicket(
+            status.ref, status.status, status.summary, groups.get(status.ref), status.updated_at, status.group, reply
+        )
 
     def comment_target(self, sender_id: str, requester: Requester, named: str | None) -> str | list[str]:
         """Which ticket "add to my ticket" means: the one ``named`` (a reference said now, else the

@@ -56,11 +56,20 @@ def _without_secrets(turns: Sequence[Turn]) -> list[Turn]:
     return [redacted(turn) for turn in turns]
 
 
-def ticket_description(summary: str, turns: Sequence[Turn], offered: Sequence[OfferedArticle]) -> str:
-    """The description: the summary and the transcript with the user's secrets redacted, the articles offered."""
+def ticket_description(
+    summary: str,
+    turns: Sequence[Turn],
+    offered: Sequence[OfferedArticle],
+    details: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The description: the summary, the details the desk asked for ((label, answer), first, where
+    an agent looks), the articles offered, and the transcript; the user's secrets redacted."""
     summary = redact_typed_secrets(summary)
     feedback = {True: "the user said it helped", False: "the user said it did not help", None: "no feedback"}
     parts = [summary, "", "Raised by the AskIT assistant on the user's behalf."]
+    if details:
+        parts += ["", "Details the service desk asks for:"]
+        parts += [f"- {label}: {redact_typed_secrets(answer)}" for label, answer in details]
     if offered:
         parts += ["", "Articles the assistant offered:"]
         parts += [f"- {a.title} ({a.article_id}): {feedback[a.helped]}" for a in offered]

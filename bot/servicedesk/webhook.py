@@ -27,7 +27,12 @@ Lookups (optional; set ASKIT_WEBHOOK_LOOKUPS=0 when the receiver does not serve 
     GET <URL>/tickets?correlation_id=<id>           -> {"tickets": [a ticket]}, or {"tickets": []}
     GET <URL>/tickets?requester=<email>&open=true   -> {"tickets": [the requester's open tickets]}
     a ticket: {"ref", "summary", "status" (the desk's word: resolved, closed, solved, cancelled, rejected and done
-    count as closed), "requester_email", "updated_at" (ISO 8601), "url" (or null)}
+    count as closed), "requester_email", "updated_at" (ISO 8601), "url" (or null)}, and two optional fields:
+      "group": the name of the team the desk has the ticket with now, or null;
+      "latest_reply": {"text", "at" (ISO 8601, or null)}, the desk's newest public reply (what an agent wrote
+      for the requester to read: never an internal note, never the requester's own comment), or null.
+    A receiver that leaves them out (built before they were added) keeps working: AskIT then knows no group
+    and no reply. AskIT reads the reply from GET <URL>/tickets/<ref>, so the list lookups may leave it out.
 Errors: 400/422 refuse the content (AskIT does not retry), 401/403 a bad signature, 429 and 5xx are retried
 (honouring Retry-After). Before retrying a create whose outcome it did not learn, AskIT asks the correlation
 id lookup (when on), then repeats the create with the same Idempotency-Key.
@@ -46,9 +51,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from bot.config import FLAG, TOKEN, URL, Setting
 from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
-from bot.servicedesk.errors import ConfigError, ServiceDeskError, TicketNotFound, Unsupported
+from bot.servicedesk.errors import BadResponse, ConfigError, ServiceDeskError, TicketNotFound, Unsupported
 from bot.servicedesk.http import DESK_TIMEOUT, HttpClient, Settings, field, parse_time
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
 
 PREFIX = "sha256="
 WINDOW_SECONDS = 300
@@ -140,10 +145,14 @@ class WebhookDesk(ServiceDesk):
             requester_id=str(row.get("requester_email") or ""),
             updated_at=parse_time(row.get("updated_at")),
             url=row.get("url") or None,
+            group=str(row.get("group") or "") or None,
         )
 
+    def _ticket(self, ref: str) -> Any:
+        return self._get(f"/tickets/{quote(ref, safe='')}", missing=TicketNotFound)
+
     def get_status(self, ref: str) -> TicketStatus:
-        return self._status(self._get(f"/tickets/{quote(ref, safe='')}", missing=TicketNotFound))
+        return self._status(self._ticket(ref))
 
     def list_open(self, requester: Requester) -> list[TicketStatus]:
         if not requester.email:
@@ -155,3 +164,18 @@ class WebhookDesk(ServiceDesk):
     def add_comment(self, ref: str, text: str) -> None:
         key = hashlib.sha256(f"{ref}\n{text}".encode()).hexdigest()
         self._post({"event": "ticket.comment", "ref": ref, "text": text}, key, missing=TicketNotFound)
+
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        ticket = self._ticket(ref)
+        if not isinstance(ticket, dict):
+            raise BadResponse("webhook: the ticket lookup did not answer a ticket object")
+        reply = ticket.get("latest_reply")
+        if reply is None:
+            return None  # no reply yet, or a receiver built before the field was added
+        if not isinstance(reply, dict):
+            raise BadResponse("webhook: the ticket's latest_reply is neither an object nor null")
+        text = str(field(reply, "text") or "").strip()
+        if not text:
+            return None
+        when = parse_time(reply["at"]) if reply.get("at") else None
+        return DeskReply(text=text, at=None if when is None or when.timestamp() == 0 else when)

@@ -11,6 +11,8 @@ repeat with the ticket it already made (``x-idempotency-lookup: hit``), and a re
 400 IdempotentRequestError. The correlation id is also the ticket's ``external_id``, which
 ``find_by_correlation`` looks up (``GET /api/v2/tickets?external_id=``) after that window too. The
 transcript goes in a private first comment; the requester's later comments are public and made in their name.
+The desk's latest reply is the newest public comment (``GET /api/v2/tickets/{id}/comments?sort_order=desc``)
+whose author is not the ticket's requester: private comments are internal notes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from bot.secret import Secret
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError, TicketNotFound
 from bot.servicedesk.http import DESK_TIMEOUT, JSON_IDS, HttpClient, Settings, field, parse_time
-from bot.servicedesk.models import Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.models import DeskReply, Requester, TicketRef, TicketRequest, TicketStatus
+from bot.servicedesk.text import html_text
 
 TICKETS = "/api/v2/tickets"
 SEARCH = "/api/v2/search"
@@ -35,6 +38,14 @@ PRIORITIES = {"P1": "urgent", "P2": "high", "P3": "normal", "P4": "low"}
 def tag(value: str) -> str:
     """A Zendesk tag: lower case, no spaces (a space would split it in two)."""
     return re.sub(r"[^\w-]+", "_", value.strip().lower())
+
+
+def comment_text(comment: Mapping[str, Any]) -> str:
+    """A comment as plain text: ``plain_body``, else ``body``, else ``html_body`` without its tags."""
+    text = comment.get("plain_body") or comment.get("body")
+    if not text and comment.get("html_body"):
+        text = html_text(str(comment["html_body"]))  # only when a comment has no plain text
+    return str(text or "").strip()
 
 
 def ticket_id(ref: str) -> str:
@@ -123,3 +134,18 @@ class ZendeskDesk(ServiceDesk):
         requester_id = field(self.client.call("GET", path), "ticket", "requester_id")
         comment = {"body": text, "public": True, "author_id": requester_id}
         self.client.call("PUT", path, json_body={"ticket": {"comment": comment}})
+
+    def latest_reply(self, ref: str) -> DeskReply | None:
+        path = f"{TICKETS}/{ticket_id(ref)}"
+        requester_id = field(self.client.call("GET", path), "ticket", "requester_id")
+        # Newest first: the first page (Zendesk's 100 newest) holds the latest reply unless the requester has
+        # written a hundred comments since, which is not worth a second call.
+        comments = field(self.client.call("GET", f"{path}/comments", params={"sort_order": "desc"}), "comments")
+        for comment in comments:
+            if comment.get("public") is not True or comment.get("author_id") == requester_id:
+                continue  # an internal note, or the requester's own words (AskIT posts theirs in their name)
+            text = comment_text(comment)
+            if text:  # a comment that only carries an attachment says nothing to repeat
+                created = comment.get("created_at")
+                return DeskReply(text, parse_time(created) if created else None)
+        return None

@@ -19,11 +19,15 @@ from actions.answer import ActionAnswerQuestion, ActionShowArticle
 from actions.tickets import (
     CHASE_NOTE,
     ActionAddComment,
+    ActionAskTicketConfirmed,
     ActionCreateTicket,
     ActionDropTicket,
     ActionOfferTicket,
+    ActionStartAgain,
+    ActionStartTicket,
     ActionTellTicketNews,
     ActionTicketStatus,
+    ValidateTicketForm,
 )
 from bot.contacts import Contacts
 from bot.identity import IdentitySeal
@@ -64,6 +68,19 @@ def kb(tmp_path: Path) -> KnowledgeBase:
                 escalation=Escalation("network", "P2"),
             ),
             make_article("printer-add", title="Add a printer", questions=("printer not found",)),
+            make_article(
+                "mobile-email",
+                title="Work email on your phone",
+                questions=("email on my phone",),
+                facets=(("device", "phone"),),
+            ),
+            make_article(
+                "outlook-desktop",
+                title="Outlook on your laptop",
+                questions=("email on my laptop",),
+                facets=(("device", "computer"),),
+                escalation=Escalation("messaging", "P3", ("error_text", "asset_tag", "contact_number")),
+            ),
             make_article("printing-follow-me", title="Follow me printing", questions=("printer release job",)),
             make_article(
                 "walk-in-riverside",
@@ -492,3 +509,166 @@ def test_declining_a_ticket_gives_the_phone_line_instead(services: Services) -> 
     assert customs(messages) == [{"flow": "ticket_declined", "desk": {"phone": "01632 960401", "open": ANY}}]
     assert messages[0]["text"].startswith("OK, I won't raise a ticket.")
     assert {"event": "slot", "name": "ticket_summary", "value": None, "timestamp": None} in events
+
+
+def slot(name: str, value: Any) -> dict[str, Any]:
+    return {"event": "slot", "name": name, "value": value, "timestamp": None}
+
+
+def asked(text: str, at: float = 1.0, intent: str = "ask_question") -> dict[str, Any]:
+    return {"event": "user", "text": text, "timestamp": at, "parse_data": {"intent": {"name": intent}}}
+
+
+def test_articles_that_differ_by_device_only_are_told_apart_by_asking_which_device(services: Services) -> None:
+    messages, _ = run(ActionAnswerQuestion(services), tracker("email", "ask_question"))
+    [custom] = customs(messages)
+    assert (custom["decision"], sorted(custom["candidates"]), custom["facet"]) == (
+        "clarify",
+        ["mobile-email", "outlook-desktop"],
+        "device",
+    )
+    assert messages[0]["text"] == "Which device is it on?"
+    labels = {"mobile-email": "Phone or tablet", "outlook-desktop": "Laptop or PC"}  # in the candidates' order
+    assert [b["title"] for b in messages[0]["buttons"]] == [*(labels[c] for c in custom["candidates"]), "None of these"]
+
+
+def test_a_typed_device_answers_which_device(services: Services) -> None:
+    question = said_by_bot(decision="clarify", candidates=["mobile-email", "outlook-desktop"], facet="device")
+    t = tracker("its my iphone", "ask_question", [asked("email"), question], slots={"thread": "email"})
+    messages, events = run(ActionAnswerQuestion(services), t)
+    assert customs(messages) == [{"decision": "answer", "article_id": "mobile-email"}]
+    assert slot("thread", "email") in events
+
+
+@pytest.mark.parametrize(
+    "history,text,answered,thread",
+    [
+        # right after an answer: the refinement is searched with the question, the other device left out
+        (
+            [asked("email on my phone"), said_by_bot(decision="answer", article_id="mobile-email")],
+            "its on my laptop not my phone",
+            "outlook-desktop",
+            "email on my; its on my laptop not my phone",
+        ),
+        # after "glad that helped" the thread has ended: the message is a question of its own
+        (
+            [asked("printer not found"), said_by_bot(decision="answer", article_id="printer-add"), said_by_bot()],
+            "on my laptop",
+            "outlook-desktop",
+            "on my laptop",
+        ),
+        # a message with words of its own is a new question, not a refinement
+        (
+            [asked("email on my phone"), said_by_bot(decision="answer", article_id="mobile-email")],
+            "printer not found",
+            "printer-add",
+            "printer not found",
+        ),
+    ],
+)
+def test_a_follow_up_keeps_the_thread_only_when_it_refines_the_last_question(
+    services: Services, history: list[dict[str, Any]], text: str, answered: str, thread: str
+) -> None:
+    previous = next(e["text"] for e in history if e["event"] == "user")
+    t = tracker(text, "ask_question", history, slots={"thread": previous})
+    messages, events = run(ActionAnswerQuestion(services), t)
+    assert customs(messages) == [{"decision": "answer", "article_id": answered}]
+    assert slot("thread", thread) in events
+
+
+def test_a_ticket_asks_only_for_the_details_the_desk_needs_that_were_not_said(services: Services) -> None:
+    history = [
+        asked("email on my laptop, asset number AT-40921"),
+        said_by_bot(decision="answer", article_id="outlook-desktop"),
+        asked("that didn't help", intent="not_helped"),
+    ]
+    slots = {"last_article_id": "outlook-desktop", "thread": "email on my laptop, asset number AT-40921"}
+    _, events = run(ActionStartTicket(services), tracker("yes", "affirm", history, slots=slots))
+    assert slot("ticket_asks", ["error_text", "contact_number"]) in events  # the asset number was given
+    assert slot("ticket_summary", "email on my laptop, asset number AT-40921") in events
+    form = tracker("yes", "affirm", history, slots={**slots, "ticket_asks": ["error_text", "contact_number"]})
+    required = asyncio.run(
+        ValidateTicketForm().required_slots(
+            ["ticket_summary", "ticket_confirmed", "ticket_asset_tag", "ticket_error_text", "ticket_impact"],
+            CollectingDispatcher(),
+            form,
+            {},
+        )
+    )
+    assert required == ["ticket_summary", "ticket_confirmed", "ticket_error_text", "ticket_contact_number"]
+
+
+def test_the_details_given_reach_the_ticket_and_the_confirmation_says_how_they_will_hear(
+    services: Services, desk: LocalServiceDesk
+) -> None:
+    slots = {
+        "ticket_summary": "outlook will not open",
+        "last_article_id": "outlook-desktop",
+        "ticket_error_text": "We couldn't connect to the server",
+        "ticket_asset_tag": "not known",
+        "ticket_contact_number": "07700 900123",
+    }
+    messages, events = run(ActionCreateTicket(services), tracker("not sure", "skip_detail", slots=slots))
+    [ticket] = desk.all_tickets()
+    assert "- Error message: We couldn't connect to the server" in ticket["description"]
+    assert "- Asset number: not known" in ticket["description"]
+    assert "- Contact number: 07700 900123" in ticket["description"]
+    assert "They'll call you on 07700 900123" in messages[0]["text"]
+    assert slot("ticket_error_text", None) in events and slot("ticket_asks", None) in events
+
+
+@pytest.mark.parametrize(
+    "summary,typed,step",
+    [
+        ("printer not found", "printer not found", "start_again"),  # another article answers it
+        ("vpn not working at all", "vpn not working at all", "confirm_summary"),  # the article that failed
+        ("printer not found", "yes", "confirm_summary"),  # drafted from the question, not typed now
+    ],
+    ids=["new problem", "the same problem", "drafted"],
+)
+def test_a_new_problem_typed_as_the_summary_asks_to_start_again(
+    services: Services, summary: str, typed: str, step: str
+) -> None:
+    slots = {"ticket_summary": summary, "last_article_id": "vpn-connect", "thread": "vpn not working"}
+    messages, events = run(ActionAskTicketConfirmed(services), tracker(typed, "ask_question", slots=slots))
+    assert customs(messages)[0]["step"] == step
+    if step == "start_again":  # raised anyway, the ticket is about the new problem
+        assert slot("thread", summary) in events and slot("last_article_id", None) in events
+        assert '"Add a printer"' in messages[0]["text"]
+        assert [b["payload"] for b in messages[0]["buttons"]] == ["/start_again", "/affirm", "/deny"]
+
+
+def test_a_summary_typed_with_no_problem_before_it_is_the_problem(services: Services) -> None:
+    """ "raise a ticket", then "printer not found": that is what the ticket is about, not a new problem."""
+    slots = {"ticket_summary": "printer not found"}
+    messages, _ = run(ActionAskTicketConfirmed(services), tracker("printer not found", "ask_question", slots=slots))
+    assert customs(messages)[0]["step"] == "confirm_summary"
+
+
+def test_starting_again_answers_the_new_problem_and_raises_nothing(services: Services, desk: LocalServiceDesk) -> None:
+    slots = {"ticket_summary": "printer not found", "last_article_id": "vpn-connect", "ticket_confirmed": None}
+    messages, events = run(ActionStartAgain(services), tracker("/start_again", "start_again", slots=slots))
+    assert customs(messages) == [{"decision": "answer", "article_id": "printer-add"}]
+    assert slot("ticket_summary", None) in events and slot("thread", "printer not found") in events
+    assert desk.all_tickets() == []
+
+
+def test_status_of_a_ticket_askit_raised_names_its_team_and_last_update(services: Services) -> None:
+    slots = {"ticket_summary": "vpn not working", "last_article_id": "vpn-connect"}
+    run(ActionCreateTicket(services), tracker("yes", "affirm", [asked("vpn not working")], slots=slots))
+    messages, _ = run(ActionTicketStatus(services), tracker("any update on my ticket?", "ticket_status"))
+    [line] = messages[0]["text"].splitlines()[1:]
+    assert line.startswith('- LOC-000001: open, "vpn not working" (with the Network team; last updated ')
+
+
+def test_status_gives_the_desks_latest_public_reply_to_the_one_ticket_asked_about(
+    services: Services, desk: LocalServiceDesk
+) -> None:
+    slots = {"ticket_summary": "vpn not working", "last_article_id": "vpn-connect"}
+    run(ActionCreateTicket(services), tracker("yes", "affirm", [asked("vpn not working")], slots=slots))
+    desk.reply("LOC-000001", "We have reset your VPN profile: please restart your laptop.")
+    desk.add_comment("LOC-000001", "still the same")  # the requester's own words are not the desk's reply
+    for text in ("any update?", "what's happening with LOC-000001"):
+        messages, _ = run(ActionTicketStatus(services), tracker(text, "ticket_status"))
+        assert "Latest from the service desk (" in messages[0]["text"]
+        assert '"We have reset your VPN profile: please restart your laptop."' in messages[0]["text"]

@@ -130,3 +130,24 @@ def test_what_was_tried_and_declined_counts_only_in_this_session() -> None:
     assert conversation.last_decision(fresh) is None
     narrowed = [*fresh, bot("What is it about?", {"decision": "narrow"})]
     assert conversation.last_decision(narrowed) == "narrow" and not conversation.tried_articles(narrowed)
+
+
+def test_a_refined_question_drafts_the_summary_from_the_whole_thread() -> None:
+    events = [user("email not working", "ask_question"), user("on my phone", "ask_question")]
+    thread = "email not working; on my phone"
+    assert conversation.draft_summary(events, thread) == thread
+    # a thread the latest question is not part of is stale: the question alone
+    assert conversation.draft_summary(events, "printer jammed") == "on my phone"
+
+
+def test_the_thread_is_open_only_right_after_a_reply_about_a_question() -> None:
+    answered = [user("email", "ask_question"), bot("**Email**", {"decision": "answer", "article_id": "x"})]
+    assert conversation.in_thread(answered)
+    assert not conversation.in_thread([*answered, user("yes", "affirm"), bot("Great, glad that sorted it.")])
+    assert not conversation.in_thread([*answered, {"event": "session_started", "timestamp": 2.0}])
+    asked = [
+        *answered,
+        bot("Which device is it on?", {"decision": "clarify", "candidates": ["a", "b"], "facet": "device"}),
+    ]
+    assert conversation.facet_asked(asked) == ("device", ["a", "b"])
+    assert conversation.facet_asked(answered) is None

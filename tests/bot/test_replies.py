@@ -63,3 +63,31 @@ def test_a_ticket_confirmation_says_who_has_it_and_when_to_expect_them() -> None
     )
     major = replies.ticket_created("INC1", None, replies.Routed("P1", "major-incident", "within 30 minutes"))
     assert major["custom"]["major_incident"] and "major-incident team" in major["text"]
+
+
+def test_the_confirmation_says_how_the_person_will_hear_back() -> None:
+    called = replies.ticket_created("INC1", None, replies.Routed("P3", "network", None, "07700 900123"))
+    assert "They'll call you on 07700 900123" in called["text"]
+    mailed = replies.ticket_recorded("ASKIT-1", replies.Routed("P3", "network"))
+    assert "They'll reply by e-mail" in mailed["text"]
+
+
+def test_each_detail_the_desk_needs_can_be_skipped_and_a_new_problem_can_start_again() -> None:
+    ask = replies.ask_detail("asset_tag")
+    assert ask["buttons"] == [{"title": "Don't know", "payload": "/skip_detail"}]
+    assert ask["custom"] == {"flow": "ticket_offer", "step": "asset_tag"}
+    again = replies.start_again("printer jammed", "Clear a paper jam")
+    assert [b["title"] for b in again["buttons"]] == ["Yes, start again with this", "No, raise the ticket", "Cancel"]
+    facet = replies.facet_choice("Which device is it on?", "device", [("a", "Phone or tablet")])
+    assert facet["custom"] == {"decision": "clarify", "candidates": ["a"], "facet": "device"}
+
+
+def test_a_status_line_says_what_is_known_and_nothing_more() -> None:
+    full = replies.TicketLine("INC1", "in progress", "vpn drops", "the Network team", "30 Nov at 14:05")
+    assert full.sentence() == '- INC1: in progress, "vpn drops" (with the Network team; last updated 30 Nov at 14:05)'
+    assert replies.TicketLine("INC2", "new", "printer").sentence() == '- INC2: new, "printer"'
+    replied = replies.TicketLine("INC3", "open", "laptop", reply="A loan laptop\n is ready. " * 40, replied="1 Dec")
+    first, second = replied.sentence().splitlines()
+    assert first == '- INC3: open, "laptop"'
+    assert second.startswith('  Latest from the service desk (1 Dec): "A loan laptop is ready. A loan')
+    assert len(second) < replies.MAX_REPLY_CHARS + 50 and second.endswith('…"')

@@ -20,13 +20,15 @@ RASA_SIDE = [
     "bot.rasa_server",
     "bot.nlu.rule_intents",
 ]
-# The build layout, the article-id grammar, and what they read and raise: standard library and yaml.
+# The build layout, the article-id grammar, and what they read and raise (with the facets vocabulary
+# articles are checked against): standard library and yaml.
 LIGHT_KNOWLEDGE = {
     "bot.knowledge",
     "bot.knowledge.layout",
     "bot.knowledge.ids",
     "bot.knowledge.articles",
     "bot.knowledge.errors",
+    "bot.knowledge.facets",
 }
 HEAVY = {"faiss", "torch", "sentence_transformers"}
 

@@ -67,17 +67,24 @@ class Chat:
         messages: list[dict[str, Any]] = reply.json()
         return messages
 
-    def tickets(self) -> list[dict[str, Any]]:
-        out = subprocess.run(
-            [str(ACTIONS_PYTHON), "-m", "bot.servicedesk", "tickets", "--json"],
+    def _desk(self, *args: str) -> str:
+        """Run ``python -m bot.servicedesk`` on this stack's local desk, as its operators would."""
+        return subprocess.run(
+            [str(ACTIONS_PYTHON), "-m", "bot.servicedesk", *args],
             cwd=ROOT,
             env={"ASKIT_LOCAL_DESK_DB": str(self.desk_db), "PATH": "/usr/bin:/bin"},
             capture_output=True,
             text=True,
             check=True,
-        )
-        tickets: list[dict[str, Any]] = json.loads(out.stdout)
+        ).stdout
+
+    def tickets(self) -> list[dict[str, Any]]:
+        tickets: list[dict[str, Any]] = json.loads(self._desk("tickets", "--json"))
         return tickets
+
+    def desk_reply(self, ref: str, text: str) -> None:
+        """The service desk answers ticket ``ref`` publicly."""
+        self._desk("reply", ref, text)
 
 
 def custom(messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,13 +6,15 @@ A file holds a list of dialogues::
       point: vague                    # what the conversation issue asked for (POINTS)
       tenant: southmere               # optional: a signed-in member of this council's staff (widget token)
       turns:
-        - say: "its broken"           # or  click: "Printing"  (a button of the previous reply)
+        - say: "its broken"           # or  click: "Printing"  (a button of the previous reply),
+                                      # or  desk: "text" (the desk replies on their latest ticket)
           expect: {decision: narrow}  # the reply's custom part: each key equal (a list: one of; null: absent)
           says: ["what is it about"]  # text the reply contains (any case)
           not_says: ["ticket"]
           buttons: ["Printing"]       # buttons the reply offers
           not_buttons: ["No ticket"]  # buttons it must not offer
       tickets: 0                      # optional: tickets raised for this person by the end
+      ticket_says: ["Location: ..."]  # optional: text their latest ticket's summary or description holds
 
 ``play`` returns what went wrong, one line per broken expectation, so a run can count passes per point.
 """
@@ -41,9 +43,11 @@ POINTS = {
     "how_to": "how-to questions the articles answer are answered, not ticketed",
     "wording": "one vocabulary for the feedback buttons",
     "short": "answers sized for a chat: the matching steps, the rest behind a button",
+    "follow_up": "follow-ups keep the thread; one question about the facet that tells articles apart",
+    "details": "tickets ask for what the desk needs and the conversation lacks, each skippable",
 }
-TURN_KEYS = {"say", "click", "expect", "says", "not_says", "buttons", "not_buttons"}
-DIALOGUE_KEYS = {"name", "point", "tenant", "turns", "tickets"}
+TURN_KEYS = {"say", "click", "desk", "expect", "says", "not_says", "buttons", "not_buttons"}
+DIALOGUE_KEYS = {"name", "point", "tenant", "turns", "tickets", "ticket_says"}
 
 FALLBACK = "sorry, i didn't get that"  # utter_default (domain.yml), in lower case as ``check`` compares
 Messages = list[dict[str, Any]]
@@ -57,6 +61,7 @@ class Dialogue:
     tenant: str | None = None
     tickets: int | None = None
     source: str = ""
+    ticket_says: Sequence[str] = ()
 
 
 @dataclass
@@ -78,11 +83,19 @@ def load(directory: Path = DIALOGUES_DIR) -> list[Dialogue]:
             if not isinstance(entry, dict) or set(entry) - DIALOGUE_KEYS or entry.get("point") not in POINTS:
                 raise ValueError(f"{where}: a dialogue has name, point (one of {', '.join(POINTS)}), turns")
             for turn in entry.get("turns") or []:
-                if set(turn) - TURN_KEYS or ("say" in turn) == ("click" in turn):
-                    raise ValueError(f"{where} {entry.get('name')!r}: each turn has say or click, then expectations")
+                if set(turn) - TURN_KEYS or sum(k in turn for k in ("say", "click", "desk")) != 1:
+                    raise ValueError(
+                        f"{where} {entry.get('name')!r}: each turn has say, click or desk, then expectations"
+                    )
             dialogues.append(
                 Dialogue(
-                    entry["name"], entry["point"], entry["turns"], entry.get("tenant"), entry.get("tickets"), where
+                    entry["name"],
+                    entry["point"],
+                    entry["turns"],
+                    entry.get("tenant"),
+                    entry.get("tickets"),
+                    where,
+                    tuple(entry.get("ticket_says") or ()),
                 )
             )
     return dialogues
@@ -119,12 +132,25 @@ def check(turn: dict[str, Any], messages: Messages) -> list[str]:
     return problems
 
 
-def play(dialogue: Dialogue, say: Callable[[str, str | None, str], Messages], tickets: Callable[[str], int]) -> Outcome:
+def play(
+    dialogue: Dialogue,
+    say: Callable[[str, str | None, str], Messages],
+    tickets: Callable[[str], list[dict[str, Any]]],
+    desk_reply: Callable[[str, str], None] | None = None,
+) -> Outcome:
     """Play ``dialogue`` as a new person: ``say(sender, tenant, text)`` returns the turn's messages,
-    ``tickets(sender)`` how many tickets they have. Stops at the first turn that goes wrong."""
+    ``tickets(sender)`` their tickets in the desk, oldest first, and ``desk_reply(ref, text)`` has the
+    desk answer a ticket. Stops at the first turn that goes wrong."""
     sender, outcome = f"dlg-{uuid.uuid4().hex[:10]}", Outcome(dialogue)
     previous: Messages = []
     for n, turn in enumerate(dialogue.turns, 1):
+        if "desk" in turn:
+            raised = tickets(sender)
+            if desk_reply is None or not raised:
+                outcome.problems.append(f"turn {n}: no ticket for the desk to reply to")
+                return outcome
+            desk_reply(raised[-1]["ref"], str(turn["desk"]))
+            continue
         text = turn.get("say")
         if "click" in turn:
             button = next((b for b in _buttons(previous) if b["title"] == turn["click"]), None)
@@ -138,8 +164,12 @@ def play(dialogue: Dialogue, say: Callable[[str, str | None, str], Messages], ti
             shown = " / ".join(m.get("text", "")[:160] for m in previous)
             outcome.problems += [f"turn {n} ({text!r}): {p}" for p in problems] + [f"  the bot said: {shown}"]
             return outcome
-    if dialogue.tickets is not None and tickets(sender) != dialogue.tickets:
-        outcome.problems.append(f"wanted {dialogue.tickets} tickets, the desk has {tickets(sender)}")
+    raised = tickets(sender)
+    if dialogue.tickets is not None and len(raised) != dialogue.tickets:
+        outcome.problems.append(f"wanted {dialogue.tickets} tickets, the desk has {len(raised)}")
+    if dialogue.ticket_says:
+        written = f"{raised[-1]['summary']}\n{raised[-1]['description']}" if raised else ""
+        outcome.problems += [f"the ticket does not say {s!r}" for s in dialogue.ticket_says if s not in written]
     return outcome
 
 
@@ -164,8 +194,8 @@ class Players:
         widget.say(text, lambda m: bool(m.get("custom")))
         return widget.received[start:]
 
-    def tickets(self, sender: str) -> int:
-        return sum(1 for t in self.chat.tickets() if t["requester_id"] == self.requesters[sender])
+    def tickets(self, sender: str) -> list[dict[str, Any]]:
+        return [t for t in self.chat.tickets() if t["requester_id"] == self.requesters[sender]]
 
     def close(self) -> None:
         for widget in self.widgets.values():

@@ -45,10 +45,15 @@ def test_not_helped_leads_to_a_ticket_with_the_transcript(chat: Chat) -> None:
     assert offer["flow"] == "ticket_offer" and offer["article_id"] == "vpn-connect"
     confirm = custom(chat.say(user, "yes please"))
     assert confirm == {"flow": "ticket_offer", "step": "confirm_summary", "summary": "the vpn won't connect from home"}
-    created = custom(chat.say(user, "yes"))
+    # what the VPN article's escalation says the desk needs: the error, then the asset number
+    assert custom(chat.say(user, "yes")) == {"flow": "ticket_offer", "step": "error_text"}
+    assert custom(chat.say(user, "it says the remote server is not responding"))["step"] == "asset_tag"
+    created = custom(chat.say(user, "/skip_detail"))
     assert created["flow"] == "ticket_created"
     ticket = next(t for t in chat.tickets() if t["ref"] == created["ticket_ref"])
     assert ticket["summary"] == "the vpn won't connect from home"
+    details = "- Asset number: not known\n- Error message: it says the remote server is not responding"  # fixed order
+    assert details in ticket["description"]
     assert ticket["requester_id"] == f"rest:{user}"
     assert (ticket["resolver_group"], ticket["category"]) == ("network", "connectivity")
     for line in ("User: the vpn won't connect from home", "User: it still doesn't work", "AskIT: **"):
@@ -186,7 +191,9 @@ def test_open_tickets_comments_and_typed_secrets(chat: Chat) -> None:
     chat.say(user, "the vpn won't connect, my password is Winter2026! and it still fails")
     chat.say(user, "it still doesn't work")
     chat.say(user, "yes")
-    created = custom(chat.say(user, "yes"))
+    chat.say(user, "yes")
+    chat.say(user, "/skip_detail")  # the error message
+    created = custom(chat.say(user, "/skip_detail"))  # the asset number
     ref = created["ticket_ref"]
     ticket = next(t for t in chat.tickets() if t["ref"] == ref)
     assert "Winter2026!" not in ticket["description"] + ticket["summary"]

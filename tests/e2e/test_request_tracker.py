@@ -35,7 +35,9 @@ def test_a_conversation_raises_an_rt_ticket_and_reads_its_status(rt_chat: Chat, 
     assert custom(rt_chat.say(user, "the vpn won't connect from home"))["article_id"] == "vpn-connect"
     rt_chat.say(user, "it still doesn't work")
     rt_chat.say(user, "yes")
-    created = custom(rt_chat.say(user, "yes"))
+    assert custom(rt_chat.say(user, "yes"))["step"] == "error_text"
+    assert custom(rt_chat.say(user, "Council Connect says the server is unreachable"))["step"] == "asset_tag"
+    created = custom(rt_chat.say(user, "AT-40921"))
     assert created["flow"] == "ticket_created" and created["ticket_ref"].startswith("RT-")
     number = created["ticket_ref"].removeprefix("RT-")
 
@@ -45,7 +47,12 @@ def test_a_conversation_raises_an_rt_ticket_and_reads_its_status(rt_chat: Chat, 
     assert [r["id"] for r in ticket["Requestor"]] == [f"{user}@{DOMAIN}"]
     assert ticket["Subject"] == "the vpn won't connect from home"
     content = request_tracker.messages(number)
-    said = ("User: the vpn won't connect from home", "User: it still doesn't work", "the user said it did not help")
+    said = (
+        "User: the vpn won't connect from home",
+        "User: it still doesn't work",
+        "the user said it did not help",
+        "- Asset number: AT-40921\n- Error message: Council Connect says the server is unreachable",
+    )
     assert all(line in content for line in said), content
 
     status = custom(rt_chat.say(user, f"what's happening with my ticket {created['ticket_ref']}?"))

@@ -65,6 +65,11 @@ def test_a_good_article_parses_into_typed_fields(tmp_path: Path) -> None:
         ("owner: Network team", "owner: ''", "owner", "non-empty"),
         ("status: published", "status: published\nkind: faq", "kind", "answer, elsewhere"),
         ("status: published", "status: published\nkind: elsewhere", "escalation", "has no escalation"),
+        ("status: published", "status: published\nfacets: phone", "facets", "mapping"),
+        ("status: published", "status: published\nfacets:\n  colour: red", "facets", "unknown facet 'colour'"),
+        ("status: published", "status: published\nfacets:\n  device: fax", "facets.device", "computer, phone"),
+        ("priority: P3", "priority: P3\n  details: asset", "escalation.details", "asset_tag, location"),
+        ("priority: P3", "priority: P3\n  details: [serial]", "escalation.details", "unknown 'serial'"),
     ],
 )
 def test_each_bad_field_is_named_with_the_file(tmp_path: Path, old: str, new: str, field: str, fragment: str) -> None:
@@ -73,6 +78,15 @@ def test_each_bad_field_is_named_with_the_file(tmp_path: Path, old: str, new: st
     assert article is None
     assert [p.field for p in problems] == [field]
     assert fragment in problems[0].message and problems[0].path == path
+
+
+def test_facets_and_the_details_the_desk_needs_are_read_from_front_matter(tmp_path: Path) -> None:
+    text = GOOD.replace("status: published", "status: published\nfacets:\n  place: remote\n  device: computer")
+    text = text.replace("priority: P3", "priority: P3\n  details: [error_text, asset_tag, error_text]")
+    article, problems = parse_article(tmp_path / "connectivity" / "vpn-connect.md", text)
+    assert problems == [] and article is not None
+    assert article.facet_values == {"device": "computer", "place": "remote"}
+    assert article.escalation is not None and article.escalation.details == ("error_text", "asset_tag")
 
 
 def test_an_entry_for_questions_the_desk_does_not_handle_is_an_article_of_kind_elsewhere(tmp_path: Path) -> None:

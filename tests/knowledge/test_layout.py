@@ -21,7 +21,12 @@ HEAVY = ("faiss", "numpy", "torch", "sentence_transformers", "bm25s", "bot.knowl
 
 def test_articles_survive_the_round_trip(tmp_path: Path) -> None:
     written = [
-        make_article("vpn-connect", escalation=Escalation("network", "P2"), source="a/vpn-connect.md"),
+        make_article(
+            "vpn-connect",
+            escalation=Escalation("network", "P2", ("error_text", "asset_tag")),
+            source="a/vpn-connect.md",
+            facets=(("place", "remote"),),
+        ),
         make_article("riverside-parking", audience=("riverside",), questions=("parking permit", "permit renewal")),
     ]
     layout.write_articles(tmp_path, written)

@@ -53,6 +53,7 @@ OPERATIONS: dict[str, Operation] = {
     "status": lambda desk, case: desk.get_status(case.existing_ref),
     "list": lambda desk, case: desk.list_open(ALICE),
     "comment": lambda desk, case: desk.add_comment(case.existing_ref, "It now happens on my second laptop too"),
+    "reply": lambda desk, case: desk.latest_reply(case.existing_ref),
 }
 
 
@@ -68,7 +69,7 @@ class DeskCase:
     operations: tuple[str, ...] = tuple(OPERATIONS)
     # the error for a 404, by operation: a named ticket is "not found", a missing endpoint is config
     not_found: Mapping[str, type[ServiceDeskError]] = field(
-        default_factory=lambda: {"status": TicketNotFound, "comment": TicketNotFound}
+        default_factory=lambda: {"status": TicketNotFound, "comment": TicketNotFound, "reply": TicketNotFound}
     )
 
     def start(self) -> tuple[FakeDesk, ServiceDesk]:

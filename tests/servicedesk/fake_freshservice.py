@@ -1,11 +1,16 @@
 """A Freshservice account on loopback: API v2 tickets (create, view with ``include=requester``, the
-filter query ``"a:'x' AND (status:2 OR status:3)"``) and notes, with basic auth (API key and "X") and
-Freshservice's error bodies ``{"description": "Validation failed", "errors": [{"field", "message", "code"}]}``
-and ``{"code": "invalid_credentials", "message": ...}``."""
+filter query ``"a:'x' AND (status:2 OR status:3)"``), notes, and a ticket's conversations (paged as the API
+pages: ``page`` from 1, ``per_page`` 30 by default and at most 100, ``Link: <...>; rel="next"`` while there is
+more), with basic auth (API key and "X") and Freshservice's error bodies
+``{"description": "Validation failed", "errors": [{"field", "message", "code"}]}`` and
+``{"code": "invalid_credentials", "message": ...}``. Tests add conversations with ``add_reply`` (an agent's
+public reply), ``add_private_note`` and ``add_requester_reply``."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import html
 import itertools
 import re
 from typing import Any
@@ -16,6 +21,20 @@ API_KEY = "fs-api-key-not-for-logs"
 GROUPS = {21000188390: "Network", 21000188391: "End User Computing"}
 CATEGORIES = {"Network", "Hardware", "Software"}
 CLAUSE = re.compile(r"(\w+):(?:'([^']*)'|(\d+))")
+AGENT_ID = 21000418001  # the agent who answers; AskIT's own agent is API_AGENT_ID
+API_AGENT_ID = 21000418002
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 100
+START = dt.datetime(2026, 11, 22, 11, 0, tzinfo=dt.timezone.utc)  # conversations come after the tickets
+SOURCE_EMAIL, SOURCE_NOTE = 0, 2  # a reply goes out by e-mail; a note stays in the ticket
+
+
+def moment(minute: int) -> dt.datetime:
+    return START + dt.timedelta(minutes=minute)
+
+
+def text_of(body: str) -> str:
+    """``body_text``: the HTML body's text."""
+    return html.unescape(re.sub(r"<br\s*/?>", "\n", re.sub(r"<(?!br)[^>]*>", "", body))).strip()
 
 
 def validation_failed(*errors: tuple[str, str, str]) -> Reply:
@@ -31,6 +50,8 @@ class FakeFreshservice(FakeDesk):
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self._ids = itertools.count(101)
         self._people = itertools.count(21000418100)
+        self._conversation_ids = itertools.count(21005968100)
+        self._clock = itertools.count(0)  # conversations' times, in minutes after START
 
     def error_body(self, status: int) -> Any:
         if status in (401, 403):
@@ -56,6 +77,39 @@ class FakeFreshservice(FakeDesk):
         self.tickets.append(ticket)
         return ticket
 
+    def add_conversation(self, number: int, text: str, *, private: bool, incoming: bool, user_id: int) -> Any:
+        """A reply or note made now (each a minute after the last), kept as the API shows it."""
+        conversation = {
+            "id": next(self._conversation_ids),
+            "user_id": user_id,
+            "to_emails": [],
+            "body": f"<div>{html.escape(text)}</div>",
+            "body_text": text,
+            "ticket_id": number,
+            "created_at": moment(next(self._clock)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "incoming": incoming,
+            "private": private,
+            "source": SOURCE_NOTE if private or incoming else SOURCE_EMAIL,
+            "support_email": None,
+            "attachments": [],
+        }
+        conversation["updated_at"] = conversation["created_at"]
+        self.notes.setdefault(number, []).append(conversation)
+        return conversation
+
+    def add_reply(self, number: int, text: str) -> Any:
+        """An agent's public reply: what the requester reads."""
+        return self.add_conversation(number, text, private=False, incoming=False, user_id=AGENT_ID)
+
+    def add_private_note(self, number: int, text: str) -> Any:
+        """An agent's private note: for agents only."""
+        return self.add_conversation(number, text, private=True, incoming=False, user_id=AGENT_ID)
+
+    def add_requester_reply(self, number: int, text: str) -> Any:
+        """The requester's own reply, by e-mail or in the portal."""
+        ticket = next(t for t in self.tickets if t["id"] == number)
+        return self.add_conversation(number, text, private=False, incoming=True, user_id=ticket["requester_id"])
+
     def handle(self, request: Seen) -> Reply:
         basic = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()
         if request.headers.get("authorization") != basic:
@@ -65,11 +119,13 @@ class FakeFreshservice(FakeDesk):
                 return self._create(request)
             if request.path == "/api/v2/tickets/filter" and request.method == "GET":
                 return self._filter(request)
-            match = re.fullmatch(r"/api/v2/tickets/(\d+)(/notes)?", request.path)
-            if match and request.method == ("POST" if match.group(2) else "GET"):
+            match = re.fullmatch(r"/api/v2/tickets/(\d+)(/notes|/conversations)?", request.path)
+            if match and request.method == ("POST" if match.group(2) == "/notes" else "GET"):
                 ticket = next((t for t in self.tickets if t["id"] == int(match.group(1))), None)
                 if ticket is None:
                     return Reply(404, {"code": "access_denied", "message": "There is no ticket with that id"})
+                if match.group(2) == "/conversations":
+                    return self._conversations(ticket, request)
                 return self._note(ticket, request) if match.group(2) else self._view(ticket, request)
         return Reply(404, {"code": "invalid_url", "message": f"No route for {request.method} {request.path}"})
 
@@ -134,12 +190,28 @@ class FakeFreshservice(FakeDesk):
         body = request.json()
         if not body.get("body"):
             return validation_failed(("body", "It should not be blank", "missing_field"))
-        note = {
-            "id": 21005968159,
-            "body": body["body"],
-            "private": body.get("private", True),
-            "ticket_id": ticket["id"],
-        }
-        note["incoming"] = body.get("incoming", False)
-        self.notes.setdefault(ticket["id"], []).append(note)
+        note = self.add_conversation(
+            ticket["id"],
+            text_of(body["body"]),
+            private=body.get("private", True),
+            incoming=body.get("incoming", False),
+            user_id=API_AGENT_ID,  # the API key's agent writes it, whoever it speaks for
+        )
+        note.update(body=body["body"], source=SOURCE_NOTE)
         return Reply(201, {"conversation": note})
+
+    def _conversations(self, ticket: dict[str, Any], request: Seen) -> Reply:
+        """One page of the ticket's replies and notes, oldest first."""
+        page, per_page = request.query.get("page", "1"), request.query.get("per_page", str(DEFAULT_PER_PAGE))
+        if not page.isdigit() or int(page) < 1:
+            return validation_failed(("page", "It should be a positive number", "invalid_value"))
+        if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+            return validation_failed(("per_page", f"It should be a number from 1 to {MAX_PER_PAGE}", "invalid_value"))
+        number, size = int(page), int(per_page)
+        everything = self.notes.get(ticket["id"], [])
+        shown = everything[(number - 1) * size : number * size]
+        headers = {}
+        if number * size < len(everything):  # the API leaves the header out on the last page
+            path = f"{self.url}/api/v2/tickets/{ticket['id']}/conversations"
+            headers["Link"] = f'<{path}?page={number + 1}&per_page={size}>; rel="next"'
+        return Reply(200, {"conversations": shown}, headers)

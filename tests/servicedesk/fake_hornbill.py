@@ -4,10 +4,17 @@ Zoneinfo answers ``{"zoneinfo": {"endpoint", "apiEndpoint", "message": "Success"
 ``POST <apiEndpoint><service>/?method=<method>`` with ``{"@service", "@method", "params"}`` and answers
 ``{"@status": true, "params": {...}}`` or ``{"@status": false, "state": {"code", "error"}}`` (HTTP 200 for
 business failures; a flowcode failure is ``@status: true`` with ``params.exceptionName``).
+
+Each request has a timeline (``h_activity_stream_id``). Tests add posts to it with ``add_update``: an
+analyst's reply for the customer (``visibility="trustedGuest"`` or ``"public"``), an internal note
+(``"colleague"``), the customer's own update (``by=`` their user ID) or a system entry (``kind="System"``);
+``updateReqTimeline`` posts as the integration account. ``activityStreamQuery`` needs a token from
+``entityGetActivityStreamAccessToken`` for that request and lists the posts newest first.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import re
@@ -17,7 +24,10 @@ from tests.servicedesk.fakedesk import FakeDesk, Reply, Seen
 
 INSTANCE, API_KEY = "northbrook", "hb-api-key-not-for-logs"
 USERS = {"alice@northbrook.example", "teams:alice-aad-id", "bob@northbrook.example"}
-TEAMS, PRIORITIES, CATEGORIES = {"Service Desk/Network"}, {"1", "2", "3", "4"}, {"cat-connectivity"}
+TEAMS = {"Service Desk/Network": "Network Support"}  # team ID -> the team's name
+PRIORITIES, CATEGORIES = {"1", "2", "3", "4"}, {"cat-connectivity"}
+ANALYST, INTEGRATION_ACCOUNT = "sam.analyst", "askit.integration"
+TIMELINE_START = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc)
 
 
 def failure(error: str, status: int = 200) -> Reply:
@@ -32,9 +42,12 @@ class FakeHornbill(FakeDesk):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[dict[str, Any]] = []
-        self.timeline: dict[str, list[dict[str, Any]]] = {}
+        self.timeline: dict[str, list[dict[str, Any]]] = {}  # updateReqTimeline's params, by request
+        self.streams: dict[str, list[dict[str, Any]]] = {}  # activity stream ID -> its posts, oldest first
+        self.tokens: dict[str, str] = {}  # access token -> the activity stream it opens
         self.in_band_error: str | None = None  # the next XMLMC call fails with this, in an HTTP 200 answer
         self._numbers = itertools.count(12345)
+        self._minutes = itertools.count()
 
     def error_body(self, status: int) -> Any:
         return {"@status": False, "state": {"code": f"{status}", "error": f"fake {status}"}}
@@ -51,8 +64,38 @@ class FakeHornbill(FakeDesk):
             "h_datelogged": f"2026-11-22 09:{len(self.requests):02d}:00",
             "h_datelastmodified": f"2026-11-22 09:{len(self.requests):02d}:30",
         }
+        request["h_activity_stream_id"] = f"urn:buzz:activityStream:{request['h_pk_reference']}"
+        self.streams[request["h_activity_stream_id"]] = []
         self.requests.append(request)
         return request
+
+    def add_update(
+        self,
+        ref: str,
+        content: str,
+        by: str = ANALYST,
+        visibility: str = "trustedGuest",
+        kind: str = "Update",
+        at: dt.datetime | None = None,
+        extra: str = "",
+    ) -> dict[str, Any]:
+        """A post on the request's timeline, a minute after the one before unless ``at`` says when."""
+        request = next(r for r in self.requests if r["h_pk_reference"] == ref)
+        stream = self.streams[request["h_activity_stream_id"]]
+        when = at or TIMELINE_START + dt.timedelta(minutes=next(self._minutes))
+        activity = {
+            "id": f"urn:buzz:activity:{sum(map(len, self.streams.values())) + 1}",
+            "type": kind,
+            "actor": {"id": by, "name": by.title()},
+            "published": when.strftime("%Y-%m-%d %H:%M:%S"),
+            "visibility": visibility,
+            "title": "",
+            "content": content,
+            "extra": extra,
+            "likes": 0,
+        }
+        stream.append(activity)
+        return activity
 
     def handle(self, request: Seen) -> Reply:
         if request.method == "GET" and request.path == f"/instances/{INSTANCE}/zoneinfo":
@@ -93,6 +136,10 @@ class FakeHornbill(FakeDesk):
             return self._browse(params)
         if (service, method) == ("apps/com.hornbill.servicemanager/Requests", "updateReqTimeline"):
             return self._timeline(params)
+        if (service, method) == ("data", "entityGetActivityStreamAccessToken"):
+            return self._token(params)
+        if (service, method) == ("activity", "activityStreamQuery"):
+            return self._query(params)
         return failure(f"The method {service}::{method} is not available")
 
     def _log(self, params: dict[str, Any]) -> Reply:
@@ -105,7 +152,9 @@ class FakeHornbill(FakeDesk):
                 return success({"exceptionName": "InvalidInput", "exceptionDescription": f"Invalid {name}"})
         fields = json.loads(params.get("questionFieldMap") or "{}")
         request = self.add_request(params.get("customerId", ""), params["summary"], "status.new")
-        request.update(h_description=params["description"], h_fk_team_id=params.get("teamId", ""), **fields)
+        team = params.get("teamId", "")
+        request.update(h_description=params["description"], h_fk_team_id=team, h_fk_team_name=TEAMS.get(team, ""))
+        request.update(fields)
         return success({"requestId": request["h_pk_reference"], "warnings": []})
 
     def _browse(self, params: dict[str, Any]) -> Reply:
@@ -130,4 +179,33 @@ class FakeHornbill(FakeDesk):
         if not any(r["h_pk_reference"] == params.get("requestId") for r in self.requests):
             return success({"exceptionName": "RequestNotFound", "exceptionDescription": "Request not found"})
         self.timeline.setdefault(params["requestId"], []).append(params)
-        return success({"activityId": f"urn:buzz:activity:{len(self.timeline)}", "outcome": "success"})
+        activity = self.add_update(
+            params["requestId"],
+            params["content"],
+            by=INTEGRATION_ACCOUNT,
+            visibility=params.get("visibility") or "public",
+            kind=params.get("activityType") or "Update",
+            extra=params.get("extra") or "",
+        )
+        return success({"activityId": activity["id"], "outcome": "success"})
+
+    def _token(self, params: dict[str, Any]) -> Reply:
+        found = [r for r in self.requests if r["h_pk_reference"] == params.get("keyValue")]
+        if params.get("application") != "com.hornbill.servicemanager" or params.get("entity") != "Requests":
+            return failure("The entity was not found")
+        if not found:
+            return failure(f"The record '{params.get('keyValue')}' was not found in entity Requests")
+        token = f"ast-{len(self.tokens) + 1}-{found[0]['h_pk_reference']}"
+        self.tokens[token] = found[0]["h_activity_stream_id"]
+        return success({"accessToken": token})
+
+    def _query(self, params: dict[str, Any]) -> Reply:
+        stream = params.get("activityStreamID")
+        if stream not in self.streams:
+            return failure(f"The activity stream '{stream}' does not exist")
+        if self.tokens.get(params.get("accessToken") or "") != stream:
+            return failure("You are not authorised to access this activity stream: the access token is not valid")
+        posts = sorted(self.streams[stream], key=lambda a: a["published"], reverse=True)
+        if not posts:
+            return success({})
+        return success({"activity": posts[0] if len(posts) == 1 else posts})

@@ -1,10 +1,13 @@
-"""A ServiceNow instance on loopback: the Table API for ``incident`` and ``sys_user``, with
-encoded queries (``a=b^c=d^ORDERBYDESCfield``, ``^^`` for a literal caret) and ServiceNow's
-error body ``{"error": {"message", "detail"}, "status": "failure"}``."""
+"""A ServiceNow instance on loopback: the Table API for ``incident``, ``sys_user`` and the journal
+(``sys_journal_field``: "Additional comments" are element ``comments``, work notes ``work_notes``), with
+encoded queries (``a=b^c!=d^ORDERBYDESCfield``, ``^^`` for a literal caret, ``javascript:gs.getUserName()``
+for the user the request signs in as) and ServiceNow's error body
+``{"error": {"message", "detail"}, "status": "failure"}``."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import itertools
 import re
 import uuid
@@ -13,8 +16,15 @@ from typing import Any
 from tests.servicedesk.fakedesk import FakeDesk, Reply, Seen
 
 USER, PASSWORD, TOKEN = "askit.integration", "sn-Pa55word-not-for-logs", "sn-oauth-token-not-for-logs"
+TOKEN_USER = "askit.oauth"  # the user the OAuth token belongs to
+AGENT = "beth.agent"  # a service-desk analyst
+CURRENT_USER = "javascript:gs.getUserName()"
+# Journal entries made without an explicit time are this far apart, from CLOCK_START: newest last.
+CLOCK_START, CLOCK_STEP = dt.datetime(2026, 11, 22, 10, 0, 0), dt.timedelta(minutes=1)
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # sys_created_on without display values: UTC
 GROUPS = {"Network", "End User Computing", "network", "end-user-computing", "service-desk", "major-incident"}
 STATES = {"1": "New", "2": "In Progress", "6": "Resolved", "7": "Closed"}
+TABLES = ("/api/now/table/incident", "/api/now/table/sys_user", "/api/now/table/sys_journal_field")
 
 
 def split_query(query: str) -> list[str]:
@@ -25,11 +35,23 @@ class FakeServiceNow(FakeDesk):
     def __init__(self) -> None:
         super().__init__()
         self.users = [
-            {"sys_id": uuid.uuid4().hex, "email": "alice@northbrook.example", "name": "Alice Example"},
-            {"sys_id": uuid.uuid4().hex, "email": "o'brien^x@riverside.example", "name": "Pat O'Brien"},
+            {
+                "sys_id": uuid.uuid4().hex,
+                "email": "alice@northbrook.example",
+                "name": "Alice Example",
+                "user_name": "alice.example",
+            },
+            {
+                "sys_id": uuid.uuid4().hex,
+                "email": "o'brien^x@riverside.example",
+                "name": "Pat O'Brien",
+                "user_name": "pat.o^brien",
+            },
         ]
         self.incidents: list[dict[str, Any]] = []
+        self.journal: list[dict[str, Any]] = []  # sys_journal_field rows
         self._numbers = itertools.count(10001)
+        self._ticks = itertools.count()
 
     def error_body(self, status: int) -> Any:
         return {"error": {"message": f"fake {status}", "detail": None}, "status": "failure"}
@@ -37,9 +59,37 @@ class FakeServiceNow(FakeDesk):
     def _failure(self, status: int, message: str) -> Reply:
         return Reply(status, {"error": {"message": message, "detail": message}, "status": "failure"})
 
-    def _authorised(self, request: Seen) -> bool:
+    def _signed_in(self, request: Seen) -> str | None:
+        """The user name the request authenticates as, or None."""
         basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-        return request.headers.get("authorization") in (basic, f"Bearer {TOKEN}")
+        return {basic: USER, f"Bearer {TOKEN}": TOKEN_USER}.get(request.headers.get("authorization", ""))
+
+    def _now(self) -> str:
+        return (CLOCK_START + next(self._ticks) * CLOCK_STEP).strftime(TIME_FORMAT)
+
+    def _incident(self, number: str) -> dict[str, Any]:
+        return next(i for i in self.incidents if i["number"] == number)
+
+    def add_journal(self, sys_id: str, element: str, text: str, by: str, at: str | None = None) -> dict[str, Any]:
+        entry = {
+            "sys_id": uuid.uuid4().hex,
+            "name": "incident",
+            "element_id": sys_id,
+            "element": element,
+            "value": text,
+            "sys_created_by": by,
+            "sys_created_on": at or self._now(),
+        }
+        self.journal.append(entry)
+        return entry
+
+    def add_reply(self, number: str, text: str, at: str | None = None, by: str = AGENT) -> dict[str, Any]:
+        """An "Additional comments" entry on the incident: by an analyst unless ``by`` says otherwise."""
+        return self.add_journal(self._incident(number)["sys_id"], "comments", text, by, at)
+
+    def add_work_note(self, number: str, text: str, at: str | None = None, by: str = AGENT) -> dict[str, Any]:
+        """An internal work note on the incident."""
+        return self.add_journal(self._incident(number)["sys_id"], "work_notes", text, by, at)
 
     def add_incident(self, caller_email: str, summary: str, state: str = "1", correlation_id: str = "") -> Any:
         caller = next(u for u in self.users if u["email"] == caller_email)
@@ -57,32 +107,38 @@ class FakeServiceNow(FakeDesk):
         return incident
 
     def handle(self, request: Seen) -> Reply:
-        if not self._authorised(request):
+        user = self._signed_in(request)
+        if user is None:
             return self._failure(401, "User Not Authenticated")
         with self.lock:
-            if request.method == "GET" and request.path in ("/api/now/table/incident", "/api/now/table/sys_user"):
-                return self._query(request)
+            if request.method == "GET" and request.path in TABLES:
+                return self._query(request, user)
             if request.method == "POST" and request.path == "/api/now/table/incident":
                 return self._create(request)
             match = re.fullmatch(r"/api/now/table/incident/(\w+)", request.path)
             if request.method == "PATCH" and match:
-                return self._comment(match.group(1), request)
+                return self._comment(match.group(1), request, user)
         return self._failure(400, f"Invalid path {request.path}")
 
     def _display(self, incident: dict[str, Any]) -> dict[str, Any]:
         caller = next((u for u in self.users if u["sys_id"] == incident["caller_id"]), {})
-        return {**incident, "state": STATES[incident["state"]], "caller_id.email": caller.get("email", "")}
+        dotted = {f"caller_id.{name}": caller.get(name, "") for name in ("email", "user_name")}
+        return {**incident, "state": STATES[incident["state"]], **dotted}
 
-    def _query(self, request: Seen) -> Reply:
-        rows = self.users if request.path.endswith("sys_user") else [self._display(i) for i in self.incidents]
+    def _query(self, request: Seen, user: str) -> Reply:
+        if request.path.endswith("sys_journal_field"):
+            rows = list(self.journal)
+        else:
+            rows = self.users if request.path.endswith("sys_user") else [self._display(i) for i in self.incidents]
         for term in split_query(request.query.get("sysparm_query", "")):
             if term.startswith("ORDERBYDESC"):
                 rows = sorted(rows, key=lambda r: r[term[len("ORDERBYDESC") :]], reverse=True)
             elif term == "active=true":
                 rows = [r for r in rows if r["state"] not in ("Resolved", "Closed")]
             else:
-                name, _, value = term.partition("=")
-                rows = [r for r in rows if str(r.get(name, "")) == value]
+                name, operator, value = re.split(r"(!?=)", term, maxsplit=1)
+                value = user if value == CURRENT_USER else value
+                rows = [r for r in rows if (str(r.get(name, "")) == value) == (operator == "=")]
         fields = request.query.get("sysparm_fields", "").split(",")
         limit = int(request.query.get("sysparm_limit", "10000"))
         return Reply(200, {"result": [{f: r.get(f, "") for f in fields} for r in rows[:limit]]})
@@ -112,7 +168,7 @@ class FakeServiceNow(FakeDesk):
         self.incidents.append(incident)
         return Reply(201, {"result": self._display(incident)})
 
-    def _comment(self, sys_id: str, request: Seen) -> Reply:
+    def _comment(self, sys_id: str, request: Seen, user: str) -> Reply:
         incident = next((i for i in self.incidents if i["sys_id"] == sys_id), None)
         if incident is None:
             return self._failure(404, "No Record found")
@@ -120,4 +176,5 @@ class FakeServiceNow(FakeDesk):
         if not comment:
             return self._failure(400, "missing comments")
         incident["comments"].append(comment)
+        self.add_journal(sys_id, "comments", comment, user)  # written by whoever signed in
         return Reply(200, {"result": self._display(incident)})

@@ -1,6 +1,11 @@
 """A receiver of AskIT's webhook contract (see ``bot/servicedesk/webhook.py``) on loopback, mounted at
 ``/askit``: it checks every signature and the five-minute timestamp window with ``verify_signature`` (401
-otherwise), honours Idempotency-Key on both POST events, and serves the three GET lookups."""
+otherwise), honours Idempotency-Key on both POST events, and serves the three GET lookups.
+
+Each ticket keeps the desk's side of the conversation: tests add an agent's public reply, an internal note
+(``public=False``) or the requester's own update (``by="requester"``) with ``add_update``, and a ticket
+answers the newest public agent reply as ``latest_reply`` with its team as ``group``. With
+``fields_added_later = False`` the receiver is one built before those two fields and leaves them out."""
 
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ class FakeWebhookReceiver(FakeDesk):
         self.tickets: list[dict[str, Any]] = []
         self.comments: dict[str, list[str]] = {}
         self.keys: dict[str, str] = {}  # Idempotency-Key -> ref
+        self.updates: dict[str, list[dict[str, Any]]] = {}  # ref -> the desk's timeline, oldest first
+        self.fields_added_later = True  # False: a receiver built before "group" and "latest_reply"
         self._refs = itertools.count(501)
 
     @property
@@ -33,7 +40,12 @@ class FakeWebhookReceiver(FakeDesk):
         return {"error": f"fake {status}"}
 
     def add_ticket(
-        self, email: str, summary: str, status: str = "open", updated_at: str = "2026-11-20T09:30:00Z"
+        self,
+        email: str,
+        summary: str,
+        status: str = "open",
+        updated_at: str = "2026-11-20T09:30:00Z",
+        group: str | None = None,
     ) -> Any:
         ref = f"DESK-{next(self._refs)}"
         ticket = {
@@ -44,10 +56,16 @@ class FakeWebhookReceiver(FakeDesk):
             "updated_at": updated_at,
             "url": f"https://desk.example/{ref}",
             "correlation_id": None,
+            "group": group,
         }
         self.tickets.append(ticket)
         self.comments[ref] = []
+        self.updates[ref] = []
         return ticket
+
+    def add_update(self, ref: str, text: str, at: str, public: bool = True, by: str = "agent") -> None:
+        """Something written on the ticket in the desk: by an agent or the requester, public or internal."""
+        self.updates[ref].append({"text": text, "at": at, "public": public, "by": by})
 
     def _signed_bytes(self, request: Seen) -> bytes:
         """What AskIT signed; the base class keeps the query parsed, so it is re-encoded as AskIT encodes it."""
@@ -72,7 +90,13 @@ class FakeWebhookReceiver(FakeDesk):
         return Reply(404, {"error": "no such endpoint"})
 
     def _public(self, ticket: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in ticket.items() if k != "correlation_id"}
+        answer = {k: v for k, v in ticket.items() if k not in ("correlation_id", "group")}
+        if not self.fields_added_later:
+            return answer
+        replies = [u for u in self.updates[ticket["ref"]] if u["public"] and u["by"] == "agent"]
+        newest = max(replies, key=lambda u: u["at"], default=None)
+        latest = {"text": newest["text"], "at": newest["at"]} if newest else None
+        return {**answer, "group": ticket["group"], "latest_reply": latest}
 
     def _event(self, request: Seen) -> Reply:
         key = request.headers.get("idempotency-key")
@@ -96,6 +120,9 @@ class FakeWebhookReceiver(FakeDesk):
                 return Reply(404, {"error": f"no ticket {body.get('ref')}"})
             if key not in self.keys:
                 self.comments[body["ref"]].append(str(body.get("text")))
+                self.updates[body["ref"]].append(
+                    {"text": str(body.get("text")), "at": "2026-11-22T10:30:00Z", "public": True, "by": "requester"}
+                )
                 self.keys[key] = body["ref"]
             return Reply(200, {"ok": True})
         return Reply(400, {"error": f"unknown event {body.get('event')!r}"})

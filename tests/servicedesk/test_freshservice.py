@@ -2,16 +2,24 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Iterator
 
 import pytest
 
-from bot.servicedesk import ConfigError, Requester, TicketNotFound
+from bot.servicedesk import ConfigError, DeskReply, Requester, TicketNotFound
 from bot.servicedesk.errors import RejectedData, Unsupported
-from bot.servicedesk.freshservice import FreshserviceDesk, as_html, correlation_tag
+from bot.servicedesk.freshservice import (
+    CONVERSATIONS_PER_PAGE,
+    MAX_CONVERSATION_PAGES,
+    FreshserviceDesk,
+    as_html,
+    correlation_tag,
+)
 from tests.servicedesk.contract import ALICE, DeskCase, failure_tests, ticket_request
 from tests.servicedesk.fake_freshservice import API_KEY, FakeFreshservice
+from tests.servicedesk.fakedesk import Seen
 
 BASIC = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()
 
@@ -162,3 +170,73 @@ def test_a_quote_in_an_email_is_not_put_in_a_filter(freshservice: tuple[FakeFres
 def test_a_bad_setting_is_named(change: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         FreshserviceDesk.from_env({**settings("https://council.freshservice.com"), **change})
+
+
+def conversation_calls(fake: FakeFreshservice) -> list[Seen]:
+    return [s for s in fake.seen if s.path.endswith("/conversations")]
+
+
+def test_the_latest_reply_is_the_newest_public_agent_reply(
+    freshservice: tuple[FakeFreshservice, FreshserviceDesk],
+) -> None:
+    fake, desk = freshservice
+    assert desk.latest_reply("INC-101") is None  # nothing said yet
+    (call,) = fake.seen
+    assert (call.method, call.path, call.query) == (
+        "GET",
+        "/api/v2/tickets/101/conversations",
+        {"page": "1", "per_page": "100"},
+    )
+    assert call.headers["authorization"] == BASIC
+
+    fake.add_requester_reply(101, "Still jamming, any news?")
+    desk.add_comment("INC-101", "It jams on A3 too")  # a public note, marked incoming: the requester's words
+    assert desk.latest_reply("#INC-101") is None
+
+    fake.add_reply(101, "We have ordered a new fuser.")
+    second = fake.add_reply(101, "The engineer comes on Tuesday.")
+    fake.add_requester_reply(101, "Thanks!")
+    fake.add_private_note(101, "Fuser is back-ordered, tell them Thursday")  # newer, but private
+    reply = desk.latest_reply("101")
+    assert second["created_at"] == "2026-11-22T11:03:00Z"
+    assert reply == DeskReply(
+        "The engineer comes on Tuesday.", dt.datetime(2026, 11, 22, 11, 3, tzinfo=dt.timezone.utc)
+    )
+
+
+def test_the_latest_reply_is_found_past_the_first_page(
+    freshservice: tuple[FakeFreshservice, FreshserviceDesk],
+) -> None:
+    fake, desk = freshservice
+    for n in range(60):
+        fake.add_reply(101, f"update {n}")
+        fake.add_requester_reply(101, f"thanks {n}")
+    fake.add_reply(101, "fixed, please try again")
+    fake.add_private_note(101, "closing if no answer")
+    reply = desk.latest_reply("INC-101")
+    assert reply is not None and reply.text == "fixed, please try again"
+    assert [c.query["page"] for c in conversation_calls(fake)] == ["1", "2"]
+
+
+def test_paging_is_bounded(freshservice: tuple[FakeFreshservice, FreshserviceDesk]) -> None:
+    fake, desk = freshservice
+    for n in range(MAX_CONVERSATION_PAGES * CONVERSATIONS_PER_PAGE - 1):
+        fake.add_private_note(101, f"note {n}")
+    assert desk.latest_reply("INC-101") is None  # the last page it reads is short: that was all
+    assert len(conversation_calls(fake)) == MAX_CONVERSATION_PAGES
+    fake.add_reply(101, "one too many")  # now every page it may read is full: more may follow
+    with pytest.raises(Unsupported):
+        desk.latest_reply("INC-101")
+    assert len(conversation_calls(fake)) == 2 * MAX_CONVERSATION_PAGES
+
+
+def test_the_latest_reply_of_an_unknown_ticket_is_not_found(
+    freshservice: tuple[FakeFreshservice, FreshserviceDesk],
+) -> None:
+    fake, desk = freshservice
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("INC-999")
+    calls = len(fake.seen)
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("not a ref")
+    assert len(fake.seen) == calls

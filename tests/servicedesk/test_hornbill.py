@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
 
 import pytest
 
-from bot.servicedesk import AuthenticationFailed, ConfigError, RejectedData, Requester, TicketNotFound
+from bot.servicedesk import AuthenticationFailed, ConfigError, DeskReply, RejectedData, Requester, TicketNotFound
 from bot.servicedesk.errors import ServiceDeskError
 from bot.servicedesk.hornbill import HornbillDesk
 from tests.servicedesk.contract import ALICE, FAILURES, OPERATIONS, TIMEOUT, DeskCase, failure_tests, ticket_request
-from tests.servicedesk.fake_hornbill import API_KEY, INSTANCE, FakeHornbill
+from tests.servicedesk.fake_hornbill import API_KEY, INSTANCE, TIMELINE_START, FakeHornbill
 
 XMLMC = f"/{INSTANCE}/xmlmc"
 
@@ -39,7 +40,8 @@ CASE = DeskCase(
     env=settings,
     secrets=(API_KEY,),
     existing_ref="IN00012345",
-    # XMLMC reports a missing record in the body; an HTTP 404 means a wrong zoneinfo or endpoint
+    # XMLMC reports a missing record in the body; an HTTP 404 means a wrong zoneinfo or endpoint (every
+    # operation, "reply" included, so no operation is listed here)
     not_found={},
 )
 test_failures = failure_tests(CASE)
@@ -143,8 +145,90 @@ def test_find_status_list_and_comment(hornbill: tuple[FakeHornbill, HornbillDesk
         "requestId": ref.ref,
         "content": "Now on my second laptop too",
         "visibility": "trustedGuest",
+        "extra": json.dumps({"askit": "requester-comment"}),  # how latest_reply knows these are not the desk's
     }
     assert fake.timeline[ref.ref][0]["content"] == "Now on my second laptop too"
+
+
+def minutes(n: int) -> dt.datetime:
+    return TIMELINE_START + dt.timedelta(minutes=n)
+
+
+def test_the_latest_reply_is_the_newest_update_the_customer_can_see(
+    hornbill: tuple[FakeHornbill, HornbillDesk],
+) -> None:
+    fake, desk = hornbill
+    ref = CASE.existing_ref
+    assert desk.latest_reply(ref) is None  # a timeline with nothing on it yet
+
+    fake.add_update(ref, "Could you restart the VPN client?", at=minutes(1))
+    fake.add_update(ref, "  We have replaced the VPN profile; please try again.\n", visibility="public", at=minutes(5))
+    reply = desk.latest_reply(ref)
+    assert reply == DeskReply("We have replaced the VPN profile; please try again.", minutes(5))
+
+    record, token, query = fake.seen[-3:]
+    assert (record.json()["@method"], record.json()["params"]) == (
+        "entityGetRecord",
+        {"application": "com.hornbill.servicemanager", "entity": "Requests", "keyValue": ref},
+    )
+    assert (token.path, token.query) == (f"{XMLMC}/data/", {"method": "entityGetActivityStreamAccessToken"})
+    assert token.json()["params"] == {
+        "application": "com.hornbill.servicemanager",
+        "entity": "Requests",
+        "keyValue": ref,
+    }
+    assert (query.path, query.query) == (f"{XMLMC}/activity/", {"method": "activityStreamQuery"})
+    assert query.json() == {
+        "@service": "activity",
+        "@method": "activityStreamQuery",
+        "params": {"activityStreamID": f"urn:buzz:activityStream:{ref}", "accessToken": f"ast-2-{ref}"},
+    }
+
+
+def test_internal_notes_system_entries_and_the_requesters_own_words_are_never_the_reply(
+    hornbill: tuple[FakeHornbill, HornbillDesk],
+) -> None:
+    fake, desk = hornbill
+    ref = CASE.existing_ref
+    fake.add_update(ref, "Escalating to network: their firewall again", visibility="colleague", at=minutes(9))
+    fake.add_update(ref, "Manager note", visibility="manager", at=minutes(10))
+    assert desk.latest_reply(ref) is None  # internal notes only, however new
+
+    fake.add_update(ref, "We are looking into it", at=minutes(2))
+    fake.add_update(ref, "Status changed to Open", visibility="public", kind="System", at=minutes(11))
+    fake.add_update(ref, "It still drops every hour", by="alice@northbrook.example", at=minutes(12))
+    desk.add_comment(ref, "And now on my second laptop")  # posted by the integration account, after all the above
+    fake.add_update(ref, "Internal: check the concentrator logs", visibility="colleague", at=minutes(30))
+    assert fake.streams[f"urn:buzz:activityStream:{ref}"][-2]["actor"]["id"] == "askit.integration"
+    assert desk.latest_reply(ref) == DeskReply("We are looking into it", minutes(2))
+
+
+def test_a_single_post_and_a_request_without_a_timeline(hornbill: tuple[FakeHornbill, HornbillDesk]) -> None:
+    fake, desk = hornbill
+    fake.add_update(CASE.existing_ref, "Fixed: please reboot", at=minutes(3))  # XMLMC sends one item as an object
+    assert desk.latest_reply(CASE.existing_ref) == DeskReply("Fixed: please reboot", minutes(3))
+
+    bare = fake.add_request("alice@northbrook.example", "Imported without a timeline")
+    bare["h_activity_stream_id"] = ""
+    calls = len(fake.seen)
+    assert desk.latest_reply(bare["h_pk_reference"]) is None
+    assert len(fake.seen) == calls + 1  # the record says there is no timeline: nothing more is asked
+
+
+def test_the_latest_reply_of_a_request_that_is_not_there(hornbill: tuple[FakeHornbill, HornbillDesk]) -> None:
+    fake, desk = hornbill
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("IN09999999")
+    assert fake.seen[-1].json()["@method"] == "entityGetRecord" and not fake.tokens
+
+
+def test_the_group_is_the_team_name_the_request_is_with(hornbill: tuple[FakeHornbill, HornbillDesk]) -> None:
+    fake, desk = hornbill
+    ref = desk.create_ticket(ticket_request())
+    assert fake.requests[-1]["h_fk_team_id"] == "Service Desk/Network"
+    assert desk.get_status(ref.ref).group == "Network Support"  # the name, not the team ID
+    assert desk.get_status(CASE.existing_ref).group is None  # no team yet
+    assert [t.group for t in desk.list_open(ALICE)] == ["Network Support", None]
 
 
 def test_a_ticket_that_is_not_there(hornbill: tuple[FakeHornbill, HornbillDesk]) -> None:

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.servicedesk import ConfigError, RejectedData, Requester, TicketNotFound
-from bot.servicedesk.jira_sm import JiraSmDesk
+from bot.servicedesk import ConfigError, DeskReply, RejectedData, Requester, TicketNotFound
+from bot.servicedesk.errors import Unsupported
+from bot.servicedesk.jira_sm import MAX_COMMENT_PAGES, JiraSmDesk
 from tests.servicedesk.contract import ALICE, TIMEOUT, DeskCase, failure_tests, ticket_request
-from tests.servicedesk.fake_jira_sm import API_TOKEN, EMAIL, PAT, FakeJiraSM
+from tests.servicedesk.fake_jira_sm import API_TOKEN, EMAIL, PAT, FakeJiraSM, moment
+from tests.servicedesk.fakedesk import Seen
 
 BASIC = "Basic " + base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
 ALICE_ACCOUNT = "5b10ac8d82e05b22cc7d4ef5"
@@ -184,3 +186,76 @@ def test_a_wrong_service_desk_id_is_a_config_error(jira: tuple[FakeJiraSM, JiraS
     desk.service_desk_id = "99"
     with pytest.raises(ConfigError, match="does not exist"):
         desk.create_ticket(ticket_request())
+
+
+def comment_calls(fake: FakeJiraSM) -> list[Seen]:
+    return [s for s in fake.seen if s.path.endswith("/comment") and s.method == "GET"]
+
+
+def test_the_latest_reply_is_the_newest_public_agent_comment(jira: tuple[FakeJiraSM, JiraSmDesk]) -> None:
+    fake, desk = jira
+    assert desk.latest_reply("ITS-101") is None  # nothing said yet
+    request, myself, comments = fake.seen
+    assert (request.method, request.path) == ("GET", "/rest/servicedeskapi/request/ITS-101")
+    assert (myself.method, myself.path) == ("GET", "/rest/api/2/myself")
+    assert (comments.method, comments.path, comments.query) == (
+        "GET",
+        "/rest/servicedeskapi/request/ITS-101/comment",
+        {"public": "true", "internal": "false", "start": "0", "limit": "50"},
+    )
+    assert comments.headers["authorization"] == BASIC
+
+    fake.add_customer_comment("ITS-101", "Still jamming, any news?")
+    desk.add_comment("ITS-101", "It jams on A3 too")  # AskIT posts the requester's words as itself
+    assert desk.latest_reply("ITS-101") is None  # neither is the desk's reply
+
+    fake.add_reply("ITS-101", "We have ordered a new fuser.")
+    second = fake.add_reply("ITS-101", "  The engineer comes on Tuesday.\n")
+    fake.add_customer_comment("ITS-101", "Thanks!")
+    fake.add_internal_note("ITS-101", "Fuser is back-ordered, tell them Thursday")  # newer, but internal
+    reply = desk.latest_reply("ITS-101")
+    assert reply == DeskReply("The engineer comes on Tuesday.", moment(second["minute"]))
+    assert reply is not None and reply.at is not None and reply.at.tzinfo is not None
+    assert [s.path for s in fake.seen].count("/rest/api/2/myself") == 1  # who AskIT is, asked once
+
+
+def test_the_latest_reply_is_found_on_the_last_page(jira: tuple[FakeJiraSM, JiraSmDesk]) -> None:
+    fake, desk = jira
+    fake.max_limit = 2  # the server pages in twos whatever AskIT asks for
+    for n in range(3):
+        fake.add_reply("ITS-101", f"update {n}")
+        fake.add_customer_comment("ITS-101", f"thanks {n}")
+    fake.add_reply("ITS-101", "fixed, please try again")
+    fake.add_internal_note("ITS-101", "closing if no answer")
+    before = len(comment_calls(fake))
+    reply = desk.latest_reply("ITS-101")
+    assert reply is not None and reply.text == "fixed, please try again"
+    pages = comment_calls(fake)[before:]
+    assert [(p.query["start"], p.query["limit"]) for p in pages] == [("0", "50"), ("2", "50"), ("4", "50"), ("6", "50")]
+
+
+def test_paging_is_bounded(jira: tuple[FakeJiraSM, JiraSmDesk]) -> None:
+    fake, desk = jira
+    fake.max_limit = 1
+    for n in range(MAX_COMMENT_PAGES + 1):
+        fake.add_reply("ITS-101", f"update {n}")
+    with pytest.raises(Unsupported):
+        desk.latest_reply("ITS-101")
+    assert len(comment_calls(fake)) == MAX_COMMENT_PAGES
+
+
+def test_the_latest_reply_of_an_unknown_request_is_not_found(jira: tuple[FakeJiraSM, JiraSmDesk]) -> None:
+    fake, desk = jira
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("ITS-999")
+    assert comment_calls(fake) == []
+
+
+def test_data_center_tells_authors_apart_by_user_key(jira_dc: tuple[FakeJiraSM, JiraSmDesk]) -> None:
+    fake, desk = jira_dc
+    fake.add_reply("ITS-101", "Replaced the drum.")
+    fake.add_customer_comment("ITS-101", "Works now")
+    desk.add_comment("ITS-101", "Thank you")
+    reply = desk.latest_reply("ITS-101")
+    assert reply is not None and reply.text == "Replaced the drum."
+    assert fake.seen[-1].headers["authorization"] == f"Bearer {PAT}"

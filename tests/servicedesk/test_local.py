@@ -84,3 +84,41 @@ def test_tickets_command_lists_the_local_desk_as_json(tmp_path: Path) -> None:
     )
     tickets = json.loads(out.stdout)
     assert [(t["ref"], t["requester_email"]) for t in tickets] == [("LOC-000001", "alice@northbrook.example")]
+
+
+def test_the_latest_reply_is_the_desks_newest_public_one_never_the_requesters(tmp_path: Path) -> None:
+    db = tmp_path / "desk.sqlite"
+    desk = LocalServiceDesk(db)
+    ref = desk.create_ticket(request()).ref
+    assert desk.latest_reply(ref) is None
+    desk.add_comment(ref, "Any news?")
+    assert desk.latest_reply(ref) is None  # the requester's own words are not the desk's reply
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.servicedesk", "reply", ref, "A loan laptop is at reception for you."],
+        cwd=ROOT,
+        env={"ASKIT_LOCAL_DESK_DB": str(db), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == f"replied to {ref}"
+    desk.reply(ref, "The engineer comes at 2pm.")
+    desk.add_comment(ref, "Thanks!")
+    reply = desk.latest_reply(ref)
+    assert reply is not None and reply.text == "The engineer comes at 2pm." and reply.at is not None
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("LOC-000099")
+
+
+def test_a_desk_file_from_before_replies_gains_the_author_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as old:
+        old.execute(
+            "CREATE TABLE comments (id INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id INTEGER NOT NULL,"
+            " body TEXT NOT NULL, created_at TEXT NOT NULL)"
+        )
+        old.execute("INSERT INTO comments (ticket_id, body, created_at) VALUES (1, 'old', '2026-01-01T00:00:00+00:00')")
+    desk = LocalServiceDesk(db)
+    assert desk.latest_reply(desk.create_ticket(request()).ref) is None  # the old comment was the requester's

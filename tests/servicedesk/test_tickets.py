@@ -17,7 +17,7 @@ from bot.knowledge.articles import Article
 from bot.knowledge.errors import KnowledgeError
 from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.requester import Requester
-from bot.servicedesk import TicketNotFound, TicketRequest
+from bot.servicedesk import RateLimited, TicketNotFound, TicketRequest
 from bot.servicedesk.local import LocalServiceDesk
 from bot.servicedesk.outbox import Outbox
 from bot.servicedesk.tickets import (
@@ -85,6 +85,15 @@ def test_a_request_carries_the_transcript_the_articles_tried_and_the_articles_ro
     assert "VPN will not connect (vpn-connect): the user said it did not help" in request.description
     assert request.requester == ALICE
     assert request.correlation_id == service.request(said(*events, last_article_id="vpn-connect")).correlation_id
+
+
+def test_triage_reads_the_problem_in_hand_not_every_question_asked(service: TicketService) -> None:
+    """The VPN was asked about first; the ticket is about the monitor typed as its summary."""
+    events = [user("vpn not working"), answered("vpn-connect"), user("my monitor flickers", "ask_question", 3.0)]
+    mixed = service.request(said(*events, summary="my monitor flickers"))
+    in_hand = service.request(said(*events, summary="my monitor flickers", thread="my monitor flickers"))
+    assert mixed.resolver_group == "network"  # "vpn" in the conversation wins without the thread
+    assert in_hand.resolver_group != "network"
 
 
 def test_a_request_without_a_question_gets_a_plain_summary_and_typed_secrets_are_redacted(
@@ -180,3 +189,18 @@ def test_without_delivery_the_turn_gets_the_receipt_and_the_loop_is_never_held(s
     assert raised.ref.startswith("ASKIT-") and not raised.delivered
     # The other coroutine ran all along the 0.3 s wait: no gap longer than a few polls.
     assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.2
+
+
+class NoReplies(LocalServiceDesk):
+    """A desk whose comment API is failing while its ticket API works."""
+
+    def latest_reply(self, ref: str) -> None:
+        raise RateLimited("slow down")
+
+
+def test_status_is_shown_without_the_reply_when_the_desk_cannot_give_it(tmp_path: Path) -> None:
+    desk = NoReplies(tmp_path / "desk.sqlite")
+    service = TicketService(desk, Outbox(tmp_path / "outbox.sqlite"), Router(), Articles({}), 0.1)
+    ref = desk.create_ticket(TicketRequest("Printer jammed", "d", ALICE, "printing", "P4", "service-desk", "c")).ref
+    [own] = service.own_tickets("alice", ALICE, ref)
+    assert (own.ref, own.status, own.reply) == (ref, "open", None)

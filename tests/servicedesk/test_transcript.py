@@ -55,3 +55,15 @@ def test_a_secret_the_bot_repeats_is_redacted_there_too() -> None:
     assert "sunshine" not in text and "is 4821" not in text
     assert '"my password is [redacted] and my PIN is [redacted]"' in text
     assert "INC0048210" in text  # a secret is taken out whole, never from inside another word
+
+
+def test_the_details_the_desk_asked_for_come_before_the_transcript_with_secrets_redacted() -> None:
+    text = ticket_description(
+        "Wi-Fi drops",
+        [Turn("user", "wifi keeps dropping")],
+        [],
+        [("Location", "Riverside House, floor 2"), ("Error message", "it said my password is Hunter2024!")],
+    )
+    assert "Details the service desk asks for:\n- Location: Riverside House, floor 2\n" in text
+    assert "Hunter2024!" not in text
+    assert text.index("Details the service desk asks for") < text.index("Conversation transcript")

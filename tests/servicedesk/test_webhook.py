@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import time
@@ -8,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.secret import Secret
-from bot.servicedesk import AuthenticationFailed, ConfigError, Requester, TicketNotFound
-from bot.servicedesk.errors import Unsupported
+from bot.servicedesk import AuthenticationFailed, ConfigError, DeskReply, Requester, TicketNotFound
+from bot.servicedesk.errors import BadResponse, Unsupported
 from bot.servicedesk.webhook import WebhookDesk, verify_signature
 from tests.servicedesk.contract import ALICE, DeskCase, failure_tests, ticket_request
 from tests.servicedesk.fake_webhook import BASE, SECRET, FakeWebhookReceiver
@@ -147,12 +148,79 @@ def test_lookups_can_be_switched_off(webhook: tuple[FakeWebhookReceiver, Webhook
         lambda: desk.find_by_correlation("corr"),
         lambda: desk.get_status("DESK-501"),
         lambda: desk.list_open(ALICE),
+        lambda: desk.latest_reply("DESK-501"),
     ):
         with pytest.raises(Unsupported):
             lookup()
     assert fake.seen == []
     assert desk.create_ticket(ticket_request()).ref == "DESK-502"
     desk.add_comment("DESK-502", "thanks")
+
+
+def at(minute: int) -> dt.datetime:
+    return dt.datetime(2026, 11, 22, 10, minute, tzinfo=dt.timezone.utc)
+
+
+def test_the_latest_reply_is_the_newest_public_one_from_the_desk(
+    webhook: tuple[FakeWebhookReceiver, WebhookDesk],
+) -> None:
+    fake, desk = webhook
+    assert desk.latest_reply("DESK-501") is None  # nothing written on the ticket yet: "latest_reply": null
+    fake.add_update("DESK-501", "Could you restart the VPN client?", "2026-11-22T10:01:00Z")
+    fake.add_update("DESK-501", "We replaced your VPN profile; please try again.", "2026-11-22T10:05:00Z")
+    fake.add_update("DESK-501", "Internal: firewall rule 42 again", "2026-11-22T10:20:00Z", public=False)
+    fake.add_update("DESK-501", "It still drops", "2026-11-22T10:25:00Z", by="requester")
+    desk.add_comment("DESK-501", "And on my second laptop")  # the requester's, sent by AskIT, newest of all
+    calls = len(fake.seen)
+
+    reply = desk.latest_reply("DESK-501")
+    assert reply == DeskReply("We replaced your VPN profile; please try again.", at(5))
+    assert len(fake.seen) == calls + 1  # one lookup: the ticket itself
+    get = fake.seen[-1]
+    assert (get.method, get.path, get.query, get.body) == ("GET", f"{BASE}/tickets/DESK-501", {}, b"")
+    signed = f"{BASE}/tickets/DESK-501".encode()
+    assert get.headers["x-askit-signature"] == expected_signature(get.headers["x-askit-timestamp"], signed)
+
+
+def test_the_group_is_the_desks_name_for_the_team(webhook: tuple[FakeWebhookReceiver, WebhookDesk]) -> None:
+    fake, desk = webhook
+    fake.add_ticket(
+        "alice@northbrook.example", "Monitor flickers", updated_at="2026-11-21T08:00:00Z", group="Desktop Support"
+    )
+    assert desk.get_status("DESK-502").group == "Desktop Support"
+    assert desk.get_status("DESK-501").group is None  # "group": null
+    assert [t.group for t in desk.list_open(ALICE)] == ["Desktop Support", None]
+
+
+def test_a_receiver_built_before_group_and_latest_reply_keeps_working(
+    webhook: tuple[FakeWebhookReceiver, WebhookDesk],
+) -> None:
+    fake, desk = webhook
+    fake.fields_added_later = False
+    fake.add_update("DESK-501", "We replaced your VPN profile", "2026-11-22T10:05:00Z")
+    assert "latest_reply" not in fake._public(fake.tickets[0]) and "group" not in fake._public(fake.tickets[0])
+    assert desk.latest_reply("DESK-501") is None
+    status = desk.get_status("DESK-501")
+    assert (status.ref, status.status, status.group) == ("DESK-501", "open", None)
+
+
+def test_the_latest_reply_of_an_unknown_ticket_and_an_unreadable_reply(
+    webhook: tuple[FakeWebhookReceiver, WebhookDesk],
+) -> None:
+    fake, desk = webhook
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("DESK 9/9")
+    assert fake.seen[-1].path == f"{BASE}/tickets/DESK%209%2F9"
+
+    fake.fields_added_later = False
+    fake.tickets[0]["latest_reply"] = "We replaced your VPN profile"  # not the documented object
+    with pytest.raises(BadResponse, match="latest_reply"):
+        desk.latest_reply("DESK-501")
+    fake.tickets[0]["latest_reply"] = {"text": "Fixed, please reboot", "at": None}
+    assert desk.latest_reply("DESK-501") == DeskReply("Fixed, please reboot", None)
+    fake.tickets[0]["latest_reply"] = {"at": "2026-11-22T10:05:00Z"}
+    with pytest.raises(BadResponse, match="text"):
+        desk.latest_reply("DESK-501")
 
 
 @pytest.mark.parametrize(

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Iterator
 
 import pytest
 
-from bot.servicedesk import ConfigError, Requester, TicketNotFound
+from bot.servicedesk import ConfigError, DeskReply, Requester, TicketNotFound
 from bot.servicedesk.errors import RejectedData
-from bot.servicedesk.zendesk import ZendeskDesk
+from bot.servicedesk.zendesk import ZendeskDesk, comment_text
 from tests.servicedesk.contract import ALICE, DeskCase, failure_tests, ticket_request
-from tests.servicedesk.fake_zendesk import AGENT_EMAIL, AGENT_ID, API_TOKEN, FakeZendesk
+from tests.servicedesk.fake_zendesk import AGENT_EMAIL, AGENT_ID, ANALYST_ID, API_TOKEN, FakeZendesk
 
 BASIC = "Basic " + base64.b64encode(f"{AGENT_EMAIL}/token:{API_TOKEN}".encode()).decode()
 
@@ -129,7 +130,7 @@ def test_find_status_list_and_comment(zendesk: tuple[FakeZendesk, ZendeskDesk]) 
     alice_id = fake.tickets[1]["requester_id"]
     comment = {"body": "Now on my second laptop too", "public": True, "author_id": alice_id}
     assert put.json() == {"ticket": {"comment": comment}} and put.headers["authorization"] == BASIC
-    assert fake.comments[1002][-1] == comment
+    assert {k: fake.comments[1002][-1][k] for k in comment} == comment
     with pytest.raises(RejectedData, match="closed prevents ticket update"):
         desk.add_comment("1001", "is it fixed?")
 
@@ -144,6 +145,59 @@ def test_unknown_tickets_are_not_found(zendesk: tuple[FakeZendesk, ZendeskDesk])
     with pytest.raises(TicketNotFound):
         desk.get_status("INC-1")
     assert len(fake.seen) == calls
+
+
+def test_the_latest_reply_is_the_newest_public_agent_comment(zendesk: tuple[FakeZendesk, ZendeskDesk]) -> None:
+    fake, desk = zendesk
+    fake.add_reply(1001, "Have you tried another tray?", created_at="2026-11-21T09:00:00Z")
+    fake.add_reply(1001, "An engineer visits on Tuesday.", created_at="2026-11-21T11:30:00Z")
+    fake.add_note(1001, "Printer is out of warranty, do not promise a swap", created_at="2026-11-21T12:00:00Z")
+    alice_id = fake.tickets[0]["requester_id"]
+    fake.add_comment(1001, "Replying from my e-mail", alice_id, created_at="2026-11-21T13:00:00Z")
+    desk.add_comment("1001", "It jams on every page now")  # newest of all, in Alice's name
+    assert desk.latest_reply("1001") == DeskReply(
+        "An engineer visits on Tuesday.", dt.datetime(2026, 11, 21, 11, 30, tzinfo=dt.timezone.utc)
+    )
+    show, comments = fake.seen[-2:]
+    assert (show.method, show.path) == ("GET", "/api/v2/tickets/1001")
+    assert (comments.method, comments.path, comments.query) == (
+        "GET",
+        "/api/v2/tickets/1001/comments",
+        {"sort_order": "desc"},
+    )
+    assert comments.headers["authorization"] == BASIC
+    assert desk.latest_reply("#1001") == desk.latest_reply("1001")
+
+
+def test_no_reply_yet_is_none(zendesk: tuple[FakeZendesk, ZendeskDesk]) -> None:
+    fake, desk = zendesk
+    assert desk.latest_reply("1001") is None  # no comments at all
+    ref = desk.create_ticket(ticket_request())  # only the private transcript
+    desk.add_comment(ref.ref, "Any news?")  # and the requester's own public comment
+    fake.add_note(int(ref.ref), "Waiting for the network team")
+    fake.add_comment(int(ref.ref), "", ANALYST_ID)  # an attachment without words
+    assert desk.latest_reply(ref.ref) is None
+    fake.add_reply(int(ref.ref), "The VPN concentrator was patched: try again?")
+    reply = desk.latest_reply(ref.ref)
+    assert reply is not None and reply.text == "The VPN concentrator was patched: try again?"
+
+
+def test_the_latest_reply_of_an_unknown_ticket_is_not_found(zendesk: tuple[FakeZendesk, ZendeskDesk]) -> None:
+    fake, desk = zendesk
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("9999")
+    calls = len(fake.seen)
+    with pytest.raises(TicketNotFound):
+        desk.latest_reply("INC-1")
+    assert len(fake.seen) == calls
+
+
+def test_a_comment_is_read_as_plain_text() -> None:
+    assert comment_text({"plain_body": "Fixed.", "body": "**Fixed.**", "html_body": "<p>Fixed.</p>"}) == "Fixed."
+    assert comment_text({"body": "Fixed.\n"}) == "Fixed."
+    markup = "<div><p>Try <b>again</b> &amp; tell us<br>if it works</p></div>"
+    assert comment_text({"html_body": markup}) == "Try again & tell us\nif it works"
+    assert comment_text({"attachments": [{"file_name": "log.txt"}]}) == ""
 
 
 @pytest.mark.parametrize(
