@@ -50,24 +50,25 @@ class ActionAnswerQuestion(ServiceAction):
             return awaiting(None)
         tenant, passage, thread = self.requester(tracker).tenant, None, text
         previous = tracker.get_slot("thread")
+        found: tuple[Article, ...]
         try:
             # Articles for one partner council only reach that council's staff (verified identity).
             knowledge = self.services.knowledge
             picked = self._typed_choice(tracker, text, tenant)
             if picked is not None:  # "my laptop" typed instead of pressing "Laptop or PC"
-                passage = await asyncio.to_thread(knowledge.passage, picked, previous or text)
-                reply, events = _answer(picked, passage)
-                send(dispatcher, reply)
-                return [*events, SlotSet("thread", previous or text)]
-            query, wanted = text, None
-            if previous and conversation.in_thread(tracker.events) and followup.could_refine(text):
-                # "on my laptop" says nothing new on its own: it refines the last question
-                thread, wanted = followup.joined(previous, text), mentioned(text)
-                query = followup.searchable(thread)
-            result = await asyncio.to_thread(knowledge.search, query, tenant=tenant, wanted=wanted)
-            kind, found = result.decision.kind, result.articles
-            if kind is DecisionKind.ANSWER:
-                passage = await asyncio.to_thread(knowledge.passage, found[0], result.query, result.vector)
+                thread = previous or text
+                kind, found = DecisionKind.ANSWER, (picked,)
+                passage = await asyncio.to_thread(knowledge.passage, picked, thread)
+            else:
+                query, wanted = text, None
+                if previous and conversation.in_thread(tracker.events) and followup.could_refine(text):
+                    # "on my laptop" says nothing new on its own: it refines the last question
+                    thread, wanted = followup.joined(previous, text), mentioned(text)
+                    query = followup.searchable(thread)
+                result = await asyncio.to_thread(knowledge.search, query, tenant=tenant, wanted=wanted)
+                kind, found = result.decision.kind, result.articles
+                if kind is DecisionKind.ANSWER:
+                    passage = await asyncio.to_thread(knowledge.passage, found[0], result.query, result.vector)
         except KnowledgeError:
             logger.exception("knowledge base unavailable; offering a ticket instead")
             kind, found = DecisionKind.ESCALATE, ()

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.replies import clip
 from bot.servicedesk.models import MAX_SUMMARY_CHARS
 from bot.servicedesk.transcript import Turn
 
@@ -68,18 +69,22 @@ def last_decision(events: Sequence[Event]) -> str | None:
 THREAD_DECISIONS = frozenset({"answer", "clarify", "escalate"})
 
 
+def _latest_bot_custom(events: Sequence[Event]) -> Mapping[str, Any]:
+    """The ``custom`` part of the bot's latest message in this session ({} if it had none)."""
+    customs = _bot_customs(events)
+    return customs[-1] if customs else {}
+
+
 def in_thread(events: Sequence[Event]) -> bool:
     """Whether the bot's latest message in this session was about a question the user asked, so
     that a short message next may refine it (bot/followup.py)."""
-    said = [e for e in this_session(events) if e.get("event") == "bot"]
-    return bool(said) and _custom(said[-1]).get("decision") in THREAD_DECISIONS
+    return _latest_bot_custom(events).get("decision") in THREAD_DECISIONS
 
 
 def facet_asked(events: Sequence[Event]) -> tuple[str, list[str]] | None:
     """(facet, candidate article ids) when the bot's latest message in this session asked which
     device, app or place ("Which device is it on?"), so that a typed "my laptop" can answer it."""
-    said = [e for e in this_session(events) if e.get("event") == "bot"]
-    custom = _custom(said[-1]) if said else {}
+    custom = _latest_bot_custom(events)
     facet, candidates = custom.get("facet"), custom.get("candidates")
     if isinstance(facet, str) and isinstance(candidates, list):
         return facet, [str(c) for c in candidates]
@@ -144,9 +149,7 @@ def clean_summary(text: str | None) -> str | None:
     line = " ".join((text or "").split())
     if len(re.findall(r"\w", line)) < MIN_SUMMARY_LETTERS or line.startswith("/"):
         return None
-    if len(line) > MAX_SUMMARY_CHARS:
-        line = line[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return line
+    return clip(line, MAX_SUMMARY_CHARS)
 
 
 def last_question(events: Sequence[Event]) -> str | None:

@@ -27,8 +27,8 @@ PLACING = FILLERS | frozenset(
 )
 
 
-def _facet_phrases() -> list[str]:
-    return sorted({w for facet in FACETS.values() for v in facet.values.values() for w in v.words}, key=len)[::-1]
+# Every facet value's words, longest first, so that "outlook on the web" goes before "outlook"
+FACET_PHRASES = sorted({w for f in FACETS.values() for v in f.values.values() for w in v.words}, key=len, reverse=True)
 
 
 def could_refine(text: str | None) -> bool:
@@ -38,7 +38,7 @@ def could_refine(text: str | None) -> bool:
     if not lowered.strip() or len(lowered.split()) > MAX_REFINEMENT_WORDS or (text or "").startswith("/"):
         return False
     rest = lowered
-    for phrase in _facet_phrases():
+    for phrase in FACET_PHRASES:
         rest = rest.replace(f" {phrase} ", " ")
     return rest != lowered and set(rest.split()) <= PLACING
 

@@ -63,6 +63,7 @@ FACETS: Mapping[str, Facet] = {
 }
 
 ArticleFacets = Mapping[str, str]  # facet name -> value name, as an article's front matter sets them
+Wanted = Mapping[str, Set[str]]  # facet name -> the values a question names ("on my laptop")
 
 
 def problems_with(facets: object) -> list[tuple[str, str]]:
@@ -111,7 +112,7 @@ NEGATED = re.compile(
 )
 
 
-def fits(facets: ArticleFacets, wanted: Mapping[str, Set[str]]) -> bool:
+def fits(facets: ArticleFacets, wanted: Wanted) -> bool:
     """Whether an article with ``facets`` suits a question that names ``wanted`` values: it sets
     none of those facets, or sets them to a value named."""
     return all(facets.get(name) in values for name, values in wanted.items() if name in facets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.decision import Decision, Thresholds, decide
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import IndexNotBuiltError
-from bot.knowledge.facets import fits
+from bot.knowledge.facets import Wanted, fits
 from bot.knowledge.index import ArticleIndex
 from bot.knowledge.layout import current_build
 from bot.knowledge.passages import Passage, Passages
@@ -25,7 +25,6 @@ MAX_QUERY_CHARS = 1000  # the model reads 256 word pieces; more text only costs 
 DEFAULT_TOP_K = 10
 FUSION_CANDIDATES = 30  # semantic candidates re-scored with BM25 and the classifier
 WORD = re.compile(r"\w", re.UNICODE)
-Facets = Mapping[str, Set[str]]  # facet name -> the values a question names (bot/knowledge/facets.py)
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ class KnowledgeBase:
         return article if article is not None and article.visible_to(tenant) else None
 
     def search(
-        self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K, wanted: Facets | None = None
+        self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K, wanted: Wanted | None = None
     ) -> SearchResult:
         """Rank the articles ``tenant``'s staff may see for ``text`` and decide. ``wanted``: facet
         values the conversation named ("on my laptop"); articles set to other values are left out."""

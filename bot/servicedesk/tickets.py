@@ -239,19 +239,27 @@ class TicketService:
                 status = self.desk.get_status(entry.ref if entry and entry.ref else asked)
             except TicketNotFound:
                 return []
-            return [self._own(status, sender_id, with_reply=True)] if status.belongs_to(requester) else []
-        waiting = [e for e in self.outbox.for_conversation(sender_id) if e.state != DELIVERED]
+            if not status.belongs_to(requester):
+                return []
+            return [self._own(status, self._routed(sender_id), with_reply=True)]
+        raised = self.outbox.for_conversation(sender_id)
+        waiting = [e for e in raised if e.state != DELIVERED]
         found = [t for t in self.desk.list_open(requester) if t.belongs_to(requester)]
+        groups = {e.ref: e.request.resolver_group for e in raised if e.ref}
         # one open ticket: "any update?" is about it, so its latest reply is worth the desk's extra call
         one = len(found) == 1 and not waiting
         return [OwnTicket(e.receipt, WAITING, e.request.summary, e.request.resolver_group) for e in waiting] + [
-            self._own(t, sender_id, with_reply=one) for t in found
+            self._own(t, groups, with_reply=one) for t in found
         ]
 
-    def _own(self, status: TicketStatus, sender_id: str, with_reply: bool = False) -> OwnTicket:
-        """The desk's status, with the group AskIT routed it to when this conversation raised it, and
-        (``with_reply``) the desk's latest public reply; a reply the desk cannot give now is left out."""
-        groups = {e.ref: e.request.resolver_group for e in self.outbox.for_conversation(sender_id) if e.ref}
+    def _routed(self, sender_id: str) -> dict[str, str]:
+        """Desk reference -> the resolver group AskIT sent it to, for the tickets this conversation raised."""
+        return {e.ref: e.request.resolver_group for e in self.outbox.for_conversation(sender_id) if e.ref}
+
+    def _own(self, status: TicketStatus, groups: Mapping[str, str], with_reply: bool = False) -> OwnTicket:
+        """The desk's status, with the group AskIT routed it to (``groups``) when this conversation
+        raised it, and (``with_reply``) the desk's latest public reply; a reply the desk cannot give
+        now is left out."""
         reply = None
         if with_reply:
             try:
