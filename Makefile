@@ -75,10 +75,12 @@ system-deps:
 	fi
 
 # npm packages the tests use, exactly as package-lock.json pins them: axe-core for the widget's
-# accessibility test, Microsoft's Teams manifest schemas for the Teams package test.
+# accessibility test, Microsoft's Teams manifest schemas for the Teams package test, Microsoft's
+# Adaptive Cards renderer and the Teams host config for the Teams card test. The designer package
+# is only read for its host config: its peers (an editor and a templating engine) are not installed.
 NPM_TEST_DEPS := tests/e2e/node_modules/.installed
 $(NPM_TEST_DEPS): tests/e2e/package.json tests/e2e/package-lock.json
-	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	npm ci --prefix tests/e2e --legacy-peer-deps --no-audit --no-fund --loglevel=error
 	touch $@
 
 index: $(ACTIONS_VENV)/.installed

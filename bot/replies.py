@@ -3,7 +3,7 @@
 ``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate | elsewhere |
 narrow), ``article_id``, ``candidates`` (article ids), ``flow`` (welcome | contact | ticket_offer |
 ticket_declined | ticket_created | ticket_recorded | ticket_undeliverable | ticket_comment |
-ticket_status | handoff), ``ticket_ref``, ``receipt`` (the outbox's ASKIT-... reference, before the
+ticket_status | handoff), ``ticket_ref``, ``ticket_url``, ``receipt`` (the outbox's ASKIT-... reference, before the
 desk has answered), ``desk`` (the phone number offered and whether the line is open now). Plain
 Python: imported by actions and channels alike.
 """
@@ -291,17 +291,25 @@ class Routed:
         return " They'll reply by e-mail, or phone you if they need to."
 
     def custom(self) -> dict[str, Any]:
-        return {"major_incident": self.major_incident, "priority": self.priority, "group": self.group}
+        custom = {"major_incident": self.major_incident, "priority": self.priority, "group": self.group}
+        return custom | ({"response_time": self.response_time} if self.response_time else {})
+
+
+def follow_it(url: str | None) -> str:
+    """The sentence that links a ticket's page, which a channel with an "Open ticket" button leaves out."""
+    return f" You can [follow it on the service desk's site]({url})." if url else ""
 
 
 def ticket_created(ref: str, url: str | None, routed: Routed) -> Reply:
-    where = f" You can follow it at {url}." if url else ""
+    """The ticket's reference, where it went and what that promises; then, in the last paragraph
+    (all a channel that shows the rest as a card keeps), what happens next."""
+    where = follow_it(url)
     return Reply(
         text=f"Done: I've raised ticket **{ref}** with the service desk, with our conversation attached, "
-        f"so you won't need to explain it again.{routed.sentence()}{routed.hear_back()}"
+        f"so you won't need to explain it again.{routed.sentence()}\n\n{routed.hear_back().strip()}"
         f'{where} Ask me "what\'s happening with {ref}" any time.',
         buttons=[],
-        custom={"flow": "ticket_created", "ticket_ref": ref, **routed.custom()},
+        custom={"flow": "ticket_created", "ticket_ref": ref, **routed.custom(), **_ticket_url(url)},
     )
 
 
@@ -325,12 +333,15 @@ def ticket_news(receipt: str, ref: str | None, url: str | None, desk: DeskLine) 
             buttons=[],
             custom={"flow": "ticket_undeliverable", "receipt": receipt},
         )
-    where = f" ({url})" if url else ""
     return Reply(
-        text=f"Update: your request {receipt} is now service desk ticket {ref}{where}.",
+        text=f"Update: your request {receipt} is now service desk ticket **{ref}**.{follow_it(url)}",
         buttons=[],
-        custom={"flow": "ticket_created", "receipt": receipt, "ticket_ref": ref},
+        custom={"flow": "ticket_created", "receipt": receipt, "ticket_ref": ref, **_ticket_url(url)},
     )
+
+
+def _ticket_url(url: str | None) -> dict[str, str]:
+    return {"ticket_url": url} if url else {}
 
 
 def comment_added(ref: str) -> Reply:

@@ -96,6 +96,16 @@ class ConnectorClient:
         url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}/activities"
         return await self._authorised("POST", url, "send an activity", json=dict(activity))
 
+    async def update(
+        self, service_url: str, conversation_id: str, activity_id: str, activity: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Replace an activity the bot sent (``PUT /v3/conversations/{id}/activities/{activityId}``)."""
+        url = (
+            f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}"
+            f"/activities/{quote(activity_id, safe='')}"
+        )
+        return await self._authorised("PUT", url, "update an activity", json={**activity, "id": activity_id})
+
     async def member(self, service_url: str, conversation_id: str, member_id: str) -> dict[str, Any]:
         """One member of a conversation, with the e-mail and UPN Teams knows for them."""
         url = (

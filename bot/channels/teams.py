@@ -41,6 +41,7 @@ from bot.channels.connector import DEFAULT_LOGIN_URL, AppCredentials, ConnectorC
 from bot.channels.errors import AuthError, ConnectorError, KeysUnavailable, TeamsConfigError
 from bot.channels.inbound import clean_sender
 from bot.channels.settings import channel_settings
+from bot.channels.teams_cards import Used, button_title, interactive
 from bot.channels.teams_payloads import (
     ConversationRef,
     aad_tenant,
@@ -48,11 +49,13 @@ from bot.channels.teams_payloads import (
     incoming_text,
     is_activity,
     message_activity,
+    pressed,
+    pressed_card,
     reply,
     typing,
     verified_identity,
 )
-from bot.channels.teams_state import ConversationDirectory, MemberCache, RecentIds
+from bot.channels.teams_state import ConversationDirectory, LiveCard, LiveCards, MemberCache, RecentIds
 from bot.identity import IdentitySeal, known_aad_tenants
 from bot.replies import SORRY, welcome
 from bot.secret import Secret
@@ -60,6 +63,10 @@ from bot.secret import Secret
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "teams"
+STALE_BUTTON = (
+    "That button is on an earlier message, so I haven't acted on it. Tell me what you need, "
+    "or use the buttons on my latest message."
+)
 TYPING_EVERY_SECONDS = 3.0  # Teams shows "typing" for about three seconds per indicator
 
 
@@ -109,12 +116,17 @@ class TeamsSettings:
 
 
 class TeamsOutput(OutputChannel):
-    """Sends a user's replies into their Teams conversation, during a turn or after it."""
+    """Sends a user's replies into their Teams conversation, during a turn or after it; a card with
+    buttons closes the buttons of the card before it (bot/channels/teams_cards.py)."""
 
     def __init__(
-        self, client: ConnectorClient, conversations: Mapping[str, ConversationRef], articles: PublishedArticles
+        self,
+        client: ConnectorClient,
+        conversations: Mapping[str, ConversationRef],
+        articles: PublishedArticles,
+        cards: LiveCards,
     ) -> None:
-        self.client, self.conversations, self.articles = client, conversations, articles
+        self.client, self.conversations, self.articles, self.cards = client, conversations, articles, cards
 
     @classmethod
     def name(cls) -> str:
@@ -125,11 +137,28 @@ class TeamsOutput(OutputChannel):
         if ref is None:  # e.g. news for a conversation this process has not seen since it started
             logger.warning("no Teams conversation known for %s; the reply waits for their next message", recipient_id)
             return
-        content = reply(message, lambda article_id: full_article_url(article_id, ref.base_url, self.articles))
         try:
-            await self.client.send(ref.service_url, ref.conversation_id, message_activity(ref, content))
+            sent = await self.client.send(
+                ref.service_url, ref.conversation_id, message_activity(ref, reply(message, self._link(ref)))
+            )
         except ConnectorError as exc:
             logger.error("could not send a reply to Teams conversation %s: %s", ref.conversation_id, exc)
+            return
+        if interactive(message) and isinstance(sent.get("id"), str):
+            closed = self.cards.replace(ref.conversation_id, LiveCard(sent["id"], message))
+            if closed is not None:
+                await self.redraw(ref, closed, Used())
+
+    async def redraw(self, ref: ConversationRef, card: LiveCard, used: Used) -> None:
+        """Draw ``card`` again in place, its buttons used or closed."""
+        activity = message_activity(ref, reply(card.message, self._link(ref), used))
+        try:
+            await self.client.update(ref.service_url, ref.conversation_id, card.activity_id, activity)
+        except ConnectorError as exc:  # its buttons stay; a press on them is still refused as stale
+            logger.warning("could not close a card's buttons in Teams conversation %s: %s", ref.conversation_id, exc)
+
+    def _link(self, ref: ConversationRef) -> Callable[[str], str | None]:
+        return lambda article_id: full_article_url(article_id, ref.base_url, self.articles)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -156,12 +185,13 @@ class TeamsInput(InputChannel):
         self.conversations = ConversationDirectory()
         self.members = MemberCache()
         self.seen = RecentIds()
+        self.cards = LiveCards()
         self._tasks: set[asyncio.Task[None]] = set()
         if settings.allowed_tenants is None:
             logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
 
     def get_output_channel(self) -> OutputChannel:
-        return TeamsOutput(self.client, self.conversations, self.articles)
+        return TeamsOutput(self.client, self.conversations, self.articles, self.cards)
 
     async def drain(self) -> None:
         """Wait until every accepted activity's turn has finished (tests, and a clean shutdown)."""
@@ -185,12 +215,14 @@ class TeamsInput(InputChannel):
             if activity.get("id") and not self.seen.first_time(key):
                 logger.info("Teams retried activity %s; already answered", key)
                 return response.empty(status=200)
-            task = asyncio.create_task(self._handle(activity, request_base_url(request), on_new_message))
-            self._tasks.add(task)  # held until done: a task nobody references may be collected
-            task.add_done_callback(self._tasks.discard)
+            self._track(asyncio.create_task(self._handle(activity, request_base_url(request), on_new_message)))
             return response.empty(status=202)
 
         return bp
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)  # held until done: a task nobody references may be collected
+        task.add_done_callback(self._tasks.discard)
 
     async def _refusal(self, request: Request) -> HTTPResponse | None:
         """None if the request is a verified activity for us; else the answer that refuses it."""
@@ -229,7 +261,7 @@ class TeamsInput(InputChannel):
         if sender is None:
             return
         self.conversations.remember(sender, ref)
-        output = TeamsOutput(self.client, self.conversations, self.articles)
+        output = TeamsOutput(self.client, self.conversations, self.articles, self.cards)
         kind = activity.get("type")
         if kind == "conversationUpdate":
             added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}
@@ -238,6 +270,14 @@ class TeamsInput(InputChannel):
             return
         if kind != "message":
             return
+        payload, card_id = pressed(activity), pressed_card(activity)
+        if payload is not None and self.cards.is_stale(ref.conversation_id, card_id):
+            await output.send_response(sender, {"text": STALE_BUTTON})  # not a second flow from an old card
+            return
+        used = self.cards.press(ref.conversation_id, card_id) if payload is not None else None
+        if used is not None:  # drawn again without its buttons while the turn runs
+            chosen = Used(button_title(used.message, payload or "") or payload)
+            self._track(asyncio.create_task(output.redraw(ref, used, chosen)))
         typing_task = asyncio.create_task(self._keep_typing(ref))
         try:
             identity = verified_identity(activity, await self._member(ref))

@@ -2,37 +2,28 @@
 
 In:  a message activity -> the text Rasa parses (a clicked card button's payload, or what was typed
      without @mentions) and the verified identity for the actions.
-Out: a Rasa message {text, buttons, custom} -> one Teams activity: an article answer as an Adaptive
-     Card (title, steps, "Open the full article", "Did this help?"), other choices as a card of
-     buttons, plain text as Markdown. ``custom`` rides along in ``channelData.askit``.
+Out: a Rasa message {text, buttons, custom} -> one Teams activity: an Adaptive Card where the
+     message has buttons or more than paragraphs (bot/channels/teams_cards.py), else Markdown text.
+     ``custom`` rides along in ``channelData.askit``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.inbound import clean_text
+from bot.channels.teams_cards import PAYLOAD_KEY, Used, card, markdown_text
+from bot.channels.teams_markdown import ArticleLink
 from bot.identity import VerifiedIdentity
-from bot.knowledge.ids import ARTICLE_ID_PATTERN
-from bot.replies import answer_parts
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-CARD_VERSION = "1.5"  # the newest version every Teams client renders
-PAYLOAD_KEY = "askit_payload"  # where a card button carries the message Rasa should receive
-MAX_STEPS_CHARS = 6_000  # Teams refuses messages over ~28 KB; a longer article is cut and linked
 CUSTOM_KEY = "askit"
 
 _MENTION = re.compile(r"<at>.*?</at>", re.DOTALL)
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_KB_LINK = re.compile(rf"\[([^\]]+)\]\(kb:({ARTICLE_ID_PATTERN})\)")
-
-ArticleLink = Callable[[str], "str | None"]  # article id -> the URL of its full text, if it has one
 
 
 @dataclass(frozen=True)
@@ -81,6 +72,15 @@ def conversation_ref(activity: Mapping[str, Any], base_url: str) -> Conversation
 
 def incoming_text(activity: Mapping[str, Any]) -> str:
     """What Rasa should read: a card button's payload, else the typed text without @mentions."""
+    payload = pressed(activity)
+    if payload is not None:
+        return payload
+    text = _MENTION.sub("", str(activity.get("text") or ""))
+    return clean_text(text) or ""
+
+
+def pressed(activity: Mapping[str, Any]) -> str | None:
+    """The payload of the card button the activity reports pressed; None for typed text."""
     value = activity.get("value")
     if isinstance(value, str):  # messageBack may deliver its value as a JSON string
         try:
@@ -89,8 +89,13 @@ def incoming_text(activity: Mapping[str, Any]) -> str:
             value = None
     if isinstance(value, Mapping) and isinstance(value.get(PAYLOAD_KEY), str):
         return clean_text(str(value[PAYLOAD_KEY])) or ""
-    text = _MENTION.sub("", str(activity.get("text") or ""))
-    return clean_text(text) or ""
+    return None
+
+
+def pressed_card(activity: Mapping[str, Any]) -> str | None:
+    """The id of the activity whose card was pressed (Teams sends it as ``replyToId``)."""
+    card = activity.get("replyToId")
+    return str(card) if _is_id(card) else None
 
 
 def _object(value: object) -> Mapping[str, Any]:
@@ -136,76 +141,16 @@ def typing() -> dict[str, Any]:
     return {"type": "typing"}
 
 
-def reply(message: Mapping[str, Any], article_link: ArticleLink) -> dict[str, Any]:
-    """The activity content for one Rasa message (text, buttons or quick_replies, custom)."""
-    text = str(message.get("text") or "")
-    buttons = list(message.get("buttons") or message.get("quick_replies") or [])
+def reply(message: Mapping[str, Any], article_link: ArticleLink, used: Used | None = None) -> dict[str, Any]:
+    """The activity content for one Rasa message (text, buttons or quick_replies, custom): a card
+    (bot/channels/teams_cards.py) or Markdown text. ``used``: draw the card with its buttons used."""
     custom = message.get("custom") if isinstance(message.get("custom"), Mapping) else None
-    parts = answer_parts(text) if custom and custom.get("decision") == "answer" else None
-    if parts and custom and custom.get("article_id"):
-        card = _answer_card(str(custom["article_id"]), *parts, buttons, article_link)
-        content: dict[str, Any] = {"type": "message", "attachments": [_attachment(card)]}
-    elif buttons:
-        card = _card([_text_block(teams_markdown(text, article_link))], [_submit(b) for b in buttons])
-        content = {"type": "message", "attachments": [_attachment(card)]}
+    shown = card(message, article_link, used)
+    if shown is not None:
+        content: dict[str, Any] = {"type": "message", "attachments": [{"contentType": ADAPTIVE_CARD, "content": shown}]}
     else:
-        content = {"type": "message", "text": teams_markdown(text, article_link), "textFormat": "markdown"}
+        text = markdown_text(str(message.get("text") or ""), article_link)
+        content = {"type": "message", "text": text, "textFormat": "markdown"}
     if custom:
         content["channelData"] = {CUSTOM_KEY: dict(custom)}
     return content
-
-
-def teams_markdown(text: str, article_link: ArticleLink) -> str:
-    """Article Markdown as Teams renders it: headings become bold lines, ``kb:`` links real links
-    (or plain text where the article has no page), and HTML tags are dropped (Teams renders some)."""
-    text = _TAG.sub("", text)
-    text = _HEADING.sub(lambda m: f"**{m.group(1)}**", text)
-
-    def kb_link(match: re.Match[str]) -> str:
-        url = article_link(match.group(2))
-        return f"[{match.group(1)}]({url})" if url else match.group(1)
-
-    return _KB_LINK.sub(kb_link, text)
-
-
-def _answer_card(
-    article_id: str, title: str, body: str, buttons: Sequence[Mapping[str, Any]], article_link: ArticleLink
-) -> dict[str, Any]:
-    url = article_link(article_id)
-    steps = teams_markdown(body, article_link)
-    if len(steps) > MAX_STEPS_CHARS:
-        steps = steps[:MAX_STEPS_CHARS].rsplit("\n\n", 1)[0] + "\n\n…the rest is in the full article."
-    blocks = [
-        {"type": "TextBlock", "text": title, "style": "heading", "size": "Medium", "weight": "Bolder", "wrap": True},
-        _text_block(steps),
-        {"type": "TextBlock", "text": "Did this help?", "weight": "Bolder", "wrap": True},
-    ]
-    actions = [_submit(b) for b in buttons]
-    if url:  # an article only one council sees has no public page unless the council publishes one
-        actions.append({"type": "Action.OpenUrl", "title": "Open the full article", "url": url})
-    return _card(blocks, actions)
-
-
-def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body, "actions": actions}
-
-
-def _text_block(text: str) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": text, "wrap": True}
-
-
-def _submit(button: Mapping[str, Any]) -> dict[str, Any]:
-    """A card button that sends its payload to the bot and shows its title as the user's message."""
-    title, payload = str(button.get("title") or ""), str(button.get("payload") or button.get("title") or "")
-    return {
-        "type": "Action.Submit",
-        "title": title,
-        "data": {
-            PAYLOAD_KEY: payload,
-            "msteams": {"type": "messageBack", "displayText": title, "text": payload, "value": {PAYLOAD_KEY: payload}},
-        },
-    }
-
-
-def _attachment(card: dict[str, Any]) -> dict[str, Any]:
-    return {"contentType": ADAPTIVE_CARD, "content": card}

@@ -1,11 +1,13 @@
 """What the Teams channel remembers between requests, in memory and bounded: the activity ids it has
-answered (Teams retries a slow bot), the members API's answers, and each user's conversation."""
+answered (Teams retries a slow bot), the members API's answers, each user's conversation, and the
+card whose buttons are live in it."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.teams_payloads import ConversationRef
@@ -14,6 +16,7 @@ SEEN_ACTIVITIES = 10_000  # activity ids remembered to answer a retried one only
 SEEN_FOR_SECONDS = 3600.0
 MEMBER_CACHE_SECONDS = 3600.0
 MAX_CONVERSATIONS = 50_000  # conversation references kept for replies sent after a turn
+MAX_LIVE_CARDS = 10_000  # conversations whose live card is kept (a message of a few KB each)
 
 Member = dict[str, Any]  # one entry of the conversation members API (UPN, e-mail)
 
@@ -33,6 +36,9 @@ class RecentIds:
             return False
         self._seen[key] = now
         return True
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._seen
 
 
 class MemberCache:
@@ -79,3 +85,53 @@ class ConversationDirectory(Mapping[str, ConversationRef]):
 
     def __len__(self) -> int:
         return len(self._refs)
+
+
+@dataclass(frozen=True)
+class LiveCard:
+    """The card in a conversation whose buttons still reach the bot: its activity id and the Rasa
+    message it was drawn from (to draw it again without them)."""
+
+    activity_id: str
+    message: Mapping[str, Any]
+
+
+class LiveCards:
+    """Each conversation's live card (at most one: a newer card closes the older), and the cards
+    closed lately, so a second press of a used button is recognised as stale."""
+
+    def __init__(self, limit: int = MAX_LIVE_CARDS) -> None:
+        self.limit = limit
+        self._live: OrderedDict[str, LiveCard] = OrderedDict()
+        self._closed = RecentIds()
+
+    def replace(self, conversation_id: str, card: LiveCard) -> LiveCard | None:
+        """Make ``card`` the live one; returns the card it closes, if any."""
+        previous = self.take(conversation_id)
+        self._live[conversation_id] = card
+        while len(self._live) > self.limit:
+            self._live.popitem(last=False)
+        return previous
+
+    def take(self, conversation_id: str) -> LiveCard | None:
+        """Close the conversation's live card and return it (None if it has none)."""
+        card = self._live.pop(conversation_id, None)
+        if card is not None:
+            self._closed.first_time(f"{conversation_id}/{card.activity_id}")
+        return card
+
+    def press(self, conversation_id: str, activity_id: str | None) -> LiveCard | None:
+        """The live card, closed, if ``activity_id`` is it; else None."""
+        live = self._live.get(conversation_id)
+        return self.take(conversation_id) if live is not None and live.activity_id == activity_id else None
+
+    def is_stale(self, conversation_id: str, activity_id: str | None) -> bool:
+        """Whether a press on the card ``activity_id`` must not reach the bot: another card is live
+        now, or this one was closed. A card this process has no record of (sent before a restart) is
+        not stale."""
+        if activity_id is None:
+            return False
+        live = self._live.get(conversation_id)
+        if live is not None:
+            return live.activity_id != activity_id
+        return f"{conversation_id}/{activity_id}" in self._closed

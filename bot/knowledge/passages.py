@@ -67,6 +67,14 @@ def _first_steps(text: str) -> str:
     return text[: kept[-1] if kept else cut].rstrip()
 
 
+def section_passage(article: Article, section: Section) -> Passage:
+    """What the chat shows for one section of ``article``: the article's opening, the section's
+    heading and its first steps."""
+    steps = _first_steps(section.text)
+    shown = "\n\n".join(part for part in (_opening(split(article.body)[0]), f"## {section.heading}", steps) if part)
+    return Passage(shown, len(shown) >= len(article.body))
+
+
 class Passages:
     """Chooses the section to show, with the search's own embedder and query vector."""
 
@@ -77,16 +85,14 @@ class Passages:
 
     def pick(self, article: Article, query: np.ndarray) -> Passage:
         """The passage of ``article`` that answers the question whose vector is ``query``."""
-        opening, sections = split(article.body)
+        sections = split(article.body)[1]
         if len(article.body) <= SHORT_ENOUGH or not sections:
             return Passage(article.body, True)
         candidates = [s for s in sections if not CLOSING.match(s.heading)] or list(sections)
         scores = self._section_vectors(article, candidates) @ np.asarray(query, dtype=np.float32)
         best_index = int(np.argmax(scores))
         best = candidates[best_index if scores[best_index] >= scores[0] + OTHER_SECTION_MARGIN else 0]
-        steps = _first_steps(best.text)
-        shown = "\n\n".join(part for part in (_opening(opening), f"## {best.heading}", steps) if part)
-        return Passage(shown, len(shown) >= len(article.body))
+        return section_passage(article, best)
 
     def _section_vectors(self, article: Article, sections: list[Section]) -> np.ndarray:
         key = (article.id, article.body)

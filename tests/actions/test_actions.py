@@ -260,6 +260,7 @@ def test_create_ticket_holds_transcript_triage_and_tells_the_reference(
             "major_incident": False,
             "priority": "P2",
             "group": "network",
+            "response_time": "within 4 working hours",
         }
     ]
     # what happens next: the team, and the response time contacts.yml promises for a P2
@@ -351,6 +352,7 @@ def test_a_desk_that_is_down_delays_the_ticket_and_the_user_hears_when_it_lands(
             "major_incident": False,
             "priority": "P3",
             "group": "network",
+            "response_time": "within 1 working day",
         }
     ]
     assert recorded.receipt in messages[0]["text"] and recorded.state == PENDING

@@ -63,7 +63,8 @@ class FakeBotFramework:
         self.app_id, self.app_password = app_id, app_password
         self.keys = [new_key()]
         self.members: dict[str, dict[str, Any]] = {}  # user id -> TeamsChannelAccount
-        self.sent: list[Sent] = []
+        self.sent: list[Sent] = []  # each with the id the connector gave it
+        self.updates: list[Sent] = []  # activities replaced in place (PUT), in order
         self.token_requests: list[dict[str, str]] = []
         self.key_fetches = 0
         self.connector_status: int | None = None  # answer the connector's calls with this, when set
@@ -193,6 +194,12 @@ class FakeBotFramework:
                 if s.activity.get("type") == kind and conversation_id in (None, s.conversation_id)
             ]
 
+    def latest(self, activity_id: str) -> dict[str, Any]:
+        """A sent activity as the user sees it now: its last update, or as it was sent."""
+        with self._lock:
+            versions = [s.activity for s in [*self.sent, *self.updates] if s.activity.get("id") == activity_id]
+        return versions[-1]
+
     def wait_for(self, condition: Callable[[], bool], timeout: float = 60, what: str = "the bot") -> None:
         wait_until(condition, timeout, what)
 
@@ -271,10 +278,28 @@ class FakeBotFramework:
                         return
                     conversation = unquote(path.split("/")[4])
                     with fake._lock:
-                        fake.sent.append(Sent(conversation, json.loads(raw)))
-                        number = len(fake.sent)
-                    self._send(201, {"id": f"reply-{number}"})
+                        activity_id = f"reply-{len(fake.sent) + 1}"
+                        fake.sent.append(Sent(conversation, {**json.loads(raw), "id": activity_id}))
+                    self._send(201, {"id": activity_id})
                 else:
                     self._send(404, {"error": "not found"})
+
+            def do_PUT(self) -> None:
+                parts = urlsplit(self.path).path.split("/")
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if parts[1:4] != ["teams", "v3", "conversations"] or len(parts) != 7 or parts[5] != "activities":
+                    self._send(404, {"error": "not found"})
+                    return
+                if not self._authorised():
+                    return
+                conversation, activity_id = unquote(parts[4]), unquote(parts[6])
+                with fake._lock:
+                    known = any((s.conversation_id, s.activity["id"]) == (conversation, activity_id) for s in fake.sent)
+                    if known:
+                        fake.updates.append(Sent(conversation, json.loads(raw)))
+                if known:
+                    self._send(200, {"id": activity_id})
+                else:
+                    self._send(404, {"error": {"code": "ActivityNotFoundInConversation"}})
 
         return Handler

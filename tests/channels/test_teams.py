@@ -7,6 +7,7 @@ same channel inside the real Rasa server with the real actions.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -15,10 +16,12 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from bot import replies
 from bot.channels.errors import TeamsConfigError
 from bot.channels.teams import SORRY, TeamsInput, TeamsSettings
 from bot.channels.teams_payloads import ADAPTIVE_CARD, PAYLOAD_KEY
 from bot.identity import IDENTITY_KEY, IdentitySeal, VerifiedIdentity
+from tests.cards import of_type
 from tests.channels.conftest import TEST_SEAL_KEY
 from tests.channels.fake_botframework import (
     APP_ID,
@@ -328,3 +331,58 @@ def test_settings_hide_the_password_and_default_to_the_partner_tenants() -> None
     assert RIVERSIDE_AAD in (settings.allowed_tenants or set())
     single = TeamsSettings.from_credentials({"app_id": "a", "app_password": "p", "tenant_id": RIVERSIDE_AAD.upper()})
     assert single.allowed_tenants == {RIVERSIDE_AAD}
+
+
+class CardRasa(Rasa):
+    """Answers every message with a card with buttons (the ticket offer)."""
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        await message.output_channel.send_response(message.sender_id, dict(replies.escalate()))
+
+
+def test_a_used_card_is_drawn_again_without_buttons_and_old_cards_start_nothing(bf: FakeBotFramework) -> None:
+    rasa = CardRasa()
+    user = bf.add_user("Pat", "pat@northbrook.example")
+
+    def cards() -> list[dict[str, Any]]:
+        return [r for r in bf.replies() if r.get("attachments")]
+
+    def press(card_id: str) -> dict[str, Any]:
+        return bf.activity(user, value={PAYLOAD_KEY: "/affirm"}, replyToId=card_id)
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        await post(client, bf, bf.activity(user, "my vpn is down"))
+        await until(lambda: len(cards()) == 1)
+        await post(client, bf, bf.activity(user, "it says error 809"))
+        await until(lambda: len(cards()) == 2 and len(bf.updates) == 1)
+        first, second = (c["id"] for c in cards())
+        assert bf.updates[0].activity["id"] == first  # a newer card closed the older one's buttons
+        closed = bf.latest(first)
+        assert not of_type(closed, "Action.Submit") and "conversation has moved on" in json.dumps(closed)
+
+        await post(client, bf, press(second))
+        await until(lambda: len(rasa.messages) == 3 and len(bf.updates) >= 2 and len(cards()) == 3)
+        assert rasa.messages[-1].text == "/affirm"
+        used = bf.latest(second)
+        assert not of_type(used, "Action.Submit") and "✓ Yes" in json.dumps(used, ensure_ascii=False)  # what was chosen
+
+        for stale in (second, first):  # pressed twice, or pressed on an old card: nothing starts
+            await post(client, bf, press(stale))
+        await until(lambda: sum("earlier message" in str(r.get("text")) for r in bf.replies()) == 2)
+        await channel.drain()
+        assert len(rasa.messages) == 3
+
+    run(bf, rasa, scenario)
+
+
+def test_a_card_sent_before_a_restart_still_works(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    clicked = bf.activity(bf.add_user("Pat", "pat@northbrook.example"), value={PAYLOAD_KEY: "/helped"}, replyToId="x")
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        await post(client, bf, clicked)
+        await until(lambda: bool(bf.replies()))
+
+    run(bf, rasa, scenario)
+    assert [m.text for m in rasa.messages] == ["/helped"]  # this process has no record of it: not refused

@@ -11,14 +11,14 @@ from bot import replies
 from bot.channels.inbound import MAX_TEXT_CHARS
 from bot.channels.teams_payloads import (
     ADAPTIVE_CARD,
-    MAX_STEPS_CHARS,
     PAYLOAD_KEY,
     conversation_ref,
     incoming_text,
     is_activity,
     message_activity,
+    pressed,
+    pressed_card,
     reply,
-    teams_markdown,
     verified_identity,
 )
 
@@ -101,71 +101,20 @@ def card_of(content: dict[str, Any]) -> dict[str, Any]:
     return card
 
 
-def test_an_article_answer_is_a_card_with_steps_a_link_and_did_this_help() -> None:
-    answer = replies.answer("vpn-connect", "Connect to the VPN", "## Try this first\n\n1. Open **GlobalProtect**.")
-    content = reply({"text": answer["text"], "buttons": answer["buttons"], "custom": answer["custom"]}, link)
-    card = card_of(content)
-    title, steps, question = card["body"]
-    assert (title["text"], title["style"]) == ("Connect to the VPN", "heading")
-    assert steps["text"] == "**Try this first**\n\n1. Open **GlobalProtect**." and steps["wrap"] is True
-    assert question["text"] == "Did this help?"
-    helped, not_helped, full = card["actions"]
-    assert (helped["type"], helped["title"], helped["data"][PAYLOAD_KEY]) == (
-        "Action.Submit",
-        "Yes, that helped",
-        "/helped",
-    )
-    assert helped["data"]["msteams"] == {
-        "type": "messageBack",
-        "displayText": "Yes, that helped",
-        "text": "/helped",
-        "value": {PAYLOAD_KEY: "/helped"},
-    }
-    assert not_helped["data"][PAYLOAD_KEY] == "/not_helped"
-    assert full == {"type": "Action.OpenUrl", "title": "Open the full article", "url": link("vpn-connect")}
+def test_a_card_reply_is_an_adaptive_card_and_custom_rides_along() -> None:
+    answer = replies.answer("vpn-connect", "Connect to the VPN", "1. Open **GlobalProtect**.")
+    content = reply(dict(answer), link)
+    assert card_of(content)["body"][0]["text"] == "Connect to the VPN"
     assert content["channelData"] == {"askit": {"decision": "answer", "article_id": "vpn-connect"}}
 
 
-def test_an_article_without_a_page_gets_no_link() -> None:
-    answer = replies.answer("walk-in-riverside", "Walk-in desk", "Or see [the VPN guide](kb:vpn-connect).")
-    card = card_of(reply(dict(answer), lambda article_id: None))
-    assert card["body"][1]["text"] == "Or see the VPN guide."
-    assert [a["type"] for a in card["actions"]] == ["Action.Submit", "Action.Submit"]
-
-
-def test_a_long_article_is_cut_at_a_paragraph_and_points_to_the_full_text() -> None:
-    body = "\n\n".join(f"Step {i}: " + "words " * 40 for i in range(60))
-    answer = replies.answer("long", "Long", body)
-    steps = card_of(reply(dict(answer), link))["body"][1]["text"]
-    assert len(steps) <= MAX_STEPS_CHARS + 40 and steps.endswith("the rest is in the full article.")
-    assert "\n\nStep" in steps and not steps.split("\n\n")[-2].endswith("word")  # whole paragraphs only
-
-
-def test_choices_are_card_buttons_that_send_their_payload() -> None:
-    choice = replies.clarify([("printer-add", "Add a printer"), ("printing-follow-me", "Follow-me printing")])
-    card = card_of(reply(dict(choice), link))
-    assert card["body"][0]["text"] == choice["text"]
-    assert [(a["title"], a["data"][PAYLOAD_KEY]) for a in card["actions"]] == [
-        ("Add a printer", '/choose_article{"article_id":"printer-add"}'),
-        ("Follow-me printing", '/choose_article{"article_id":"printing-follow-me"}'),
-        ("None of these", "/not_helped"),
-    ]
-
-
 def test_plain_text_is_markdown_and_custom_rides_along() -> None:
-    created = replies.ticket_created("LOC-000001", None, replies.Routed("P3", "service-desk", "within 1 working day"))
-    content = reply(dict(created), link)
+    declined = replies.comment_added("LOC-000001")
+    content = reply(dict(declined), link)
     assert content["type"] == "message" and content["textFormat"] == "markdown"
-    assert content["text"] == created["text"] and "attachments" not in content
+    assert content["text"] == declined["text"] and "attachments" not in content
     assert content["channelData"]["askit"]["ticket_ref"] == "LOC-000001"
     assert "channelData" not in reply({"text": "Hello!"}, link)
-
-
-def test_markdown_for_teams() -> None:
-    text = "# Title\n\nSee [the VPN guide](kb:vpn-connect) and <b>not html</b> <script>alert(1)</script>."
-    assert teams_markdown(text, link) == (
-        f"**Title**\n\nSee [the VPN guide]({link('vpn-connect')}) and not html alert(1)."
-    )
 
 
 def test_replies_go_back_into_the_users_conversation_as_the_bot() -> None:
@@ -179,10 +128,11 @@ def test_replies_go_back_into_the_users_conversation_as_the_bot() -> None:
     }
 
 
-def test_the_welcome_card_offers_example_questions() -> None:
-    card = card_of(reply(dict(replies.welcome()), link))
-    assert [a["data"][PAYLOAD_KEY] for a in card["actions"]] == [
-        "I forgot my password",
-        "The VPN won't connect",
-        "How do I add a printer?",
-    ]
+@pytest.mark.parametrize(
+    ("reply_to", "card"),
+    [("1:abc", "1:abc"), (None, None), (12, None), ("", None), ("x" * 2000, None), ("a\nb", None), ({"id": "1"}, None)],
+)
+def test_the_pressed_card_is_named_only_by_a_sane_id(reply_to: Any, card: str | None) -> None:
+    activity = {**ACTIVITY, "value": {PAYLOAD_KEY: "/helped"}, "replyToId": reply_to}
+    assert pressed_card(activity) == card
+    assert pressed(activity) == "/helped" and pressed({**ACTIVITY, "text": "typed"}) is None

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.cards import of_type
 from tests.channels.fake_botframework import NORTHBROOK_AAD, RIVERSIDE_AAD, FakeBotFramework, new_key
 from tests.e2e.conftest import Chat
 
@@ -49,10 +50,15 @@ class Teams:
         return self.turn(self.activity(text))
 
     def click(self, reply: dict[str, Any], title: str) -> dict[str, Any]:
-        """Click a card button as Teams sends it: the button's data as the activity's value."""
-        card = reply["attachments"][0]["content"]
-        [action] = [a for a in card["actions"] if a["title"] == title]
-        return self.turn(self.activity(value=action["data"]))
+        """Press a card's button or row as Teams sends it: the button's data as the activity's value,
+        in reply to the card's activity. ``title`` is what the press says in the chat."""
+        [action] = [a for a in submits(reply) if a["data"]["msteams"]["displayText"] == title]
+        return self.turn(self.activity(value=action["data"], replyToId=reply["id"]))
+
+
+def submits(node: Any) -> list[dict[str, Any]]:
+    """Every button in a card that sends something to the bot, in order."""
+    return of_type(node, "Action.Submit")
 
 
 def askit(reply: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +74,12 @@ def test_a_question_gets_an_article_card_scoped_to_the_users_council(teams_chat:
     card = answer["attachments"][0]["content"]
     assert card["body"][0]["text"] == "Walk-in IT support desk at Riverside Civic Centre"
     # A council-only article has no public page (ASKIT_ARTICLE_URL could give it one): no dead link.
-    assert [a["title"] for a in card["actions"]] == ["Yes, that helped", "No, that didn't help", "Show all steps"]
+    assert [a["data"]["msteams"]["displayText"] for a in submits(card)] == [
+        "Yes, that helped",
+        "No, that didn't help",
+        "Show all steps",
+    ]
+    assert "Action.OpenUrl" not in str(card)
     assert next(s.activity["type"] for s in bf.sent if s.conversation_id == pat.conversation) == "typing"
 
     sam = Teams(teams_chat, bf, bf.add_user("Sam Lee", "sam.lee@northbrook.example"), NORTHBROOK_AAD)
@@ -82,7 +93,13 @@ def test_card_buttons_raise_a_ticket_for_the_verified_teams_user(teams_chat: Cha
     assert askit(answer)["article_id"] == "vpn-connect"
     offer = alex.click(answer, "No, that didn't help")
     assert askit(offer)["flow"] == "ticket_offer"
+    bf.wait_for(lambda: not submits(bf.latest(answer["id"])), 30, "the answer card drawn again without buttons")
+    assert "✓ No, that didn't help" in str(bf.latest(answer["id"]))
+    before = len(teams_chat.tickets())
+    stale = alex.click(answer, "Yes, that helped")  # the old card, pressed anyway (from another device)
+    assert "earlier message" in stale["text"] and not askit(stale)
     confirm = alex.click(offer, "Yes")
+    assert len(teams_chat.tickets()) == before
     assert askit(confirm).get("step") == "confirm_summary"
     error = alex.click(confirm, "Yes")  # the VPN article's escalation lists the error and the asset number
     assert askit(error).get("step") == "error_text"
@@ -133,7 +150,7 @@ def test_a_retried_activity_is_answered_once(teams_chat: Chat, bf: FakeBotFramew
     activity = jo.activity("I forgot my password")
     first = jo.turn(activity)
     assert askit(first)["article_id"] == "password-reset"
-    full = next(a for a in first["attachments"][0]["content"]["actions"] if a["type"] == "Action.OpenUrl")
+    [full] = of_type(first, "Action.OpenUrl")
     assert full["url"] == f"{teams_chat.stack.rasa_url}/webhooks/webchat/articles/password-reset"
     page = requests.get(f"{full['url']}.json", timeout=30)
     assert page.status_code == 200 and page.json()["title"] == "Reset a forgotten password"
@@ -147,8 +164,8 @@ def test_the_bot_welcomes_a_user_who_adds_it(teams_chat: Chat, bf: FakeBotFramew
     added = kim.activity(kind="conversationUpdate", membersAdded=[{"id": kim.activity()["recipient"]["id"]}])
     welcome = kim.turn(added)
     assert askit(welcome) == {"flow": "welcome"}
-    first_example = welcome["attachments"][0]["content"]["actions"][0]
-    assert askit(kim.click(welcome, first_example["title"]))["article_id"] == "password-reset"
+    first_example = submits(welcome)[0]
+    assert askit(kim.click(welcome, first_example["data"]["msteams"]["displayText"]))["article_id"] == "password-reset"
 
 
 def test_the_secret_is_not_in_the_server_logs(teams_chat: Chat, bf: FakeBotFramework) -> None:

@@ -64,5 +64,11 @@ def test_the_reference_arrives_in_the_web_chat_when_the_desk_recovers(
     finally:
         browser.client.disconnect()
     [incident] = servicenow.incidents
-    assert news == {"flow": "ticket_created", "receipt": recorded["receipt"], "ticket_ref": incident["number"]}
+    page = f"{servicenow.url}/nav_to.do?uri=incident.do%3Fsys_id%3D{incident['sys_id']}"  # the desk's own page
+    assert news == {
+        "flow": "ticket_created",
+        "receipt": recorded["receipt"],
+        "ticket_ref": incident["number"],
+        "ticket_url": page,
+    }
     assert incident["short_description"] == "the plotter in the drawing office prints everything in pink"
