@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +26,13 @@ def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's database lives (bot/sql.py): a SQLite file, or a fresh database in a real PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "askit.sqlite")
+    postgres: PostgresServer = request.getfixturevalue("postgres")
+    return postgres.create_database(f"askit_{uuid.uuid4().hex[:12]}")
+

@@ -1,133 +1,38 @@
-"""Where the outbox keeps its rows: a SQLite file (the default) or PostgreSQL (several action
-servers sharing one outbox). Both take the same SQL: ``?`` placeholders, ``ON CONFLICT``,
-``RETURNING``; a database error becomes ServiceDeskUnavailable naming the database (never its
-password)."""
+"""Where the outbox keeps its rows (bot/sql.py: a SQLite file by default, PostgreSQL for several
+action servers sharing one outbox), with a database error turned into ServiceDeskUnavailable."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
+from bot import sql
 from bot.servicedesk.errors import ServiceDeskUnavailable
 
 
-class Cursor(Protocol):
-    rowcount: int
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class Transaction(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
-
-
-class Database(Protocol):
-    name: str
-    lock_for_claim: str  # appended to the claim's SELECT: rows other workers hold are skipped
-
-    def create(self, schema: str) -> None: ...
-
-    def transaction(self, immediate: bool = False) -> Any: ...  # a context manager giving a Transaction
-
-
-class SQLiteDatabase:
-    """One file; ``BEGIN IMMEDIATE`` serialises writers, across processes too."""
-
-    lock_for_claim = ""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.name = path, str(path)
-        self._lock = threading.Lock()
+class OutboxDatabase:
+    def __init__(self, db: sql.Database) -> None:
+        self._db, self.name, self.lock_for_claim = db, db.name, db.lock_for_claim
 
     def create(self, schema: str) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30)
-            try:
-                db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the worker's writes
-                db.executescript(schema)
-            finally:
-                db.close()
-        except (OSError, sqlite3.Error) as exc:
-            raise ServiceDeskUnavailable(f"outbox {self.name} cannot be opened: {exc}") from exc
+        with self._unavailable():
+            self._db.create(schema)
 
     @contextmanager
-    def transaction(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            except sqlite3.Error as exc:
-                raise ServiceDeskUnavailable(f"outbox {self.name}: {exc}") from exc
-            db.row_factory = sqlite3.Row
-            try:
-                db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-                yield db
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if db.in_transaction:
-                    db.rollback()
-                raise ServiceDeskUnavailable(f"outbox {self.name}: {exc}") from exc
-            except BaseException:
-                if db.in_transaction:
-                    db.rollback()
-                raise
-            finally:
-                db.close()
-
-
-class _PostgresTransaction:
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        cursor: Cursor = self._connection.execute(sql.replace("?", "%s"), params)
-        return cursor
-
-
-class PostgresDatabase:
-    """A PostgreSQL database; claims use ``FOR UPDATE SKIP LOCKED`` so workers never wait on each other."""
-
-    lock_for_claim = " FOR UPDATE SKIP LOCKED"
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        self.name = urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}:{parts.port or 5432}"))
-
-    def create(self, schema: str) -> None:
-        with self.transaction() as db:
-            for statement in filter(str.strip, schema.split(";")):
-                db.execute(statement)
+    def transaction(self, immediate: bool = False) -> Iterator[Any]:
+        with self._unavailable(), self._db.transaction(immediate) as tx:
+            yield tx
 
     @contextmanager
-    def transaction(self, immediate: bool = False) -> Iterator[_PostgresTransaction]:
-        import psycopg
-        from psycopg.rows import dict_row
-
+    def _unavailable(self) -> Iterator[None]:
         try:
-            connection = psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise ServiceDeskUnavailable(f"outbox {self.name}: {type(exc).__name__}") from exc
-        try:
-            with connection.transaction():
-                yield _PostgresTransaction(connection)
-        except psycopg.Error as exc:
-            raise ServiceDeskUnavailable(f"outbox {self.name}: {type(exc).__name__}: {exc.sqlstate}") from exc
-        finally:
-            connection.close()
+            yield
+        except sql.DatabaseError as exc:
+            raise ServiceDeskUnavailable(f"outbox {exc}") from exc
 
 
-def open_database(location: str | Path) -> Database:
+def open_database(location: str | Path) -> OutboxDatabase:
     """A ``postgresql://`` URL, or the path of a SQLite file."""
-    text = str(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        return PostgresDatabase(text)
-    return SQLiteDatabase(Path(text))
+    return OutboxDatabase(sql.open_database(location))

@@ -1,0 +1,50 @@
+"""bot/sql.py against a SQLite file and a real PostgreSQL: migrations are applied once each, in
+order, and errors name the database without its password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.sql import DatabaseError, migrate, open_database
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)
+
+
+def test_migrations_are_applied_once_each_in_order(location: str, tmp_path: Path) -> None:
+    db, folder = open_database(location), tmp_path / "migrations"
+    write(folder, "001_notes.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);")
+    write(
+        folder,
+        "002_more.sql",
+        "ALTER TABLE notes ADD COLUMN author TEXT;\nINSERT INTO notes (id, text) VALUES (1, 'a');",
+    )
+    write(folder, "README.txt", "not a migration")
+    assert migrate(db, folder) == ["001_notes.sql", "002_more.sql"]
+    assert migrate(open_database(location), folder) == []  # a second start applies nothing
+    write(folder, "003_index.sql", "CREATE INDEX notes_author ON notes (author)")
+    assert migrate(db, folder) == ["003_index.sql"]
+    with db.transaction() as tx:
+        assert [dict(r) for r in tx.execute("SELECT id, text, author FROM notes").fetchall()] == [
+            {"id": 1, "text": "a", "author": None}
+        ]
+
+
+def test_a_failed_migration_leaves_nothing_half_done(location: str, tmp_path: Path) -> None:
+    db, folder = open_database(location), tmp_path / "migrations"
+    write(folder, "001_bad.sql", "CREATE TABLE fine (id INTEGER);\nCREATE TABLE broken (")
+    with pytest.raises(DatabaseError):
+        migrate(db, folder)
+    write(folder, "001_bad.sql", "CREATE TABLE fine (id INTEGER)")
+    assert migrate(db, folder) == ["001_bad.sql"]
+
+
+def test_an_error_names_the_database_but_not_its_password() -> None:
+    db = open_database("postgresql://askit:s3cret-pw@127.0.0.1:1/askit")
+    with pytest.raises(DatabaseError) as error:
+        db.create("SELECT 1")
+    assert "127.0.0.1:1" in str(error.value) and "s3cret-pw" not in str(error.value)
