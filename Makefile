@@ -15,6 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 PIP_INSTALL = pip install --quiet --no-compile
 # endpoints.yml reads it; a PostgreSQL URL here scales out (see README).
 export TRACKER_DB_URL ?= sqlite:///$(CURDIR)/var/tracker.db
+export EVENTS_DB_URL ?= sqlite:///$(CURDIR)/var/events.db
 
 PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10 2>/dev/null))
 PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11 2>/dev/null))
@@ -25,7 +26,8 @@ RASA := $(RASA_VENV)/bin/rasa
 APY := $(ACTIONS_VENV)/bin/python
 MODEL := models/current.tar.gz
 # Tests of code that runs inside the Rasa server run in its environment.
-RASA_ENV_TESTS := tests/channels tests/nlu tests/tools tests/bot/test_tracker_store.py tests/bot/test_rasa_server.py
+RASA_ENV_TESTS := tests/channels tests/nlu tests/tools tests/bot/test_tracker_store.py tests/bot/test_event_broker.py \
+	tests/bot/test_rasa_server.py
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
 .PHONY: help setup system-deps run test checks lint typecheck pytest-actions pytest-unit pytest-e2e pytest-rasa validate \
@@ -116,7 +118,8 @@ RASA_MYPY := --config-file "" --python-version 3.10 --ignore-missing-imports --d
 	--warn-unused-ignores --warn-redundant-casts --no-implicit-optional
 typecheck: $(ACTIONS_VENV)/.installed $(RASA_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
-	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu bot/tracker_store.py benchmarks/nlu_length.py $(RASA_ENV_TESTS)
+	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu bot/tracker_store.py bot/event_broker.py benchmarks/nlu_length.py \
+		$(RASA_ENV_TESTS)
 
 # The action-server environment's tests: those that start no Rasa server (a real PostgreSQL and
 # Request Tracker among them), and the end-to-end ones, which need the trained model. Those spend

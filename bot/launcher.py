@@ -73,12 +73,27 @@ def free_port() -> int:
 def tracker_db_url(env: Mapping[str, str]) -> str:
     """The tracker store endpoints.yml uses: TRACKER_DB_URL (PostgreSQL, say) when set,
     else a SQLite file under var/ (or TRACKER_SQLITE_PATH)."""
-    url = env.get("TRACKER_DB_URL", "").strip()
+    return _db_url(env, "TRACKER_DB_URL", Path(env.get("TRACKER_SQLITE_PATH", str(VAR_DIR / "tracker.db"))))
+
+
+def events_db_url(env: Mapping[str, str]) -> str:
+    """Where the event broker writes every event for insights (endpoints.yml): EVENTS_DB_URL when
+    set, else events.db beside the tracker's SQLite file. Never the tracker's own database: Rasa's
+    tracker store and its event broker both keep a table named ``events``."""
+    tracker = Path(env.get("TRACKER_SQLITE_PATH", str(VAR_DIR / "tracker.db")))
+    url = _db_url(env, "EVENTS_DB_URL", tracker.with_name("events.db"))
+    if url == tracker_db_url(env):
+        raise LaunchError("EVENTS_DB_URL must be another database than TRACKER_DB_URL (both have a table 'events')")
+    return url
+
+
+def _db_url(env: Mapping[str, str], setting: str, default: Path) -> str:
+    url = env.get(setting, "").strip()
     if url:
         if "://" not in url:
-            raise LaunchError("TRACKER_DB_URL must be a URL such as postgresql://user:password@host:5432/db")
+            raise LaunchError(f"{setting} must be a URL such as postgresql://user:password@host:5432/db")
         return url
-    path = Path(env.get("TRACKER_SQLITE_PATH", str(VAR_DIR / "tracker.db"))).resolve()
+    path = default.resolve()
     # A folder made here is private; one that exists (TRACKER_SQLITE_PATH elsewhere) is the operator's.
     path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     return f"sqlite:///{path}"
@@ -142,6 +157,7 @@ class Stack:
     def env(self) -> dict[str, str]:
         env = self.settings()
         env["TRACKER_DB_URL"] = tracker_db_url(env)
+        env["EVENTS_DB_URL"] = events_db_url(env)
         # glibc gives each thread that allocates its own malloc arena; the action server's pool
         # threads (searches, desk calls) grew its memory past 10% in the 10,000-request fuzz run
         # and two arenas kept it at about 6% (docs/benchmarks.md). An operator's value wins.

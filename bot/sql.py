@@ -140,16 +140,19 @@ MIGRATIONS_TABLE = "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIM
 
 def migrate(db: Database, migrations: Path) -> list[str]:
     """Apply each ``NNN_*.sql`` file in ``migrations`` not yet applied, in order, each in its own
-    transaction with its record; returns the names applied now. Safe to run from several
-    processes at once: a file another process applied first is skipped."""
+    transaction with its record; returns the names applied now. Several packages keep their tables
+    in one database: each file is recorded under its package (the folder's parent), as
+    ``insights/001_outcomes.sql``. Safe to run from several processes at once: a file another
+    process applied first is skipped."""
     db.create(MIGRATIONS_TABLE)
     applied = []
     for path in sorted(migrations.glob("[0-9][0-9][0-9]_*.sql")):
+        name = f"{migrations.resolve().parent.name}/{path.name}"
         with db.transaction(immediate=True) as tx:
-            if tx.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (path.name,)).fetchone():
+            if tx.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone():
                 continue
             for statement in filter(str.strip, path.read_text().split(";")):
                 tx.execute(statement)
-            tx.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, CURRENT_TIMESTAMP)", (path.name,))
-        applied.append(path.name)
+            tx.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, CURRENT_TIMESTAMP)", (name,))
+        applied.append(name)
     return applied

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import Stack, cors_origins, free_port, tracker_db_url
+from bot.launcher import Stack, cors_origins, events_db_url, free_port, tracker_db_url
 from bot.rasa_server import RASA_TOKEN_SETTING, RasaServerError, rasa_argv
 from bot.supervisor import Backoff, LaunchError, Server, Supervisor, private_dir
 from tests.waiting import wait_until
@@ -112,6 +112,17 @@ def test_private_folders(tmp_path: Path) -> None:
     assert mode(private_dir(existing)) == 0o700
     assert tracker_db_url({"TRACKER_SQLITE_PATH": str(tmp_path / "new" / "tracker.db")}).startswith("sqlite:///")
     assert mode(tmp_path / "new") == 0o700
+
+
+def test_events_go_beside_the_tracker_and_never_into_its_database(tmp_path: Path) -> None:
+    env = {"TRACKER_SQLITE_PATH": str(tmp_path / "tracker.db")}
+    assert events_db_url(env) == f"sqlite:///{tmp_path / 'events.db'}"
+    pg = "postgresql://askit@db.example:5432/events"
+    assert events_db_url({**env, "EVENTS_DB_URL": pg}) == pg
+    with pytest.raises(LaunchError, match="EVENTS_DB_URL must be a URL"):
+        events_db_url({**env, "EVENTS_DB_URL": "events.db"})
+    with pytest.raises(LaunchError, match="another database than TRACKER_DB_URL"):
+        events_db_url({"TRACKER_DB_URL": pg, "EVENTS_DB_URL": pg})
 
 
 def test_restart_delays_double_up_to_the_limit_and_start_again_after_a_good_run() -> None:

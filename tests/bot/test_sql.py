@@ -11,12 +11,12 @@ from bot.sql import DatabaseError, migrate, open_database
 
 
 def write(folder: Path, name: str, text: str) -> None:
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text)
 
 
 def test_migrations_are_applied_once_each_in_order(location: str, tmp_path: Path) -> None:
-    db, folder = open_database(location), tmp_path / "migrations"
+    db, folder = open_database(location), tmp_path / "notes" / "migrations"
     write(folder, "001_notes.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);")
     write(
         folder,
@@ -24,10 +24,13 @@ def test_migrations_are_applied_once_each_in_order(location: str, tmp_path: Path
         "ALTER TABLE notes ADD COLUMN author TEXT;\nINSERT INTO notes (id, text) VALUES (1, 'a');",
     )
     write(folder, "README.txt", "not a migration")
-    assert migrate(db, folder) == ["001_notes.sql", "002_more.sql"]
+    assert migrate(db, folder) == ["notes/001_notes.sql", "notes/002_more.sql"]
     assert migrate(open_database(location), folder) == []  # a second start applies nothing
     write(folder, "003_index.sql", "CREATE INDEX notes_author ON notes (author)")
-    assert migrate(db, folder) == ["003_index.sql"]
+    assert migrate(db, folder) == ["notes/003_index.sql"]
+    other = tmp_path / "other" / "migrations"  # another package's 001 in the same database
+    write(other, "001_notes.sql", "CREATE TABLE other_notes (id INTEGER)")
+    assert migrate(db, other) == ["other/001_notes.sql"]
     with db.transaction() as tx:
         assert [dict(r) for r in tx.execute("SELECT id, text, author FROM notes").fetchall()] == [
             {"id": 1, "text": "a", "author": None}
@@ -35,12 +38,12 @@ def test_migrations_are_applied_once_each_in_order(location: str, tmp_path: Path
 
 
 def test_a_failed_migration_leaves_nothing_half_done(location: str, tmp_path: Path) -> None:
-    db, folder = open_database(location), tmp_path / "migrations"
+    db, folder = open_database(location), tmp_path / "bad" / "migrations"
     write(folder, "001_bad.sql", "CREATE TABLE fine (id INTEGER);\nCREATE TABLE broken (")
     with pytest.raises(DatabaseError):
         migrate(db, folder)
     write(folder, "001_bad.sql", "CREATE TABLE fine (id INTEGER)")
-    assert migrate(db, folder) == ["001_bad.sql"]
+    assert migrate(db, folder) == ["bad/001_bad.sql"]
 
 
 def test_an_error_names_the_database_but_not_its_password() -> None:

@@ -17,6 +17,7 @@ RASA_SIDE = [
     "bot.channels.widget_auth",
     "bot.identity",
     "bot.tracker_store",
+    "bot.event_broker",
     "bot.rasa_server",
     "bot.nlu.rule_intents",
 ]

@@ -124,6 +124,7 @@ def running_chat(
             "ASKIT_OUTBOX_DB": str(work / "outbox.sqlite"),
             "TRACKER_SQLITE_PATH": str(work / "tracker.db"),
             "TRACKER_DB_URL": "",
+            "EVENTS_DB_URL": "",  # events.db beside tracker.db
             "ASKIT_ARTICLES_DIR": str(articles_dir),
             "ASKIT_INDEX_DIR": str(index_dir),
             SECRET_SETTING: WIDGET_SECRET,

@@ -92,6 +92,7 @@ def test_it_prints_the_chat_url_brings_back_a_killed_server_alone_and_sigterm_st
         "ASKIT_LOCAL_DESK_DB": str(tmp_path / "desk.sqlite"),
         "ASKIT_OUTBOX_DB": str(tmp_path / "outbox.sqlite"),
         "TRACKER_DB_URL": "",
+        "EVENTS_DB_URL": "",
         REST_TOKEN_SETTING: rest_token,
     }
     output = tmp_path / "launcher.out"  # a file, not a pipe: the servers write there too, and a full pipe blocks them

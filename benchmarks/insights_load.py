@@ -1,0 +1,55 @@
+"""How fast the insights loader reads Rasa's events, and how fast the figures are computed from a
+year of conversations. The history is generated (tests/insights/test_figures.py: conversations
+whose outcomes are known) and written as Rasa's SQL event broker writes it, to SQLite files in a
+temporary folder.
+
+    .venv-actions/bin/python benchmarks/insights_load.py --events 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from bot import sql
+from bot.insights import figures as f
+from bot.insights.store import InsightsStore
+from tests.insights.test_figures import history
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="about how many events to load")
+    args = parser.parse_args()
+    conversations = max(1, args.events // 10)  # a generated conversation is about 10 events
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        log = history(size=conversations, seed=11).log
+        events = log.write(Path(folder) / "events.db")
+        made = time.perf_counter() - started
+        store = InsightsStore.open(Path(folder) / "insights.sqlite")
+        started = time.perf_counter()
+        loaded = store.load(sql.open_database(events))
+        took = time.perf_counter() - started
+        started = time.perf_counter()
+        questions, tickets = store.questions(), store.tickets()
+        read = time.perf_counter() - started
+        started = time.perf_counter()
+        found = f.outcomes(questions, tickets)
+        f.figures(found)
+        f.by(found, f.council)
+        f.by(found, f.week)
+        f.articles(found)
+        computed = time.perf_counter() - started
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}")
+    print(f"generated {len(log.events):,} events of {conversations:,} conversations in {made:.1f} s")
+    print(f"loaded {loaded.events:,} events in {took:.1f} s ({loaded.events / took:,.0f} events/s): "
+          f"{loaded.questions:,} questions, {loaded.tickets:,} tickets")  # fmt: skip
+    print(f"figures over {len(questions):,} questions: read {read:.2f} s, outcomes and breakdowns {computed:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

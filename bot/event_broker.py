@@ -1,0 +1,60 @@
+"""Rasa's SQL event broker, as AskIT runs it (Rasa server environment): every tracker event is
+written to a table ``events`` (id, sender_id, data) that the insights loader reads in id order
+(bot/insights/events.py), with typed secrets taken out of user messages as the tracker store takes
+them out (bot/tracker_store.py), and a database error logged instead of failing the turn: the
+conversation itself is in the tracker store, and only the figures miss an event.
+
+endpoints.yml:  event_broker: {type: bot.event_broker.SafeSQLEventBroker, url: <SQLAlchemy URL>}
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from asyncio import AbstractEventLoop
+from typing import Any
+
+import sqlalchemy
+import sqlalchemy.orm
+from rasa.core.brokers.sql import SQLEventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.redaction import redact_typed_secrets
+
+logger = logging.getLogger(__name__)
+
+
+def redacted(event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` as it may be stored: a user's message with typed secrets replaced."""
+    text = event.get("text")
+    if event.get("event") != "user" or not isinstance(text, str):
+        return event
+    clean = redact_typed_secrets(text)
+    if clean == text:
+        return event
+    stored = copy.deepcopy(event)
+    stored["text"] = clean
+    if isinstance(stored.get("parse_data"), dict):
+        stored["parse_data"]["text"] = clean
+    return stored
+
+
+class SafeSQLEventBroker(SQLEventBroker):
+    def __init__(self, url: str) -> None:  # Rasa's takes dialect, host, port, ...: one URL is simpler
+        self.engine = sqlalchemy.create_engine(url)
+        self.Base.metadata.create_all(self.engine)
+        self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig, event_loop: AbstractEventLoop | None = None
+    ) -> SafeSQLEventBroker:
+        if not broker_config.url:
+            raise ValueError("endpoints.yml: event_broker.url must be a SQLAlchemy URL (EVENTS_DB_URL)")
+        return cls(broker_config.url)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        try:
+            super().publish(redacted(event))
+        except (sqlalchemy.exc.SQLAlchemyError, ValueError) as exc:
+            logger.error("event not written for insights: %s", type(exc).__name__)

@@ -1,0 +1,123 @@
+"""``python -m bot.insights``: load the events into the insights store, and print the figures,
+the articles and the content gaps.
+
+    python -m bot.insights load                      # the events since the last load
+    python -m bot.insights figures [--by council|channel|week|month] [--council X] [--since D] [--until D]
+    python -m bot.insights articles [--since D] [--until D]
+    python -m bot.insights gaps [--council X] [--since D] [--until D]
+
+EVENTS_DB_URL is where Rasa's event broker writes (endpoints.yml; var/events.db by default);
+ASKIT_BACKOFFICE_DB is the back office's database, which holds the insights store
+(var/backoffice.sqlite by default, or a postgresql:// URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from bot import sql
+from bot.config import ConfigurationError
+from bot.insights import figures as f
+from bot.insights.events import location
+from bot.insights.settings import InsightsSettings
+from bot.insights.store import InsightsStore
+from bot.paths import VAR_DIR
+
+DAY = 86_400.0
+GROUPS: Mapping[str, Callable[[f.Outcome], str | None]] = {
+    "council": f.council,
+    "channel": f.channel,
+    "week": f.week,
+    "month": f.month,
+}
+
+
+def events_location(env: Mapping[str, str] = os.environ) -> str:
+    return location(env.get("EVENTS_DB_URL") or f"sqlite:///{VAR_DIR / 'events.db'}")
+
+
+def store_location(env: Mapping[str, str] = os.environ) -> str:
+    return env.get("ASKIT_BACKOFFICE_DB") or str(VAR_DIR / "backoffice.sqlite")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.insights", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("load", help="load the events since the last load")
+    for name in ("figures", "articles", "gaps"):
+        command = commands.add_parser(name)
+        command.add_argument("--since", type=dt.date.fromisoformat, help="first day (YYYY-MM-DD)")
+        command.add_argument("--until", type=dt.date.fromisoformat, help="the day after the last")
+        command.add_argument("--council", help="one council's questions only")
+        if name == "figures":
+            command.add_argument("--by", choices=sorted(GROUPS), help="a row per council, channel, week or month")
+    args = parser.parse_args(argv)
+    try:
+        settings = InsightsSettings.load()
+        store = InsightsStore.open(store_location())
+        if args.command == "load":
+            loaded = store.load(sql.open_database(events_location()))
+            forgotten = store.forget_text(time.time() - settings.retention_days * DAY)
+            print(f"{loaded.events} events: {loaded.questions} questions, {loaded.tickets} tickets; "
+                  f"text of {forgotten} older questions forgotten")  # fmt: skip
+            return 0
+        since = _epoch(args.since) if args.since else 0.0
+        until = _epoch(args.until) if args.until else float("inf")
+        questions = [q for q in store.questions(since, until) if args.council in (None, q.tenant)]
+        tickets = store.tickets(since, until + settings.deflection_days * DAY)
+        found = f.outcomes(questions, tickets, settings.deflection_days)
+        if args.command == "figures":
+            rows = f.by(found, GROUPS[args.by]) if args.by else {"all": f.figures(found)}
+            print(_figures_table(rows, found, settings))
+        elif args.command == "articles":
+            print(_articles_table(f.articles(found)))
+        else:
+            from bot.insights.gaps import gap_questions, gaps
+            from bot.knowledge.embedding import SentenceTransformerEmbedder
+
+            for gap in gaps(gap_questions(questions), SentenceTransformerEmbedder()):
+                councils = ", ".join(f"{c} {n}" for c, n in gap.councils.items())
+                print(f"{gap.size:5}  {gap.label}  ({councils})")
+                for example in gap.examples:
+                    print(f"       - {example}")
+        return 0
+    except (ConfigurationError, sql.DatabaseError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _epoch(day: dt.date) -> float:
+    return dt.datetime.combine(day, dt.time(), dt.timezone.utc).timestamp()
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _figures_table(rows: Mapping[str, f.Figures], found: list[f.Outcome], settings: InsightsSettings) -> str:
+    head = "group          questions confirmed potential not-deflected unresolved containment helpful coverage"
+    lines = [head]
+    for name, row in rows.items():
+        lines.append(
+            f"{name[:14]:14} {row.questions:9} {row.confirmed:9} {row.potential:9} {row.not_deflected:13} "
+            f"{row.unresolved:10} {_percent(row.containment):>11} {_percent(row.helpful):>7} "
+            f"{_percent(row.coverage):>8}"
+        )
+    low, high = f.cost_avoided(found, settings.costs, settings.default_cost)
+    lines.append(f"\ncost avoided: {low:,.2f} to {high:,.2f} (confirmed, and confirmed + potential)")
+    return "\n".join(lines) + "\n\n" + f.DEFINITIONS.strip()
+
+
+def _articles_table(rows: list[f.ArticleFigures]) -> str:
+    lines = ["article                               answers helped not-helped helpful tickets"]
+    for row in rows:
+        lines.append(
+            f"{row.article_id[:36]:36} {row.answers:8} {row.helped:6} {row.not_helped:10} "
+            f"{_percent(row.helpful):>7} {row.tickets:7}"
+        )
+    return "\n".join(lines)

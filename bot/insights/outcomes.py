@@ -1,0 +1,198 @@
+"""From a conversation's events to what the insights count: each question a member of staff typed
+and what it got, the feedback on an answer, and each ticket raised. Pure: ``follow`` takes one
+conversation's state and its next event, and returns the new state and the changes to record.
+
+What a reply was is read only from its ``custom`` part (bot/replies.py): ``decision`` for a
+question's outcome, ``feedback: helped`` (the "glad that sorted it" reply), ``flow: ticket_offer``
+with ``reason: not_helped`` for an answer that did not help, ``flow: ticket_created`` or
+``ticket_recorded`` for a ticket. A question is what the user typed; a button press (a ``/payload``)
+continues the question before it (a choice from a clarify becomes that question's answer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from bot.identity import IDENTITY_KEY, tenant_for
+from bot.insights.events import BrokerEvent
+from bot.redaction import redact_typed_secrets
+
+DECISIONS = ("answer", "clarify", "escalate", "elsewhere", "narrow")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)")
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int  # the event id of the bot's reply that decided it
+    conversation: str
+    user: str  # the verified identity's id, else "<channel>:<sender id>"
+    at: float
+    channel: str
+    tenant: str | None
+    text: str | None  # redacted; None when it was a button press
+    decision: str
+    article_id: str | None
+    feedback: str | None = None  # "helped" | "not_helped", once given (Answered)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    conversation: str
+    user: str
+    at: float
+    channel: str
+    tenant: str | None
+    ref: str  # the desk's reference, or the outbox's receipt until the desk answers
+    receipt: str | None
+    group: str | None
+    priority: str | None
+    article_id: str | None  # the article answered last in the conversation, if any
+    question_id: int | None  # the question it followed
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A question changed by a later event: chosen from a clarify, or feedback given."""
+
+    question_id: int
+    decision: str | None = None
+    article_id: str | None = None
+    feedback: str | None = None  # "helped" | "not_helped"
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A ticket recorded in the outbox reached the desk: its reference replaces the receipt."""
+
+    receipt: str
+    ref: str
+
+
+Change = Question | Ticket | Answered | Delivered
+
+
+@dataclass(frozen=True)
+class State:
+    """What is remembered about one conversation between events (stored as JSON)."""
+
+    user: str | None = None
+    channel: str = ""
+    tenant: str | None = None
+    names: tuple[str, ...] = ()  # the user's own name, taken out of what they type
+    typed: str | None = None  # the user's latest typed message, not yet answered
+    pressed: bool = False  # the user's latest message was a button
+    question: int | None = None  # the latest question
+    decided: str | None = None  # what the latest question got, as its decision says
+    answered: int | None = None  # the latest question answered from an article, awaiting feedback
+    article_id: str | None = None  # the article of the latest answer
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> State:
+        return cls(**{**data, "names": tuple(data.get("names") or ())})
+
+
+def follow(state: State, event: BrokerEvent) -> tuple[State, list[Change]]:
+    """The conversation's state after ``event``, and what it changes in the figures."""
+    if event.kind == "user":
+        return _user(state, event), []
+    if event.kind == "bot":
+        custom = (event.data.get("data") or {}).get("custom")
+        if isinstance(custom, dict):
+            return _bot(state, event, custom)
+    return state, []
+
+
+def _user(state: State, event: BrokerEvent) -> State:
+    text = str(event.data.get("text") or "")
+    channel = str(event.data.get("input_channel") or state.channel or "")
+    identity = ((event.data.get("metadata") or {}).get(IDENTITY_KEY) or {}).get("identity")
+    user, tenant, names = state.user, state.tenant, state.names
+    if isinstance(identity, dict) and isinstance(identity.get("id"), str):
+        # Only a verifying channel puts an identity here (the REST channel drops what a client sends).
+        user, tenant = identity["id"], tenant_for(identity)
+        name = identity.get("name")
+        names = tuple(n for n in str(name or "").split() if len(n) > 1)
+    if user is None:
+        user = f"{channel or 'unknown'}:{event.sender_id}"
+    if text.startswith("/"):
+        return replace(state, user=user, channel=channel, tenant=tenant, names=names, typed=None, pressed=True)
+    return replace(
+        state, user=user, channel=channel, tenant=tenant, names=names, typed=redact(text, names), pressed=False
+    )
+
+
+def _bot(state: State, event: BrokerEvent, custom: dict[str, Any]) -> tuple[State, list[Change]]:
+    decision, flow = custom.get("decision"), custom.get("flow")
+    article_id = custom.get("article_id") if isinstance(custom.get("article_id"), str) else None
+    user = state.user or f"{state.channel or 'unknown'}:{event.sender_id}"
+    if decision in DECISIONS:
+        if state.pressed and state.question is not None:  # a choice continues the question before it
+            changes: list[Change] = []
+            if decision == "answer" and state.decided == "clarify":
+                changes.append(Answered(state.question, decision="answer", article_id=article_id))
+            answered = state.question if decision == "answer" else state.answered
+            decided = "answer" if decision == "answer" else state.decided
+            return replace(
+                state, answered=answered, decided=decided, article_id=article_id or state.article_id, pressed=False
+            ), changes
+        question = Question(
+            event.id, event.sender_id, user, event.at, state.channel, state.tenant, state.typed, str(decision),
+            article_id,
+        )  # fmt: skip
+        answered = event.id if decision == "answer" else None
+        return replace(
+            state,
+            typed=None,
+            question=event.id,
+            decided=str(decision),
+            answered=answered,
+            article_id=article_id or state.article_id,
+        ), [question]
+    if custom.get("feedback") == "helped" and state.answered is not None:
+        return replace(state, answered=None), [Answered(state.answered, feedback="helped")]
+    if flow == "ticket_offer" and custom.get("reason") == "not_helped" and state.answered is not None:
+        return replace(state, answered=None), [Answered(state.answered, feedback="not_helped")]
+    if flow in ("ticket_created", "ticket_recorded"):
+        ref, receipt = custom.get("ticket_ref"), custom.get("receipt")
+        if flow == "ticket_created" and isinstance(receipt, str) and isinstance(ref, str):
+            return state, [Delivered(receipt, ref)]  # news of a ticket recorded earlier
+        shown = ref if isinstance(ref, str) else receipt
+        if not isinstance(shown, str):
+            return state, []
+        ticket = Ticket(
+            event.id,
+            event.sender_id,
+            user,
+            event.at,
+            state.channel,
+            state.tenant,
+            shown,
+            receipt if isinstance(receipt, str) else None,
+            _text(custom.get("group")),
+            _text(custom.get("priority")),
+            state.article_id,
+            state.question,
+        )
+        return replace(state, answered=None), [ticket]
+    return state, []
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def redact(text: str, names: tuple[str, ...] = ()) -> str:
+    """A question as the insights may keep it: no typed secret, e-mail address, phone number or the
+    user's own name, and at most MAX_QUESTION_CHARS."""
+    clean = _PHONE.sub("[phone]", _EMAIL.sub("[email]", redact_typed_secrets(text)))
+    for name in names:
+        clean = re.sub(rf"\b{re.escape(name)}\b", "[name]", clean, flags=re.IGNORECASE)
+    return clean[:MAX_QUESTION_CHARS]

@@ -1,0 +1,58 @@
+"""The event broker Rasa uses (Rasa environment): every event of a turn reaches the ``events``
+table in order, typed secrets never do, and a database that fails loses the event, not the turn."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.event_broker import SafeSQLEventBroker
+from bot.tracker_store import SafeSQLTrackerStore
+
+
+def rows(path: Path) -> list[tuple[int, str, dict[str, object]]]:
+    with sqlite3.connect(path) as db:
+        return [(i, s, json.loads(d)) for i, s, d in db.execute("SELECT id, sender_id, data FROM events ORDER BY id")]
+
+
+def test_a_saved_turn_reaches_the_broker_in_order_without_typed_secrets(tmp_path: Path) -> None:
+    broker = asyncio.run(
+        EventBroker.create(
+            EndpointConfig(url=f"sqlite:///{tmp_path / 'events.db'}", type="bot.event_broker.SafeSQLEventBroker")
+        )
+    )
+    assert isinstance(broker, SafeSQLEventBroker)
+    store = SafeSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'tracker.db'}", event_broker=broker)
+    tracker = DialogueStateTracker("alice", slots=[])
+    typed = "my password is Winter2026! and outlook still fails"
+    tracker.update(UserUttered(typed, {"name": "ask", "confidence": 1.0}, parse_data={"text": typed}))
+    tracker.update(BotUttered("Try this", data={"custom": {"decision": "answer", "article_id": "outlook-password"}}))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    stored = rows(tmp_path / "events.db")
+    assert [(s, d["event"]) for _, s, d in stored] == [("alice", "user"), ("alice", "bot"), ("alice", "action")]
+    user = stored[0][2]
+    assert "Winter2026!" not in json.dumps(stored) and "[redacted]" in str(user["text"])
+    assert stored[1][2]["data"]["custom"]["article_id"] == "outlook-password"  # type: ignore[index]
+
+
+def test_a_database_that_fails_loses_the_event_not_the_turn(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    broker = SafeSQLEventBroker(f"sqlite:///{tmp_path / 'events.db'}")
+    (tmp_path / "events.db").unlink()
+    (tmp_path / "events.db").mkdir()  # a folder where the file was: every write fails
+    broker.publish({"event": "user", "sender_id": "alice", "text": "hi"})
+    assert "event not written for insights" in caplog.text and "hi" not in caplog.text
+
+
+def test_without_a_url_the_error_names_the_setting() -> None:
+    with pytest.raises(ValueError, match="EVENTS_DB_URL"):
+        asyncio.run(SafeSQLEventBroker.from_endpoint_config(EndpointConfig(type="bot.event_broker.SafeSQLEventBroker")))

@@ -1,0 +1,88 @@
+"""Conversations as Rasa's event broker records them, for the insights tests: each helper appends
+the events a real turn publishes (the user's message with its channel and sealed identity, the
+bot's reply with its ``custom`` part, the actions between)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot import replies
+from bot.identity import IDENTITY_KEY
+from bot.insights.events import BrokerEvent
+
+DAY = 86_400.0
+START = 1_790_000_000.0  # 2026-09-21, a Monday
+
+
+@dataclass
+class Log:
+    """Every event of every conversation, in the order they were published."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def broker_events(self) -> list[BrokerEvent]:
+        return [BrokerEvent(i, str(e["sender_id"]), e) for i, e in enumerate(self.events, 1)]
+
+    def write(self, path: Path) -> Path:
+        """The events in a table as Rasa's SQL event broker makes it."""
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)")
+            db.executemany(
+                "INSERT INTO events (sender_id, data) VALUES (?, ?)",
+                [(e["sender_id"], json.dumps(e)) for e in self.events],
+            )
+        return path
+
+
+@dataclass
+class Chat:
+    log: Log
+    sender: str
+    at: float = START
+    channel: str = "webchat"
+    email: str | None = "pat.jones@riverside.example"
+    name: str | None = "Pat Jones"
+    verified: bool = True  # False: a channel that vouches for nobody (the REST channel)
+
+    def _add(self, event: dict[str, Any]) -> None:
+        self.at += 5
+        self.log.events.append({**event, "sender_id": self.sender, "timestamp": self.at})
+
+    def later(self, days: float) -> Chat:
+        self.at += days * DAY
+        return self
+
+    def says(self, text: str) -> Chat:
+        identity = {"id": f"id-{self.sender}"}
+        if self.email:
+            identity["email"] = self.email
+        if self.name:
+            identity["name"] = self.name
+        metadata = (
+            {IDENTITY_KEY: {"channel": self.channel, "identity": identity, "mac": "sealed"}} if self.verified else {}
+        )
+        self._add({"event": "user", "text": text, "input_channel": self.channel, "metadata": metadata,
+                   "parse_data": {"intent": {"name": "ask_question"}, "text": text}})  # fmt: skip
+        return self
+
+    def bot(self, reply: replies.Reply | dict[str, Any]) -> Chat:
+        self._add({"event": "action", "name": "action_answer_question"})
+        self._add({"event": "bot", "text": reply.get("text", ""), "data": {"custom": reply.get("custom")}})
+        self._add({"event": "action", "name": "action_listen"})
+        return self
+
+    def answered(self, text: str, article_id: str) -> Chat:
+        return self.says(text).bot(replies.answer(article_id, article_id, "Steps."))
+
+    def helped(self) -> Chat:
+        return self.says("/helped").bot({"text": "Great, glad that sorted it.", "custom": {"feedback": "helped"}})
+
+    def not_helped(self, article_id: str) -> Chat:
+        return self.says("/not_helped").bot(replies.ticket_offer("not_helped", article_id))
+
+    def ticket(self, ref: str, group: str = "end-user-computing") -> Chat:
+        return self.says("yes").bot(replies.ticket_created(ref, None, replies.Routed("P3", group)))

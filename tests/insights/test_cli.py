@@ -1,0 +1,43 @@
+"""``python -m bot.insights`` on a generated history: load once, figures, articles; bad settings
+get a one-line error naming the file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.insights import cli
+from bot.insights.settings import InsightsSettings
+from tests.insights.test_figures import history
+
+
+def test_load_then_figures_by_council(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = history(size=80).log.write(tmp_path / "events.db")
+    monkeypatch.setenv("EVENTS_DB_URL", f"sqlite:///{events}")
+    monkeypatch.setenv("ASKIT_BACKOFFICE_DB", str(tmp_path / "backoffice.sqlite"))
+    assert cli.main(["load"]) == 0
+    assert " questions, " in capsys.readouterr().out
+    assert cli.main(["load"]) == 0 and capsys.readouterr().out.startswith("0 events")  # nothing twice
+    assert cli.main(["figures", "--by", "council"]) == 0
+    out = capsys.readouterr().out
+    assert "riverside" in out and "cost avoided:" in out and "confirmed" in out and "Containment is" in out
+    assert cli.main(["articles", "--since", "2026-01-01"]) == 0 and "article-0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cost_per_contact: {default: {minutes: 12}}", "give either amount, or minutes and per_minute"),
+        ("cost_per_contact: {default: {amount: 5}, atlantis: {amount: 3}}", "cost_per_contact.atlantis"),
+        ("deflection_days: -1\ncost_per_contact: {default: {amount: 5}}", "deflection_days"),
+        ("cost_per_contact: {riverside: {amount: 5}}", "cost_per_contact.default"),
+    ],
+)
+def test_bad_settings_name_the_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "insights.yml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        InsightsSettings.load(path)

@@ -1,0 +1,169 @@
+"""The figures on a generated history whose true outcomes are known (bot/insights/figures.py)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot import replies
+from bot.insights.figures import (
+    Cost,
+    articles,
+    by,
+    channel,
+    cost_avoided,
+    council,
+    figures,
+    month,
+    outcomes,
+    shown,
+    week,
+)
+from bot.insights.outcomes import Question, Ticket
+from bot.insights.store import InsightsStore
+from bot.sql import open_database
+from tests.insights.history import DAY, Chat, Log
+
+COUNCILS = ("northbrook", "riverside", "southmere")
+FOLLOWED = {
+    "didn't help, ticket": 1,
+    "nothing fits, ticket": 1,
+    "helped, ticket next day": 2,
+    "helped, ticket after the window": 1,
+}
+PLANS = {  # what happens in the conversation -> the kind of outcome each of its questions has
+    "helped": ["confirmed"],
+    "no feedback": ["potential"],
+    "a choice, none taken": ["potential"],
+    "didn't help": ["not_deflected"],
+    "didn't help, ticket": ["not_deflected"],
+    "nothing fits": ["unresolved"],
+    "nothing fits, ticket": ["not_deflected"],
+    "helped, ticket next day": ["not_deflected", "not_deflected"],
+    "helped, ticket after the window": ["confirmed", "not_deflected"],
+}
+
+
+@dataclass
+class Planned:
+    log: Log
+    kinds: Counter[str]
+    by_council: dict[str, Counter[str]]
+    tickets: int
+    followed: int = 0  # questions a ticket followed on their topic within the window
+
+
+def play(chat: Chat, plan: str, n: int) -> int:
+    """One conversation following ``plan``; returns the tickets it raised."""
+    article = f"article-{n % 4}"
+    if plan == "helped":
+        chat.answered("the vpn drops", article).helped()
+    elif plan == "no feedback":
+        chat.answered("how do I add a printer", article)
+    elif plan == "a choice, none taken":
+        chat.says("teams problem").bot(replies.clarify([("a", "A"), ("b", "B")]))
+    elif plan == "didn't help":
+        chat.answered("outlook crashes", article).not_helped(article).says("no").bot(
+            {"text": "OK", "custom": {"flow": "ticket_declined"}}
+        )
+    elif plan == "didn't help, ticket":
+        chat.answered("outlook crashes", article).not_helped(article).ticket(f"INC{n}")
+        return 1
+    elif plan == "nothing fits":
+        chat.says("the coffee machine is broken").bot(replies.escalate())
+    elif plan == "nothing fits, ticket":
+        chat.says("plotter prints pink").bot(replies.escalate()).ticket(f"INC{n}")
+        return 1
+    elif plan == "helped, ticket next day":
+        chat.answered("my laptop is slow", article).helped()
+        chat.later(1).answered("my laptop is still slow", article).not_helped(article).ticket(f"INC{n}")
+        return 1
+    elif plan == "helped, ticket after the window":
+        chat.answered("my laptop is slow", article).helped()
+        chat.later(8).answered("my laptop is slow again", article).not_helped(article).ticket(f"INC{n}")
+        return 1
+    return 0
+
+
+def history(size: int = 400, seed: int = 7) -> Planned:
+    rng = random.Random(seed)
+    log, kinds, tickets, followed = Log(), Counter[str](), 0, 0
+    by_council: dict[str, Counter[str]] = {c: Counter() for c in COUNCILS}
+    for n in range(size):
+        plan, where = rng.choice(list(PLANS)), rng.choice(COUNCILS)
+        chat = Chat(
+            log, f"s{n}", at=1_790_000_000.0 + rng.uniform(0, 90) * DAY, channel=rng.choice(["webchat", "teams"])
+        )
+        chat.email = f"person{n}@{where}.example"
+        tickets += play(chat, plan, n)
+        kinds.update(PLANS[plan])
+        by_council[where].update(PLANS[plan])
+        followed += FOLLOWED.get(plan, 0)
+    return Planned(log, kinds, by_council, tickets, followed)
+
+
+def found(log: Log, tmp_path: Path) -> tuple[list[Question], list[Ticket]]:
+    """The questions and tickets as the store holds them after loading ``log``."""
+    store = InsightsStore.open(tmp_path / "insights.sqlite")
+    store.load(open_database(log.write(tmp_path / "events.db")))
+    return store.questions(), store.tickets()
+
+
+def test_every_figure_equals_the_known_outcome(tmp_path: Path) -> None:
+    planned = history()
+    questions, tickets = found(planned.log, tmp_path)
+    counted = figures(outcomes(questions, tickets))
+    assert (counted.confirmed, counted.potential, counted.not_deflected, counted.unresolved) == tuple(
+        planned.kinds[k] for k in ("confirmed", "potential", "not_deflected", "unresolved")
+    )
+    assert counted.questions == sum(planned.kinds.values()) and len(tickets) == planned.tickets
+    assert counted.contained == counted.questions - planned.followed
+    for name, council_figures in by(outcomes(questions, tickets), council).items():
+        expected = planned.by_council[name]
+        assert (council_figures.confirmed, council_figures.not_deflected) == (
+            expected["confirmed"],
+            expected["not_deflected"],
+        )
+
+
+def test_helped_then_a_ticket_next_day_is_not_a_confirmed_deflection(tmp_path: Path) -> None:
+    log = Log()
+    play(Chat(log, "x"), "helped, ticket next day", 1)
+    questions, tickets = found(log, tmp_path)
+    assert [o.kind for o in outcomes(questions, tickets)] == ["not_deflected", "not_deflected"]
+
+
+def test_a_ticket_after_the_window_leaves_the_deflection_confirmed_and_is_counted_once(tmp_path: Path) -> None:
+    log = Log()
+    play(Chat(log, "x"), "helped, ticket after the window", 1)
+    questions, tickets = found(log, tmp_path)
+    found_outcomes = outcomes(questions, tickets)
+    assert [o.kind for o in found_outcomes] == ["confirmed", "not_deflected"]
+    assert [o.ticket for o in found_outcomes].count(tickets[0]) == 1
+    assert [o.kind for o in outcomes(questions, tickets, days=10)] == ["not_deflected", "not_deflected"]
+
+
+def test_rates_breakdowns_articles_and_cost_ranges(tmp_path: Path) -> None:
+    questions, tickets = found(history(size=200).log, tmp_path)
+    found_outcomes = outcomes(questions, tickets)
+    total = figures(found_outcomes)
+    assert total.helpful == total.helped / (total.helped + total.not_helped)
+    assert total.coverage == (total.answered + total.clarified + total.elsewhere) / total.questions
+    assert sum(f.questions for f in by(found_outcomes, channel).values()) == total.questions
+    assert sum(f.questions for f in by(found_outcomes, week).values()) == total.questions
+    assert list(by(found_outcomes, month)) == sorted(by(found_outcomes, month))
+    per_article = articles(found_outcomes)
+    assert sum(a.answers for a in per_article) == total.answered
+    low, high = cost_avoided(found_outcomes, {"riverside": Cost.of(fixed=10.0)}, Cost.of(minutes=10, per_minute=0.5))
+    assert low == pytest.approx(
+        sum((10.0 if o.question.tenant == "riverside" else 5.0) for o in found_outcomes if o.kind == "confirmed")
+    )
+    assert high >= low
+
+
+def test_small_counts_are_not_shown_to_the_committee() -> None:
+    assert [shown(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]

@@ -1,0 +1,83 @@
+"""From events to questions, feedback and tickets (bot/insights/outcomes.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import replies
+from bot.insights.outcomes import Answered, Delivered, Question, Ticket, redact
+from bot.insights.store import changes_of
+from tests.insights.history import Chat, Log
+
+
+def test_a_typed_question_an_answer_and_helped() -> None:
+    log = Log()
+    Chat(log, "s1").answered("my vpn won't connect", "vpn-connect").helped()
+    [question, feedback] = changes_of(log.broker_events())
+    assert isinstance(question, Question)
+    assert (question.text, question.decision, question.article_id, question.channel) == (
+        "my vpn won't connect", "answer", "vpn-connect", "webchat",
+    )  # fmt: skip
+    assert (question.user, question.tenant) == ("id-s1", "riverside")  # the sealed identity, its council
+    assert feedback == Answered(question.id, feedback="helped")
+
+
+def test_a_choice_from_a_clarify_answers_the_question_it_continues() -> None:
+    log = Log()
+    chat = (
+        Chat(log, "s2")
+        .says("printer problem")
+        .bot(replies.clarify([("printer-add", "Add"), ("scan-to-email", "Scan")]))
+    )
+    chat.says('/choose_article{"article_id":"printer-add"}').bot(replies.answer("printer-add", "Add", "Steps."))
+    chat.not_helped("printer-add")
+    [question, chosen, feedback] = changes_of(log.broker_events())
+    assert isinstance(question, Question) and question.decision == "clarify" and question.text == "printer problem"
+    assert chosen == Answered(question.id, decision="answer", article_id="printer-add")
+    assert feedback == Answered(question.id, feedback="not_helped")
+
+
+def test_all_steps_of_the_same_article_is_not_a_new_question() -> None:
+    log = Log()
+    chat = Chat(log, "s3").answered("reset my password", "password-reset")
+    chat.says('/show_article{"article_id":"password-reset"}').bot(replies.answer("password-reset", "Reset", "All."))
+    chat.helped()
+    changes = changes_of(log.broker_events())
+    assert [type(c).__name__ for c in changes] == ["Question", "Answered"]
+
+
+def test_a_ticket_remembers_the_article_and_question_it_followed_and_news_gives_its_reference() -> None:
+    log = Log()
+    chat = Chat(log, "s4").answered("outlook keeps crashing", "outlook-crash").not_helped("outlook-crash")
+    chat.says("yes").bot(replies.ticket_recorded("ASKIT-1234ABCD", replies.Routed("P3", "end-user-computing")))
+    desk = replies.DeskLine("01632 960000", True, "open now")
+    chat.bot(replies.ticket_news("ASKIT-1234ABCD", "INC0010001", None, desk))
+    question, _, ticket, delivered = changes_of(log.broker_events())
+    assert isinstance(question, Question) and isinstance(ticket, Ticket)
+    assert (ticket.ref, ticket.receipt, ticket.article_id, ticket.question_id, ticket.group) == (
+        "ASKIT-1234ABCD", "ASKIT-1234ABCD", "outlook-crash", question.id, "end-user-computing",
+    )  # fmt: skip
+    assert delivered == Delivered("ASKIT-1234ABCD", "INC0010001")
+
+
+def test_without_a_verified_identity_the_user_is_the_conversation() -> None:
+    log = Log()
+    Chat(log, "s5", channel="rest", verified=False).says("hello?").bot(replies.escalate())
+    [question] = changes_of(log.broker_events())
+    assert isinstance(question, Question) and (question.user, question.tenant, question.decision) == (
+        "rest:s5", None, "escalate",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("my password is Winter2026! and it fails", "my password is [redacted] and it fails"),
+        ("email me at pat.jones@riverside.example", "email me at [email]"),
+        ("call 01632 960123 please", "call [phone] please"),
+        ("Pat Jones cannot print", "[name] [name] cannot print"),
+        ("x" * 900, "x" * 500),
+    ],
+)
+def test_questions_are_kept_only_redacted(typed: str, kept: str) -> None:
+    assert redact(typed, ("Pat", "Jones")) == kept

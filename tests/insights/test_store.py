@@ -1,0 +1,82 @@
+"""The loader (bot/insights/store.py) on SQLite and a real PostgreSQL: stopped and started again at
+any point, it counts every event exactly once; the text of old questions is forgotten."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot import sql
+from bot.insights import store as store_module
+from bot.insights.outcomes import Question, Ticket
+from bot.insights.store import InsightsStore
+from tests.insights.test_figures import history
+
+
+def rows(store: InsightsStore) -> tuple[list[Question], list[Ticket]]:
+    return store.questions(), store.tickets()
+
+
+def test_a_loader_restarted_mid_way_counts_every_event_once(location: str, tmp_path: Path) -> None:
+    log = history(size=60).log
+    events = sql.open_database(log.write(tmp_path / "events.db"))
+    whole = InsightsStore.open(tmp_path / "whole.sqlite")
+    whole.load(events)
+
+    first = InsightsStore.open(location)
+    loaded = first.load(events, batch=37, max_batches=2)  # stopped after two batches
+    assert loaded.events == 74 and first.last_event() == 74
+    again = InsightsStore.open(location)  # a new process
+    rest = again.load(events, batch=37)
+    assert loaded.events + rest.events == len(log.events)
+    assert rows(again) == rows(whole) and again.load(events).events == 0  # nothing counted twice
+    assert len(again.questions()) == loaded.questions + rest.questions
+
+
+def test_a_batch_that_fails_half_way_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = history(size=10).log
+    events = sql.open_database(log.write(tmp_path / "events.db"))
+    store = InsightsStore.open(tmp_path / "insights.sqlite")
+    calls = 0
+    real = store_module._record
+
+    def failing(tx: object, change: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("the machine stopped here")
+        real(tx, change)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "_record", failing)
+    with pytest.raises(RuntimeError):
+        store.load(events)
+    assert rows(store) == ([], []) and store.last_event() == 0
+    monkeypatch.setattr(store_module, "_record", real)
+    store.load(events)
+    whole = InsightsStore.open(tmp_path / "whole.sqlite")
+    whole.load(events)
+    assert rows(store) == rows(whole)
+
+
+def test_old_question_text_is_forgotten_and_the_outcomes_kept(tmp_path: Path) -> None:
+    log = history(size=30).log
+    store = InsightsStore.open(tmp_path / "insights.sqlite")
+    store.load(sql.open_database(log.write(tmp_path / "events.db")))
+    questions = store.questions()
+    cut = sorted(q.at for q in questions)[len(questions) // 2]
+    forgotten = store.forget_text(cut)
+    after = store.questions()
+    assert forgotten == sum(q.at < cut and q.text is not None for q in questions) > 0
+    assert all(q.text is None for q in after if q.at < cut) and len(after) == len(questions)
+    assert [q.decision for q in after] == [q.decision for q in questions]
+
+
+def test_an_unreadable_event_is_skipped_and_the_rest_loaded(tmp_path: Path) -> None:
+    log = history(size=5).log
+    path = log.write(tmp_path / "events.db")
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO events (sender_id, data) VALUES ('x', 'not json')")
+    store = InsightsStore.open(tmp_path / "insights.sqlite")
+    assert store.load(sql.open_database(path)).events == len(log.events) + 1
