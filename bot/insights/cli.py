@@ -5,6 +5,7 @@ the articles and the content gaps.
     python -m bot.insights figures [--by council|channel|week|month] [--council X] [--since D] [--until D]
     python -m bot.insights articles [--since D] [--until D]
     python -m bot.insights gaps [--council X] [--since D] [--until D]
+    python -m bot.insights report --month 2026-11 [--council X] [--out var/reports] [--no-pdf]
 
 EVENTS_DB_URL is where Rasa's event broker writes (endpoints.yml; var/events.db by default);
 ASKIT_BACKOFFICE_DB is the back office's database, which holds the insights store
@@ -19,11 +20,13 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from bot import sql
 from bot.config import ConfigurationError
 from bot.insights import figures as f
 from bot.insights.events import location
+from bot.insights.outcomes import Question, Ticket
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.paths import VAR_DIR
@@ -56,6 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--council", help="one council's questions only")
         if name == "figures":
             command.add_argument("--by", choices=sorted(GROUPS), help="a row per council, channel, week or month")
+    report = commands.add_parser("report", help="the month's report for the joint committee (HTML and PDF)")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--council", help="one council's report")
+    report.add_argument("--out", type=Path, default=VAR_DIR / "reports", help="where to write it")
+    report.add_argument("--no-pdf", action="store_true", help="the HTML only (no Chromium needed)")
     args = parser.parse_args(argv)
     try:
         settings = InsightsSettings.load()
@@ -65,6 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             forgotten = store.forget_text(time.time() - settings.retention_days * DAY)
             print(f"{loaded.events} events: {loaded.questions} questions, {loaded.tickets} tickets; "
                   f"text of {forgotten} older questions forgotten")  # fmt: skip
+            return 0
+        if args.command == "report":
+            from bot.insights.report import Month, write_report
+
+            def stored(since: float, until: float) -> tuple[list[Question], list[Ticket]]:
+                return store.questions(since, until), store.tickets(since, until)
+
+            for path in write_report(
+                stored, settings, Month.parse(args.month), args.council, args.out, not args.no_pdf
+            ):
+                print(path)
             return 0
         since = _epoch(args.since) if args.since else 0.0
         until = _epoch(args.until) if args.until else float("inf")

@@ -1,6 +1,7 @@
 """The figures, defined once here and printed beside every view of them (``DEFINITIONS``).
 
-A question's outcome, judged ``days`` (the deflection window, 7 by default) after it was asked:
+A question's outcome, judged at the end of the deflection window (7 days by default) after it
+was asked:
 - **confirmed** deflection: answered from an article, the user said it helped, and no ticket from
   that user on the same topic (the same article, or raised from that question) within the window;
 - **potential** deflection: an answer, a choice of articles or a pointer to another team, with no
@@ -10,7 +11,8 @@ A question's outcome, judged ``days`` (the deflection window, 7 by default) afte
 - a too-vague first message that got one narrowing question is not a question of its own.
 Containment is the share of questions with no ticket on their topic within the window; helpful % is
 yes / (yes + no); coverage is the share of questions that got an answer, a choice or a pointer
-rather than "escalate". The last ``days`` of any period are still open: a ticket may yet follow.
+rather than "escalate". The last days of any period, as many as the window, are still open: a
+ticket may yet follow.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from bot.insights.outcomes import Question, Ticket
 
-DEFINITIONS = __doc__ or ""
+DEFINITIONS = (__doc__ or "").split("\n\n", 1)[1]  # what every view prints: all but the first line
 DEFLECTION_DAYS = 7
 DAY = 86_400.0
 SMALL = 5  # a count under this is not shown in any view for the committee

@@ -1,0 +1,73 @@
+"""The committee's monthly report (bot/insights/report.py) on a generated history: the figures in it
+are the store's, small counts are hidden, and the PDF Chromium prints has pages that are drawn
+(poppler's pdftoppm renders them) and are not blank."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from bot import sql
+from bot.insights import figures as f
+from bot.insights.report import Loader, Month, render, write_report
+from bot.insights.settings import InsightsSettings
+from bot.insights.store import InsightsStore
+from tests.insights.test_figures import history
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> InsightsStore:
+    folder = tmp_path_factory.mktemp("report")
+    loaded = InsightsStore.open(folder / "insights.sqlite")
+    loaded.load(sql.open_database(history(size=600, seed=3).log.write(folder / "events.db")))
+    return loaded
+
+
+def rows(store: InsightsStore) -> Loader:
+    return lambda since, until: (store.questions(since, until), store.tickets(since, until))
+
+
+def test_the_report_shows_the_months_figures_and_hides_small_counts(store: InsightsStore) -> None:
+    settings = InsightsSettings.load()
+    month = Month.parse("2026-10")
+    page = render(rows(store), settings, month, None)
+    asked = store.questions(month.start, month.end)
+    found = f.outcomes(asked, store.tickets(month.start, month.end + 7 * 86_400), settings.deflection_days)
+    total = f.figures(found)
+    tiles = re.search(r"Confirmed deflections</th><td>([^<]+)</td>", page)
+    assert tiles is not None and tiles.group(1) == f.shown(total.confirmed)
+    assert "<th scope='row'>riverside</th>" in page and "Definitions" in page and "Containment is" in page
+    assert page.count('role="img"') == 2 and "<svg" in page  # the charts, each with a name and a table
+    one = render(rows(store), settings, month, "southmere")
+    assert "Council: southmere" in one and "<h2>By council</h2>" not in one
+    for shown in (page, one):
+        assert not re.search(r"<td>[1-4]</td>", shown)  # a count of 1 to 4 is never printed
+
+
+def test_small_counts_are_hidden(tmp_path: Path) -> None:
+    few = InsightsStore.open(tmp_path / "insights.sqlite")
+    few.load(sql.open_database(history(size=12, seed=5).log.write(tmp_path / "events.db")))
+    shown = render(rows(few), InsightsSettings.load(), Month.parse("2026-10"), None)
+    assert "<td>&lt;5</td>" in shown and not re.search(r"<td>[1-4]</td>", shown)
+
+
+def test_the_pdf_has_pages_that_are_drawn(store: InsightsStore, tmp_path: Path) -> None:
+    html, pdf = write_report(rows(store), InsightsSettings.load(), Month.parse("2026-10"), None, tmp_path)
+    assert pdf.read_bytes().startswith(b"%PDF") and html.suffix == ".html"
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    from PIL import Image
+
+    for png in pages[:2]:
+        darkest, lightest = cast(tuple[int, int], Image.open(png).convert("L").getextrema())
+        assert darkest < 100 < lightest  # ink on paper, not a blank page
+
+
+def test_a_bad_month_is_named() -> None:
+    with pytest.raises(ValueError, match="--month: '2026-13'"):
+        Month.parse("2026-13")
