@@ -104,16 +104,21 @@ def follow(state: State, event: BrokerEvent) -> tuple[State, list[Change]]:
     if event.kind == "user":
         return _user(state, event), []
     if event.kind == "bot":
-        custom = (event.data.get("data") or {}).get("custom")
-        if isinstance(custom, dict):
+        custom = _object(_object(event.data.get("data")).get("custom"))
+        if custom:
             return _bot(state, event, custom)
     return state, []
+
+
+def _object(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: an event's parts may be anything."""
+    return value if isinstance(value, dict) else {}
 
 
 def _user(state: State, event: BrokerEvent) -> State:
     text = str(event.data.get("text") or "")
     channel = str(event.data.get("input_channel") or state.channel or "")
-    identity = ((event.data.get("metadata") or {}).get(IDENTITY_KEY) or {}).get("identity")
+    identity = _object(_object(event.data.get("metadata")).get(IDENTITY_KEY)).get("identity")
     user, tenant, names = state.user, state.tenant, state.names
     if isinstance(identity, dict) and isinstance(identity.get("id"), str):
         # Only a verifying channel puts an identity here (the REST channel drops what a client sends).

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import replies
+from bot.identity import IDENTITY_KEY
+from bot.insights.events import BrokerEvent
 from bot.insights.outcomes import Answered, Delivered, Question, Ticket, redact
 from bot.insights.store import changes_of
 from tests.insights.history import Chat, Log
@@ -81,3 +83,20 @@ def test_without_a_verified_identity_the_user_is_the_conversation() -> None:
 )
 def test_questions_are_kept_only_redacted(typed: str, kept: str) -> None:
     assert redact(typed, ("Pat", "Jones")) == kept
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"event": "user", "text": None, "metadata": ["not", "an", "object"]},
+        {"event": "user", "text": 42, "metadata": {IDENTITY_KEY: "sealed?"}},
+        {"event": "bot", "data": "not an object"},
+        {"event": "bot", "data": {"custom": ["a", "list"]}},
+        {"event": "bot", "data": {"custom": {"decision": "answer", "article_id": 7}}},
+        {"event": "bot", "data": {"custom": {"flow": "ticket_created", "ticket_ref": ["x"]}}},
+    ],
+)
+def test_odd_events_are_followed_without_error(odd: dict[str, object]) -> None:
+    events = [BrokerEvent(1, "s", {"event": "user", "text": "vpn"}), BrokerEvent(2, "s", {**odd, "sender_id": "s"})]
+    changes = changes_of(events)  # no exception: a loader never stops on one strange event
+    assert all(isinstance(c, Question) and c.article_id is None for c in changes)  # nothing made up
