@@ -19,25 +19,19 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot import sql
 from bot.config import ConfigurationError
 from bot.insights import figures as f
 from bot.insights.events import location
-from bot.insights.outcomes import Question, Ticket
+from bot.insights.outcomes import Question
 from bot.insights.settings import InsightsSettings
-from bot.insights.store import InsightsStore
+from bot.insights.store import GROUPS, InsightsStore
 from bot.paths import VAR_DIR
 
 DAY = 86_400.0
-GROUPS: Mapping[str, Callable[[f.Outcome], str | None]] = {
-    "council": f.council,
-    "channel": f.channel,
-    "week": f.week,
-    "month": f.month,
-}
 
 
 def events_location(env: Mapping[str, str] = os.environ) -> str:
@@ -67,43 +61,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = InsightsSettings.load()
-        store = InsightsStore.open(store_location())
+        store = InsightsStore.open(store_location(), settings.deflection_days)
         if args.command == "load":
             loaded = store.load(sql.open_database(events_location()))
             forgotten = store.forget_text(time.time() - settings.retention_days * DAY)
             print(f"{loaded.events} events: {loaded.questions} questions, {loaded.tickets} tickets; "
                   f"text of {forgotten} older questions forgotten")  # fmt: skip
-            return 0
-        if args.command == "report":
+        elif args.command == "report":
             from bot.insights.report import Month, write_report
 
-            def stored(since: float, until: float) -> tuple[list[Question], list[Ticket]]:
-                return store.questions(since, until), store.tickets(since, until)
-
-            for path in write_report(
-                stored, settings, Month.parse(args.month), args.council, args.out, not args.no_pdf
-            ):
+            month, pdf = Month.parse(args.month), not args.no_pdf
+            for path in write_report(store, settings, month, args.council, args.out, pdf):
                 print(path)
-            return 0
-        since = _epoch(args.since) if args.since else 0.0
-        until = _epoch(args.until) if args.until else float("inf")
-        questions = [q for q in store.questions(since, until) if args.council in (None, q.tenant)]
-        tickets = store.tickets(since, until + settings.deflection_days * DAY)
-        found = f.outcomes(questions, tickets, settings.deflection_days)
-        if args.command == "figures":
-            rows = f.by(found, GROUPS[args.by]) if args.by else {"all": f.figures(found)}
-            print(_figures_table(rows, found, settings))
-        elif args.command == "articles":
-            print(_articles_table(f.articles(found)))
         else:
-            from bot.insights.gaps import gap_questions, gaps
-            from bot.knowledge.embedding import SentenceTransformerEmbedder
-
-            for gap in gaps(gap_questions(questions), SentenceTransformerEmbedder()):
-                councils = ", ".join(f"{c} {n}" for c, n in gap.councils.items())
-                print(f"{gap.size:5}  {gap.label}  ({councils})")
-                for example in gap.examples:
-                    print(f"       - {example}")
+            since = _epoch(args.since) if args.since else 0.0
+            until = _epoch(args.until) if args.until else float("inf")
+            if args.command == "figures":
+                rows = store.figures(since, until, args.council, args.by)
+                per_council = store.figures(since, until, args.council, "council")
+                print(_figures_table(rows, f.cost_avoided(per_council, settings.costs, settings.default_cost)))
+            elif args.command == "articles":
+                print(_articles_table(store.articles(since, until, args.council)))
+            else:
+                _print_gaps([q for q in store.questions(since, until) if args.council in (None, q.tenant)])
         return 0
     except (ConfigurationError, sql.DatabaseError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -118,7 +98,18 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def _figures_table(rows: Mapping[str, f.Figures], found: list[f.Outcome], settings: InsightsSettings) -> str:
+def _print_gaps(questions: list[Question]) -> None:
+    from bot.insights.gaps import gap_questions, gaps
+    from bot.knowledge.embedding import SentenceTransformerEmbedder
+
+    for gap in gaps(gap_questions(questions), SentenceTransformerEmbedder()):
+        councils = ", ".join(f"{c} {n}" for c, n in gap.councils.items())
+        print(f"{gap.size:5}  {gap.label}  ({councils})")
+        for example in gap.examples:
+            print(f"       - {example}")
+
+
+def _figures_table(rows: Mapping[str, f.Figures], cost: tuple[float, float]) -> str:
     head = "group          questions confirmed potential not-deflected unresolved containment helpful coverage"
     lines = [head]
     for name, row in rows.items():
@@ -127,8 +118,7 @@ def _figures_table(rows: Mapping[str, f.Figures], found: list[f.Outcome], settin
             f"{row.unresolved:10} {_percent(row.containment):>11} {_percent(row.helpful):>7} "
             f"{_percent(row.coverage):>8}"
         )
-    low, high = f.cost_avoided(found, settings.costs, settings.default_cost)
-    lines.append(f"\ncost avoided: {low:,.2f} to {high:,.2f} (confirmed, and confirmed + potential)")
+    lines.append(f"\ncost avoided: {cost[0]:,.2f} to {cost[1]:,.2f} (confirmed, and confirmed + potential)")
     return "\n".join(lines) + "\n\n" + f.DEFINITIONS.strip()
 
 

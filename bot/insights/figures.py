@@ -17,9 +17,7 @@ ticket may yet follow.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.insights.outcomes import Question, Ticket
@@ -32,28 +30,15 @@ SMALL = 5  # a count under this is not shown in any view for the committee
 KINDS = ("confirmed", "potential", "not_deflected", "unresolved")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    question: Question
-    kind: str  # one of KINDS, or "narrowed"
-    ticket: Ticket | None  # the ticket that followed it, if any
-
-
-def outcomes(questions: Iterable[Question], tickets: Sequence[Ticket], days: float = DEFLECTION_DAYS) -> list[Outcome]:
-    """Each question's outcome (see the module docstring); ``tickets`` must cover the window after
-    the last question."""
-    by_user: dict[str, list[Ticket]] = defaultdict(list)
-    for raised in tickets:
-        by_user[raised.user].append(raised)
-    found = []
-    for question in questions:
-        ticket = next((t for t in by_user.get(question.user, ()) if _follows(t, question, days)), None)
-        found.append(Outcome(question, _kind(question, ticket), ticket))
-    return found
+def judge(question: Question, tickets: Iterable[Ticket], days: float = DEFLECTION_DAYS) -> tuple[str, Ticket | None]:
+    """A question's outcome (one of KINDS, or "narrowed"), and the ticket that followed it on its
+    topic within the window, if any; ``tickets`` are its user's."""
+    ticket = next((t for t in tickets if _follows(t, question, days)), None)
+    return _kind(question, ticket), ticket
 
 
 def _follows(ticket: Ticket, question: Question, days: float) -> bool:
-    if not question.at <= ticket.at <= question.at + days * DAY:
+    if ticket.user != question.user or not question.at <= ticket.at <= question.at + days * DAY:
         return False
     return ticket.question_id == question.id or (
         question.article_id is not None and ticket.article_id == question.article_id
@@ -100,58 +85,8 @@ class Figures:
         return _share(self.contained, self.questions)
 
 
-def figures(found: Iterable[Outcome]) -> Figures:
-    counted = [o for o in found if o.kind != "narrowed"]
-    kinds = Counter(o.kind for o in counted)
-    decisions = Counter(o.question.decision for o in counted)
-    feedback = Counter(o.question.feedback for o in counted)
-    return Figures(
-        questions=len(counted),
-        answered=decisions["answer"],
-        clarified=decisions["clarify"],
-        elsewhere=decisions["elsewhere"],
-        escalated=decisions["escalate"],
-        helped=feedback["helped"],
-        not_helped=feedback["not_helped"],
-        confirmed=kinds["confirmed"],
-        potential=kinds["potential"],
-        not_deflected=kinds["not_deflected"],
-        unresolved=kinds["unresolved"],
-        contained=sum(o.ticket is None for o in counted),
-    )
-
-
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-def by(found: Iterable[Outcome], key: Callable[[Outcome], str | None]) -> dict[str, Figures]:
-    """The figures for each value of ``key`` (a council, a channel, a week...), in order."""
-    groups: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in found:
-        groups[key(outcome) or "unknown"].append(outcome)
-    return {name: figures(group) for name, group in sorted(groups.items())}
-
-
-def council(outcome: Outcome) -> str | None:
-    return outcome.question.tenant
-
-
-def channel(outcome: Outcome) -> str | None:
-    return outcome.question.channel
-
-
-def week(outcome: Outcome) -> str:
-    year, number, _ = _date(outcome.question.at).isocalendar()
-    return f"{year}-W{number:02d}"
-
-
-def month(outcome: Outcome) -> str:
-    return _date(outcome.question.at).strftime("%Y-%m")
-
-
-def _date(at: float) -> dt.date:
-    return dt.datetime.fromtimestamp(at, dt.timezone.utc).date()
 
 
 @dataclass(frozen=True)
@@ -165,25 +100,6 @@ class ArticleFigures:
     @property
     def helpful(self) -> float | None:
         return _share(self.helped, self.helped + self.not_helped)
-
-
-def articles(found: Iterable[Outcome]) -> list[ArticleFigures]:
-    """Per article answered, most answers first."""
-    groups: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in found:
-        if outcome.question.decision == "answer" and outcome.question.article_id:
-            groups[outcome.question.article_id].append(outcome)
-    rows = [
-        ArticleFigures(
-            article_id,
-            len(group),
-            sum(o.question.feedback == "helped" for o in group),
-            sum(o.question.feedback == "not_helped" for o in group),
-            sum(o.ticket is not None for o in group),
-        )
-        for article_id, group in groups.items()
-    ]
-    return sorted(rows, key=lambda a: (-a.answers, a.article_id))
 
 
 @dataclass(frozen=True)
@@ -201,17 +117,14 @@ class Cost:
         return cls(minutes * per_minute)
 
 
-def cost_avoided(found: Iterable[Outcome], costs: Mapping[str, Cost], default: Cost) -> tuple[float, float]:
-    """(confirmed x cost per contact, (confirmed + potential) x cost per contact), each question at
-    its council's cost: a range, never one figure."""
+def cost_avoided(counts: Mapping[str, Figures], costs: Mapping[str, Cost], default: Cost) -> tuple[float, float]:
+    """(confirmed x cost per contact, (confirmed + potential) x cost per contact), each council's
+    questions (``counts`` by council) at its own cost: a range, never one figure."""
     low = high = 0.0
-    for outcome in found:
-        cost = costs.get(outcome.question.tenant or "", default).amount
-        if outcome.kind == "confirmed":
-            low += cost
-            high += cost
-        elif outcome.kind == "potential":
-            high += cost
+    for council, row in counts.items():
+        cost = costs.get(council, default).amount
+        low += row.confirmed * cost
+        high += (row.confirmed + row.potential) * cost
     return low, high
 
 

@@ -13,15 +13,14 @@ import html
 import io
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.insights import figures as f
-from bot.insights.outcomes import Question, Ticket
 from bot.insights.settings import InsightsSettings
+from bot.insights.store import InsightsStore
 
-DAY = 86_400.0
 BEST_MIN_ANSWERS = 5  # an article is ranked only with at least this many answers
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 COLOURS = {"confirmed": "#1b7f3b", "potential": "#7fb88f", "not_deflected": "#b3261e", "unresolved": "#8a8a8a"}
@@ -61,46 +60,49 @@ class Month:
         return self.first.strftime("%B %Y")
 
 
-Loader = Callable[[float, float], tuple[list[Question], list[Ticket]]]  # (since, until) -> rows
-
-
 def write_report(
-    load: Loader, settings: InsightsSettings, month: Month, council: str | None, out: Path, pdf: bool = True
+    store: InsightsStore, settings: InsightsSettings, month: Month, council: str | None, out: Path, pdf: bool = True
 ) -> list[Path]:
     """Write the month's report (and its PDF when ``pdf``) into ``out``; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"askit-{month.first:%Y-%m}" + (f"-{council}" if council else "")
     page = out / f"{stem}.html"
-    page.write_text(render(load, settings, month, council))
+    page.write_text(render(store, settings, month, council))
     written = [page]
     if pdf:
         written.append(print_pdf(page, out / f"{stem}.pdf"))
     return written
 
 
-def render(load: Loader, settings: InsightsSettings, month: Month, council: str | None) -> str:
-    def outcomes(first: Month, last: Month) -> list[f.Outcome]:
-        questions, tickets = load(first.start, last.end + settings.deflection_days * DAY)
-        asked = [q for q in questions if q.at < last.end and council in (None, q.tenant)]
-        return f.outcomes(asked, tickets, settings.deflection_days)
+def render(store: InsightsStore, settings: InsightsSettings, month: Month, council: str | None) -> str:
+    def figures(first: Month, last: Month, by: str | None = None) -> dict[str, f.Figures]:
+        return store.figures(first.start, last.end, council, by)
 
-    now, before = outcomes(month, month), outcomes(month.shifted(-1), month.shifted(-1))
-    year = outcomes(month.shifted(-11), month)
-    low, high = f.cost_avoided(now, settings.costs, settings.default_cost)
+    def total(first: Month) -> f.Figures:
+        return next(iter(figures(first, first).values()), EMPTY)
+
+    per_council = figures(month, month, "council")
+    low, high = f.cost_avoided(per_council, settings.costs, settings.default_cost)
     scope = f"Council: {council}" if council else "All councils"
     parts = [
         f"<h1>AskIT service report: {html.escape(month.name)}</h1>",
         f"<p>{html.escape(scope)}. Figures are judged {settings.deflection_days} days after each question; "
         "counts under 5 are shown as &lt;5.</p>",
-        _tiles(f.figures(now), f.figures(before), low, high),
-        _weekly(now),
-        _trend(year),
-        _councils(now, settings) if council is None else "",
-        _articles(now),
+        _tiles(total(month), total(month.shifted(-1)), low, high),
+        _weekly(figures(month, month, "week")),
+        _trend(figures(month.shifted(-11), month, "month")),
+        _councils(per_council, settings) if council is None else "",
+        _articles(store.articles(month.start, month.end, council)),
         "<h2>Definitions</h2>",
         "".join(f"<p>{html.escape(p)}</p>" for p in f.DEFINITIONS.strip().split("\n\n")),
     ]
     return _PAGE.format(title=html.escape(f"AskIT service report, {month.name}"), body="\n".join(parts))
+
+
+EMPTY = f.Figures(*(0 for _ in f.Figures.__dataclass_fields__))
+COUNCIL_COLUMNS = (
+    "Council", "Questions", "Confirmed", "Potential", "Not deflected", "Containment", "Helpful", "Cost avoided",
+)  # fmt: skip
 
 
 def _percent(value: float | None, whole: int) -> str:
@@ -136,49 +138,34 @@ def _tiles(now: f.Figures, before: f.Figures, low: float, high: float) -> str:
     )
 
 
-def _weekly(found: list[f.Outcome]) -> str:
-    weeks = f.by(found, f.week)
+def _weekly(weeks: dict[str, f.Figures]) -> str:
     data = {kind: [getattr(row, kind) for row in weeks.values()] for kind in f.KINDS}
     svg = _bars(list(weeks), data, "Outcomes of questions by week")
     return _chart("Outcomes by week", svg, list(weeks), data)
 
 
-def _trend(found: list[f.Outcome]) -> str:
-    months = f.by(found, f.month)
+def _trend(months: dict[str, f.Figures]) -> str:
     rows = {"containment": [r.containment for r in months.values()], "helpful": [r.helpful for r in months.values()]}
     svg = _lines(list(months), rows, "Containment and helpful share by month")
     table = {"containment": [_rates(r)[0] for r in months.values()], "helpful": [_rates(r)[1] for r in months.values()]}
     return _chart("The last 12 months", svg, list(months), table)
 
 
-def _councils(found: list[f.Outcome], settings: InsightsSettings) -> str:
+def _councils(per_council: dict[str, f.Figures], settings: InsightsSettings) -> str:
     body = []
-    for name, row in f.by(found, f.council).items():
-        low, high = f.cost_avoided([o for o in found if (o.question.tenant or "unknown") == name], settings.costs,
-                                   settings.default_cost)  # fmt: skip
+    for name, row in per_council.items():
+        low, high = f.cost_avoided({name: row}, settings.costs, settings.default_cost)
         body.append(
             f"<tr><th scope='row'>{html.escape(name)}</th><td>{_count(row.questions)}</td>"
             f"<td>{_count(row.confirmed)}</td><td>{_count(row.potential)}</td><td>{_count(row.not_deflected)}</td>"
             f"<td>{_rates(row)[0]}</td><td>{_rates(row)[1]}</td><td>£{low:,.0f}–£{high:,.0f}</td></tr>"
         )
-    head = "".join(
-        f"<th scope='col'>{h}</th>"
-        for h in (
-            "Council",
-            "Questions",
-            "Confirmed",
-            "Potential",
-            "Not deflected",
-            "Containment",
-            "Helpful",
-            "Cost avoided",
-        )
-    )
+    head = "".join(f"<th scope='col'>{h}</th>" for h in COUNCIL_COLUMNS)
     return f"<h2>By council</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _articles(found: list[f.Outcome]) -> str:
-    ranked = [a for a in f.articles(found) if a.answers >= BEST_MIN_ANSWERS and a.helpful is not None]
+def _articles(per_article: list[f.ArticleFigures]) -> str:
+    ranked = [a for a in per_article if a.answers >= BEST_MIN_ANSWERS and a.helpful is not None]
     ranked.sort(key=lambda a: (-(a.helpful or 0.0), -a.answers))
     best, worst = ranked[:5], list(reversed(ranked[-5:])) if len(ranked) > 5 else []
 

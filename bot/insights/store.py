@@ -1,10 +1,13 @@
-"""The insights store: question and ticket outcomes, loaded from the event broker's table in
-batches. Each batch's outcomes, the conversations' states and how far the loader has read are
-written in one transaction, so a loader stopped at any point and started again counts every event
-exactly once. SQLite by default, PostgreSQL when configured (bot/sql.py)."""
+"""The insights store: questions and tickets, loaded from the event broker's table in batches,
+each question judged (bot/insights/figures.py) as the events that decide it arrive; the figures
+are SQL aggregates over the judged questions. Each batch's rows, judgements, the conversations'
+states and how far the loader has read are written in one transaction, so a loader stopped at any
+point and started again counts every event exactly once. SQLite by default, PostgreSQL when
+configured (bot/sql.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,11 +16,26 @@ from typing import Any
 
 from bot import sql
 from bot.insights.events import BrokerEvent, read_events
+from bot.insights.figures import DAY, DEFLECTION_DAYS, ArticleFigures, Figures, judge
 from bot.insights.outcomes import Answered, Change, Delivered, Question, State, Ticket, follow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BATCH = 5_000
 SOURCE = "events"  # the one event source: the broker's table
+WINDOW = "deflection_days"  # the window the stored judgements were made with
+GROUPS = {"council": "tenant", "channel": "channel", "week": "week", "month": "month"}  # --by -> column
+COUNTS = """COUNT(*) AS questions,
+    SUM(CASE WHEN decision = 'answer' THEN 1 ELSE 0 END) AS answered,
+    SUM(CASE WHEN decision = 'clarify' THEN 1 ELSE 0 END) AS clarified,
+    SUM(CASE WHEN decision = 'elsewhere' THEN 1 ELSE 0 END) AS elsewhere,
+    SUM(CASE WHEN decision = 'escalate' THEN 1 ELSE 0 END) AS escalated,
+    SUM(CASE WHEN feedback = 'helped' THEN 1 ELSE 0 END) AS helped,
+    SUM(CASE WHEN feedback = 'not_helped' THEN 1 ELSE 0 END) AS not_helped,
+    SUM(CASE WHEN outcome = 'confirmed' THEN 1 ELSE 0 END) AS confirmed,
+    SUM(CASE WHEN outcome = 'potential' THEN 1 ELSE 0 END) AS potential,
+    SUM(CASE WHEN outcome = 'not_deflected' THEN 1 ELSE 0 END) AS not_deflected,
+    SUM(CASE WHEN outcome = 'unresolved' THEN 1 ELSE 0 END) AS unresolved,
+    SUM(CASE WHEN ticket_id IS NULL THEN 1 ELSE 0 END) AS contained"""
 
 
 @dataclass(frozen=True)
@@ -29,18 +47,30 @@ class Loaded:
 
 
 class InsightsStore:
-    def __init__(self, db: sql.Database) -> None:
-        self.db = db
+    def __init__(self, db: sql.Database, days: int = DEFLECTION_DAYS) -> None:
+        """``days``: the deflection window; a store judged with another is judged again now."""
+        self.db, self.days = db, days
         sql.migrate(db, MIGRATIONS)
+        if self._progress(WINDOW) != days:
+            self._judge_all()
 
     @classmethod
-    def open(cls, location: str | Path) -> InsightsStore:
-        return cls(sql.open_database(location))
+    def open(cls, location: str | Path, days: int = DEFLECTION_DAYS) -> InsightsStore:
+        return cls(sql.open_database(location), days)
+
+    def _progress(self, source: str) -> int | None:
+        with self.db.transaction() as tx:
+            row = tx.execute("SELECT last_event FROM insights_progress WHERE source = ?", (source,)).fetchone()
+        return int(row["last_event"]) if row else None
+
+    def _judge_all(self) -> None:
+        with self.db.transaction(immediate=True) as tx:
+            ids = [int(r["id"]) for r in tx.execute("SELECT id FROM insights_questions").fetchall()]
+            self._judge(tx, ids)
+            _set_progress(tx, WINDOW, self.days)
 
     def last_event(self) -> int:
-        with self.db.transaction() as tx:
-            row = tx.execute("SELECT last_event FROM insights_progress WHERE source = ?", (SOURCE,)).fetchone()
-        return int(row["last_event"]) if row else 0
+        return self._progress(SOURCE) or 0
 
     def load(self, events: sql.Database, batch: int = BATCH, max_batches: int | None = None) -> Loaded:
         """Read the events after the last one loaded, ``batch`` at a time, until none are left
@@ -72,6 +102,7 @@ class InsightsStore:
                 changes.extend(more)
             for change in changes:
                 _record(tx, change)
+            self._judge(tx, self._affected(tx, changes))
             for conversation, state in states.items():
                 tx.execute(
                     "INSERT INTO insights_conversations (conversation, state) VALUES (?, ?)"
@@ -79,13 +110,83 @@ class InsightsStore:
                     (conversation, json.dumps(state.as_json())),
                 )
             last = found[-1].id
-            tx.execute(
-                "INSERT INTO insights_progress (source, last_event) VALUES (?, ?)"
-                " ON CONFLICT (source) DO UPDATE SET last_event = excluded.last_event",
-                (SOURCE, last),
-            )
+            _set_progress(tx, SOURCE, last)
         questions = sum(isinstance(c, Question) for c in changes)
         return Loaded(len(found), questions, sum(isinstance(c, Ticket) for c in changes), last)
+
+    def _affected(self, tx: Any, changes: list[Change]) -> set[int]:
+        """The questions these changes may judge differently: new ones, ones given feedback or a
+        choice, and the asker's questions a new ticket may follow."""
+        ids = {c.id for c in changes if isinstance(c, Question)}
+        ids |= {c.question_id for c in changes if isinstance(c, Answered)}
+        for ticket in (c for c in changes if isinstance(c, Ticket)):
+            rows = tx.execute(
+                "SELECT id FROM insights_questions WHERE user_key = ? AND at BETWEEN ? AND ?",
+                (ticket.user, ticket.at - self.days * DAY, ticket.at),
+            ).fetchall()
+            ids |= {int(r["id"]) for r in rows}
+        return ids
+
+    def _judge(self, tx: Any, ids: Iterable[int]) -> None:
+        for question_id in sorted(ids):
+            row = tx.execute("SELECT * FROM insights_questions WHERE id = ?", (question_id,)).fetchone()
+            if row is None:
+                continue
+            question = _question(row)
+            tickets = tx.execute(
+                "SELECT * FROM insights_tickets WHERE user_key = ? AND at BETWEEN ? AND ? ORDER BY at, id",
+                (question.user, question.at, question.at + self.days * DAY),
+            ).fetchall()
+            kind, ticket = judge(question, [_ticket(t) for t in tickets], self.days)
+            tx.execute(
+                "UPDATE insights_questions SET outcome = ?, ticket_id = ? WHERE id = ?",
+                (kind, ticket.id if ticket else None, question_id),
+            )
+
+    def figures(
+        self, since: float = 0.0, until: float = float("inf"), council: str | None = None, by: str | None = None
+    ) -> dict[str, Figures]:
+        """The figures of the questions asked in [since, until), for one council or all, in one row
+        or a row per council, channel, week or month (``by``: a key of GROUPS)."""
+        group = GROUPS[by] if by else "'all'"
+        grouped = f" GROUP BY {group} ORDER BY {group}" if by else ""  # else one row, zeros for no questions
+        where, params = _where(since, until, council)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT {group} AS grp, {COUNTS} FROM insights_questions WHERE {where} AND decision <> 'narrow'"
+                + grouped,
+                params,
+            ).fetchall()
+        return {str(r["grp"] or "unknown"): Figures(**{k: int(r[k] or 0) for k in FIGURE_FIELDS}) for r in rows}
+
+    def articles(
+        self, since: float = 0.0, until: float = float("inf"), council: str | None = None
+    ) -> list[ArticleFigures]:
+        """Per article answered in [since, until), most answers first."""
+        where, params = _where(since, until, council)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT article_id, COUNT(*) AS answers,"
+                " SUM(CASE WHEN feedback = 'helped' THEN 1 ELSE 0 END) AS helped,"
+                " SUM(CASE WHEN feedback = 'not_helped' THEN 1 ELSE 0 END) AS not_helped,"
+                " SUM(CASE WHEN ticket_id IS NULL THEN 0 ELSE 1 END) AS tickets"
+                f" FROM insights_questions WHERE {where} AND decision = 'answer' AND article_id IS NOT NULL"
+                " GROUP BY article_id ORDER BY COUNT(*) DESC, article_id",
+                params,
+            ).fetchall()
+        return [
+            ArticleFigures(
+                r["article_id"], int(r["answers"]), int(r["helped"]), int(r["not_helped"]), int(r["tickets"])
+            )
+            for r in rows
+        ]
+
+    def outcomes(self, since: float = 0.0, until: float = float("inf")) -> dict[int, str]:
+        """Each question's judged outcome, by question id (tests and tools)."""
+        where, params = _where(since, until, None)
+        with self.db.transaction() as tx:
+            rows = tx.execute(f"SELECT id, outcome FROM insights_questions WHERE {where}", params).fetchall()
+        return {int(r["id"]): str(r["outcome"]) for r in rows}
 
     @staticmethod
     def _state(tx: Any, conversation: str) -> State:
@@ -119,13 +220,39 @@ def _finite(value: float) -> float:
     return min(value, 1e300)
 
 
+FIGURE_FIELDS = tuple(Figures.__dataclass_fields__)
+
+
+def _where(since: float, until: float, council: str | None) -> tuple[str, tuple[Any, ...]]:
+    if council is None:
+        return "at >= ? AND at < ?", (since, _finite(until))
+    return "at >= ? AND at < ? AND tenant = ?", (since, _finite(until), council)
+
+
+def _set_progress(tx: Any, source: str, value: int) -> None:
+    tx.execute(
+        "INSERT INTO insights_progress (source, last_event) VALUES (?, ?)"
+        " ON CONFLICT (source) DO UPDATE SET last_event = excluded.last_event",
+        (source, value),
+    )
+
+
+def _week(at: float) -> str:
+    year, number, _ = dt.datetime.fromtimestamp(at, dt.timezone.utc).isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def _month(at: float) -> str:
+    return dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m")
+
+
 def _record(tx: Any, change: Change) -> None:
     if isinstance(change, Question):
         tx.execute(
             "INSERT INTO insights_questions (id, conversation, user_key, at, channel, tenant, text, decision,"
-            " article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            " article_id, week, month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             (change.id, change.conversation, change.user, change.at, change.channel, change.tenant, change.text,
-             change.decision, change.article_id),
+             change.decision, change.article_id, _week(change.at), _month(change.at)),
         )  # fmt: skip
     elif isinstance(change, Answered):
         if change.decision is not None:

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 from bot import sql
-from bot.insights.figures import outcomes
 from bot.insights.store import InsightsStore
 from tests.e2e.conftest import Chat, custom
 from tests.e2e.widget_client import WidgetClient, custom_has
@@ -35,7 +34,8 @@ def test_seeded_conversations_have_their_known_outcomes(chat: Chat, tmp_path: Pa
     events = Path(chat.stack.extra_env["TRACKER_SQLITE_PATH"]).with_name("events.db")
     store = InsightsStore.open(tmp_path / "insights.sqlite")
     store.load(sql.open_database(events))
-    kinds = {o.question.conversation: o.kind for o in outcomes(store.questions(), store.tickets())}
+    judged = store.outcomes()
+    kinds = {q.conversation: judged[q.id] for q in store.questions()}
     assert {sender: kinds.get(sender) for sender in seeded} == {
         f"helped-{run}": "confirmed",
         f"potential-{run}": "potential",

@@ -13,7 +13,7 @@ import pytest
 
 from bot import sql
 from bot.insights import figures as f
-from bot.insights.report import Loader, Month, render, write_report
+from bot.insights.report import Month, render, write_report
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from tests.insights.test_figures import history
@@ -27,22 +27,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> InsightsStore:
     return loaded
 
 
-def rows(store: InsightsStore) -> Loader:
-    return lambda since, until: (store.questions(since, until), store.tickets(since, until))
-
-
 def test_the_report_shows_the_months_figures_and_hides_small_counts(store: InsightsStore) -> None:
     settings = InsightsSettings.load()
     month = Month.parse("2026-10")
-    page = render(rows(store), settings, month, None)
-    asked = store.questions(month.start, month.end)
-    found = f.outcomes(asked, store.tickets(month.start, month.end + 7 * 86_400), settings.deflection_days)
-    total = f.figures(found)
+    page = render(store, settings, month, None)
+    total = store.figures(month.start, month.end)["all"]
     tiles = re.search(r"Confirmed deflections</th><td>([^<]+)</td>", page)
     assert tiles is not None and tiles.group(1) == f.shown(total.confirmed)
     assert "<th scope='row'>riverside</th>" in page and "Definitions" in page and "Containment is" in page
     assert page.count('role="img"') == 2 and "<svg" in page  # the charts, each with a name and a table
-    one = render(rows(store), settings, month, "southmere")
+    one = render(store, settings, month, "southmere")
     assert "Council: southmere" in one and "<h2>By council</h2>" not in one
     for shown in (page, one):
         assert not re.search(r"<td>[1-4]</td>", shown)  # a count of 1 to 4 is never printed
@@ -51,12 +45,12 @@ def test_the_report_shows_the_months_figures_and_hides_small_counts(store: Insig
 def test_small_counts_are_hidden(tmp_path: Path) -> None:
     few = InsightsStore.open(tmp_path / "insights.sqlite")
     few.load(sql.open_database(history(size=12, seed=5).log.write(tmp_path / "events.db")))
-    shown = render(rows(few), InsightsSettings.load(), Month.parse("2026-10"), None)
+    shown = render(few, InsightsSettings.load(), Month.parse("2026-10"), None)
     assert "<td>&lt;5</td>" in shown and not re.search(r"<td>[1-4]</td>", shown)
 
 
 def test_the_pdf_has_pages_that_are_drawn(store: InsightsStore, tmp_path: Path) -> None:
-    html, pdf = write_report(rows(store), InsightsSettings.load(), Month.parse("2026-10"), None, tmp_path)
+    html, pdf = write_report(store, InsightsSettings.load(), Month.parse("2026-10"), None, tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF") and html.suffix == ".html"
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))

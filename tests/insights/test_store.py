@@ -32,6 +32,8 @@ def test_a_loader_restarted_mid_way_counts_every_event_once(location: str, tmp_p
     rest = again.load(events, batch=37)
     assert loaded.events + rest.events == len(log.events)
     assert rows(again) == rows(whole) and again.load(events).events == 0  # nothing counted twice
+    assert again.outcomes() == whole.outcomes()  # a ticket in a later batch judges earlier questions again
+    assert again.figures() == whole.figures()
     assert len(again.questions()) == loaded.questions + rest.questions
 
 
