@@ -1,4 +1,5 @@
-"""Start the action server and the Rasa server, keep them running, and stop both cleanly.
+"""Start the action server, the Rasa server and (with --dev, or once configured) the back office,
+keep them running, and stop them cleanly.
 
 ``make run`` runs this in the foreground: a server that stops unexpectedly is restarted alone,
 after a growing delay; Ctrl-C or SIGTERM stops both. The end-to-end tests use ``Stack`` to run
@@ -45,9 +46,14 @@ IDENTITY_KEY_SETTING = "ASKIT_IDENTITY_KEY"  # owned by bot/identity.py (which n
 MAX_REQUEST_BYTES = 1_048_576
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
+DEFAULT_BACKOFFICE_PORT = 5057
+# Owned by bot/backoffice/settings.py (Starlette and Authlib, which this module cannot import).
+BACKOFFICE_ISSUER_SETTING = "ASKIT_BACKOFFICE_OIDC_ISSUER"
+BACKOFFICE_SECRET_SETTING = "ASKIT_BACKOFFICE_SECRET"
 HOST = "127.0.0.1"
-ACTION_SERVER, RASA_SERVER = "action server", "rasa server"
+ACTION_SERVER, RASA_SERVER, BACKOFFICE_SERVER = "action server", "rasa server", "back office"
 ACTION_READY_TIMEOUT = 180.0
+BACKOFFICE_READY_TIMEOUT = 60.0
 RASA_READY_TIMEOUT = 300.0
 SUPERVISE_INTERVAL = 0.5
 
@@ -131,6 +137,9 @@ class Stack:
     model: Path = DEFAULT_MODEL
     credentials: Path = DEFAULT_CREDENTIALS
     log_dir: Path | None = None
+    # The back office (bot/backoffice) beside the two servers: with --dev, or when its sign-in is configured.
+    backoffice_port: int | None = None
+    dev: bool = False
     extra_env: dict[str, str] = field(default_factory=dict, repr=False)  # may hold a desk's secrets
     # Rasa's HTTP API (--enable-api) lets the action server tell a conversation something later
     # (bot/rasa_api.py); it is on loopback and needs this token, made afresh for every start.
@@ -149,6 +158,14 @@ class Stack:
     @property
     def action_url(self) -> str:
         return f"http://{HOST}:{self.action_port}"
+
+    @property
+    def backoffice_url(self) -> str:
+        return f"http://{HOST}:{self.backoffice_port}"
+
+    def backoffice_command(self) -> list[str]:
+        command = [str(ACTIONS_PYTHON), "-m", "bot.backoffice", "--host", HOST, "--port", str(self.backoffice_port)]
+        return [*command, "--dev"] if self.dev else command
 
     def settings(self) -> dict[str, str]:
         """This process's environment with ``extra_env`` over it: what the servers are configured by."""
@@ -205,7 +222,10 @@ class Stack:
         ]
 
     def start(self) -> None:
-        for setting, port in (("ACTION_PORT", self.action_port), ("RASA_PORT", self.rasa_port)):
+        ports = [("ACTION_PORT", self.action_port), ("RASA_PORT", self.rasa_port)]
+        if self.backoffice_port is not None:
+            ports.append(("BACKOFFICE_PORT", self.backoffice_port))
+        for setting, port in ports:
             if not port_free(port):
                 raise LaunchError(f"port {port} ({setting}) is already in use: stop what uses it or set {setting}")
         if not self.model.exists():
@@ -214,11 +234,15 @@ class Stack:
         # Side by side: Rasa calls the action server only when a conversation runs an action, and
         # nobody is told the chat's address before both are ready.
         self._supervisor = supervisor = Supervisor(self.env(), self.log_dir, self.backoff)
+        servers = [
+            Server(ACTION_SERVER, self.action_command(), f"{self.action_url}/health", ACTION_READY_TIMEOUT),
+            Server(RASA_SERVER, self.rasa_command(), f"{self.rasa_url}/", RASA_READY_TIMEOUT),
+        ]
+        if self.backoffice_port is not None:
+            health = f"{self.backoffice_url}/health"
+            servers.append(Server(BACKOFFICE_SERVER, self.backoffice_command(), health, BACKOFFICE_READY_TIMEOUT))
         try:
-            supervisor.start(
-                Server(ACTION_SERVER, self.action_command(), f"{self.action_url}/health", ACTION_READY_TIMEOUT),
-                Server(RASA_SERVER, self.rasa_command(), f"{self.rasa_url}/", RASA_READY_TIMEOUT),
-            )
+            supervisor.start(*servers)
         except BaseException:
             self.stop()
             raise
@@ -245,6 +269,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", DEFAULT_ACTION_PORT)))
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument(
+        "--backoffice-port", type=int, default=int(os.environ.get("BACKOFFICE_PORT", DEFAULT_BACKOFFICE_PORT))
+    )
+    parser.add_argument(
         "--credentials",
         type=Path,
         default=Path(os.environ.get("ASKIT_CREDENTIALS", DEFAULT_CREDENTIALS)),
@@ -265,6 +292,8 @@ def _banner(stack: Stack, dev: bool) -> str:
         f'  REST channel:          POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}\n'
         f"  In a terminal:         make shell  (in another terminal)\n"
         f"  Tickets raised:        .venv-actions/bin/python -m bot.servicedesk tickets\n"
+        + (f"  Back office:           {stack.backoffice_url}/\n" if stack.backoffice_port is not None else "")
+        + (f"  Back office sign-in:   {stack.backoffice_url}/dev/signin  (a demo person per role)\n" if dev else "")
         + ("  Development mode: the chat page signs you in as a demo user. Never expose this server.\n" if dev else "")
         + "Press Ctrl-C to stop.\n"
     )
@@ -286,12 +315,17 @@ def main(argv: list[str] | None = None) -> int:
         # The demo page's tokens are signed with a key made for this run unless one is configured.
         extra_env[DEV_MODE_SETTING] = "1"
         extra_env[WIDGET_SECRET_SETTING] = os.environ.get(WIDGET_SECRET_SETTING) or _new_token()
+        extra_env[BACKOFFICE_SECRET_SETTING] = os.environ.get(BACKOFFICE_SECRET_SETTING) or _new_token()
+    # Without --dev the back office starts only once its sign-in is configured (docs/backoffice.md).
+    with_backoffice = args.dev or bool(os.environ.get(BACKOFFICE_ISSUER_SETTING, "").strip())
     stack = Stack(
         rasa_port=args.rasa_port,
         action_port=args.action_port,
         model=args.model,
         credentials=args.credentials,
         extra_env=extra_env,
+        backoffice_port=args.backoffice_port if with_backoffice else None,
+        dev=args.dev,
     )
     try:
         stack.start()

@@ -1,0 +1,62 @@
+"""``python -m bot.backoffice --host 127.0.0.1 --port N [--dev]``: the back office under uvicorn.
+Settings come from the environment only (bot/backoffice/settings.py); a wrong one stops the start
+with one line naming it."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import secrets
+import sys
+
+import uvicorn
+
+from bot.backoffice.app import create_app
+from bot.backoffice.settings import SECRET, load_settings
+from bot.backoffice.storage import open_storage
+from bot.config import ConfigurationError
+from bot.secret import install_log_redaction
+from bot.sql import DatabaseError
+
+DEFAULT_PORT = 5057
+LOG_FORMAT = "%(asctime)s back office: %(message)s"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot.backoffice", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--dev", action="store_true", help="add the development sign-in; loopback only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    install_log_redaction()
+    env = dict(os.environ)
+    if args.dev:
+        if not ipaddress.ip_address(args.host).is_loopback:
+            print(
+                "cannot start the back office: --dev signs anyone in, so it listens on loopback only", file=sys.stderr
+            )
+            return 2
+        # A key made for this run: development sessions end when it stops.
+        env.setdefault(SECRET, secrets.token_urlsafe(32))
+    try:
+        settings = load_settings(env, dev=args.dev, port=args.port)
+        db = open_storage(settings.database)
+        app = create_app(settings, db, dev=args.dev)
+    except (ConfigurationError, DatabaseError) as exc:
+        print(f"cannot start the back office: {exc}", file=sys.stderr)
+        return 2
+    # Behind a proxy only the proxy's forwarded headers would be wrong to trust: the app builds its
+    # own addresses from ASKIT_BACKOFFICE_PUBLIC_URL instead.
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_config=None, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The development sign-in's demo people (``--dev`` only): one for each role, for every council,
+and a manager of one council, to see what a council-scoped person sees."""
+
+from __future__ import annotations
+
+from bot.backoffice.roles import ROLES, Grant, Person
+from bot.identity import Tenants
+
+DEV_DOMAIN = "askit.example"
+PREFERRED_COUNCIL = "riverside"
+
+
+def demo_people(tenants: Tenants) -> dict[str, Person]:
+    people: dict[str, Person] = {
+        role: Person(f"dev-{role}", f"Demo {role}", f"{role}@{DEV_DOMAIN}", None, (Grant(role),)) for role in ROLES
+    }
+    if tenants.ids:
+        council = PREFERRED_COUNCIL if PREFERRED_COUNCIL in tenants.ids else min(tenants.ids)
+        key = f"manager-{council}"
+        people[key] = Person(
+            f"dev-{key}", f"Demo manager ({council})", f"{key}@{DEV_DOMAIN}", None, (Grant("manager", council),)
+        )
+    return people

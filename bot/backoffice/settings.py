@@ -1,0 +1,128 @@
+"""The back office's settings, declared once (bot/config.py's ``Setting``) and checked at start-up:
+every error is one line naming the variable, and the client secret and signing key never show."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.config import GUID, TOKEN, URL, ConfigurationError, Kind, Setting, read_settings
+from bot.paths import VAR_DIR
+from bot.secret import Secret
+
+ISSUER = "ASKIT_BACKOFFICE_OIDC_ISSUER"
+CLIENT_ID = "ASKIT_BACKOFFICE_OIDC_CLIENT_ID"
+CLIENT_SECRET = "ASKIT_BACKOFFICE_OIDC_CLIENT_SECRET"
+ALLOWED_TENANTS = "ASKIT_BACKOFFICE_ALLOWED_TENANTS"
+SECRET = "ASKIT_BACKOFFICE_SECRET"
+DB = "ASKIT_BACKOFFICE_DB"
+PUBLIC_URL = "ASKIT_BACKOFFICE_PUBLIC_URL"
+DEFAULT_DB = VAR_DIR / "backoffice.sqlite"
+MIN_SECRET_CHARS = 32  # the session signing key: 32 characters of token_urlsafe are 192 bits
+LOOPBACK_NAMES = {"localhost"}
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _https_or_loopback(value: Any) -> str:
+    url: str = URL.check(value)
+    if urlsplit(url).scheme != "https" and not is_loopback(url):
+        raise ValueError("must be an https URL (http only on loopback)")
+    return url
+
+
+def _tenant_list(value: Any) -> frozenset[str]:
+    ids = [part.strip() for part in str(value).split(",") if part.strip()]
+    if not ids:
+        raise ValueError("must list at least one Azure AD tenant id")
+    return frozenset(GUID.check(tid).lower() for tid in ids)
+
+
+def _long_secret(value: Any) -> str:
+    text = TOKEN.check(value)
+    if len(text) < MIN_SECRET_CHARS:
+        raise ValueError(f"must be at least {MIN_SECRET_CHARS} characters")
+    return str(text)
+
+
+def _database(value: Any) -> str:
+    text = str(value)
+    if "://" in text and not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError("must be a SQLite file path or a postgresql:// URL")
+    return text
+
+
+SECURE_URL = Kind("an https URL (http only on loopback)", _https_or_loopback)
+TENANT_IDS = Kind("Azure AD tenant ids (GUIDs), comma-separated", _tenant_list)
+SIGNING_KEY = Kind(f"a random key of {MIN_SECRET_CHARS} characters or more", _long_secret, echo=False)
+DATABASE = Kind("a SQLite file path or a postgresql:// URL", _database, echo=False)  # a URL may hold a password
+
+# Required for OpenID Connect sign-in; with --dev they may all be left out (development sign-in only).
+OIDC_SETTINGS = (
+    Setting(ISSUER, SECURE_URL, "the OpenID provider, e.g. https://login.microsoftonline.com/organizations/v2.0"),
+    Setting(CLIENT_ID, TOKEN, "the app registration's application (client) id"),
+    Setting(CLIENT_SECRET, TOKEN, "the app registration's client secret", secret=True),
+    Setting(ALLOWED_TENANTS, TENANT_IDS, "the Azure AD tenants whose people may sign in"),
+    Setting(PUBLIC_URL, SECURE_URL, "the back office's address as browsers reach it"),
+)
+OTHER_SETTINGS = (
+    Setting(SECRET, SIGNING_KEY, "the key that signs session cookies", required=True, secret=True),
+    Setting(DB, DATABASE, "where the back office keeps its state", default=DEFAULT_DB),
+)
+SETTINGS = (*OIDC_SETTINGS, *OTHER_SETTINGS)
+
+
+@dataclass(frozen=True)
+class Oidc:
+    issuer: str
+    client_id: str
+    client_secret: Secret = field(repr=False)
+    allowed_tenants: frozenset[str]
+
+
+@dataclass(frozen=True)
+class BackofficeSettings:
+    """What the app is configured with; ``oidc`` None: development sign-in only (``--dev``)."""
+
+    public_url: str
+    secret: Secret = field(repr=False)
+    database: str | Path = DEFAULT_DB
+    oidc: Oidc | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies unless browsers reach the app over plain http on this machine."""
+        return not (urlsplit(self.public_url).scheme == "http" and is_loopback(self.public_url))
+
+
+def load_settings(env: Mapping[str, str], *, dev: bool = False, port: int | None = None) -> BackofficeSettings:
+    """The settings from ``env``: ConfigurationError names the first variable missing or wrong.
+    Without ``dev`` every OpenID Connect setting is required; with it they go together or not at all."""
+    values = read_settings(env, SETTINGS)
+    oidc_set = [s.name for s in OIDC_SETTINGS if values[s.name] is not None and s.name != PUBLIC_URL]
+    if not dev or oidc_set:
+        for setting in OIDC_SETTINGS:
+            if values[setting.name] is None:
+                raise ConfigurationError(f"{setting.name}: is not set ({setting.help})")
+    public_url = values[PUBLIC_URL] or (f"http://127.0.0.1:{port}" if port else None)
+    if public_url is None:
+        raise ConfigurationError(f"{PUBLIC_URL}: is not set ({OIDC_SETTINGS[-1].help})")
+    oidc = None
+    if values[ISSUER] is not None:
+        oidc = Oidc(values[ISSUER], values[CLIENT_ID], values[CLIENT_SECRET], values[ALLOWED_TENANTS])
+    return BackofficeSettings(public_url=public_url, secret=values[SECRET], database=values[DB], oidc=oidc)
+
+
+__all__ = ["SETTINGS", "BackofficeSettings", "ConfigurationError", "Oidc", "load_settings"]
