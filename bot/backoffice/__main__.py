@@ -14,9 +14,12 @@ import sys
 import uvicorn
 
 from bot.backoffice.app import create_app
+from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
 from bot.config import ConfigurationError
+from bot.insights.settings import InsightsSettings
+from bot.insights.store import InsightsStore
 from bot.secret import install_log_redaction
 from bot.sql import DatabaseError
 
@@ -48,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(env, dev=args.dev, port=args.port)
         db = open_storage(settings.database)
-        app = create_app(settings, db, dev=args.dev)
+        insights = InsightsSettings.load()
+        pages = insights_routes(InsightsStore(db, insights.deflection_days), insights)
+        app = create_app(settings, db, dev=args.dev, routes=pages)
     except (ConfigurationError, DatabaseError) as exc:
         print(f"cannot start the back office: {exc}", file=sys.stderr)
         return 2

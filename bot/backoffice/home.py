@@ -22,7 +22,7 @@ class Section:
 
 
 SECTIONS = (
-    Section("Insights", ("manager",), "what staff ask, what the assistant answers, and the gaps"),
+    Section("Insights", ("manager",), "what staff ask, what the assistant answers, and the gaps", "/insights"),
     Section("Agent console", ("agent",), "conversations handed to a person"),
     Section("Studio", ("editor", "approver"), "writing, reviewing and publishing articles"),
 )

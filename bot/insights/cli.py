@@ -119,7 +119,7 @@ def _figures_table(rows: Mapping[str, f.Figures], cost: tuple[float, float]) -> 
             f"{_percent(row.coverage):>8}"
         )
     lines.append(f"\ncost avoided: {cost[0]:,.2f} to {cost[1]:,.2f} (confirmed, and confirmed + potential)")
-    return "\n".join(lines) + "\n\n" + f.DEFINITIONS.strip()
+    return "\n".join(lines) + "\n\n" + "\n".join(f"{term}: {meaning}" for term, meaning in f.DEFINITIONS)
 
 
 def _articles_table(rows: list[f.ArticleFigures]) -> str:

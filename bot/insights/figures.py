@@ -1,19 +1,5 @@
-"""The figures, defined once here and printed beside every view of them (``DEFINITIONS``).
-
-A question's outcome, judged at the end of the deflection window (7 days by default) after it
-was asked:
-- **confirmed** deflection: answered from an article, the user said it helped, and no ticket from
-  that user on the same topic (the same article, or raised from that question) within the window;
-- **potential** deflection: an answer, a choice of articles or a pointer to another team, with no
-  feedback and no such ticket; always counted apart from confirmed;
-- **not deflected**: a ticket on the topic within the window, or "that didn't help";
-- **unresolved**: nothing fitted ("escalate") and no ticket was raised;
-- a too-vague first message that got one narrowing question is not a question of its own.
-Containment is the share of questions with no ticket on their topic within the window; helpful % is
-yes / (yes + no); coverage is the share of questions that got an answer, a choice or a pointer
-rather than "escalate". The last days of any period, as many as the window, are still open: a
-ticket may yet follow.
-"""
+"""The figures, defined once here (``DEFINITIONS``, printed beside every view of them): a question's
+outcome is judged at the end of the deflection window (7 days by default) after it was asked."""
 
 from __future__ import annotations
 
@@ -22,7 +8,19 @@ from dataclasses import dataclass
 
 from bot.insights.outcomes import Question, Ticket
 
-DEFINITIONS = (__doc__ or "").split("\n\n", 1)[1]  # what every view prints: all but the first line
+DEFINITIONS = (  # (term, meaning): what every view of the figures prints beside them
+    ("Confirmed deflection", "answered from an article, the member of staff said it helped, and no ticket from "
+     "them on the same topic (the same article, or raised from that question) within the deflection window."),
+    ("Potential deflection", "an answer, a choice of articles or a pointer to another team, with no feedback and no "
+     "such ticket. Always counted apart from confirmed, never added to it."),
+    ("Not deflected", "a ticket on the topic within the window, or \"that didn't help\"."),
+    ("Unresolved", "nothing fitted (\"escalate\") and no ticket was raised."),
+    ("Containment", "the share of questions with no ticket on their topic within the window."),
+    ("Helpful", "helped / (helped + didn't help)."),
+    ("Coverage", "the share of questions that got an answer, a choice or a pointer rather than \"escalate\"."),
+    ("Questions", "what staff typed; a too-vague first message that got one narrowing question is not counted "
+     "on its own. The last days of any period, as many as the window, are still open: a ticket may yet follow."),
+)  # fmt: skip
 DEFLECTION_DAYS = 7
 DAY = 86_400.0
 SMALL = 5  # a count under this is not shown in any view for the committee

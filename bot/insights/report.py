@@ -94,7 +94,7 @@ def render(store: InsightsStore, settings: InsightsSettings, month: Month, counc
         _councils(per_council, settings) if council is None else "",
         _articles(store.articles(month.start, month.end, council)),
         "<h2>Definitions</h2>",
-        "".join(f"<p>{html.escape(p)}</p>" for p in f.DEFINITIONS.strip().split("\n\n")),
+        "<dl>" + "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(m)}</dd>" for t, m in f.DEFINITIONS) + "</dl>",
     ]
     return _PAGE.format(title=html.escape(f"AskIT service report, {month.name}"), body="\n".join(parts))
 

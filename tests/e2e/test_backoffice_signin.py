@@ -24,9 +24,12 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from bot.backoffice import audit
 from bot.backoffice.storage import open_storage
+from bot.insights.store import InsightsStore
 from bot.launcher import HOST, free_port
 from bot.paths import ROOT
+from bot.sql import open_database as sql_database
 from tests.browser import chromium
+from tests.insights.test_figures import history
 from tests.waiting import exited, wait_until
 
 E2E = ROOT / "tests" / "e2e"
@@ -102,6 +105,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "ASKIT_BACKOFFICE_DB": str(work / "backoffice.sqlite"),
         "ASKIT_BACKOFFICE_PUBLIC_URL": backoffice,
     }
+    # Outcomes for the insights dashboard, in the database the back office reads.
+    events = history(size=400, seed=8).log.write(work / "events.db")
+    InsightsStore.open(bo_env["ASKIT_BACKOFFICE_DB"]).load(sql_database(events))
     command = [sys.executable, "-m", "bot.backoffice", "--host", HOST, "--port", str(bo_port)]
     bo_log = work / "backoffice.log"
     server = _start(command, bo_env, bo_log)
@@ -171,7 +177,8 @@ def test_a_manager_and_agent_signs_in_through_the_provider_and_sees_their_sectio
     sign_in(page, servers, "morgan")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Morgan Reyes")
     assert sections(page) == ["Insights", "Agent console"]
-    assert page.get_by_role("link", name="Insights").count() == 0  # not built yet: no dead link
+    assert page.get_by_role("link", name="Insights").count() == 1  # built: a link
+    assert page.get_by_role("link", name="Agent console").count() == 0  # not built yet: no dead link
     expect(page.locator(".roles")).to_contain_text("manager for Riverside Council")
     assert axe(page) == []
     page.set_viewport_size({"width": 320, "height": 640})
@@ -231,3 +238,23 @@ def test_the_sign_in_page_passes_axe_and_reflows_at_320_px(page: Page, servers: 
     page.goto(f"{servers.backoffice}/signin")
     assert axe(page) == []
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.own_stack
+def test_a_councils_manager_reads_the_insights_dashboard_with_its_charts(page: Page, servers: Servers) -> None:
+    sign_in(page, servers, "morgan")  # manager for Riverside only
+    page.get_by_role("link", name="Insights").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Insights")
+    expect(page.locator("#council")).to_have_value("riverside")
+    assert page.locator("#council option").all_inner_texts() == ["Riverside Council"]
+    charts = page.locator(".chart[data-drawn='true'] canvas[role='img']")
+    expect(charts).to_have_count(2)  # outcomes by week, and the last 12 months, drawn from their tables
+    assert all(box and box["height"] > 100 for box in (c.bounding_box() for c in charts.all()))
+    assert page.locator("#weeks-table tbody tr").count() == 4 and page.locator("#councils-table").count() == 0
+    assert axe(page) == []
+    page.set_viewport_size({"width": 320, "height": 640})  # the charts redraw when they notice
+    page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=10_000)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this table as CSV").first.click()
+    assert download.value.suggested_filename == "askit-weeks-riverside.csv"
+

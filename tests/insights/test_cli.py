@@ -23,7 +23,7 @@ def test_load_then_figures_by_council(
     assert cli.main(["load"]) == 0 and capsys.readouterr().out.startswith("0 events")  # nothing twice
     assert cli.main(["figures", "--by", "council"]) == 0
     out = capsys.readouterr().out
-    assert "riverside" in out and "cost avoided:" in out and "confirmed" in out and "Containment is" in out
+    assert "riverside" in out and "cost avoided:" in out and "confirmed" in out and "Containment: the share" in out
     assert cli.main(["articles", "--since", "2026-01-01"]) == 0 and "article-0" in capsys.readouterr().out
     assert cli.main(["report", "--month", "2026-10", "--out", str(tmp_path / "reports"), "--no-pdf"]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "reports" / "askit-2026-10.html")

@@ -34,7 +34,7 @@ def test_the_report_shows_the_months_figures_and_hides_small_counts(store: Insig
     total = store.figures(month.start, month.end)["all"]
     tiles = re.search(r"Confirmed deflections</th><td>([^<]+)</td>", page)
     assert tiles is not None and tiles.group(1) == f.shown(total.confirmed)
-    assert "<th scope='row'>riverside</th>" in page and "Definitions" in page and "Containment is" in page
+    assert "<th scope='row'>riverside</th>" in page and "Definitions" in page and "<dt>Containment</dt>" in page
     assert page.count('role="img"') == 2 and "<svg" in page  # the charts, each with a name and a table
     one = render(store, settings, month, "southmere")
     assert "Council: southmere" in one and "<h2>By council</h2>" not in one

@@ -1,0 +1,192 @@
+"""The insights dashboard for service desk managers (role ``manager``, for all councils or some):
+the last 30 days against the 30 before, outcomes by week, the last 12 months, each council, the
+best and worst articles; every chart drawn from a table on the page (bot/web/backoffice/insights.js),
+and every table also as CSV. It reads only the insights store (bot/insights/store.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.backoffice.access import forbidden, requires
+from bot.backoffice.sessions import person_of
+from bot.backoffice.templates import render
+from bot.insights import figures as f
+from bot.insights.settings import InsightsSettings
+from bot.insights.store import InsightsStore
+
+DAY = 86_400.0
+PERIOD_DAYS = 30
+WEEKS = 12
+BEST_MIN_ANSWERS = 5  # an article is ranked only with at least this many answers in the period
+TABLES = ("weeks", "months", "councils", "articles")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the page (and its CSV): a caption, column heads, rows of cells."""
+
+    name: str
+    caption: str
+    head: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    chart: str | None = None  # "stacked" | "line": drawn from the table by insights.js
+
+
+def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Route]:
+    """The dashboard's page and its CSV files, reading ``store``."""
+
+    @requires("manager")
+    async def page(request: Request) -> Response:
+        council = _council(request)
+        if isinstance(council, Response):
+            return council
+        now = time.time()
+        tables = {t.name: t for t in _tables(store, settings, council, now)}
+        return render(
+            request,
+            "insights.html",
+            {
+                "title": "Insights",
+                "council": council,
+                "choices": _choices(request),
+                "tiles": _tiles(store, settings, council, now),
+                "tables": tables,
+                "definitions": f.DEFINITIONS,
+                "days": settings.deflection_days,
+            },
+        )
+
+    @requires("manager")
+    async def table_csv(request: Request) -> Response:
+        council = _council(request)
+        if isinstance(council, Response):
+            return council
+        name = request.path_params["table"]
+        found = {t.name: t for t in _tables(store, settings, council, time.time())}.get(name)
+        if found is None:
+            return render(request, "error.html", {"title": "Page not found", "message": "No such table."}, 404)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(found.head)
+        writer.writerows(found.rows)
+        filename = f"askit-{name}" + (f"-{council}" if council else "") + ".csv"
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+
+    return [Route("/insights", page), Route("/insights/{table:str}.csv", table_csv)]
+
+
+def _council(request: Request) -> str | Response | None:
+    """The council the page shows (None: all), as the manager may see it; a 403 page otherwise."""
+    person = person_of(request)
+    assert person is not None  # requires() let only a signed-in manager in
+    allowed = person.councils("manager")  # None: every council
+    asked = request.query_params.get("council") or None
+    if asked is None:
+        return None if allowed is None else sorted(allowed)[0]
+    if allowed is not None and asked not in allowed:
+        return forbidden(request, "You can see the insights of your own council only.")
+    if asked not in request.app.state.council_names:
+        return forbidden(request, "There is no such council.")
+    return asked
+
+
+def _choices(request: Request) -> list[tuple[str, str]]:
+    person = person_of(request)
+    assert person is not None
+    names: dict[str, str] = request.app.state.council_names
+    allowed = person.councils("manager")
+    listed = sorted(names) if allowed is None else sorted(allowed)
+    everyone = [("", "All councils")] if allowed is None else []
+    return everyone + [(c, names.get(c, c)) for c in listed]
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _tiles(store: InsightsStore, settings: InsightsSettings, council: str | None, now: float) -> list[dict[str, str]]:
+    recent = store.figures(now - PERIOD_DAYS * DAY, now, council)["all"]
+    before = store.figures(now - 2 * PERIOD_DAYS * DAY, now - PERIOD_DAYS * DAY, council)["all"]
+    low, high = f.cost_avoided(
+        store.figures(now - PERIOD_DAYS * DAY, now, council, "council"), settings.costs, settings.default_cost
+    )
+    tiles = [
+        ("Questions", str(recent.questions), str(before.questions)),
+        ("Confirmed deflections", str(recent.confirmed), str(before.confirmed)),
+        ("Potential deflections", str(recent.potential), str(before.potential)),
+        ("Containment", _percent(recent.containment), _percent(before.containment)),
+        ("Helpful", _percent(recent.helpful), _percent(before.helpful)),
+        ("Coverage", _percent(recent.coverage), _percent(before.coverage)),
+        ("Cost avoided", f"£{low:,.0f}–£{high:,.0f}", ""),
+    ]
+    return [{"name": name, "now": now_, "before": before_} for name, now_, before_ in tiles]
+
+
+def _tables(store: InsightsStore, settings: InsightsSettings, council: str | None, now: float) -> Sequence[Table]:
+    weeks = store.figures(now - WEEKS * 7 * DAY, now, council, "week")
+    months = store.figures(now - 365 * DAY, now, council, "month")
+    tables = [
+        Table(
+            "weeks",
+            f"Outcomes of questions by week, the last {WEEKS} weeks",
+            ("Outcome", *weeks),
+            [
+                ("Confirmed", *(str(w.confirmed) for w in weeks.values())),
+                ("Potential", *(str(w.potential) for w in weeks.values())),
+                ("Not deflected", *(str(w.not_deflected) for w in weeks.values())),
+                ("Unresolved", *(str(w.unresolved) for w in weeks.values())),
+            ],
+            "stacked",
+        ),
+        Table(
+            "months",
+            "Containment and helpful share by month, the last 12 months",
+            ("Share", *months),
+            [
+                ("Containment", *(_percent(m.containment) for m in months.values())),
+                ("Helpful", *(_percent(m.helpful) for m in months.values())),
+            ],
+            "line",
+        ),
+    ]
+    if council is None:
+        per_council = store.figures(now - PERIOD_DAYS * DAY, now, None, "council")
+        tables.append(
+            Table(
+                "councils",
+                f"Each council, the last {PERIOD_DAYS} days",
+                ("Council", "Questions", "Confirmed", "Potential", "Not deflected", "Containment", "Helpful"),
+                [_council_row(name, r) for name, r in per_council.items()],
+            )
+        )
+    ranked = [a for a in store.articles(now - PERIOD_DAYS * DAY, now, council) if a.answers >= BEST_MIN_ANSWERS]
+    ranked.sort(key=lambda a: (-(a.helpful or 0.0), -a.answers, a.article_id))
+    tables.append(
+        Table(
+            "articles",
+            f"Articles answered at least {BEST_MIN_ANSWERS} times in the last {PERIOD_DAYS} days, most helpful first",
+            ("Article", "Answers", "Helped", "Didn't help", "Helpful", "Tickets after"),
+            [
+                (a.article_id, str(a.answers), str(a.helped), str(a.not_helped), _percent(a.helpful), str(a.tickets))
+                for a in ranked
+            ],
+        )
+    )
+    return tables
+
+
+def _council_row(name: str, row: f.Figures) -> tuple[str, ...]:
+    counts = (row.questions, row.confirmed, row.potential, row.not_deflected)
+    return (name, *(str(n) for n in counts), _percent(row.containment), _percent(row.helpful))

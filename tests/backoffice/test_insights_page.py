@@ -1,0 +1,93 @@
+"""The insights dashboard (bot/backoffice/insights.py) in-process: what a manager sees equals the
+store's figures; other roles get 403; a council's manager sees only that council, whatever the
+request asks; the tables download as CSV; hostile parameters get a clear refusal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot import sql
+from bot.backoffice.app import create_app
+from bot.backoffice.insights import WEEKS, insights_routes
+from bot.backoffice.settings import load_settings
+from bot.insights.settings import InsightsSettings
+from bot.insights.store import InsightsStore
+from bot.sql import Database
+from tests.backoffice.conftest import BASE_URL, SECRET, Browser
+from tests.insights.test_figures import history
+
+
+@pytest.fixture
+def store(db: Database, tmp_path: Path) -> InsightsStore:
+    loaded = InsightsStore(db)
+    loaded.load(sql.open_database(history(size=300, seed=4).log.write(tmp_path / "events.db")))
+    return loaded
+
+
+@pytest.fixture
+def dashboard(db: Database, store: InsightsStore) -> Iterator[Browser]:
+    settings = load_settings({"ASKIT_BACKOFFICE_SECRET": SECRET}, dev=True, port=5057)
+    app = create_app(settings, db, dev=True, routes=insights_routes(store, InsightsSettings.load()))
+    with TestClient(app, base_url=BASE_URL) as client:
+        yield Browser(client)
+
+
+def test_a_manager_sees_the_figures_of_the_store(dashboard: Browser, store: InsightsStore) -> None:
+    dashboard.sign_in("manager")
+    page = dashboard.client.get("/insights")
+    assert page.status_code == 200
+    text = page.text
+    for section in ("The last 30 days", "Outcomes of questions by week", "the last 12 months", "Each council"):
+        assert section in text
+    now = time.time()
+    weeks = list(store.figures(now - WEEKS * 7 * 86_400, now, by="week"))
+    assert weeks and all(f'<th scope="col">{week}</th>' in text for week in weeks)  # the weekly table's columns
+    recent = store.figures(now - 30 * 86_400, now)["all"]
+    assert f'<th scope="row">Questions</th><td>{recent.questions}</td>' in text
+    assert 'data-kind="stacked"' in text and "/static/vendor/chart.umd.min.js" in text
+    assert "<dt>Containment</dt><dd>the share of questions" in text  # the definitions are on the page
+
+
+def test_the_tables_download_as_csv_and_match_the_store(dashboard: Browser, store: InsightsStore) -> None:
+    dashboard.sign_in("manager")
+    reply = dashboard.client.get("/insights/councils.csv")
+    assert reply.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(reply.text)))
+    assert rows[0][:3] == ["Council", "Questions", "Confirmed"]
+    assert {r[0] for r in rows[1:]} <= {"northbrook", "riverside", "southmere", "unknown"}
+    assert dashboard.client.get("/insights/nothing.csv").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["editor", "agent", "approver"])
+def test_other_roles_are_refused(dashboard: Browser, who: str) -> None:
+    dashboard.sign_in(who)
+    assert dashboard.client.get("/insights").status_code == 403
+    assert dashboard.client.get("/insights/weeks.csv").status_code == 403
+
+
+def test_nobody_signed_in_is_sent_to_sign_in(dashboard: Browser) -> None:
+    reply = dashboard.client.get("/insights", follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"].startswith("/signin")
+
+
+def test_a_councils_manager_sees_only_that_council(dashboard: Browser) -> None:
+    dashboard.sign_in("manager-riverside")
+    page = dashboard.client.get("/insights").text
+    assert '<option value="riverside" selected>' in page and "All councils" not in page
+    assert "Each council" not in page  # no other council's row
+    assert dashboard.client.get("/insights?council=northbrook").status_code == 403
+    assert dashboard.client.get("/insights/weeks.csv?council=northbrook").status_code == 403
+
+
+@pytest.mark.parametrize("council", ["<script>", "x" * 5000, "riverside' OR 1=1 --", "../../etc"])
+def test_hostile_councils_are_refused(dashboard: Browser, council: str) -> None:
+    dashboard.sign_in("manager")
+    reply = dashboard.client.get("/insights", params={"council": council})
+    assert reply.status_code == 403 and "<script>" not in reply.text
