@@ -79,8 +79,9 @@ system-deps:
 
 # npm packages the tests use, exactly as package-lock.json pins them: axe-core for the widget's
 # accessibility test, Microsoft's Teams manifest schemas for the Teams package test, Microsoft's
-# Adaptive Cards renderer and the Teams host config for the Teams card test. The designer package
-# is only read for its host config: its peers (an editor and a templating engine) are not installed.
+# Adaptive Cards renderer and the Teams host config for the Teams card test, and oidc-provider, the
+# real OpenID provider the back office signs in with in its tests. The designer package is only read
+# for its host config: its peers (an editor and a templating engine) are not installed.
 NPM_TEST_DEPS := tests/e2e/node_modules/.installed
 $(NPM_TEST_DEPS): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --legacy-peer-deps --no-audit --no-fund --loglevel=error
