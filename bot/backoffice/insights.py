@@ -112,10 +112,6 @@ def _choices(request: Request) -> list[tuple[str, str]]:
     return everyone + [(c, names.get(c, c)) for c in listed]
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def _tiles(store: InsightsStore, settings: InsightsSettings, council: str | None, now: float) -> list[dict[str, str]]:
     recent = store.figures(now - PERIOD_DAYS * DAY, now, council)["all"]
     before = store.figures(now - 2 * PERIOD_DAYS * DAY, now - PERIOD_DAYS * DAY, council)["all"]
@@ -126,9 +122,9 @@ def _tiles(store: InsightsStore, settings: InsightsSettings, council: str | None
         ("Questions", str(recent.questions), str(before.questions)),
         ("Confirmed deflections", str(recent.confirmed), str(before.confirmed)),
         ("Potential deflections", str(recent.potential), str(before.potential)),
-        ("Containment", _percent(recent.containment), _percent(before.containment)),
-        ("Helpful", _percent(recent.helpful), _percent(before.helpful)),
-        ("Coverage", _percent(recent.coverage), _percent(before.coverage)),
+        ("Containment", f.percent(recent.containment), f.percent(before.containment)),
+        ("Helpful", f.percent(recent.helpful), f.percent(before.helpful)),
+        ("Coverage", f.percent(recent.coverage), f.percent(before.coverage)),
         ("Cost avoided", f"£{low:,.0f}–£{high:,.0f}", ""),
     ]
     return [{"name": name, "now": now_, "before": before_} for name, now_, before_ in tiles]
@@ -155,8 +151,8 @@ def _tables(store: InsightsStore, settings: InsightsSettings, council: str | Non
             "Containment and helpful share by month, the last 12 months",
             ("Share", *months),
             [
-                ("Containment", *(_percent(m.containment) for m in months.values())),
-                ("Helpful", *(_percent(m.helpful) for m in months.values())),
+                ("Containment", *(f.percent(m.containment) for m in months.values())),
+                ("Helpful", *(f.percent(m.helpful) for m in months.values())),
             ],
             "line",
         ),
@@ -179,7 +175,7 @@ def _tables(store: InsightsStore, settings: InsightsSettings, council: str | Non
             f"Articles answered at least {BEST_MIN_ANSWERS} times in the last {PERIOD_DAYS} days, most helpful first",
             ("Article", "Answers", "Helped", "Didn't help", "Helpful", "Tickets after"),
             [
-                (a.article_id, str(a.answers), str(a.helped), str(a.not_helped), _percent(a.helpful), str(a.tickets))
+                (a.article_id, str(a.answers), str(a.helped), str(a.not_helped), f.percent(a.helpful), str(a.tickets))
                 for a in ranked
             ],
         )
@@ -189,4 +185,4 @@ def _tables(store: InsightsStore, settings: InsightsSettings, council: str | Non
 
 def _council_row(name: str, row: f.Figures) -> tuple[str, ...]:
     counts = (row.questions, row.confirmed, row.potential, row.not_deflected)
-    return (name, *(str(n) for n in counts), _percent(row.containment), _percent(row.helpful))
+    return (name, *(str(n) for n in counts), f.percent(row.containment), f.percent(row.helpful))

@@ -94,10 +94,6 @@ def _epoch(day: dt.date) -> float:
     return dt.datetime.combine(day, dt.time(), dt.timezone.utc).timestamp()
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
 def _print_gaps(questions: list[Question]) -> None:
     from bot.insights.gaps import gap_questions, gaps
     from bot.knowledge.embedding import SentenceTransformerEmbedder
@@ -115,8 +111,8 @@ def _figures_table(rows: Mapping[str, f.Figures], cost: tuple[float, float]) -> 
     for name, row in rows.items():
         lines.append(
             f"{name[:14]:14} {row.questions:9} {row.confirmed:9} {row.potential:9} {row.not_deflected:13} "
-            f"{row.unresolved:10} {_percent(row.containment):>11} {_percent(row.helpful):>7} "
-            f"{_percent(row.coverage):>8}"
+            f"{row.unresolved:10} {f.percent(row.containment):>11} {f.percent(row.helpful):>7} "
+            f"{f.percent(row.coverage):>8}"
         )
     lines.append(f"\ncost avoided: {cost[0]:,.2f} to {cost[1]:,.2f} (confirmed, and confirmed + potential)")
     return "\n".join(lines) + "\n\n" + "\n".join(f"{term}: {meaning}" for term, meaning in f.DEFINITIONS)
@@ -127,6 +123,6 @@ def _articles_table(rows: list[f.ArticleFigures]) -> str:
     for row in rows:
         lines.append(
             f"{row.article_id[:36]:36} {row.answers:8} {row.helped:6} {row.not_helped:10} "
-            f"{_percent(row.helpful):>7} {row.tickets:7}"
+            f"{f.percent(row.helpful):>7} {row.tickets:7}"
         )
     return "\n".join(lines)

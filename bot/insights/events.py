@@ -37,7 +37,8 @@ def location(url: str) -> str:
 
 
 def read_events(db: sql.Database, after: int, limit: int) -> list[BrokerEvent]:
-    """Up to ``limit`` events with an id above ``after``; a row that is not a JSON object is skipped."""
+    """Up to ``limit`` events with an id above ``after``; a row that is not a JSON object comes as an
+    "unreadable" event, which nothing counts but which moves the loader past it."""
     with db.transaction() as tx:
         rows = tx.execute(
             "SELECT id, sender_id, data FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
@@ -48,8 +49,6 @@ def read_events(db: sql.Database, after: int, limit: int) -> list[BrokerEvent]:
             data = json.loads(row["data"])
         except (TypeError, ValueError):
             data = None
-        if isinstance(data, dict):
-            found.append(BrokerEvent(int(row["id"]), str(row["sender_id"] or ""), data))
-        else:
-            found.append(BrokerEvent(int(row["id"]), str(row["sender_id"] or ""), {"event": "unreadable"}))
+        readable = data if isinstance(data, dict) else {"event": "unreadable"}
+        found.append(BrokerEvent(int(row["id"]), str(row["sender_id"] or ""), readable))
     return found

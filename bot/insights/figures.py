@@ -83,6 +83,11 @@ class Figures:
         return _share(self.contained, self.questions)
 
 
+def percent(value: float | None) -> str:
+    """A share as every view prints it: "45%", or a dash when there is nothing to divide by."""
+    return "–" if value is None else f"{value:.0%}"
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 

@@ -107,7 +107,7 @@ COUNCIL_COLUMNS = (
 
 def _percent(value: float | None, whole: int) -> str:
     """A share, hidden when it is of fewer than SMALL (it would tell a small count)."""
-    return "–" if value is None or whole < f.SMALL else f"{value:.0%}"
+    return "–" if whole < f.SMALL else f.percent(value)
 
 
 def _count(count: int) -> str:
