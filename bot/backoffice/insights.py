@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -25,8 +25,8 @@ from bot.insights.store import InsightsStore
 DAY = 86_400.0
 PERIOD_DAYS = 30
 WEEKS = 12
+CHANNELS = {"webchat": "Web chat", "teams": "Microsoft Teams", "rest": "REST"}
 BEST_MIN_ANSWERS = 5  # an article is ranked only with at least this many answers in the period
-TABLES = ("weeks", "months", "councils", "articles")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Ro
         if isinstance(council, Response):
             return council
         now = time.time()
-        tables = {t.name: t for t in _tables(store, settings, council, now)}
+        tables = {t.name: t for t in _tables(store, council, now)}
         return render(
             request,
             "insights.html",
@@ -59,6 +59,7 @@ def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Ro
                 "choices": _choices(request),
                 "tiles": _tiles(store, settings, council, now),
                 "tables": tables,
+                "table_names": list(BUILDERS),
                 "definitions": f.DEFINITIONS,
                 "days": settings.deflection_days,
             },
@@ -70,7 +71,7 @@ def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Ro
         if isinstance(council, Response):
             return council
         name = request.path_params["table"]
-        found = {t.name: t for t in _tables(store, settings, council, time.time())}.get(name)
+        found = next(iter(_tables(store, council, time.time(), [name])), None)
         if found is None:
             return render(request, "error.html", {"title": "Page not found", "message": "No such table."}, 404)
         out = io.StringIO()
@@ -130,59 +131,128 @@ def _tiles(store: InsightsStore, settings: InsightsSettings, council: str | None
     return [{"name": name, "now": now_, "before": before_} for name, now_, before_ in tiles]
 
 
-def _tables(store: InsightsStore, settings: InsightsSettings, council: str | None, now: float) -> Sequence[Table]:
+def _tables(store: InsightsStore, council: str | None, now: float, names: Sequence[str] | None = None) -> list[Table]:
+    """The tables called ``names`` (None: all) that this view has (the councils' is for all councils only)."""
+    found = (BUILDERS[name](store, council, now) for name in names or BUILDERS if name in BUILDERS)
+    return [table for table in found if table is not None]
+
+
+def _weeks(store: InsightsStore, council: str | None, now: float) -> Table:
     weeks = store.figures(now - WEEKS * 7 * DAY, now, council, "week")
+    return Table(
+        "weeks",
+        f"Outcomes of questions by week, the last {WEEKS} weeks",
+        ("Outcome", *weeks),
+        [
+            ("Confirmed", *(str(w.confirmed) for w in weeks.values())),
+            ("Potential", *(str(w.potential) for w in weeks.values())),
+            ("Not deflected", *(str(w.not_deflected) for w in weeks.values())),
+            ("Unresolved", *(str(w.unresolved) for w in weeks.values())),
+        ],
+        "stacked",
+    )
+
+
+def _months(store: InsightsStore, council: str | None, now: float) -> Table:
     months = store.figures(now - 365 * DAY, now, council, "month")
-    tables = [
-        Table(
-            "weeks",
-            f"Outcomes of questions by week, the last {WEEKS} weeks",
-            ("Outcome", *weeks),
-            [
-                ("Confirmed", *(str(w.confirmed) for w in weeks.values())),
-                ("Potential", *(str(w.potential) for w in weeks.values())),
-                ("Not deflected", *(str(w.not_deflected) for w in weeks.values())),
-                ("Unresolved", *(str(w.unresolved) for w in weeks.values())),
-            ],
-            "stacked",
-        ),
-        Table(
-            "months",
-            "Containment and helpful share by month, the last 12 months",
-            ("Share", *months),
-            [
-                ("Containment", *(f.percent(m.containment) for m in months.values())),
-                ("Helpful", *(f.percent(m.helpful) for m in months.values())),
-            ],
-            "line",
-        ),
-    ]
-    if council is None:
-        per_council = store.figures(now - PERIOD_DAYS * DAY, now, None, "council")
-        tables.append(
-            Table(
-                "councils",
-                f"Each council, the last {PERIOD_DAYS} days",
-                ("Council", "Questions", "Confirmed", "Potential", "Not deflected", "Containment", "Helpful"),
-                [_council_row(name, r) for name, r in per_council.items()],
-            )
-        )
+    return Table(
+        "months",
+        "Containment and helpful share by month, the last 12 months",
+        ("Share", *months),
+        [
+            ("Containment", *(f.percent(m.containment) for m in months.values())),
+            ("Helpful", *(f.percent(m.helpful) for m in months.values())),
+        ],
+        "line",
+    )
+
+
+def _councils(store: InsightsStore, council: str | None, now: float) -> Table | None:
+    if council is not None:
+        return None
+    per_council = store.figures(now - PERIOD_DAYS * DAY, now, None, "council")
+    return Table(
+        "councils",
+        f"Each council, the last {PERIOD_DAYS} days",
+        ("Council", "Questions", "Confirmed", "Potential", "Not deflected", "Containment", "Helpful"),
+        [_figures_row(name, r) for name, r in per_council.items()],
+    )
+
+
+def _channels(store: InsightsStore, council: str | None, now: float) -> Table:
+    per_channel = store.figures(now - PERIOD_DAYS * DAY, now, council, "channel")
+    return Table(
+        "channels",
+        f"Each channel, the last {PERIOD_DAYS} days",
+        ("Channel", "Questions", "Confirmed", "Potential", "Not deflected", "Containment", "Helpful"),
+        [_figures_row(CHANNELS.get(name, name), r) for name, r in per_channel.items()],
+    )
+
+
+def _tickets(store: InsightsStore, council: str | None, now: float) -> Table:
+    return Table(
+        "tickets",
+        f"Tickets raised through AskIT, the last {PERIOD_DAYS} days, by team and priority",
+        ("Team", "Priority", "Tickets"),
+        [
+            (group, priority, str(count))
+            for group, priority, count in store.triage(now - PERIOD_DAYS * DAY, now, council)
+        ],
+    )
+
+
+def _articles(store: InsightsStore, council: str | None, now: float) -> Table:
     ranked = [a for a in store.articles(now - PERIOD_DAYS * DAY, now, council) if a.answers >= BEST_MIN_ANSWERS]
     ranked.sort(key=lambda a: (-(a.helpful or 0.0), -a.answers, a.article_id))
-    tables.append(
-        Table(
-            "articles",
-            f"Articles answered at least {BEST_MIN_ANSWERS} times in the last {PERIOD_DAYS} days, most helpful first",
-            ("Article", "Answers", "Helped", "Didn't help", "Helpful", "Tickets after"),
-            [
-                (a.article_id, str(a.answers), str(a.helped), str(a.not_helped), f.percent(a.helpful), str(a.tickets))
-                for a in ranked
-            ],
-        )
+    return Table(
+        "articles",
+        f"Articles answered at least {BEST_MIN_ANSWERS} times in the last {PERIOD_DAYS} days, most helpful first",
+        ("Article", "Answers", "Helped", "Didn't help", "Helpful", "Tickets after"),
+        [
+            (a.article_id, str(a.answers), str(a.helped), str(a.not_helped), f.percent(a.helpful), str(a.tickets))
+            for a in ranked
+        ],
     )
-    return tables
 
 
-def _council_row(name: str, row: f.Figures) -> tuple[str, ...]:
+def _gaps(store: InsightsStore, council: str | None, now: float) -> Table | None:
+    run = store.gap_run(council)
+    if run is None:
+        return None
+    return Table(
+        "gaps",
+        f"Content gaps: topics of at least {f.MIN_CLUSTER} questions that no article answered or whose "
+        f"answer did not help, among {run.questions} such questions {_period(run)}",
+        ("Topic", "Questions", "Councils", "Examples"),
+        [
+            (g.label or "(no distinctive words)", str(g.size), f.councils_text(g.councils), " / ".join(g.examples))
+            for g in run.gaps
+        ],
+    )
+
+
+BUILDERS: dict[str, Callable[[InsightsStore, str | None, float], Table | None]] = {  # in the page's order
+    "weeks": _weeks,
+    "months": _months,
+    "councils": _councils,
+    "channels": _channels,
+    "tickets": _tickets,
+    "articles": _articles,
+    "gaps": _gaps,
+}
+
+
+def _period(run: f.GapRun) -> str:
+    """When a gap run's questions were asked, and when they were grouped, in words."""
+
+    def day(at: float) -> str:
+        return time.strftime("%d %B %Y", time.gmtime(at)).lstrip("0")
+
+    asked = f"asked from {day(run.since)}" if run.since > 0 else "asked"
+    until = f" to {day(run.until - DAY)}" if run.until < run.at else ""  # until: the day after the last
+    return f"{asked}{until}, grouped on {day(run.at)}"
+
+
+def _figures_row(name: str, row: f.Figures) -> tuple[str, ...]:
     counts = (row.questions, row.confirmed, row.potential, row.not_deflected)
     return (name, *(str(n) for n in counts), f.percent(row.containment), f.percent(row.helpful))

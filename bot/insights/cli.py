@@ -4,7 +4,7 @@ the articles and the content gaps.
     python -m bot.insights load                      # the events since the last load
     python -m bot.insights figures [--by council|channel|week|month] [--council X] [--since D] [--until D]
     python -m bot.insights articles [--since D] [--until D]
-    python -m bot.insights gaps [--council X] [--since D] [--until D]
+    python -m bot.insights gaps [--council X] [--since D] [--until D] [--save]
     python -m bot.insights report --month 2026-11 [--council X] [--out var/reports] [--no-pdf]
 
 EVENTS_DB_URL is where Rasa's event broker writes (endpoints.yml; var/events.db by default);
@@ -26,7 +26,6 @@ from bot import sql
 from bot.config import ConfigurationError
 from bot.insights import figures as f
 from bot.insights.events import location
-from bot.insights.outcomes import Question
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import GROUPS, InsightsStore
 from bot.paths import VAR_DIR
@@ -53,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--council", help="one council's questions only")
         if name == "figures":
             command.add_argument("--by", choices=sorted(GROUPS), help="a row per council, channel, week or month")
+        if name == "gaps":
+            command.add_argument("--save", action="store_true", help="keep them for the dashboard (every council)")
     report = commands.add_parser("report", help="the month's report for the joint committee (HTML and PDF)")
     report.add_argument("--month", required=True, help="YYYY-MM")
     report.add_argument("--council", help="one council's report")
@@ -82,8 +83,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(_figures_table(rows, f.cost_avoided(per_council, settings.costs, settings.default_cost)))
             elif args.command == "articles":
                 print(_articles_table(store.articles(since, until, args.council)))
+            elif args.save and args.council:
+                raise ValueError("--save keeps every council's gaps (the dashboard shows each council its own)")
             else:
-                _print_gaps([q for q in store.questions(since, until) if args.council in (None, q.tenant)])
+                from bot.insights.gaps import gap_questions, gaps  # scikit-learn and the model: only here
+                from bot.knowledge.embedding import SentenceTransformerEmbedder
+
+                asked = gap_questions([q for q in store.questions(since, until) if args.council in (None, q.tenant)])
+                found = gaps(asked, SentenceTransformerEmbedder())
+                if args.save:
+                    store.save_gaps(f.GapRun(time.time(), since, until, len(asked), found))
+                print(_gaps_text(found))
         return 0
     except (ConfigurationError, sql.DatabaseError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -94,15 +104,12 @@ def _epoch(day: dt.date) -> float:
     return dt.datetime.combine(day, dt.time(), dt.timezone.utc).timestamp()
 
 
-def _print_gaps(questions: list[Question]) -> None:
-    from bot.insights.gaps import gap_questions, gaps
-    from bot.knowledge.embedding import SentenceTransformerEmbedder
-
-    for gap in gaps(gap_questions(questions), SentenceTransformerEmbedder()):
-        councils = ", ".join(f"{c} {n}" for c, n in gap.councils.items())
-        print(f"{gap.size:5}  {gap.label}  ({councils})")
-        for example in gap.examples:
-            print(f"       - {example}")
+def _gaps_text(found: list[f.Gap]) -> str:
+    lines = []
+    for gap in found:
+        lines.append(f"{gap.size:5}  {gap.label}  ({f.councils_text(gap.councils)})")
+        lines.extend(f"       - {example}" for example in gap.examples)
+    return "\n".join(lines) or f"no content gaps: no topic with {f.MIN_CLUSTER} or more questions"
 
 
 def _figures_table(rows: Mapping[str, f.Figures], cost: tuple[float, float]) -> str:

@@ -24,6 +24,8 @@ DEFINITIONS = (  # (term, meaning): what every view of the figures prints beside
 DEFLECTION_DAYS = 7
 DAY = 86_400.0
 SMALL = 5  # a count under this is not shown in any view for the committee
+MIN_CLUSTER = 5  # a content gap is shown only with at least this many questions
+EXAMPLES = 3  # questions quoted for each gap
 
 KINDS = ("confirmed", "potential", "not_deflected", "unresolved")
 
@@ -88,6 +90,11 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def councils_text(councils: Mapping[str, int]) -> str:
+    """A gap's councils as every view prints them: "riverside 6, northbrook 3"."""
+    return ", ".join(f"{council} {count}" for council, count in councils.items())
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -134,3 +141,25 @@ def cost_avoided(counts: Mapping[str, Figures], costs: Mapping[str, Cost], defau
 def shown(count: int) -> str:
     """A count as the committee may see it: under SMALL, only that it is small."""
     return f"<{SMALL}" if 0 < count < SMALL else str(count)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A topic staff asked about that no article answered, or whose answer did not help."""
+
+    label: str  # its distinctive terms, as "parking permit renew"
+    size: int
+    councils: dict[str, int]
+    examples: tuple[str, ...]  # a few of its questions, redacted
+    questions: tuple[int, ...] = ()  # the ids of its questions in the store
+
+
+@dataclass(frozen=True)
+class GapRun:
+    """The gaps found at ``at`` among the questions asked in [since, until)."""
+
+    at: float
+    since: float
+    until: float
+    questions: int  # how many questions were clustered
+    gaps: list[Gap]

@@ -92,6 +92,7 @@ def render(store: InsightsStore, settings: InsightsSettings, month: Month, counc
         _weekly(figures(month, month, "week")),
         _trend(figures(month.shifted(-11), month, "month")),
         _councils(per_council, settings) if council is None else "",
+        _triage(store.triage(month.start, month.end, council)),
         _articles(store.articles(month.start, month.end, council)),
         "<h2>Definitions</h2>",
         "<dl>" + "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(m)}</dd>" for t, m in f.DEFINITIONS) + "</dl>",
@@ -162,6 +163,19 @@ def _councils(per_council: dict[str, f.Figures], settings: InsightsSettings) -> 
         )
     head = "".join(f"<th scope='col'>{h}</th>" for h in COUNCIL_COLUMNS)
     return f"<h2>By council</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _triage(tickets: list[tuple[str, str, int]]) -> str:
+    if not tickets:
+        return "<h2>Tickets raised through AskIT</h2><p>None this month.</p>"
+    body = "".join(
+        f"<tr><th scope='row'>{html.escape(group)}</th><td>{html.escape(priority)}</td><td>{_count(count)}</td></tr>"
+        for group, priority, count in tickets
+    )
+    return (
+        "<h2>Tickets raised through AskIT</h2><table><thead><tr><th scope='col'>Team</th>"
+        f"<th scope='col'>Priority</th><th scope='col'>Tickets</th></tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _articles(per_article: list[f.ArticleFigures]) -> str:

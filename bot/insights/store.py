@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,17 @@ from typing import Any
 
 from bot import sql
 from bot.insights.events import BrokerEvent, read_events
-from bot.insights.figures import DAY, DEFLECTION_DAYS, ArticleFigures, Figures, judge
+from bot.insights.figures import (
+    DAY,
+    DEFLECTION_DAYS,
+    EXAMPLES,
+    MIN_CLUSTER,
+    ArticleFigures,
+    Figures,
+    Gap,
+    GapRun,
+    judge,
+)
 from bot.insights.outcomes import Answered, Change, Delivered, Question, State, Ticket, follow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -181,12 +192,79 @@ class InsightsStore:
             for r in rows
         ]
 
+    def triage(
+        self, since: float = 0.0, until: float = float("inf"), council: str | None = None
+    ) -> list[tuple[str, str, int]]:
+        """The tickets raised through AskIT in [since, until), as (resolver group, priority, count),
+        most first."""
+        where, params = _where(since, until, council)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT COALESCE(resolver_group, 'unknown') AS grp, COALESCE(priority, 'unknown') AS priority,"
+                f" COUNT(*) AS tickets FROM insights_tickets WHERE {where}"
+                " GROUP BY COALESCE(resolver_group, 'unknown'), COALESCE(priority, 'unknown')"
+                " ORDER BY COUNT(*) DESC, grp, priority",
+                params,
+            ).fetchall()
+        return [(r["grp"], r["priority"], int(r["tickets"])) for r in rows]
+
     def outcomes(self, since: float = 0.0, until: float = float("inf")) -> dict[int, str]:
         """Each question's judged outcome, by question id (tests and tools)."""
         where, params = _where(since, until, None)
         with self.db.transaction() as tx:
             rows = tx.execute(f"SELECT id, outcome FROM insights_questions WHERE {where}", params).fetchall()
         return {int(r["id"]): str(r["outcome"]) for r in rows}
+
+    def save_gaps(self, run: GapRun) -> None:
+        """Keep ``run`` (bot/insights/gaps.py) for the dashboard, in place of the last one."""
+        with self.db.transaction(immediate=True) as tx:
+            for table in ("insights_gap_questions", "insights_gaps", "insights_gap_runs"):
+                tx.execute(f"DELETE FROM {table}")
+            tx.execute(
+                "INSERT INTO insights_gap_runs (id, at, since, until, questions) VALUES (1, ?, ?, ?, ?)",
+                (run.at, run.since, _finite(run.until), run.questions),
+            )
+            for rank, gap in enumerate(run.gaps):
+                tx.execute("INSERT INTO insights_gaps (rank, label) VALUES (?, ?)", (rank, gap.label))
+                for question_id in gap.questions:
+                    tx.execute(
+                        "INSERT INTO insights_gap_questions (rank, question_id) VALUES (?, ?)", (rank, question_id)
+                    )
+
+    def gap_run(self, council: str | None = None) -> GapRun | None:
+        """The gaps last saved (None: never), counted and quoted from ``council``'s questions only
+        (None: every council's); a gap with fewer than MIN_CLUSTER of them is left out."""
+        with self.db.transaction() as tx:
+            run = tx.execute("SELECT * FROM insights_gap_runs").fetchone()
+            if run is None:
+                return None
+            labels = {int(r["rank"]): r["label"] for r in tx.execute("SELECT rank, label FROM insights_gaps")}
+            members = tx.execute(
+                "SELECT g.rank, q.tenant, q.text FROM insights_gap_questions g"
+                " JOIN insights_questions q ON q.id = g.question_id"
+                + (" WHERE q.tenant = ?" if council else "")
+                + " ORDER BY g.rank, q.at, q.id",
+                (council,) if council else (),
+            ).fetchall()
+        found: dict[int, list[Any]] = {}
+        for member in members:
+            found.setdefault(int(member["rank"]), []).append(member)
+        gaps = []
+        for rank, rows in found.items():
+            if len(rows) < MIN_CLUSTER:
+                continue
+            councils = dict(Counter(row["tenant"] or "unknown" for row in rows).most_common())
+            texts = tuple(dict.fromkeys(row["text"] for row in rows if row["text"]))[:EXAMPLES]
+            gaps.append(Gap(labels[rank], len(rows), councils, texts))
+        gaps.sort(key=lambda gap: -gap.size)
+        until = float(run["until"])
+        return GapRun(
+            float(run["at"]),
+            float(run["since"]),
+            until if until < FOREVER else float("inf"),
+            int(run["questions"]),
+            gaps,
+        )
 
     @staticmethod
     def _state(tx: Any, conversation: str) -> State:
@@ -216,8 +294,11 @@ class InsightsStore:
         return [_ticket(row) for row in rows]
 
 
+FOREVER = 1e300  # an unbounded ``until`` as a column holds it
+
+
 def _finite(value: float) -> float:
-    return min(value, 1e300)
+    return min(value, FOREVER)
 
 
 FIGURE_FIELDS = tuple(Figures.__dataclass_fields__)

@@ -17,6 +17,7 @@ from bot import sql
 from bot.backoffice.app import create_app
 from bot.backoffice.insights import WEEKS, insights_routes
 from bot.backoffice.settings import load_settings
+from bot.insights.figures import Gap, GapRun
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.sql import Database
@@ -91,3 +92,42 @@ def test_hostile_councils_are_refused(dashboard: Browser, council: str) -> None:
     dashboard.sign_in("manager")
     reply = dashboard.client.get("/insights", params={"council": council})
     assert reply.status_code == 403 and "<script>" not in reply.text
+
+
+def test_content_gaps_are_shown_from_the_last_run_each_council_its_own(
+    dashboard: Browser, store: InsightsStore
+) -> None:
+    dashboard.sign_in("manager")
+    assert "Not worked out yet" in dashboard.client.get("/insights").text  # no run yet: said, not an empty table
+    northbrook = [q for q in store.questions() if q.tenant == "northbrook"][:5]
+    riverside = [q for q in store.questions() if q.tenant == "riverside"][:2]
+    asked = (*northbrook, *riverside)
+    store.save_gaps(GapRun(time.time(), 0.0, float("inf"), 7, [Gap("pool car", 7, {}, (), tuple(q.id for q in asked))]))
+    page = dashboard.client.get("/insights").text
+    assert "among 7 such questions asked, grouped on" in page
+    assert '<th scope="row">pool car</th><td>7</td><td>northbrook 5, riverside 2</td>' in page
+    rows = list(csv.reader(io.StringIO(dashboard.client.get("/insights/gaps.csv").text)))
+    assert rows[0] == ["Topic", "Questions", "Councils", "Examples"] and rows[1][:3] == [
+        "pool car",
+        "7",
+        "northbrook 5, riverside 2",
+    ]
+
+    dashboard.sign_in("manager-riverside")  # 2 of its questions: under the minimum, and nothing of northbrook's
+    page = dashboard.client.get("/insights").text
+    assert "pool car" not in page and "Nothing to show for this period." in page
+
+
+def test_each_channel_and_the_tickets_triage_match_the_store(dashboard: Browser, store: InsightsStore) -> None:
+    dashboard.sign_in("manager")
+    now = time.time()
+    triage = store.triage(now - 30 * 86_400, now)
+    assert triage and sum(n for _, _, n in triage) == len(store.tickets(now - 30 * 86_400, now))
+    rows = list(csv.reader(io.StringIO(dashboard.client.get("/insights/tickets.csv").text)))
+    assert rows == [["Team", "Priority", "Tickets"], *([g, p, str(n)] for g, p, n in triage)]
+    channels = list(csv.reader(io.StringIO(dashboard.client.get("/insights/channels.csv").text)))
+    per_channel = store.figures(now - 30 * 86_400, now, by="channel")
+    assert {r[0]: r[1] for r in channels[1:]} == {
+        {"webchat": "Web chat", "teams": "Microsoft Teams"}[name]: str(row.questions)
+        for name, row in per_channel.items()
+    }

@@ -12,6 +12,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from bot.backoffice import audit
 from bot.backoffice.storage import open_storage
+from bot.insights.figures import Gap, GapRun
 from bot.insights.store import InsightsStore
 from bot.launcher import HOST, free_port
 from bot.paths import ROOT
@@ -107,7 +109,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     }
     # Outcomes for the insights dashboard, in the database the back office reads.
     events = history(size=400, seed=8).log.write(work / "events.db")
-    InsightsStore.open(bo_env["ASKIT_BACKOFFICE_DB"]).load(sql_database(events))
+    store = InsightsStore.open(bo_env["ASKIT_BACKOFFICE_DB"])
+    store.load(sql_database(events))
+    broken = [q.id for q in store.questions() if q.text == "the coffee machine is broken" and q.tenant == "riverside"]
+    store.save_gaps(
+        GapRun(time.time(), 0.0, float("inf"), len(broken), [Gap("coffee machine", len(broken), {}, (), tuple(broken))])
+    )
     command = [sys.executable, "-m", "bot.backoffice", "--host", HOST, "--port", str(bo_port)]
     bo_log = work / "backoffice.log"
     server = _start(command, bo_env, bo_log)
@@ -251,10 +258,10 @@ def test_a_councils_manager_reads_the_insights_dashboard_with_its_charts(page: P
     expect(charts).to_have_count(2)  # outcomes by week, and the last 12 months, drawn from their tables
     assert all(box and box["height"] > 100 for box in (c.bounding_box() for c in charts.all()))
     assert page.locator("#weeks-table tbody tr").count() == 4 and page.locator("#councils-table").count() == 0
+    expect(page.locator("#gaps-table tbody th")).to_have_text(["coffee machine"])  # the last content gaps found
     assert axe(page) == []
     page.set_viewport_size({"width": 320, "height": 640})  # the charts redraw when they notice
     page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=10_000)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this table as CSV").first.click()
     assert download.value.suggested_filename == "askit-weeks-riverside.csv"
-

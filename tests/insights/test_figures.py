@@ -80,14 +80,15 @@ def play(chat: Chat, plan: str, n: int) -> int:
     return 0
 
 
-def history(size: int = 400, seed: int = 7) -> Planned:
+def history(size: int = 400, seed: int = 7, start: float = 1_790_000_000.0, days: float = 90) -> Planned:
+    """``size`` conversations following random plans, begun in the ``days`` after ``start``."""
     rng = random.Random(seed)
     log, kinds, tickets, followed = Log(), Counter[str](), 0, 0
     by_council: dict[str, Counter[str]] = {c: Counter() for c in COUNCILS}
     for n in range(size):
         plan, where = rng.choice(list(PLANS)), rng.choice(COUNCILS)
         chat = Chat(
-            log, f"s{n}", at=1_790_000_000.0 + rng.uniform(0, 90) * DAY, channel=rng.choice(["webchat", "teams"])
+            log, f"s{n}", at=start + rng.uniform(0, days) * DAY, channel=rng.choice(["webchat", "teams"])
         )
         chat.email = f"person{n}@{where}.example"
         tickets += play(chat, plan, n)

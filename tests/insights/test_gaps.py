@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.insights.gaps import MIN_CLUSTER, gap_questions, gaps
+from bot.insights.gaps import AGGLOMERATIVE_LIMIT, MIN_CLUSTER, gap_questions, gaps
 from bot.insights.outcomes import Question
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 
@@ -45,12 +45,13 @@ def embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
 
 
-def test_three_uncovered_topics_come_back_as_three_clusters(embedder: SentenceTransformerEmbedder) -> None:
+@pytest.mark.parametrize("limit", [AGGLOMERATIVE_LIMIT, 0], ids=["agglomerative", "two-stage"])
+def test_three_uncovered_topics_come_back_as_three_clusters(embedder: SentenceTransformerEmbedder, limit: int) -> None:
     planted = [*PARKING, *PAYSLIPS[:3], *FLEET, *ONE_OFFS]
     asked = [question(n, text) for n, text in enumerate(planted)]
     asked += [question(100 + n, t, "answer", "not_helped") for n, t in enumerate(PAYSLIPS[3:])]  # answered, no help
     asked += [question(200 + n, t, "answer", "helped") for n, t in enumerate(["reset my password", "vpn drops"] * 4)]
-    found = gaps(gap_questions(asked), embedder)
+    found = gaps(gap_questions(asked), embedder, limit)
     topics = {
         "parking": (PARKING, {"parking", "permit"}),
         "payslips": (PAYSLIPS, {"payslip"}),
@@ -62,7 +63,12 @@ def test_three_uncovered_topics_come_back_as_three_clusters(embedder: SentenceTr
         assert set(gap.label.split()) & topics[topic][1], gap.label  # labelled by its own words
         assert sum(gap.councils.values()) == gap.size >= MIN_CLUSTER and len(gap.examples) == 3
         seen.add(topic)
-    assert seen == set(topics) and sorted(g.size for g in found) == [5, 5, 6]
+    assert seen == set(topics)
+    sizes = sorted(g.size for g in found)
+    if limit:
+        assert sizes == [5, 5, 6]
+    else:  # k-means with as many groups as texts may pair a one-off with a topic's question
+        assert sizes in ([5, 5, 6], [5, 6, 6]), sizes
 
 
 def test_answered_questions_and_too_few_are_not_gaps(embedder: SentenceTransformerEmbedder) -> None:

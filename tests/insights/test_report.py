@@ -4,6 +4,7 @@ are the store's, small counts are hidden, and the PDF Chromium prints has pages 
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from pathlib import Path
@@ -36,6 +37,11 @@ def test_the_report_shows_the_months_figures_and_hides_small_counts(store: Insig
     assert tiles is not None and tiles.group(1) == f.shown(total.confirmed)
     assert "<th scope='row'>riverside</th>" in page and "Definitions" in page and "<dt>Containment</dt>" in page
     assert page.count('role="img"') == 2 and "<svg" in page  # the charts, each with a name and a table
+    triage = store.triage(month.start, month.end)
+    assert triage and all(
+        f"<th scope='row'>{group}</th><td>{priority}</td><td>{html.escape(f.shown(count))}</td>" in page
+        for group, priority, count in triage
+    )  # the tickets raised, by team and priority
     one = render(store, settings, month, "southmere")
     assert "Council: southmere" in one and "<h2>By council</h2>" not in one
     for shown in (page, one):

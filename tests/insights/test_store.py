@@ -10,6 +10,7 @@ import pytest
 
 from bot import sql
 from bot.insights import store as store_module
+from bot.insights.figures import Gap, GapRun
 from bot.insights.outcomes import Question, Ticket
 from bot.insights.store import InsightsStore
 from tests.insights.test_figures import history
@@ -82,3 +83,35 @@ def test_an_unreadable_event_is_skipped_and_the_rest_loaded(tmp_path: Path) -> N
         db.execute("INSERT INTO events (sender_id, data) VALUES ('x', 'not json')")
     store = InsightsStore.open(tmp_path / "insights.sqlite")
     assert store.load(sql.open_database(path)).events == len(log.events) + 1
+
+
+def test_saved_gaps_are_counted_and_quoted_per_council(location: str, tmp_path: Path) -> None:
+    store = InsightsStore.open(location)
+    store.load(sql.open_database(history(size=200, seed=5).log.write(tmp_path / "events.db")))
+    asked = store.questions()
+    by_council = {c: [q for q in asked if q.tenant == c] for c in ("riverside", "northbrook")}
+    topic = [*by_council["riverside"][:6], *by_council["northbrook"][:4]]  # one topic, asked in two councils
+    small = by_council["northbrook"][4:7]  # too few to show anywhere
+    gaps = [
+        Gap("parking permit", 10, {}, (), tuple(q.id for q in topic)),
+        Gap("pool car", 3, {}, (), tuple(q.id for q in small)),
+    ]
+    assert store.gap_run() is None  # never run
+    store.save_gaps(GapRun(1_800_000_000.0, 0.0, float("inf"), 13, gaps))
+
+    everyone = store.gap_run()
+    assert everyone is not None and (everyone.at, everyone.questions) == (1_800_000_000.0, 13)
+    [gap] = everyone.gaps
+    assert (gap.label, gap.size, gap.councils) == ("parking permit", 10, {"riverside": 6, "northbrook": 4})
+    assert gap.examples == tuple(dict.fromkeys(q.text for q in topic if q.text))[:3]
+    riverside = store.gap_run("riverside")
+    assert riverside is not None and [(g.size, g.councils) for g in riverside.gaps] == [(6, {"riverside": 6})]
+    assert set(riverside.gaps[0].examples) <= {q.text for q in by_council["riverside"]}  # never another council's
+    northbrook = store.gap_run("northbrook")
+    assert northbrook is not None and northbrook.gaps == []  # 4 of its questions: under the minimum
+
+    store.forget_text(float("inf"))  # retention over: the examples go, the counts stay
+    [kept] = store.gap_run().gaps  # type: ignore[union-attr]
+    assert kept.size == 10 and kept.examples == ()
+    store.save_gaps(GapRun(1_800_100_000.0, 0.0, float("inf"), 0, []))  # a new run replaces the last
+    assert store.gap_run() == GapRun(1_800_100_000.0, 0.0, float("inf"), 0, [])
