@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,15 +29,28 @@ CHAT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # A browser says where a request came from: the token is for this site's own pages only.
 SAME_SITE = {"same-origin", "none"}
 OFF = "The live chat is not switched on here: the back office has no " + AGENT_TOKEN_SECRET + "."
+# The console renews its token a minute before the end; the broker refuses any that lasts longer
+# than agent_token.MAX_LIFETIME_SECONDS.
+TOKEN_SECONDS = 300
 
 
-def agent_of(person: Person, groups: list[Group]) -> agent_token.Agent:
-    """``person`` as the broker sees them: their agent councils (or all) and the groups serving those."""
+@dataclass(frozen=True)
+class ConsoleAgent:
+    """An agent as the broker sees them: ``councils`` are tenant ids, or ["all"]."""
+
+    id: str
+    name: str
+    groups: tuple[str, ...]
+    councils: tuple[str, ...]
+
+
+def agent_of(person: Person, groups: list[Group]) -> ConsoleAgent:
+    """``person`` as an agent: their agent councils (or all) and the groups serving those."""
     councils = person.councils("agent")
     if councils is None:
-        return agent_token.Agent(person.id, person.name, tuple(g.id for g in groups), (ALL_COUNCILS,))
+        return ConsoleAgent(person.id, person.name, tuple(g.id for g in groups), (ALL_COUNCILS,))
     serving = [g for g in groups if ALL_COUNCILS in g.councils or set(councils) & set(g.councils)]
-    return agent_token.Agent(person.id, person.name, tuple(g.id for g in serving), tuple(councils))
+    return ConsoleAgent(person.id, person.name, tuple(g.id for g in serving), tuple(councils))
 
 
 def agents_routes(handoff: HandoffSettings) -> list[Route]:
@@ -76,9 +90,16 @@ def agents_routes(handoff: HandoffSettings) -> list[Route]:
             return JSONResponse({"error": OFF}, status_code=503)
         person = person_of(request)
         assert person is not None
-        minted = agent_token.mint(agent_of(person, groups), settings.agent_token_secret.reveal(), time.time())
-        return JSONResponse(
-            {"token": minted, "expires_in": agent_token.TOKEN_SECONDS, "socket_url": settings.rasa_public_url}
+        agent = agent_of(person, groups)
+        minted = agent_token.mint(
+            settings.agent_token_secret.reveal(),
+            agent.id,
+            name=agent.name,
+            groups=agent.groups,
+            councils=agent.councils,
+            lifetime=TOKEN_SECONDS,
+            now=time.time(),
         )
+        return JSONResponse({"token": minted, "expires_in": TOKEN_SECONDS, "socket_url": settings.rasa_public_url})
 
     return [Route("/agents", page), Route("/agents/token", token)]

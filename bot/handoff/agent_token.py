@@ -1,135 +1,144 @@
-"""The short-lived token the back office gives a signed-in agent for the broker's socket.io
-namespace ``/agents`` in the Rasa server: an HS256 JWT signed with ``ASKIT_AGENT_TOKEN_SECRET``
-(shared by the two processes), saying who the agent is and which groups and councils they serve.
+"""The agent console's token for the broker's ``/agents`` socket.io namespace: minted by the back
+office for a signed-in agent, verified by the broker in the Rasa server. One owner for its claims.
 
-The back office mints it (``mint``); the broker checks it on every connection (``verify``). PyJWT
-only, so both environments import it. A refused token raises ``AgentTokenRejected`` with a short
-reason safe to show the client.
+HS256 with ``ASKIT_AGENT_TOKEN_SECRET``; ``aud`` askit-agents, ``iss`` askit-backoffice; ``sub`` the
+agent's id, ``name``, ``groups`` (resolver groups), ``councils`` (ids or ["all"]); ``iat`` and
+``exp`` at most MAX_LIFETIME_SECONDS after it. Anything else is refused with AgentTokenRejected.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
+from bot.config import Kind, Setting
+
 SECRET_SETTING = "ASKIT_AGENT_TOKEN_SECRET"
 ALGORITHM = "HS256"
-ISSUER = "askit-backoffice"
 AUDIENCE = "askit-agents"
-TOKEN_SECONDS = 300  # the console fetches a new one a minute before this runs out
-MAX_TOKEN_SECONDS = 600  # no token is good for longer, whoever minted it
+ISSUER = "askit-backoffice"
+MAX_LIFETIME_SECONDS = 600  # a console renews its token; a leaked one is short-lived
 CLOCK_SKEW_SECONDS = 30
+MAX_TOKEN_CHARS = 4096
 MIN_SECRET_CHARS = 32
-MAX_TOKEN_CHARS = 8192
-_MAX_TEXT = 256
-_MAX_ITEMS = 64
-_CLAIMS = ("sub", "name", "groups", "councils", "aud", "iss", "iat", "exp")
+MAX_LIST_ITEMS = 50
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}")
+_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]{1,100}")
 
 
-class AgentTokenRejected(ValueError):
-    """The token is missing, malformed, forged, expired or for something else; ``reason`` says which."""
+def _secret(value: Any) -> str:
+    text = str(value)
+    if len(text) < MIN_SECRET_CHARS or not text.isprintable() or " " in text:
+        raise ValueError(f"must be at least {MIN_SECRET_CHARS} printable characters without spaces")
+    return text
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+
+SECRET = Setting(
+    SECRET_SETTING,
+    Kind(f"a key of {MIN_SECRET_CHARS} characters or more", _secret, echo=False),
+    "the key the back office signs agent console tokens with (HS256)",
+    secret=True,
+)
+
+
+class AgentTokenRejected(Exception):
+    """The token is missing, malformed, forged, expired or claims too much; the message is short
+    and safe to show the console."""
 
 
 @dataclass(frozen=True)
-class Agent:
-    """Who the token vouches for: ``councils`` are tenant ids, or ["all"] (bot/handoff/models.py)."""
+class AgentClaims:
+    """Who a verified token says the agent is, and whose chats they take."""
 
     id: str
     name: str
     groups: tuple[str, ...]
     councils: tuple[str, ...]
+    expires: float
 
 
-@dataclass(frozen=True)
-class Claims:
-    agent: Agent
-    issued_at: float
-    expires_at: float
-
-
-def mint(agent: Agent, secret: str, now: float, lifetime: float = TOKEN_SECONDS) -> str:
-    """A token for ``agent``, good from ``now`` for ``lifetime`` seconds (at most MAX_TOKEN_SECONDS)."""
-    if not 0 < lifetime <= MAX_TOKEN_SECONDS:
-        raise ValueError(f"an agent token lasts more than 0 and at most {MAX_TOKEN_SECONDS} seconds")
-    _check_secret(secret)
+def mint(
+    secret: str,
+    agent_id: str,
+    *,
+    name: str,
+    groups: Sequence[str],
+    councils: Sequence[str],
+    lifetime: float = MAX_LIFETIME_SECONDS,
+    now: float | None = None,
+) -> str:
+    """A token for the console of ``agent_id`` (the back office calls this after its own sign-in)."""
+    issued = time.time() if now is None else now
     claims = {
-        "sub": agent.id,
-        "name": agent.name,
-        "groups": list(agent.groups),
-        "councils": list(agent.councils),
+        "sub": agent_id,
+        "name": name,
+        "groups": list(groups),
+        "councils": list(councils),
         "aud": AUDIENCE,
         "iss": ISSUER,
-        "iat": int(now),
-        "exp": int(now + lifetime),
+        "iat": int(issued),
+        "exp": int(issued + lifetime),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def verify(token: object, secret: str, now: float) -> Claims:
-    """The claims of a valid token; ``AgentTokenRejected`` otherwise."""
+def verify(token: object, secret: str, now: float | None = None) -> AgentClaims:
+    """The claims of a valid token; AgentTokenRejected otherwise."""
     if not isinstance(token, str) or not token:
         raise AgentTokenRejected("no token")
     if len(token) > MAX_TOKEN_CHARS or not token.isascii():
-        raise AgentTokenRejected("not a token")
-    _check_secret(secret)
+        raise AgentTokenRejected("malformed token")
+    at = time.time() if now is None else now
     try:
         claims = jwt.decode(
             token,
             secret,
-            algorithms=[ALGORITHM],  # ours, never the token's header's
+            algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
-            # Times are checked below, as numbers, against the caller's clock.
-            options={"require": list(_CLAIMS), "verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": ["sub", "exp", "iat", "aud", "iss"], "verify_exp": False, "verify_iat": False},
         )
-    except (jwt.MissingRequiredClaimError, jwt.InvalidIssuerError, jwt.InvalidAudienceError) as exc:
-        raise AgentTokenRejected(str(exc)) from None
-    except jwt.PyJWTError as exc:  # malformed, wrong algorithm, bad signature
-        raise AgentTokenRejected(type(exc).__name__) from None
-    issued, expires = _time(claims, "iat"), _time(claims, "exp")
-    if expires <= now - CLOCK_SKEW_SECONDS:
-        raise AgentTokenRejected("expired")
-    if issued > now + CLOCK_SKEW_SECONDS:
-        raise AgentTokenRejected("issued in the future")
-    if expires - issued > MAX_TOKEN_SECONDS:
-        raise AgentTokenRejected("lasts too long")
-    agent = Agent(
-        _text(claims, "sub"), _text(claims, "name"), _texts(claims, "groups"), _texts(claims, "councils", empty=False)
-    )
-    return Claims(agent, issued, expires)
+    except jwt.ExpiredSignatureError:
+        raise AgentTokenRejected("token expired") from None
+    except (jwt.InvalidAudienceError, jwt.InvalidIssuerError, jwt.MissingRequiredClaimError) as exc:
+        raise AgentTokenRejected(f"token not for the agent console ({type(exc).__name__})") from None
+    except jwt.PyJWTError:
+        raise AgentTokenRejected("invalid token") from None
+    return _claims(claims, at)
 
 
-def _check_secret(secret: str) -> None:
-    if len(secret) < MIN_SECRET_CHARS:
-        raise ValueError(f"{SECRET_SETTING} must be at least {MIN_SECRET_CHARS} characters")
+def _claims(claims: Mapping[str, Any], now: float) -> AgentClaims:
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not all(_number(v) for v in (exp, iat)):
+        raise AgentTokenRejected("token times must be numbers")
+    if exp <= now - CLOCK_SKEW_SECONDS:
+        raise AgentTokenRejected("token expired")
+    if iat > now + CLOCK_SKEW_SECONDS:
+        raise AgentTokenRejected("token issued in the future")
+    if exp - iat > MAX_LIFETIME_SECONDS or exp > now + MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS:
+        raise AgentTokenRejected(f"token lives longer than {MAX_LIFETIME_SECONDS // 60} minutes")
+    sub, name = claims.get("sub"), claims.get("name")
+    if not isinstance(sub, str) or not _ID.fullmatch(sub):
+        raise AgentTokenRejected("token's sub is not an agent id")
+    if not isinstance(name, str) or not _NAME.fullmatch(name.strip() or "\x00"):
+        raise AgentTokenRejected("token's name is not a name")
+    return AgentClaims(sub, name.strip(), _ids(claims.get("groups"), "groups"), _ids(claims.get("councils"), "councils"), float(exp))
 
 
-def _time(claims: Mapping[str, Any], name: str) -> float:
-    value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise AgentTokenRejected(f"{name} must be a number")
-    return float(value)
+def _ids(value: Any, claim: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > MAX_LIST_ITEMS:
+        raise AgentTokenRejected(f"token's {claim} must be a list")
+    if not all(isinstance(v, str) and _ID.fullmatch(v) for v in value):
+        raise AgentTokenRejected(f"token's {claim} must be ids")
+    return tuple(value)
 
 
-def _text(claims: Mapping[str, Any], name: str) -> str:
-    value = claims[name]
-    if not isinstance(value, str) or not value or len(value) > _MAX_TEXT or not value.isprintable():
-        raise AgentTokenRejected(f"{name} must be printable text")
-    return value
-
-
-def _texts(claims: Mapping[str, Any], name: str, *, empty: bool = True) -> tuple[str, ...]:
-    value = claims[name]
-    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) > _MAX_ITEMS:
-        raise AgentTokenRejected(f"{name} must be a list")
-    if not value and not empty:
-        raise AgentTokenRejected(f"{name} must not be empty")
-    return tuple(_text({name: v}, name) for v in value)
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

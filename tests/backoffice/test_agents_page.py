@@ -77,21 +77,27 @@ def test_the_token_says_who_the_agent_is_and_verifies_with_the_secret(console: B
     assert body["socket_url"] == RASA_URL
     assert isinstance(body["expires_in"], int) and 0 < body["expires_in"] <= 600
     claims = agent_token.verify(body["token"], TOKEN_SECRET, time.time())
-    assert claims.agent == agent_token.Agent("dev-agent", "Demo agent", tuple(HandoffSettings.load().groups), ("all",))
-    assert claims.expires_at - claims.issued_at <= 600 and claims.issued_at >= int(before)
+    assert (claims.id, claims.name, claims.councils) == ("dev-agent", "Demo agent", ("all",))
+    assert claims.groups == tuple(HandoffSettings.load().groups)
     raw = jwt.decode(str(body["token"]), TOKEN_SECRET, algorithms=["HS256"], audience="askit-agents")
-    assert raw["iss"] == "askit-backoffice" and raw["exp"] - raw["iat"] <= 600
+    assert raw["iss"] == "askit-backoffice" and 0 < raw["exp"] - raw["iat"] <= 600 and raw["iat"] >= int(before)
+    assert raw["exp"] - raw["iat"] == body["expires_in"]
     assert set(raw) == {"sub", "name", "groups", "councils", "aud", "iss", "iat", "exp"}
+    # The broker's side of the same contract: another key, or the token once expired, is refused.
+    with pytest.raises(agent_token.AgentTokenRejected):
+        agent_token.verify(body["token"], "another key, long enough to be one!!", time.time())
+    with pytest.raises(agent_token.AgentTokenRejected):
+        agent_token.verify(body["token"], TOKEN_SECRET, raw["exp"] + 120)
 
 
 def test_a_councils_agent_gets_only_that_council_and_the_groups_serving_it(console: Browser) -> None:
     console.sign_in("agent-riverside")
     claims = agent_token.verify(token_of(console)["token"], TOKEN_SECRET, time.time())
-    assert claims.agent.councils == ("riverside",)
+    assert claims.councils == ("riverside",)
     groups = HandoffSettings.load().groups
     serving = tuple(g.id for g in groups.values() if "all" in g.councils or "riverside" in g.councils)
-    assert claims.agent.groups == serving
-    assert all("all" in groups[g].councils or "riverside" in groups[g].councils for g in claims.agent.groups)
+    assert claims.groups == serving
+    assert all("all" in groups[g].councils or "riverside" in groups[g].councils for g in claims.groups)
     page = console.client.get("/agents").text
     assert all(f'data-group="{g}"' not in page for g in groups if g not in serving)
 
@@ -151,7 +157,7 @@ def test_hostile_parameters_on_the_token_change_nothing(console: Browser) -> Non
     console.sign_in("agent-riverside")
     reply = console.client.get("/agents/token", params={"councils": "all", "groups": "x", "sub": "admin"}, headers=JSON)
     claims = agent_token.verify(reply.json()["token"], TOKEN_SECRET, time.time())
-    assert claims.agent.id == "dev-agent-riverside" and claims.agent.councils == ("riverside",)
+    assert claims.id == "dev-agent-riverside" and claims.councils == ("riverside",)
 
 
 def test_without_the_secret_the_console_says_it_is_off(db: Database) -> None:
