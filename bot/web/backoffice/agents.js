@@ -480,7 +480,7 @@
     var body = text.value.trim();
     if (!body || !state.selected) return;
     var id = newId();
-    var p = { event: noteToggle.checked ? "note" : "send", payload: { handoff_id: state.selected, message_id: id, text: body } };
+    var p = { event: noting() ? "note" : "send", payload: { handoff_id: state.selected, message_id: id, text: body } };
     state.pending[id] = p;
     showPending(p);
     text.value = "";
@@ -496,14 +496,18 @@
   });
   text.addEventListener("input", function () {
     // Notes are for agents: the member of staff is not told someone is typing one.
-    if (!state.selected || noteToggle.checked || !state.socket || !state.socket.connected) return;
+    if (!state.selected || noting() || !state.socket || !state.socket.connected) return;
     if (Date.now() - state.lastTyping < TYPING_EVERY_MS) return;
     state.lastTyping = Date.now();
     state.socket.emit("typing", { handoff_id: state.selected }, function () {});
   });
-  noteToggle.addEventListener("change", function () {
-    composer.classList.toggle("note-mode", noteToggle.checked);
-    $("composer-send").textContent = noteToggle.checked ? "Add note" : "Send";
+  // A toggle button rather than a checkbox, so Enter works on it as on every other control here.
+  function noting() { return noteToggle.getAttribute("aria-pressed") === "true"; }
+  noteToggle.addEventListener("click", function () {
+    noteToggle.setAttribute("aria-pressed", String(!noting()));
+    composer.classList.toggle("note-mode", noting());
+    $("composer-send").textContent = noting() ? "Add private note" : "Send";
+    if (noting()) text.setAttribute("aria-describedby", "composer-note"); else text.removeAttribute("aria-describedby");
   });
 
   // ---- Transfer, release, close --------------------------------------------------------------------
