@@ -77,6 +77,7 @@ def agents_routes(handoff: HandoffSettings) -> list[Route]:
                 "agent": agent,
                 "groups": [(g, names[g]) for g in agent.groups],
                 "all_groups": list(names.items()),  # a chat may be transferred to any group
+                "council_names": request.app.state.council_names,
                 "chat": chat,
             },
         )

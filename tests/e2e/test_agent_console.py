@@ -120,11 +120,11 @@ def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page:
     # The queue, per group, with a waiting time that ticks; a new request appears without a reload.
     desk = page.locator('.queue-group[data-group="service-desk"]')
     expect(desk.locator(".queue-list li")).to_have_count(1)
-    expect(desk.locator(".who")).to_have_text("Alex Jones (riverside)")
+    expect(desk.locator(".who")).to_have_text("Alex Jones (Riverside Council)")
     expect(desk.locator(".waited")).to_have_text(re.compile(r"Waiting 2 minutes"))
     broker.queue("identity-access", "Bo Smith", "bo@northbrook.example", "northbrook", "Locked out", waited=5)
     access = page.locator('.queue-group[data-group="identity-access"]')
-    expect(access.locator(".who")).to_have_text("Bo Smith (northbrook)")
+    expect(access.locator(".who")).to_have_text("Bo Smith (Northbrook Council)")
     seconds = access.locator(".waited")
     expect(seconds).to_have_text(re.compile(r"Waiting \d+ seconds"))
     shown = seconds.inner_text()
@@ -144,7 +144,8 @@ def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page:
     expect(desk.locator(".queue-list li")).to_have_count(0)
     expect(page.locator("#my-chats button")).to_have_text("Alex Jones")
     expect(page.locator("#requester")).to_contain_text("alex@riverside.example")
-    expect(page.locator("#requester")).to_contain_text("riverside")
+    expect(page.locator("#requester")).to_contain_text("Riverside Council")
+    expect(page.locator("#requester")).to_contain_text("Service Desk")
     expect(page.locator("#articles")).to_have_text("Resetting your password: did not help")
     expect(page.locator("#bot-conversation .from-bot")).to_contain_text("Assistant (bot)")
     expect(page.locator("#tickets")).to_contain_text("INC0012")
@@ -192,8 +193,8 @@ def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page:
     # The chat as it stands, with the context open: axe, and the page at 320 CSS px.
     page.locator("#context").evaluate("(el) => { el.open = true; }")
     assert axe(page) == []
-    page.set_viewport_size({"width": 1100, "height": 900})
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.set_viewport_size({"width": 1100, "height": 1700})
+    page.screenshot(path=str(SCREENSHOT))  # for docs/agents.md (a full-page shot drops some controls)
     page.set_viewport_size({"width": 320, "height": 640})
     page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=10_000)
     assert axe(page) == []
@@ -257,17 +258,19 @@ def test_transfer_and_release_hand_the_chat_back(page: Page, servers: Servers) -
     expect(page.locator("#chat-heading")).to_have_text("Chat with Dee Kaye")
     page.get_by_role("button", name=re.compile("Accept the chat with Eli Park")).click()
     expect(page.locator("#chat-heading")).to_have_text("Chat with Eli Park")
-    broker.user_says(one, "Still crashing")  # in the chat not shown: counted as unread
+    broker.user_says(one, "Still crashing <img src=x onerror=alert(1)>")  # in the chat not shown: unread
     expect(page.locator("#my-chats button", has_text="Dee Kaye").locator(".unread")).to_have_text("1")
     page.get_by_label("Transfer to").select_option(label="Accounts and Access")
     page.get_by_role("button", name="Transfer", exact=True).click()
     expect(page.locator("#announcer")).to_have_text("Chat transferred to Accounts and Access.")
     assert (broker.handoffs[two].state, broker.handoffs[two].group) == ("queued", "identity-access")
-    expect(page.locator('.queue-group[data-group="identity-access"] .who')).to_have_text("Eli Park (riverside)")
+    expect(page.locator('.queue-group[data-group="identity-access"] .who')).to_have_text("Eli Park (Riverside Council)")
     page.get_by_role("button", name=re.compile("Dee Kaye")).click()
     expect(page.locator("#my-chats .unread")).to_have_count(0)
-    expect(page.locator("#messages .from-user")).to_have_text(re.compile("Still crashing"))
+    user_line = page.locator("#messages .from-user .body")
+    expect(user_line).to_have_text("Still crashing <img src=x onerror=alert(1)>")  # text, never markup
+    assert page.locator("#messages img").count() == 0
     page.get_by_role("button", name="Release to the queue").click()
     expect(page.locator("#announcer")).to_have_text("Chat released to the queue.")
     assert broker.handoffs[one].state == "queued"
-    expect(page.locator('.queue-group[data-group="service-desk"] .who')).to_have_text("Dee Kaye (riverside)")
+    expect(page.locator('.queue-group[data-group="service-desk"] .who')).to_have_text("Dee Kaye (Riverside Council)")

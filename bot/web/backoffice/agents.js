@@ -28,6 +28,13 @@
     lastTyping: 0, typingTimer: null,
   };
 
+  // A council's or group's name, from the page (the broker speaks in ids).
+  function nameOf(kind, id) {
+    if (!id) return "";
+    var found = document.querySelector("#names [data-" + kind + '="' + CSS.escape(id) + '"]');
+    return found ? found.textContent : id;
+  }
+
   // ---- Speaking to people: the polite live regions (errors, and new messages) -------------------
 
   function say(element, text) {
@@ -189,7 +196,7 @@
 
   function queueItem(item) {
     var li = element("li");
-    li.appendChild(element("p", "who", item.requester_name + (item.council ? " (" + item.council + ")" : "")));
+    li.appendChild(element("p", "who", item.requester_name + (item.council ? " (" + nameOf("council", item.council) + ")" : "")));
     li.appendChild(element("p", "summary", item.summary));
     var waited = element("p", "waited");
     waited.setAttribute("data-waited", String(item.waited_seconds || 0));
@@ -319,7 +326,8 @@
     $("chat-heading").textContent = "Chat with " + (requester.name || handoff.requester_name || "a member of staff");
     var dl = $("requester");
     dl.textContent = "";
-    [["Name", requester.name], ["E-mail", requester.email], ["Council", handoff.council], ["Group", handoff.group], ["Question", handoff.summary]]
+    [["Name", requester.name], ["E-mail", requester.email], ["Council", nameOf("council", handoff.council)],
+      ["Group", nameOf("group", handoff.group)], ["Question", handoff.summary]]
       .forEach(function (row) {
         if (!row[1]) return;
         dl.appendChild(element("dt", null, row[0]));
