@@ -115,9 +115,9 @@ def verify(token: object, secret: str, now: float | None = None) -> AgentClaims:
 
 
 def _claims(claims: Mapping[str, Any], now: float) -> AgentClaims:
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if not all(_number(v) for v in (exp, iat)):
+    if not (_number(claims.get("exp")) and _number(claims.get("iat"))):
         raise AgentTokenRejected("token times must be numbers")
+    exp, iat = float(claims["exp"]), float(claims["iat"])
     if exp <= now - CLOCK_SKEW_SECONDS:
         raise AgentTokenRejected("token expired")
     if iat > now + CLOCK_SKEW_SECONDS:
@@ -129,7 +129,9 @@ def _claims(claims: Mapping[str, Any], now: float) -> AgentClaims:
         raise AgentTokenRejected("token's sub is not an agent id")
     if not isinstance(name, str) or not _NAME.fullmatch(name.strip() or "\x00"):
         raise AgentTokenRejected("token's name is not a name")
-    return AgentClaims(sub, name.strip(), _ids(claims.get("groups"), "groups"), _ids(claims.get("councils"), "councils"), float(exp))
+    return AgentClaims(
+        sub, name.strip(), _ids(claims.get("groups"), "groups"), _ids(claims.get("councils"), "councils"), float(exp)
+    )
 
 
 def _ids(value: Any, claim: str) -> tuple[str, ...]:

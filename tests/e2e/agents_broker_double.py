@@ -47,15 +47,17 @@ class FakeHandoff:
     message_ids: dict[str, int] = field(default_factory=dict)  # the idempotency keys already stored
 
     def public(self) -> dict[str, Any]:
+        """As the broker's bot/handoff/agents.py ``public`` tells a console of a handoff (its main fields)."""
         return {
-            "id": self.id,
+            "handoff_id": self.id,
             "state": self.state,
-            "agent_id": self.agent_id,
-            "agent_name": self.agent_name,
             "group": self.group,
             "council": self.council,
-            "requester": self.requester,
+            "requester_name": self.requester["name"],
             "summary": self.summary,
+            "created_at": self.created_at,
+            "agent_id": self.agent_id,
+            "agent_name": self.agent_name,
         }
 
 
@@ -112,14 +114,20 @@ class BrokerDouble:
     def queue(self, group: str, name: str, email: str, council: str | None, summary: str, waited: float = 0) -> str:
         """A member of staff starts waiting in ``group``'s queue; the handoff's id."""
         handoff_id = f"h{next(self._ids)}"
+        # As the broker's history gives it; "tickets" is what issue 13 asks for and the broker does
+        # not give yet (the page then hides the heading).
         context = {
             "conversation": [
-                {"sender": "user", "text": summary},
-                {"sender": "bot", "text": "This article may help: Resetting your password."},
-                {"sender": "user", "text": "That did not help, can I talk to someone?"},
+                {"who": "user", "text": summary, "at": time.time() - waited - 60},
+                {
+                    "who": "bot",
+                    "text": "This article may help: Resetting your password.",
+                    "at": time.time() - waited - 50,
+                },
+                {"who": "user", "text": "That did not help, can I talk to someone?", "at": time.time() - waited},
             ],
-            "articles": [{"id": "reset-password", "title": "Resetting your password", "helped": False}],
-            "requester": {"name": name, "email": email, "council": council},
+            "articles": [{"article_id": "reset-password", "helped": False}],
+            "requester": {"id": f"staff-{name}", "name": name, "email": email, "council": council},
             "tickets": [{"ref": "INC0012", "title": "Laptop will not start", "status": "open"}],
         }
         handoff = FakeHandoff(handoff_id, group, council, {"name": name, "email": email}, summary,

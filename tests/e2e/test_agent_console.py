@@ -146,7 +146,7 @@ def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page:
     expect(page.locator("#requester")).to_contain_text("alex@riverside.example")
     expect(page.locator("#requester")).to_contain_text("Riverside Council")
     expect(page.locator("#requester")).to_contain_text("Service Desk")
-    expect(page.locator("#articles")).to_have_text("Resetting your password: did not help")
+    expect(page.locator("#articles")).to_have_text("reset-password: did not help")
     expect(page.locator("#bot-conversation .from-bot")).to_contain_text("Assistant (bot)")
     expect(page.locator("#tickets")).to_contain_text("INC0012")
 
@@ -228,9 +228,7 @@ def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page:
 
 
 @pytest.mark.own_stack
-def test_a_message_whose_ack_is_lost_is_sent_again_with_the_same_id_and_shown_once(
-    page: Page, servers: Servers
-) -> None:
+def test_a_lost_ack_means_the_same_id_again_and_a_reload_keeps_the_chats(page: Page, servers: Servers) -> None:
     broker = servers.broker
     chat = broker.queue("service-desk", "Cat Lee", "cat@southmere.example", "southmere", "Printer jam")
     open_console(page, servers)
@@ -246,6 +244,14 @@ def test_a_message_whose_ack_is_lost_is_sent_again_with_the_same_id_and_shown_on
     assert len(attempts) == 2 and attempts[0]["message_id"] == attempts[1]["message_id"]
     assert [m["text"] for m in broker.handoffs[chat].messages] == ["Try turning it off and on"]
     expect(page.locator("#messages .from-agent")).to_have_count(1)
+
+    # A reload keeps the agent's status and chats: the page asks the broker again for each.
+    page.get_by_role("button", name="Busy").click()
+    expect(page.get_by_role("button", name="Busy")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(page.locator("#my-chats button")).to_have_text("Cat Lee")
+    expect(page.get_by_role("button", name="Busy")).to_have_attribute("aria-pressed", "true")
+    assert broker.sent("presence")[-1] == {"state": "busy"}
 
 
 @pytest.mark.own_stack

@@ -20,7 +20,7 @@
     me: root.getAttribute("data-agent-id"),
     wanted: root.getAttribute("data-chat") || null, // opened from a link (a Teams card)
     token: null, expiresAt: 0, socketUrl: null, socket: null, refreshTimer: null,
-    presence: "away",
+    presence: null, // unknown until the agent chooses, or as this tab last had it (sessionStorage)
     queue: [], queueAt: Date.now(),
     chats: {}, // handoff id -> {handoff, unread, seqs: {seq: true}}
     selected: null,
@@ -118,7 +118,8 @@
 
   function onConnect() {
     setConnection("Connected to the live chat.", true);
-    if (state.presence !== "away") request("presence", { state: state.presence }); // as before the break
+    if (state.presence) request("presence", { state: state.presence }, function () { showPresence(state.presence); });
+    restoreChats();
     Object.keys(state.pending).forEach(emitPending);
     if (state.selected) loadHistory(state.selected);
   }
@@ -148,7 +149,11 @@
   Array.prototype.forEach.call(document.querySelectorAll(".presence-choice"), function (button) {
     button.addEventListener("click", function () {
       var value = button.getAttribute("data-state");
-      request("presence", { state: value }, function () { showPresence(value); announce("You are " + value + "."); });
+      request("presence", { state: value }, function () {
+        showPresence(value);
+        saveChats();
+        announce("You are " + value + ".");
+      });
     });
   });
 
@@ -230,28 +235,61 @@
 
   // ---- My chats ------------------------------------------------------------------------------------
 
+  // The broker names a handoff's id "handoff_id" (and its requester "requester_name"); "id" too is read.
+  function idOf(handoff) { return handoff.handoff_id || handoff.id; }
+
   function remember(handoff) {
-    var chat = state.chats[handoff.id] || (state.chats[handoff.id] = { handoff: {}, unread: 0, seqs: {} });
-    chat.handoff = Object.assign({}, chat.handoff, handoff);
+    var id = idOf(handoff);
+    var chat = state.chats[id] || (state.chats[id] = { handoff: {}, unread: 0, seqs: {} });
+    chat.handoff = Object.assign({}, chat.handoff, handoff, { id: id });
+    saveChats();
     return chat;
   }
 
+  // A reload keeps the agent's chats and status: the broker is asked again for each on connecting.
+  function saveChats() {
+    try {
+      window.sessionStorage.setItem("askit.console.chats", JSON.stringify(Object.keys(state.chats)));
+      if (state.presence) window.sessionStorage.setItem("askit.console.presence", state.presence);
+    } catch (e) { /* storage off: a reload then starts from the queue */ }
+  }
+  function savedChats() {
+    try { return JSON.parse(window.sessionStorage.getItem("askit.console.chats") || "[]"); } catch (e) { return []; }
+  }
+  function savedPresence() {
+    try { return window.sessionStorage.getItem("askit.console.presence"); } catch (e) { return null; }
+  }
+
+  // After a reload: each chat the page held is looked up; those still the agent's come back.
+  function restoreChats() {
+    savedChats().forEach(function (id) {
+      if (state.chats[id] || typeof id !== "string") return;
+      state.socket.timeout(ACK_TIMEOUT_MS).emit("history", { handoff_id: id }, function (error, reply) {
+        if (error || !reply || reply.ok !== true || !reply.handoff) return;
+        var h = reply.handoff;
+        if (h.agent_id === state.me && h.state === "assigned") { remember(h); renderChats(); }
+      });
+    });
+  }
+
   function onHandoff(handoff) {
+    var id = idOf(handoff);
     var mine = handoff.agent_id === state.me && handoff.state === "assigned";
     if (mine) {
       remember(handoff);
       renderChats();
-      if (state.wanted === handoff.id) { state.wanted = null; select(handoff.id); }
-      if (state.selected === handoff.id) renderRequester(state.chats[handoff.id].handoff);
-    } else if (state.chats[handoff.id]) {
-      var name = (handoff.requester && handoff.requester.name) || state.chats[handoff.id].handoff.requester_name || "the member of staff";
-      forget(handoff.id);
+      if (state.wanted === id) { state.wanted = null; select(id); }
+      if (state.selected === id) renderRequester(state.chats[id].handoff);
+    } else if (state.chats[id]) {
+      var name = requesterName(state.chats[id]);
+      forget(id);
       announce("The chat with " + name + " is no longer yours (" + handoff.state.replace("_", " ") + ").");
     }
   }
 
   function forget(id) {
     delete state.chats[id];
+    saveChats();
     renderChats();
     if (state.selected === id) {
       state.selected = null;
@@ -263,6 +301,10 @@
   function requesterName(chat) {
     var h = chat.handoff;
     return (h.requester && h.requester.name) || h.requester_name || "Member of staff";
+  }
+  function requesterEmail(chat) {
+    var h = chat.handoff;
+    return (h.requester && h.requester.email) || h.requester_email || "";
   }
 
   function renderChats() {
@@ -322,11 +364,11 @@
   }
 
   function renderRequester(handoff) {
-    var requester = handoff.requester || {};
-    $("chat-heading").textContent = "Chat with " + (requester.name || handoff.requester_name || "a member of staff");
+    var chat = { handoff: handoff };
+    $("chat-heading").textContent = "Chat with " + requesterName(chat);
     var dl = $("requester");
     dl.textContent = "";
-    [["Name", requester.name], ["E-mail", requester.email], ["Council", nameOf("council", handoff.council)],
+    [["Name", requesterName(chat)], ["E-mail", requesterEmail(chat)], ["Council", nameOf("council", handoff.council)],
       ["Group", nameOf("group", handoff.group)], ["Question", handoff.summary]]
       .forEach(function (row) {
         if (!row[1]) return;
@@ -340,7 +382,7 @@
     var conversation = $("bot-conversation");
     conversation.textContent = "";
     (context.conversation || []).forEach(function (turn) {
-      var bot = turn.sender === "bot";
+      var bot = (turn.who || turn.sender) === "bot";
       var li = element("li", bot ? "from-bot" : "from-user");
       li.appendChild(element("strong", null, bot ? "Assistant (bot): " : "Member of staff: "));
       li.appendChild(document.createTextNode(turn.text || ""));
@@ -351,18 +393,23 @@
     articles.textContent = "";
     (context.articles || []).forEach(function (article) {
       var verdict = article.helped === true ? "helped" : article.helped === false ? "did not help" : "no answer given";
-      articles.appendChild(element("li", null, (article.title || article.id) + ": " + verdict));
+      articles.appendChild(element("li", null, (article.title || article.article_id || article.id) + ": " + verdict));
     });
     if (!articles.children.length) articles.appendChild(element("li", null, "No articles were offered."));
+    // Open tickets, when the broker gives them: otherwise the heading goes too, rather than claim none.
     var tickets = $("tickets");
     tickets.textContent = "";
+    tickets.hidden = $("tickets-heading").hidden = !Array.isArray(context.tickets);
     (context.tickets || []).forEach(function (ticket) {
       tickets.appendChild(element("li", null, [ticket.ref, ticket.title, ticket.status].filter(Boolean).join(" · ")));
     });
-    if (!tickets.children.length) tickets.appendChild(element("li", null, "No open tickets."));
-    if (context.requester && context.requester.council && state.selected) {
+    if (Array.isArray(context.tickets) && !tickets.children.length) tickets.appendChild(element("li", null, "No open tickets."));
+    // Who is asking, as the broker's record of the conversation says (e-mail, council).
+    if (context.requester && state.selected) {
       var h = state.chats[state.selected].handoff;
-      if (!h.council) { h.council = context.requester.council; renderRequester(h); }
+      h.requester = Object.assign({}, context.requester, h.requester || {});
+      h.council = h.council || context.requester.council;
+      renderRequester(h);
     }
   }
 
@@ -560,6 +607,7 @@
     });
   });
 
+  state.presence = savedPresence();
   renderChats();
   connect();
 })();
