@@ -93,8 +93,8 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def open_console(page: Page, servers: Servers, who: str = "Demo agent") -> None:
-    page.goto(f"{servers.backoffice}/dev/signin")
+def open_console(page: Page, backoffice: str, who: str = "Demo agent") -> None:
+    page.goto(f"{backoffice}/dev/signin")
     page.get_by_role("button", name=f"Sign in as {who}", exact=True).click()
     page.get_by_role("link", name="Agent console").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Agent console")
@@ -115,7 +115,7 @@ def tab_to(page: Page, target: Locator) -> None:
 def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page: Page, servers: Servers) -> None:
     broker = servers.broker
     first = broker.queue("service-desk", "Alex Jones", "alex@riverside.example", "riverside", "VPN drops", waited=125)
-    open_console(page, servers)
+    open_console(page, servers.backoffice)
 
     # The queue, per group, with a waiting time that ticks; a new request appears without a reload.
     desk = page.locator('.queue-group[data-group="service-desk"]')
@@ -231,7 +231,7 @@ def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page:
 def test_a_lost_ack_means_the_same_id_again_and_a_reload_keeps_the_chats(page: Page, servers: Servers) -> None:
     broker = servers.broker
     chat = broker.queue("service-desk", "Cat Lee", "cat@southmere.example", "southmere", "Printer jam")
-    open_console(page, servers)
+    open_console(page, servers.backoffice)
     page.get_by_role("button", name=re.compile("Accept the chat with Cat Lee")).click()
     expect(page.locator("#chat-heading")).to_have_text("Chat with Cat Lee")
     broker.drop_next_ack("send")
@@ -259,7 +259,7 @@ def test_transfer_and_release_hand_the_chat_back(page: Page, servers: Servers) -
     broker = servers.broker
     one = broker.queue("service-desk", "Dee Kaye", "dee@riverside.example", "riverside", "Teams crashes")
     two = broker.queue("service-desk", "Eli Park", "eli@riverside.example", "riverside", "No sound")
-    open_console(page, servers)
+    open_console(page, servers.backoffice)
     page.get_by_role("button", name=re.compile("Accept the chat with Dee Kaye")).click()
     expect(page.locator("#chat-heading")).to_have_text("Chat with Dee Kaye")
     page.get_by_role("button", name=re.compile("Accept the chat with Eli Park")).click()
