@@ -72,6 +72,7 @@ class BrokerDouble:
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.presence: dict[str, str] = {}
         self.agents: dict[str, agent_token.AgentClaims] = {}  # sid -> who
+        self.tokens: list[str] = []  # each accepted connection's token, in order
         self.refusals: dict[str, str] = {}  # event -> the error its next ack gives
         self.silences: set[str] = set()  # events whose next ack never comes (a lost ack)
         self.released = asyncio.Event()  # lets go the events whose ack is being held back (at the end)
@@ -209,6 +210,7 @@ class BrokerDouble:
             except agent_token.AgentTokenRejected as exc:
                 raise socketio.exceptions.ConnectionRefusedError(str(exc)) from None
             self.agents[sid] = claims
+            self.tokens.append(auth["token"])
             await sio.emit("queue", {"waiting": self._waiting(claims)}, to=sid, namespace=NAMESPACE)
             for handoff in self.handoffs.values():
                 if handoff.agent_id == claims.id and handoff.state == "assigned":

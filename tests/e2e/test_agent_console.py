@@ -280,3 +280,16 @@ def test_transfer_and_release_hand_the_chat_back(page: Page, servers: Servers) -
     expect(page.locator("#announcer")).to_have_text("Chat released to the queue.")
     assert broker.handoffs[one].state == "queued"
     expect(page.locator('.queue-group[data-group="service-desk"] .who')).to_have_text("Dee Kaye (Riverside Council)")
+
+
+@pytest.mark.own_stack
+def test_the_page_reconnects_with_a_new_token_before_its_token_runs_out(page: Page, servers: Servers) -> None:
+    broker = servers.broker
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if request.url.endswith("/agents/token") else None)
+    page.clock.install()  # the page's clock, moved on below; the servers keep real time
+    open_console(page, servers.backoffice)
+    wait_until(lambda: len(broker.tokens) == 1 and len(fetched) == 1, 10, "the first connection")
+    page.clock.fast_forward("04:05")  # the token lasts 5 minutes; a new one is fetched a minute before
+    wait_until(lambda: len(fetched) >= 2 and len(broker.tokens) >= 2, 20, "a connection with a new token")
+    expect(page.locator("#connection")).to_have_text("Connected to the live chat.")
