@@ -254,6 +254,9 @@ def test_a_lost_ack_means_the_same_id_again_and_a_reload_keeps_the_chats(page: P
     expect(page.locator("#my-chats button")).to_have_text("Cat Lee")
     expect(page.get_by_role("button", name="Busy")).to_have_attribute("aria-pressed", "true")
     assert broker.sent("presence")[-1] == {"state": "busy"}
+    # A link to the chat (as a Teams card gives) opens it.
+    page.goto(f"{servers.backoffice}/agents?chat={chat}")
+    expect(page.locator("#chat-heading")).to_have_text("Chat with Cat Lee")
 
 
 @pytest.mark.own_stack

@@ -261,13 +261,20 @@
   }
 
   // After a reload: each chat the page held is looked up; those still the agent's come back.
+  // So is a chat the page was opened for (?chat=, from a Teams card): opened if it is the agent's.
   function restoreChats() {
-    savedChats().forEach(function (id) {
-      if (state.chats[id] || typeof id !== "string") return;
+    var ids = savedChats();
+    if (state.wanted && ids.indexOf(state.wanted) < 0) ids.push(state.wanted);
+    ids.forEach(function (id) {
+      if (typeof id !== "string") return;
+      if (state.chats[id]) { if (state.wanted === id) { state.wanted = null; select(id); } return; }
       state.socket.timeout(ACK_TIMEOUT_MS).emit("history", { handoff_id: id }, function (error, reply) {
         if (error || !reply || reply.ok !== true || !reply.handoff) return;
         var h = reply.handoff;
-        if (h.agent_id === state.me && h.state === "assigned") { remember(h); renderChats(); }
+        if (h.agent_id !== state.me || h.state !== "assigned") return;
+        remember(h);
+        renderChats();
+        if (state.wanted === id) { state.wanted = null; select(id); }
       });
     });
   }
