@@ -13,11 +13,13 @@ import sys
 
 import uvicorn
 
+from bot.backoffice.agents import agents_routes
 from bot.backoffice.app import create_app
 from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
 from bot.config import ConfigurationError
+from bot.handoff.settings import HandoffSettings
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.secret import install_log_redaction
@@ -52,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(env, dev=args.dev, port=args.port)
         db = open_storage(settings.database)
         insights = InsightsSettings.load()
-        pages = insights_routes(InsightsStore(db, insights.deflection_days), insights)
+        pages = [
+            *insights_routes(InsightsStore(db, insights.deflection_days), insights),
+            *agents_routes(HandoffSettings.load()),
+        ]
         app = create_app(settings, db, dev=args.dev, routes=pages)
     except (ConfigurationError, DatabaseError) as exc:
         print(f"cannot start the back office: {exc}", file=sys.stderr)

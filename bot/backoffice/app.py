@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,6 +33,7 @@ from bot.paths import TENANTS_CONFIG, WEB_DIR
 from bot.sql import Database
 
 STATIC_DIR = WEB_DIR / "backoffice"
+SHARED_VENDOR_DIR = WEB_DIR / "vendor"  # the widget's pinned browser libraries (the socket.io client)
 COOKIE = "askit_backoffice"
 # With Secure, the __Host- prefix also makes browsers refuse the cookie from a sub-domain or another path.
 SECURE_COOKIE = f"__Host-{COOKIE}"
@@ -58,6 +60,15 @@ def _checked(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
     return list(routes)
 
 
+def _sockets(settings: BackofficeSettings) -> tuple[str, ...]:
+    """The origins pages' scripts may connect to besides this one: the Rasa server, where the agent
+    console's socket is, when the console is on."""
+    if settings.agent_token_secret is None:
+        return ()
+    url = urlsplit(settings.rasa_public_url)
+    return (f"{url.scheme}://{url.netloc}",)
+
+
 def create_app(
     settings: BackofficeSettings,
     db: Database,
@@ -75,10 +86,14 @@ def create_app(
     sessions = SessionStore(db)
     own = [Route("/", home), Route("/health", health), *signin_routes(dev)]
     app = Starlette(
-        routes=[*_checked([*own, *routes]), Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")],
+        routes=[
+            *_checked([*own, *routes]),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            Mount("/vendor", StaticFiles(directory=SHARED_VENDOR_DIR), name="vendor"),
+        ],
         middleware=[
             Middleware(BodyLimitMiddleware),
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(SecurityHeadersMiddleware, connect_to=_sockets(settings)),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret.reveal(),

@@ -14,9 +14,12 @@ from bot.backoffice.sessions import PERSON_KEY, SID_KEY, SessionStore
 # The largest form a back-office page sends is an article's text; 1 MiB is far above it.
 MAX_BODY_BYTES = 1_048_576
 # Pages use only their own scripts, styles and images, and no other site may frame them.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
-    "content-security-policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'",
+    "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
@@ -66,15 +69,25 @@ class _TooLarge(Exception):
     pass
 
 
+def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
+    """The policy, letting pages' scripts also reach ``connect_to`` (origins such as the Rasa
+    server's, where the agent console's socket lives: its http(s) and its ws(s) form)."""
+    if not connect_to:
+        return CSP
+    sockets = [origin.replace("http", "ws", 1) for origin in connect_to]
+    return f"{CSP}; connect-src 'self' {' '.join([*connect_to, *sockets])}"
+
+
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, connect_to: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.headers = {**SECURITY_HEADERS, "content-security-policy": content_security_policy(connect_to)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 

@@ -23,7 +23,7 @@ class Section:
 
 SECTIONS = (
     Section("Insights", ("manager",), "what staff ask, what the assistant answers, and the gaps", "/insights"),
-    Section("Agent console", ("agent",), "conversations handed to a person"),
+    Section("Agent console", ("agent",), "conversations handed to a person", "/agents"),
     Section("Studio", ("editor", "approver"), "writing, reviewing and publishing articles"),
 )
 

@@ -1,5 +1,5 @@
 """The development sign-in's demo people (``--dev`` only): one for each role, for every council,
-and a manager of one council, to see what a council-scoped person sees."""
+and a manager and an agent of one council, to see what a council-scoped person sees."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ def demo_people(tenants: Tenants) -> dict[str, Person]:
     }
     if tenants.ids:
         council = PREFERRED_COUNCIL if PREFERRED_COUNCIL in tenants.ids else min(tenants.ids)
-        key = f"manager-{council}"
-        people[key] = Person(
-            f"dev-{key}", f"Demo manager ({council})", f"{key}@{DEV_DOMAIN}", None, (Grant("manager", council),)
-        )
+        for role in ("manager", "agent"):
+            key = f"{role}-{council}"
+            people[key] = Person(
+                f"dev-{key}", f"Demo {role} ({council})", f"{key}@{DEV_DOMAIN}", None, (Grant(role, council),)
+            )
     return people

@@ -21,6 +21,9 @@ ALLOWED_TENANTS = "ASKIT_BACKOFFICE_ALLOWED_TENANTS"
 SECRET = "ASKIT_BACKOFFICE_SECRET"
 DB = "ASKIT_BACKOFFICE_DB"
 PUBLIC_URL = "ASKIT_BACKOFFICE_PUBLIC_URL"
+AGENT_TOKEN_SECRET = "ASKIT_AGENT_TOKEN_SECRET"  # bot/handoff/agent_token.py: shared with the Rasa server
+RASA_PUBLIC_URL = "ASKIT_RASA_PUBLIC_URL"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_DB = VAR_DIR / "backoffice.sqlite"
 MIN_SECRET_CHARS = 32  # the session signing key: 32 characters of token_urlsafe are 192 bits
 LOOPBACK_NAMES = {"localhost"}
@@ -80,6 +83,16 @@ OIDC_SETTINGS = (
 OTHER_SETTINGS = (
     Setting(SECRET, SIGNING_KEY, "the key that signs session cookies", required=True, secret=True),
     Setting(DB, DATABASE, "where the back office keeps its state", default=DEFAULT_DB),
+    Setting(
+        AGENT_TOKEN_SECRET,
+        SIGNING_KEY,
+        "the key that signs agents' tokens for the live-chat broker (the Rasa server has the same); "
+        "without it the agent console is off",
+        secret=True,
+    ),
+    Setting(
+        RASA_PUBLIC_URL, SECURE_URL, "the Rasa server's address as agents' browsers reach it", default=DEFAULT_RASA_URL
+    ),
 )
 SETTINGS = (*OIDC_SETTINGS, *OTHER_SETTINGS)
 
@@ -100,6 +113,8 @@ class BackofficeSettings:
     secret: Secret = field(repr=False)
     database: str | Path = DEFAULT_DB
     oidc: Oidc | None = None
+    agent_token_secret: Secret | None = field(default=None, repr=False)  # None: the agent console is off
+    rasa_public_url: str = DEFAULT_RASA_URL
 
     @property
     def secure_cookies(self) -> bool:
@@ -122,7 +137,14 @@ def load_settings(env: Mapping[str, str], *, dev: bool = False, port: int | None
     oidc = None
     if values[ISSUER] is not None:
         oidc = Oidc(values[ISSUER], values[CLIENT_ID], values[CLIENT_SECRET], values[ALLOWED_TENANTS])
-    return BackofficeSettings(public_url=public_url, secret=values[SECRET], database=values[DB], oidc=oidc)
+    return BackofficeSettings(
+        public_url=public_url,
+        secret=values[SECRET],
+        database=values[DB],
+        oidc=oidc,
+        agent_token_secret=values[AGENT_TOKEN_SECRET],
+        rasa_public_url=values[RASA_PUBLIC_URL],
+    )
 
 
 __all__ = ["SETTINGS", "BackofficeSettings", "ConfigurationError", "Oidc", "load_settings"]

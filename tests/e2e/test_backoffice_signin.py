@@ -185,7 +185,7 @@ def test_a_manager_and_agent_signs_in_through_the_provider_and_sees_their_sectio
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Morgan Reyes")
     assert sections(page) == ["Insights", "Agent console"]
     assert page.get_by_role("link", name="Insights").count() == 1  # built: a link
-    assert page.get_by_role("link", name="Agent console").count() == 0  # not built yet: no dead link
+    assert page.get_by_role("link", name="Agent console").count() == 1
     expect(page.locator(".roles")).to_contain_text("manager for Riverside Council")
     assert axe(page) == []
     page.set_viewport_size({"width": 320, "height": 640})
