@@ -126,10 +126,10 @@ class WebChatOutput(OutputChannel):
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         sent = bot_message(message, self.link_for(recipient_id))
-        await self.sio.emit(BOT_EVENT, sent, room=recipient_id)
         handoff_id = sent["custom"].get("handoff_id")
         if self.broker is not None and sent["custom"].get("flow") == "handoff_queued" and isinstance(handoff_id, str):
             await self.broker.queued(handoff_id)  # the agents hear of a new request as the user does
+        await self.sio.emit(BOT_EVENT, sent, room=recipient_id)
 
     def link_for(self, recipient_id: str) -> ArticleLink:
         return self.article_link
@@ -310,7 +310,8 @@ class WebChatInput(InputChannel):
                 metadata=self.seal.metadata(self.name(), conversation, state["identity"]),
             )
             # Queued per person, not per socket: a closed tab or a reconnect never drops a turn.
-            if turns.submit(conversation, message):
+            relayed = self.broker is not None and self.broker.handed_off(conversation)
+            if turns.submit(conversation, message, relayed=relayed):
                 told_to_slow_down.discard(conversation)
             elif conversation not in told_to_slow_down:  # once per flood, not once per refused message
                 told_to_slow_down.add(conversation)

@@ -57,6 +57,12 @@ class HandoffBroker:
         self.output: Callable[[], OutputChannel | None] = lambda: None
         self.listeners: list[Any] = []  # the agents' namespace: told of every change (bot/handoff/agents.py)
         self._sweeper: asyncio.Task[None] | None = None
+        # Conversations with an open handoff, as last seen here: a hint for the channel's flood
+        # limit only (bot/channels/turns.py); whether a message goes to a person is the store's say.
+        self._open: set[str] = set()
+
+    def handed_off(self, conversation: str) -> bool:
+        return conversation in self._open
 
     async def run(self, store_call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A store call off the event loop (SQL waits for its lock)."""
@@ -85,7 +91,9 @@ class HandoffBroker:
             return await self._rate(conversation, text)
         handoff = await self.run(self.store.open_for, conversation)
         if handoff is None:
+            self._open.discard(conversation)
             return False
+        self._open.add(conversation)
         now = self.clock()
         if handoff.state == "queued" and text.strip().lower().rstrip(".!") in replies.CANCEL_WORDS:
             try:
@@ -181,6 +189,10 @@ class HandoffBroker:
             await listener.message(handoff, message)
 
     async def changed(self, handoff: Handoff) -> None:
+        if handoff.is_open:
+            self._open.add(handoff.conversation)
+        else:
+            self._open.discard(handoff.conversation)
         for listener in self.listeners:
             await listener.changed(handoff)
 
