@@ -452,13 +452,16 @@ def handoff_queued(handoff_id: str, position: int, wait_seconds: float | None) -
 
 def no_person(why: str, opens: str | None, desk: DeskLine, offer_ticket: bool) -> Reply:
     """No live chat now (``why``: closed, busy, unverified, channel): said honestly, then the
-    existing offer of the phone line and a ticket (flow ticket_offer, reason human)."""
+    existing offer of the phone line and a ticket (flow ticket_offer, reason human). Where a live
+    chat cannot be had at all (a channel the broker cannot reach, an unverified user), just that offer."""
     first = {
         "closed": "The service desk isn't taking live chats right now"
         + (f"; it opens again {opens}." if opens else "."),
         "busy": "Nobody from the service desk is free to chat right now.",
-    }.get(why, "I can't start a live chat with the service desk from here.")
+    }.get(why)
     then = person(desk, offer_ticket)
+    if first is None:
+        return then
     custom = {**then["custom"], "live_chat": why}
     return Reply(text=f"{first} {then['text']}", buttons=then["buttons"], custom=custom)
 
