@@ -19,6 +19,7 @@ import socketio
 
 from bot.handoff.agent_token import mint
 from bot.handoff.store import HandoffStore
+from bot.launcher import RASA_READY_TIMEOUT, RASA_SERVER
 from tests.e2e.conftest import Chat, running_chat
 from tests.e2e.widget_client import WidgetClient, custom_has
 
@@ -283,3 +284,62 @@ def test_the_stack_refuses_nothing_it_should_keep(tmp_path: Path) -> None:
     path = tmp_path / "handoff.yml"
     path.write_text(HANDOFF_YML, encoding="utf-8")
     assert list(HandoffSettings.load(path).groups) == ["service-desk"]
+
+
+def restart_rasa(chat: Chat) -> None:
+    """Kill the Rasa server as a crash would, and let the supervisor start it again."""
+    supervisor = chat.stack._supervisor
+    assert supervisor is not None
+    server = supervisor.servers[RASA_SERVER]
+    assert server.proc is not None
+    server.proc.kill()
+    server.proc.wait()
+    deadline = time.monotonic() + RASA_READY_TIMEOUT
+    while time.monotonic() < deadline:
+        chat.stack.supervise_once()
+        if server.restart_at is None and server.ready_at is not None and server.proc.poll() is None:
+            return
+        time.sleep(0.5)
+    raise AssertionError("the Rasa server did not come back")
+
+
+def test_a_rasa_server_restart_mid_chat_loses_nothing(live: Chat) -> None:
+    alex = Agent(live, "alex", "Alex Morgan")
+    assert alex.call("presence", {"state": "available"})["ok"]
+    sam = user(live, "dee-walsh")
+    handoff_id = sam.say("i'd like to speak to a human", flow("handoff_queued"))["custom"]["handoff_id"]
+    assert alex.call("accept", {"handoff_id": handoff_id})["ok"]
+    sam.wait_for(flow("handoff_started"))
+    conversation = store(live).get(handoff_id).conversation
+    sam.client.disconnect()
+    alex.close()
+
+    restart_rasa(live)
+    # While it was down, the console's message was stored but never sent: it reaches the user once.
+    store(live).post(
+        handoff_id,
+        "a-blip",
+        "agent",
+        "Sorry, we had a blip.",
+        now=time.time(),
+        author_id="alex",
+        author_name="Alex Morgan",
+    )
+    alex = Agent(live, "alex", "Alex Morgan")
+    try:
+        with user(live, "dee-walsh") as sam:
+            blip = sam.wait_for(flow("handoff_message"))
+            assert blip["text"] == "Alex Morgan (Service Desk): Sorry, we had a blip."
+            # Still handed off after the restart: the user's words go to the person, not the bot.
+            before = len(sam.received)
+            sam.client.emit("user_uttered", {"message": "I forgot my password"})
+            alex.wait_for("message", lambda m: m["handoff_id"] == handoff_id and m["text"] == "I forgot my password")
+            assert alex.call("send", {"handoff_id": handoff_id, "message_id": "a-after", "text": "On it."})["ok"]
+            assert sam.wait_for(flow("handoff_message"), start=before)["text"].endswith("On it.")
+            assert sam.received[before:] == [sam.received[-1]]
+            assert [m["custom"]["flow"] for m in sam.received].count("handoff_message") == 2  # the blip once
+        texts = [m.text for m in store(live).messages(handoff_id)]
+        assert texts.count("Sorry, we had a blip.") == 1 and texts.count("I forgot my password") == 1
+        assert store(live).open_for(conversation) is not None
+    finally:
+        alex.close()
