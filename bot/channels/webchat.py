@@ -187,6 +187,8 @@ class WebChatInput(InputChannel):
         self._base_urls: OrderedDict[str, str] = OrderedDict()
         if self.config.disabled_reason:
             logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
+        if self.live_chat.agent_secret is None:
+            logger.warning("agent console: ASKIT_AGENT_TOKEN_SECRET is not set; every agent will be refused")
 
     def article_link(self, base_url: str) -> ArticleLink:
         return lambda article_id: full_article_url(article_id, base_url, self.articles, self.env)
@@ -222,7 +224,8 @@ class WebChatInput(InputChannel):
 
         @bp.listener("after_server_start")
         async def start_broker(app: Any, *_: Any) -> None:
-            await broker.attach(app.ctx.agent, self.get_output_channel)
+            # Rasa's agent (None in a bare Sanic app: the chat then goes unrecorded in any tracker)
+            await broker.attach(getattr(app.ctx, "agent", None), self.get_output_channel)
 
         @bp.listener("before_server_stop")
         async def finish_accepted_turns(*_: Any) -> None:

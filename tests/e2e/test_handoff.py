@@ -43,6 +43,9 @@ groups:
     name: Service Desk
     councils: all
 capacity: 3
+timeouts:
+  queue: 1            # the shortest there is: the queue-timeout test waits for it
+  agent_response: 10  # longer than a Rasa restart on a busy machine
 """
 
 
@@ -95,6 +98,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
         "ASKIT_BACKOFFICE_DB": str(work / "backoffice.sqlite"),
         "ASKIT_HANDOFF_FILE": str(work / "handoff.yml"),
         "ASKIT_AGENT_TOKEN_SECRET": AGENT_SECRET,
+        "ASKIT_HANDOFF_SWEEP_SECONDS": "2",
     }
     with running_chat(work, settings) as chat:
         yield chat
@@ -225,6 +229,21 @@ def test_cancel_while_queued_offers_the_ticket(live: Chat) -> None:
             alex.wait_for("queue", lambda q: handoff_id not in [w["handoff_id"] for w in q["waiting"]])
             created = kim.say("yes", lambda m: bool(m.get("text")))  # the offer's yes starts the ticket
             assert (created.get("custom") or {}).get("flow") != "handoff_message"
+    finally:
+        alex.close()
+
+
+def test_nobody_accepting_in_time_apologises_and_offers_the_ticket(live: Chat) -> None:
+    alex = Agent(live, "alex", "Alex Morgan")  # available, but does not accept
+    try:
+        assert alex.call("presence", {"state": "available"})["ok"]
+        with user(live, "lou-grant") as lou:
+            handoff_id = lou.say("i need a human", flow("handoff_queued"))["custom"]["handoff_id"]
+            lou.client.emit("user_uttered", {"message": "my screen is black"})
+            offer = lou.wait_for(lambda m: custom_has("handoff_id", handoff_id)(m) and flow("ticket_offer")(m), 120)
+            assert offer["custom"]["reason"] == "human" and offer["text"].startswith("Sorry, nobody")
+            assert store(live).get(handoff_id).state == "timed_out"
+            alex.wait_for("handoff", lambda h: h["handoff_id"] == handoff_id and h["state"] == "timed_out")
     finally:
         alex.close()
 
