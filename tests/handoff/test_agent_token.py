@@ -16,7 +16,7 @@ from bot.handoff.agent_token import (
     verify,
 )
 
-SECRET = "k" * 40
+SECRET = "k" * 64
 NOW = 1_790_000_000.0
 
 
