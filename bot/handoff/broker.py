@@ -60,6 +60,9 @@ class HandoffBroker:
         # Conversations with an open handoff, as last seen here: a hint for the channel's flood
         # limit only (bot/channels/turns.py); whether a message goes to a person is the store's say.
         self._open: set[str] = set()
+        # One delivery at a time per handoff: the console's events are handled concurrently, and two
+        # deliveries reading the same undelivered messages would send them twice.
+        self._delivering: dict[str, asyncio.Lock] = {}
 
     def handed_off(self, conversation: str) -> bool:
         return conversation in self._open
@@ -153,14 +156,15 @@ class HandoffBroker:
     async def deliver(self, handoff_id: str) -> None:
         """Send the user every agent's and system message they have not had, in order, then move the
         cursor; nothing when no widget of theirs is connected (it is sent when one connects)."""
-        handoff = await self.run(self.store.get, handoff_id)
-        if not self._present(handoff.conversation):
-            return
-        pending: list[Message] = await self.run(self.store.undelivered, handoff_id, "user")
-        for m in pending:
-            await self.sio.emit(BOT_EVENT, _widget(_reply_for(handoff, m)), room=handoff.conversation)
-        if pending:
-            await self.run(self.store.mark_delivered, handoff_id, pending[-1].seq, "user")
+        async with self._delivering.setdefault(handoff_id, asyncio.Lock()):
+            handoff = await self.run(self.store.get, handoff_id)
+            if not self._present(handoff.conversation):
+                return
+            pending: list[Message] = await self.run(self.store.undelivered, handoff_id, "user")
+            for m in pending:
+                await self.sio.emit(BOT_EVENT, _widget(_reply_for(handoff, m)), room=handoff.conversation)
+            if pending:
+                await self.run(self.store.mark_delivered, handoff_id, pending[-1].seq, "user")
 
     async def tell_user(self, handoff: Handoff, reply: Reply, offer: bool = False) -> None:
         """A line outside the chat's messages (the chat has ended): sent now and kept in the tracker;
@@ -193,6 +197,7 @@ class HandoffBroker:
             self._open.add(handoff.conversation)
         else:
             self._open.discard(handoff.conversation)
+            self._delivering.pop(handoff.id, None)
         for listener in self.listeners:
             await listener.changed(handoff)
 
