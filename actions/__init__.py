@@ -15,6 +15,7 @@ from bot.services import Services
 def all_actions(services: Services) -> list[Action]:
     """One of each action the domain lists, the ones that use services given ``services``."""
     from actions.answer import ActionAnswerQuestion, ActionShowArticle
+    from actions.handoff import ActionFileHandoff
     from actions.tickets import (
         ActionAddComment,
         ActionAskDetail,
@@ -41,6 +42,7 @@ def all_actions(services: Services) -> list[Action]:
         ActionStartTicket,
         ActionAskTicketConfirmed,
         ActionStartAgain,
+        ActionFileHandoff,
     ]
     asks: list[Action] = [ActionAskDetail(detail) for detail in DETAILS]
     return [cls(services) for cls in with_services] + asks + [ValidateTicketForm()]

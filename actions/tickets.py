@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answer import ActionAnswerQuestion
+from actions.handoff import ask_for_person
 from actions.news import tell_news
 from actions.utter import ServiceAction, awaiting, send
 from bot import conversation, replies
@@ -69,8 +70,9 @@ class ActionTellTicketNews(ServiceAction):
 
 
 class ActionOfferTicket(ServiceAction):
-    """After "that didn't help": offer to raise a ticket. After "I want a person": the desk's phone
-    line and whether it is open, then the ticket, unless the user said they don't want one. Before
+    """After "that didn't help": offer to raise a ticket. After "I want a person": a live chat when a
+    person can take it now (actions/handoff.py), else the desk's phone line and whether it is open,
+    then the ticket, unless the user said they don't want one. Before
     any article was tried, "it still won't work" is a question, not a failed answer."""
 
     def name(self) -> str:
@@ -79,10 +81,7 @@ class ActionOfferTicket(ServiceAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "request_human":
-            text = tracker.latest_message.get("text")
-            offer = not (conversation.refuses_ticket(text) or conversation.declined_ticket(tracker.events))
-            send(dispatcher, replies.person(self.desk_line(tracker), offer_ticket=offer))
-            return awaiting("ticket_offer" if offer else None)
+            return await ask_for_person(self, dispatcher, tracker)
         if not conversation.tried_articles(tracker.events):  # "the vpn still won't work" as a first message
             return await ActionAnswerQuestion(self.services).run(dispatcher, tracker, domain)
         send(dispatcher, replies.ticket_offer("not_helped", tracker.get_slot("last_article_id")))

@@ -50,6 +50,11 @@ DEFAULT_BACKOFFICE_PORT = 5057
 # Owned by bot/backoffice/settings.py (Starlette and Authlib, which this module cannot import).
 BACKOFFICE_ISSUER_SETTING = "ASKIT_BACKOFFICE_OIDC_ISSUER"
 BACKOFFICE_SECRET_SETTING = "ASKIT_BACKOFFICE_SECRET"
+# Owned by bot/handoff/environment.py and bot/handoff/agent_token.py (which need yaml and PyJWT):
+# where handoffs live (the back office's database, read by all three servers), and the key the back
+# office signs the agent console's tokens with and the Rasa server's broker checks them with.
+BACKOFFICE_DB_SETTING = "ASKIT_BACKOFFICE_DB"
+AGENT_TOKEN_SECRET_SETTING = "ASKIT_AGENT_TOKEN_SECRET"
 HOST = "127.0.0.1"
 ACTION_SERVER, RASA_SERVER, BACKOFFICE_SERVER = "action server", "rasa server", "back office"
 ACTION_READY_TIMEOUT = 180.0
@@ -91,6 +96,17 @@ def events_db_url(env: Mapping[str, str]) -> str:
     if url == tracker_db_url(env):
         raise LaunchError("EVENTS_DB_URL must be another database than TRACKER_DB_URL (both have a table 'events')")
     return url
+
+
+def backoffice_db(env: Mapping[str, str]) -> str:
+    """The back office's database, where handoffs live too: ASKIT_BACKOFFICE_DB (a SQLite path or a
+    postgresql:// URL) when set, else var/backoffice.sqlite; one absolute place for every server."""
+    value = env.get(BACKOFFICE_DB_SETTING, "").strip()
+    if "://" in value:
+        return value
+    path = Path(value or VAR_DIR / "backoffice.sqlite").resolve()
+    path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    return str(path)
 
 
 def _db_url(env: Mapping[str, str], setting: str, default: Path) -> str:
@@ -175,6 +191,7 @@ class Stack:
         env = self.settings()
         env["TRACKER_DB_URL"] = tracker_db_url(env)
         env["EVENTS_DB_URL"] = events_db_url(env)
+        env[BACKOFFICE_DB_SETTING] = backoffice_db(env)
         # glibc gives each thread that allocates its own malloc arena; the action server's pool
         # threads (searches, desk calls) grew its memory past 10% in the 10,000-request fuzz run
         # and two arenas kept it at about 6% (docs/benchmarks.md). An operator's value wins.
@@ -316,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         extra_env[DEV_MODE_SETTING] = "1"
         extra_env[WIDGET_SECRET_SETTING] = os.environ.get(WIDGET_SECRET_SETTING) or _new_token()
         extra_env[BACKOFFICE_SECRET_SETTING] = os.environ.get(BACKOFFICE_SECRET_SETTING) or _new_token()
+        extra_env[AGENT_TOKEN_SECRET_SETTING] = os.environ.get(AGENT_TOKEN_SECRET_SETTING) or _new_token()
     # Without --dev the back office starts only once its sign-in is configured (docs/backoffice.md).
     with_backoffice = args.dev or bool(os.environ.get(BACKOFFICE_ISSUER_SETTING, "").strip())
     stack = Stack(

@@ -3,7 +3,8 @@
 ``custom`` keys (only those that apply): ``decision`` (answer | clarify | escalate | elsewhere |
 narrow), ``article_id``, ``candidates`` (article ids), ``flow`` (welcome | contact | ticket_offer |
 ticket_declined | ticket_created | ticket_recorded | ticket_undeliverable | ticket_comment |
-ticket_status | handoff), ``ticket_ref``, ``ticket_url``, ``receipt`` (the outbox's ASKIT-... reference, before the
+ticket_status | handoff_queued | handoff_started | handoff_message | handoff_notice | handoff_ended),
+``handoff_id``, ``ticket_ref``, ``ticket_url``, ``receipt`` (the outbox's ASKIT-... reference, before the
 desk has answered), ``desk`` (the phone number offered and whether the line is open now). Plain
 Python: imported by actions and channels alike.
 """
@@ -421,3 +422,92 @@ def ticket_status(lines: Sequence[TicketLine], asked_ref: str | None, chased: bo
     if chased:
         custom["chased"] = True
     return Reply(text=text, buttons=[], custom=custom)
+
+
+# -- live chat with a person (bot/handoff) ----------------------------------------------------------
+
+CANCEL_WORDS = frozenset({"cancel", "stop", "stop waiting", "cancel chat"})
+
+
+def rate_chat_payload(handoff_id: str, score: int) -> str:
+    return "/rate_chat" + json.dumps({"score": str(score), "handoff_id": handoff_id}, separators=(",", ":"))
+
+
+def _wait(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes = max(1, round(seconds / 60))
+    return f" The wait is usually about {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+def handoff_queued(handoff_id: str, position: int, wait_seconds: float | None) -> Reply:
+    """A person was asked for and the user waits in the queue."""
+    place = "You're next in the queue." if position <= 1 else f"You're number {position} in the queue."
+    return Reply(
+        text=f"I've asked the service desk for a person. {place}{_wait(wait_seconds)} Type cancel to stop waiting.",
+        buttons=[],
+        custom={"flow": "handoff_queued", "handoff_id": handoff_id, "position": position, "wait_seconds": wait_seconds},
+    )
+
+
+def no_person(why: str, opens: str | None, desk: DeskLine, offer_ticket: bool) -> Reply:
+    """No live chat now (``why``: closed, busy, unverified, channel): said honestly, then the
+    existing offer of the phone line and a ticket (flow ticket_offer, reason human). Where a live
+    chat cannot be had at all (a channel the broker cannot reach, an unverified user), just that offer."""
+    first = {
+        "closed": "The service desk isn't taking live chats right now"
+        + (f"; it opens again {opens}." if opens else "."),
+        "busy": "Nobody from the service desk is free to chat right now.",
+    }.get(why)
+    then = person(desk, offer_ticket)
+    if first is None:
+        return then
+    custom = {**then["custom"], "live_chat": why}
+    return Reply(text=f"{first} {then['text']}", buttons=then["buttons"], custom=custom)
+
+
+def handoff_ticket_offer(text: str, handoff_id: str) -> Reply:
+    """The chat did not happen (cancelled, nobody accepted): the ticket offer, the conversation attached."""
+    return Reply(
+        text=f"{text} I can raise a ticket now, with our conversation attached, so you don't have to explain it"
+        " again. Shall I?",
+        buttons=[RAISE_TICKET, NO_TICKET],
+        custom={"flow": "ticket_offer", "reason": "human", "handoff_id": handoff_id},
+    )
+
+
+def handoff_started(handoff_id: str, agent: str) -> Reply:
+    return Reply(
+        text=f"{agent} from the Service Desk has joined the chat.",
+        buttons=[],
+        custom={"flow": "handoff_started", "handoff_id": handoff_id, "agent": agent},
+    )
+
+
+def handoff_message(handoff_id: str, agent: str, text: str) -> Reply:
+    return Reply(
+        text=f"{agent} (Service Desk): {text}",
+        buttons=[],
+        custom={"flow": "handoff_message", "handoff_id": handoff_id, "agent": agent},
+    )
+
+
+def handoff_notice(handoff_id: str, text: str) -> Reply:
+    """A line from the live chat itself (back in the queue, ...)."""
+    return Reply(text=text, buttons=[], custom={"flow": "handoff_notice", "handoff_id": handoff_id})
+
+
+def handoff_ended(handoff_id: str, why: str = "") -> Reply:
+    """The chat closed: the bot is back, and asks how the chat went."""
+    return Reply(
+        text=f"{why or 'The service desk has ended the chat.'} I'm back: ask me anything. How did the chat go,"
+        " from 1 (poor) to 5 (very good)?",
+        buttons=[Button(title=str(n), payload=rate_chat_payload(handoff_id, n)) for n in range(1, 6)],
+        custom={"flow": "handoff_ended", "handoff_id": handoff_id},
+    )
+
+
+def chat_rated(handoff_id: str) -> Reply:
+    return Reply(
+        text="Thank you for rating the chat.", buttons=[], custom={"flow": "handoff_rated", "handoff_id": handoff_id}
+    )

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 from bot.config import FILE, FLAG, SECONDS, Setting, count, read_settings
 from bot.contacts import Contacts
+from bot.handoff.environment import LiveChatEnvironment
+from bot.handoff.settings import HandoffSettings
+from bot.handoff.store import HandoffStore
 from bot.identity import IdentitySeal
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
@@ -53,6 +56,9 @@ class Services:
     seal: IdentitySeal
     contacts: Contacts
     watcher: ArticleWatcher | None = None  # rebuilds the index when an article changes
+    # Live chat with a person (bot/handoff): where handoffs live, and handoff.yml.
+    handoffs: HandoffStore | None = None
+    live_chat: HandoffSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Services:
@@ -61,6 +67,7 @@ class Services:
         # Every setting and file first, so that a bad one stops the start before the index and the model load.
         settings = read_settings(env, SETTINGS, ConfigError)
         seal = IdentitySeal.from_env(env)
+        live_chat = LiveChatEnvironment.from_env(env)
         config = KnowledgeConfig.load(env)
         router = Router.load(settings[ROUTING_SETTING])
         contacts = Contacts.load(settings[CONTACTS_SETTING])
@@ -74,7 +81,7 @@ class Services:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
         watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
-        return cls(kb, tickets, seal, contacts, watcher)
+        return cls(kb, tickets, seal, contacts, watcher, live_chat.open_store(), live_chat.settings)
 
     def start(self) -> None:
         """Load the index and the model now (the first question is fast), then start delivering

@@ -223,11 +223,12 @@ def documented_rows() -> list[str]:
     """docs/configuration.md's rows for the environment, as the declarations make them."""
     from bot.channels import settings as channel_settings
     from bot.channels import widget_config
+    from bot.handoff import environment as live_chat
 
     adapters = [s for _, a in sorted(registry.ADAPTERS.items()) for s in a.settings if s is not DESK_TIMEOUT]
     declared = [*registry.SETTINGS, DESK_TIMEOUT, *RETRY_SETTINGS, *SERVICE_SETTINGS, *knowledge.SETTINGS, *adapters]
     rows = []
-    for s in [*declared, *channel_settings.SETTINGS, *widget_config.SETTINGS]:
+    for s in [*declared, *channel_settings.SETTINGS, *widget_config.SETTINGS, *live_chat.SETTINGS]:
         need = ("required" if s.required else "optional") + (", secret" if s.secret else "")
         default = f"`{s.shown_default}`" if s.shown_default else ""
         rows.append(f"| `{s.name}` | {need} | {default} | {s.kind.describe} | {s.help} |")

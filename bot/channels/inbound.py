@@ -67,6 +67,15 @@ def clean_text(text: object) -> str | None:
     return redact_typed_secrets(text[:MAX_TEXT_CHARS])
 
 
+def clean_words(text: object, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """A person's words as written (a service-desk agent's: not redacted, never read as a button
+    payload), valid Unicode without control characters; None when not text or longer than ``limit``."""
+    if not isinstance(text, str) or len(text) > limit * 2:
+        return None
+    text = _UNWANTED.sub("", unicodedata.normalize("NFC", _valid_unicode(text))).strip()
+    return text if len(text) <= limit else None
+
+
 def clean_payload(text: str) -> str:
     """A button payload kept only when its entities are flat, short, plain values; otherwise its
     intent alone (or "/" when it is no payload at all, which the NLU reads as unreadable)."""

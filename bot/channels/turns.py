@@ -28,6 +28,9 @@ DEFAULT_BURST = 5  # messages at once, after a pause
 # A turn takes a second or two (NLU, an action, maybe a search): ten waiting is already a long wait,
 # and it bounds the memory one sender can hold.
 DEFAULT_MAX_PENDING = 10
+# A conversation handed to a person (bot/handoff/broker.py) costs no NLU: a user who writes fifty
+# lines while queued must reach the agent whole, so only this bound applies to it, not the rate.
+RELAYED_MAX_PENDING = 200
 
 
 @dataclass
@@ -59,21 +62,25 @@ class SenderTurns(Generic[T]):
         self._buckets: dict[str, _Bucket] = {}
         self._next_sweep = clock() + self._refill_seconds
 
-    def submit(self, sender: str, item: T) -> bool:
+    def submit(self, sender: str, item: T, relayed: bool = False) -> bool:
         """Queue ``item`` for ``sender``; True if accepted (it will be handled). False, and nothing
         queued, when ``max_pending`` of the sender's items are waiting (not counting the one being
         handled) or the sender is over the rate (``rate`` a second, ``burst`` at once): the caller
-        then tells the user to slow down."""
+        then tells the user to slow down. ``relayed``: the item goes to a person, not to the bot:
+        only RELAYED_MAX_PENDING bounds it (in the same queue, so the order holds)."""
         now = self._clock()
         self._forget_idle(now)
         queue = self._queues.get(sender)
-        if queue is not None and len(queue) >= self._max_pending:
+        if queue is not None and len(queue) >= (RELAYED_MAX_PENDING if relayed else self._max_pending):
             return False
-        bucket = self._buckets.get(sender)
-        tokens = self._burst if bucket is None else min(self._burst, bucket.tokens + (now - bucket.stamp) * self._rate)
-        if tokens < 1:
-            return False
-        self._buckets[sender] = _Bucket(tokens - 1, now)
+        if not relayed:
+            bucket = self._buckets.get(sender)
+            tokens = (
+                self._burst if bucket is None else min(self._burst, bucket.tokens + (now - bucket.stamp) * self._rate)
+            )
+            if tokens < 1:
+                return False
+            self._buckets[sender] = _Bucket(tokens - 1, now)
         if queue is None:
             queue = self._queues[sender] = deque()
         queue.append(item)

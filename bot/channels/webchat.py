@@ -17,6 +17,7 @@ socket.io arguments and splits long answers into fragments. Settings: widget_con
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
@@ -47,7 +48,11 @@ from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
 from bot.channels.widget_auth import sender_id, verify_token
 from bot.channels.widget_config import WidgetConfig
+from bot.handoff.agents import AgentConsoles
+from bot.handoff.broker import HandoffBroker
+from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import IdentitySeal, VerifiedIdentity
+from bot.replies import SORRY
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,7 @@ BOT_EVENT = "bot_uttered"
 SESSION_EVENT = "session"
 DRAIN_SECONDS = 10.0  # on shutdown, accepted turns get this long to finish
 MAX_CONVERSATIONS = 50_000  # conversations whose page address is kept for news sent after a turn
+MAX_MESSAGE_ID_CHARS = 128
 
 ArticleLink = Callable[[str], "str | None"]
 RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error"})
@@ -109,15 +115,21 @@ class WidgetSocketServer(AsyncServer):
 
 
 class WebChatOutput(OutputChannel):
-    def __init__(self, sio: AsyncServer, article_link: ArticleLink = lambda _: None) -> None:
-        self.sio, self.article_link = sio, article_link
+    def __init__(
+        self, sio: AsyncServer, article_link: ArticleLink = lambda _: None, broker: HandoffBroker | None = None
+    ) -> None:
+        self.sio, self.article_link, self.broker = sio, article_link, broker
 
     @classmethod
     def name(cls) -> str:
         return "webchat"
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        await self.sio.emit(BOT_EVENT, bot_message(message, self.link_for(recipient_id)), room=recipient_id)
+        sent = bot_message(message, self.link_for(recipient_id))
+        handoff_id = sent["custom"].get("handoff_id")
+        if self.broker is not None and sent["custom"].get("flow") == "handoff_queued" and isinstance(handoff_id, str):
+            await self.broker.queued(handoff_id)  # the agents hear of a new request as the user does
+        await self.sio.emit(BOT_EVENT, sent, room=recipient_id)
 
     def link_for(self, recipient_id: str) -> ArticleLink:
         return self.article_link
@@ -139,8 +151,10 @@ class LaterOutput(WebChatOutput):
     """For replies sent outside a turn (ticket news), which have no request: each conversation's
     article links are made for the address its own browser connected to."""
 
-    def __init__(self, sio: AsyncServer, links: Callable[[str], ArticleLink]) -> None:
-        super().__init__(sio)
+    def __init__(
+        self, sio: AsyncServer, links: Callable[[str], ArticleLink], broker: HandoffBroker | None = None
+    ) -> None:
+        super().__init__(sio, broker=broker)
         self.links = links
 
     def link_for(self, recipient_id: str) -> ArticleLink:
@@ -163,6 +177,8 @@ class WebChatInput(InputChannel):
         self.config = config or WidgetConfig.from_env(env)
         channel_settings(env)  # the settings every channel shares (bot/channels/settings.py)
         self.seal = seal or IdentitySeal.from_env(env)
+        self.live_chat = LiveChatEnvironment.from_env(env)  # where handoffs live; opened with the server
+        self.broker: HandoffBroker | None = None  # made with the blueprint, shared with the other channels
         self.env = env
         self.articles = articles or PublishedArticles(index_dir(env))
         self.sio: AsyncServer | None = None
@@ -171,6 +187,8 @@ class WebChatInput(InputChannel):
         self._base_urls: OrderedDict[str, str] = OrderedDict()
         if self.config.disabled_reason:
             logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
+        if self.live_chat.agent_secret is None:
+            logger.warning("agent console: ASKIT_AGENT_TOKEN_SECRET is not set; every agent will be refused")
 
     def article_link(self, base_url: str) -> ArticleLink:
         return lambda article_id: full_article_url(article_id, base_url, self.articles, self.env)
@@ -181,7 +199,7 @@ class WebChatInput(InputChannel):
         return self.article_link(self._base_urls.get(conversation, ""))
 
     def get_output_channel(self) -> OutputChannel | None:
-        return LaterOutput(self.sio, self.conversation_link) if self.sio else None
+        return LaterOutput(self.sio, self.conversation_link, self.broker) if self.sio else None
 
     def _remember_base_url(self, conversation: str, base_url: str) -> None:
         self._base_urls[conversation] = base_url
@@ -197,8 +215,17 @@ class WebChatInput(InputChannel):
         sio.eio._async = {**sio.eio._async, "websocket": CheckedWebSocket}  # the driver's table, this server only
         self.sio = sio
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
-        turns: SenderTurns[UserMessage] = SenderTurns(lambda message: answer_or_apologise(on_new_message, message))
+        live = self.live_chat
+        broker = HandoffBroker(live.open_store(), live.settings, sio, live.sweep_seconds)
+        AgentConsoles(broker, sio, live.agent_secret)  # the agents' namespace, /agents
+        self.broker = broker
+        turns: SenderTurns[UserMessage] = SenderTurns(lambda message: self._turn(on_new_message, message))
         self.turns = turns
+
+        @bp.listener("after_server_start")
+        async def start_broker(app: Any, *_: Any) -> None:
+            # Rasa's agent (None in a bare Sanic app: the chat then goes unrecorded in any tracker)
+            await broker.attach(getattr(app.ctx, "agent", None), self.get_output_channel)
 
         @bp.listener("before_server_stop")
         async def finish_accepted_turns(*_: Any) -> None:
@@ -206,10 +233,24 @@ class WebChatInput(InputChannel):
                 await asyncio.wait_for(turns.drain(), DRAIN_SECONDS)
             except asyncio.TimeoutError:
                 logger.warning("web chat: stopping with turns still running (they are logged as not handled)")
+            await broker.detach()
 
         add_pages(bp, self.config, self.articles, self.env)
         self._on_socket_events(sio, turns)
         return bp
+
+    async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+        """One message, in the conversation's order: to the person the chat is handed to while a
+        handoff is open (the broker asks the store, not the tracker), else to Rasa."""
+        if self.broker is not None:
+            try:
+                if await self.broker.intercept(message):
+                    return
+            except Exception as exc:  # the database is down: the user must not think a person has it
+                logger.error("webchat: live chat unavailable for %s: %s", message.sender_id, type(exc).__name__)
+                await message.output_channel.send_text_message(message.sender_id, SORRY)
+                return
+        await answer_or_apologise(on_new_message, message)
 
     def _admit(self, environ: Mapping[str, Any], auth: object) -> tuple[VerifiedIdentity, str]:
         """Who a connecting browser is and the address it used; raises ``ConnectionRefusedError``
@@ -230,6 +271,7 @@ class WebChatInput(InputChannel):
 
     def _on_socket_events(self, sio: AsyncServer, turns: SenderTurns[UserMessage]) -> None:
         told_to_slow_down: set[str] = set()
+        sent_by_socket: dict[str, int] = {}  # a socket's messages, counted: the id of one without its own
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
@@ -238,6 +280,12 @@ class WebChatInput(InputChannel):
             await sio.save_session(sid, {"sender_id": conversation, "identity": identity, "base_url": base_url})
             await sio.enter_room(sid, conversation)
             self._remember_base_url(conversation, base_url)
+            if self.broker is not None:  # an agent's lines sent while no tab was open
+                await self.broker.user_connected(conversation)
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str) -> None:
+            sent_by_socket.pop(sid, None)
 
         @sio.on(SESSION_EVENT)
         async def session(sid: str, data: object = None) -> dict[str, str]:
@@ -253,21 +301,33 @@ class WebChatInput(InputChannel):
             if text is None:
                 return
             state = await sio.get_session(sid)
-            output = WebChatOutput(sio, self.article_link(state["base_url"]))
+            output = WebChatOutput(sio, self.article_link(state["base_url"]), self.broker)
             conversation = state["sender_id"]
+            sent_by_socket[sid] = sent_by_socket.get(sid, 0) + 1
             message = UserMessage(
                 text,
                 output,
                 conversation,
                 input_channel=self.name(),
+                message_id=_message_id(data, sid, sent_by_socket[sid]),
                 metadata=self.seal.metadata(self.name(), conversation, state["identity"]),
             )
             # Queued per person, not per socket: a closed tab or a reconnect never drops a turn.
-            if turns.submit(conversation, message):
+            relayed = self.broker is not None and self.broker.handed_off(conversation)
+            if turns.submit(conversation, message, relayed=relayed):
                 told_to_slow_down.discard(conversation)
             elif conversation not in told_to_slow_down:  # once per flood, not once per refused message
                 told_to_slow_down.add(conversation)
                 await output.send_response(conversation, {"text": SLOW_DOWN})
+
+
+def _message_id(data: object, sid: str, count: int) -> str:
+    """The browser's own id for the message when it gives a plain one (a resend is then stored
+    once), else one made from the socket and the message's number on it."""
+    given = data.get("message_id") if isinstance(data, Mapping) else None
+    if isinstance(given, str) and 0 < len(given) <= MAX_MESSAGE_ID_CHARS and given.isascii() and given.isprintable():
+        return f"client:{given}"
+    return "socket:" + hashlib.sha256(f"{sid}:{count}".encode()).hexdigest()[:32]
 
 
 def _base_url(environ: Mapping[str, Any]) -> str:

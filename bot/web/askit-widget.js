@@ -299,11 +299,19 @@
     while (announcer.childNodes.length > MAX_ANNOUNCEMENTS) announcer.removeChild(announcer.firstChild);
   }
 
-  function startTyping() {
+  // ``who``: the person of the service desk the chat is handed to, typing (bot/handoff/broker.py);
+  // said once through the announcer, shown beside the dots.
+  function startTyping(who) {
+    var fresh = !typing;
     stopTyping();
     typing = el("li", { class: "askit-typing", "aria-hidden": "true" });
+    if (who) typing.appendChild(el("span", { class: "askit-typing-name" }, who + " is typing\u2026 "));
     for (var i = 0; i < 3; i += 1) typing.appendChild(el("span", { class: "askit-dot" }));
     log.appendChild(typing);
+    if (who && fresh) {
+      announcer.appendChild(el("p", {}, who + " is typing\u2026"));
+      while (announcer.childNodes.length > MAX_ANNOUNCEMENTS) announcer.removeChild(announcer.firstChild);
+    }
     typingTimer = window.setTimeout(stopTyping, TYPING_TIMEOUT_MS);
   }
 
@@ -397,6 +405,10 @@
       } else {
         setStatus("AskIT could not sign you in (" + (error && error.message ? error.message : "refused") + ").", true);
       }
+    });
+    socket.on("bot_typing", function (data) {
+      var who = data && typeof data.name === "string" ? data.name.slice(0, 100) : "";
+      if (who) startTyping(who);
     });
     socket.on("bot_uttered", function (message) {
       if (!message || (!message.text && !(message.quick_replies || []).length)) return;

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.channels.turns import DEFAULT_BURST, DEFAULT_MAX_PENDING, DEFAULT_RATE, SenderTurns
+from bot.channels.turns import DEFAULT_BURST, DEFAULT_MAX_PENDING, DEFAULT_RATE, RELAYED_MAX_PENDING, SenderTurns
 
 GUARD_SECONDS = 5  # only against a hang if the code is wrong; a passing test never waits this long
 
@@ -139,6 +139,23 @@ def test_a_paste_flood_with_the_defaults_is_refused_loudly_and_every_accepted_tu
         await turns.drain()
         assert accepted == list(range(min(DEFAULT_BURST, DEFAULT_MAX_PENDING)))
         assert gate.handled == [("ann", i) for i in accepted]
+
+    run(scenario)
+
+
+def test_messages_relayed_to_a_person_are_bounded_not_rate_limited_and_keep_their_order() -> None:
+    # A user handed to a service-desk agent who writes fifty lines at once: each reaches the agent,
+    # in order, after the bot turn already waiting; a flood beyond the bound is still refused.
+    async def scenario() -> None:
+        gate = Gate("ann")
+        turns = SenderTurns(gate, clock=Clock())
+        assert say(turns, "ann", 0)
+        await gate.started.wait()
+        relayed = [i for i in range(1, RELAYED_MAX_PENDING + 10) if turns.submit("ann", ("ann", i), relayed=True)]
+        assert relayed == list(range(1, RELAYED_MAX_PENDING + 1))
+        gate.release.set()
+        await turns.drain()
+        assert gate.handled == [("ann", i) for i in range(RELAYED_MAX_PENDING + 1)]
 
     run(scenario)
 

@@ -127,6 +127,7 @@ def running_chat(
             "EVENTS_DB_URL": "",  # events.db beside tracker.db
             "ASKIT_ARTICLES_DIR": str(articles_dir),
             "ASKIT_INDEX_DIR": str(index_dir),
+            "ASKIT_BACKOFFICE_DB": str(work / "backoffice.sqlite"),  # handoffs, and the back office's own
             SECRET_SETTING: WIDGET_SECRET,
             ORIGINS_SETTING: intranet_origin(),
             REST_TOKEN_SETTING: REST_TOKEN,

@@ -11,9 +11,12 @@ from bot.paths import ROOT
 
 MODULES = [
     "bot.handoff",
+    "bot.handoff.agent_token",
+    "bot.handoff.environment",
     "bot.handoff.errors",
     "bot.handoff.hours",
     "bot.handoff.models",
+    "bot.handoff.offer",
     "bot.handoff.queue",
     "bot.handoff.settings",
     "bot.handoff.store",
