@@ -132,7 +132,9 @@ def cors_origins(env: Mapping[str, str], own_url: str) -> list[str]:
         listed.remove("*")
     bad = [o for o in listed if not ORIGIN_PATTERN.match(o)]
     if bad:
-        raise LaunchError(f"{WIDGET_ORIGINS_SETTING}: {', '.join(bad)} is not an origin such as https://intranet.example")
+        raise LaunchError(
+            f"{WIDGET_ORIGINS_SETTING}: {', '.join(bad)} is not an origin such as https://intranet.example"
+        )
     if not listed:
         return []
     public = env.get(PUBLIC_URL_SETTING, "").strip()

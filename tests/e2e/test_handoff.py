@@ -23,6 +23,7 @@ from bot.launcher import RASA_READY_TIMEOUT, RASA_SERVER
 from tests.e2e.conftest import Chat, running_chat
 from tests.e2e.widget_client import WidgetClient, custom_has
 
+pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
 AGENT_SECRET = secrets.token_urlsafe(32)
 WAIT = 60.0
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -87,9 +87,7 @@ def history(size: int = 400, seed: int = 7, start: float = 1_790_000_000.0, days
     by_council: dict[str, Counter[str]] = {c: Counter() for c in COUNCILS}
     for n in range(size):
         plan, where = rng.choice(list(PLANS)), rng.choice(COUNCILS)
-        chat = Chat(
-            log, f"s{n}", at=start + rng.uniform(0, days) * DAY, channel=rng.choice(["webchat", "teams"])
-        )
+        chat = Chat(log, f"s{n}", at=start + rng.uniform(0, days) * DAY, channel=rng.choice(["webchat", "teams"]))
         chat.email = f"person{n}@{where}.example"
         tickets += play(chat, plan, n)
         kinds.update(PLANS[plan])
