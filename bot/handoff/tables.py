@@ -101,16 +101,7 @@ def handoff_from_row(row: Any) -> Handoff:
 
 
 def message_from_row(row: Any) -> Message:
-    return Message(
-        handoff_id=row["handoff_id"],
-        seq=row["seq"],
-        message_id=row["message_id"],
-        sender=row["sender"],
-        text=row["text"],
-        at=row["at"],
-        author_id=row["author_id"],
-        author_name=row["author_name"],
-    )
+    return Message(**{name: row[name] for name in Message.__dataclass_fields__})  # its fields are the columns
 
 
 def agent_from_row(row: Any) -> Agent:

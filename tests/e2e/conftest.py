@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Page
 
 from bot.channels.widget_auth import mint_token
 from bot.channels.widget_config import ORIGINS_SETTING, SECRET_SETTING
@@ -21,6 +22,7 @@ from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.layout import LOCK_FILE
 from bot.launcher import ACTIONS_PYTHON, DEFAULT_CREDENTIALS, DEFAULT_MODEL, ROOT, Stack, free_port
 from bot.settings import DEV_MODE_SETTING, REST_TOKEN_SETTING
+from tests.browser import chromium
 from tests.channels.fake_botframework import FakeBotFramework
 from tests.e2e.intranet import intranet_origin
 
@@ -168,3 +170,18 @@ def dev_teams_chat(bf: FakeBotFramework, tmp_path_factory: pytest.TempPathFactor
     settings = {TEAMS_PASSWORD_SETTING: bf.app_password, DEV_MODE_SETTING: "1"}
     with running_chat(work, settings, credentials=credentials) as chat:
         yield chat
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, one per test module (tests/browser.py)."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context's page for each test."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()

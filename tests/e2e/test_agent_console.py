@@ -22,11 +22,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bot.launcher import HOST, free_port
 from bot.paths import ROOT
-from tests.browser import chromium
 from tests.e2e.agents_broker_double import BrokerDouble
 from tests.e2e.test_backoffice_signin import axe
 from tests.waiting import exited, wait_until
@@ -79,19 +78,6 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
         server.terminate()
         server.wait(timeout=30)
         broker.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
 
 
 def open_console(page: Page, backoffice: str, who: str = "Demo agent") -> None:

@@ -21,11 +21,10 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from bot.launcher import HOST, RASA_PYTHON, free_port
 from bot.paths import ROOT
-from tests.browser import chromium
 from tests.e2e.test_agent_console import START_TIMEOUT, UUID, open_console, tab_to
 from tests.e2e.test_backoffice_signin import axe
 from tests.waiting import exited, wait_until
@@ -102,19 +101,6 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
         for proc in (backoffice, broker):
             proc.terminate()
             proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
 
 
 @pytest.mark.own_stack

@@ -30,7 +30,6 @@ from bot.insights.store import InsightsStore
 from bot.launcher import HOST, free_port
 from bot.paths import ROOT
 from bot.sql import open_database as sql_database
-from tests.browser import chromium
 from tests.insights.test_figures import history
 from tests.waiting import exited, wait_until
 
@@ -131,12 +130,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             proc.terminate()
             proc.wait(timeout=30)
     assert client_secret not in bo_log.read_text(), "the client secret reached the back office's log"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

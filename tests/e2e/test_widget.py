@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from bot.channels.widget_auth import mint_token
 from bot.identity import IDENTITY_KEY
 from bot.paths import ROOT
-from tests.browser import chromium, record_dialogs
+from tests.browser import record_dialogs
 from tests.e2e.conftest import Chat
 from tests.e2e.intranet import Intranet, Staff, intranet_origin
 from tests.e2e.widget_client import Refused, WidgetClient, custom_has
@@ -26,12 +26,6 @@ AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 TURN_MS = 60_000
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
