@@ -18,10 +18,10 @@ from typing import Any
 
 import socketio
 from aiohttp import web
-from bot.handoff.agents import AgentConsoles
-from bot.handoff.broker import HandoffBroker
 from rasa.core.channels.channel import UserMessage
 
+from bot.handoff.agents import AgentConsoles
+from bot.handoff.broker import HandoffBroker
 from bot.handoff.settings import HandoffSettings
 from bot.handoff.store import HandoffStore
 from bot.requester import Requester
