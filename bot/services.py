@@ -67,9 +67,9 @@ class Services:
         # Every setting and file first, so that a bad one stops the start before the index and the model load.
         settings = read_settings(env, SETTINGS, ConfigError)
         seal = IdentitySeal.from_env(env)
-        live_chat = LiveChatEnvironment.from_env(env)
         config = KnowledgeConfig.load(env)
         router = Router.load(settings[ROUTING_SETTING])
+        live_chat = LiveChatEnvironment.from_env(env)  # after routing.yml: it names its groups
         contacts = Contacts.load(settings[CONTACTS_SETTING])
         contacts.check_entries(config.tenants, None)  # the not-IT entries once the index is loaded, in start
         policy = RetryPolicy.from_env(env)

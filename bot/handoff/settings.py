@@ -216,12 +216,14 @@ def _routing_groups(path: Path) -> set[str]:
     data = read_yaml(path)
     if not isinstance(data, dict):
         return set()
-    groups = {data.get("default_group"), data.get("major_incident_group")}
-    groups |= {rule.get("group") for rule in data.get("rules") or [] if isinstance(rule, dict)}
-    for tenant in (data.get("tenants") or {}).values():
+    found = [data.get("default_group"), data.get("major_incident_group")]
+    rules, tenants = data.get("rules"), data.get("tenants")
+    found += [rule.get("group") for rule in rules if isinstance(rule, dict)] if isinstance(rules, list) else []
+    for tenant in tenants.values() if isinstance(tenants, dict) else []:
         for key in ("groups", "categories"):
-            groups |= set(((tenant or {}).get(key) or {}).values())
-    return {g for g in groups if isinstance(g, str)}
+            named = tenant.get(key) if isinstance(tenant, dict) else None
+            found += list(named.values()) if isinstance(named, dict) else []
+    return {g for g in found if isinstance(g, str)}  # a malformed file is named by triage's own check
 
 
 def _known(councils: frozenset[str]) -> str:
