@@ -128,6 +128,13 @@ class Widget:
         raise AssertionError(f"{key} never reached {name!r}")
 
     def axe(self) -> list[dict[str, Any]]:
+        # Measure the page at rest: mid-way through the panel's opening transition (slow on a busy
+        # machine) targets overlap that do not once it has settled. Endless animations never end.
+        self.page.wait_for_function(
+            "() => document.getAnimations().every(a => a.playState !== 'running'"
+            " || a.effect.getTiming().iterations === Infinity)",
+            timeout=10_000,
+        )
         before = len(self.console_errors)
         self.page.evaluate(AXE.read_text(encoding="utf-8"))
         result = self.page.evaluate(
