@@ -172,6 +172,7 @@ def test_an_agent_takes_a_chat_from_accept_to_close_with_the_keyboard_only(page:
     note = page.locator("#messages .from-note")
     expect(note).to_have_count(1)
     expect(note.locator(".private")).to_have_text("Private note: only agents see this")
+    expect(page.locator("#messages .pending")).to_have_count(0)  # acknowledged, so the broker has it
     [noted] = broker.sent("note")
     assert noted["text"] == "Known issue with the old client" and noted["message_id"] != sent["message_id"]
     assert len(broker.sent("send")) == 1

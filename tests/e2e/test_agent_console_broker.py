@@ -142,6 +142,7 @@ def test_an_agent_takes_a_chat_on_the_real_broker(page: Page, servers: Servers) 
     page.keyboard.type("Old client, probably")
     page.keyboard.press("Enter")
     expect(page.locator("#messages .from-note .private")).to_have_text("Private note: only agents see this")
+    expect(page.locator("#messages .pending")).to_have_count(0)  # acknowledged, so stored: read the store after
     stored = servers.control("GET", f"handoff/{chat}")["messages"]
     assert [(m["sender"], m["text"]) for m in stored if m["sender"] != "system"] == [
         ("user", "It drops hourly"),
