@@ -8,6 +8,7 @@ and the action server's (pydantic 2, whose models the action server's files use:
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -170,6 +171,7 @@ NAME = kind(
     "a name (one line of text)", lambda v: isinstance(v, str) and v.strip() != "" and v.isprintable(), str.strip
 )
 URL = kind("an http(s) URL", _is_url, lambda v: v.rstrip("/"))
+SECURE_URL = Kind("an https URL (http only on loopback)", lambda v: _https_or_loopback(URL.check(v)))
 EMAIL = matching(r"[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", "an e-mail address")
 DOMAIN = matching(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", "a domain name")
 GUID = matching(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", "a GUID")
@@ -286,3 +288,19 @@ def _description(model: Any, name: str) -> str:
         if described:
             return str(described)
     return ""
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _https_or_loopback(url: str) -> str:
+    if urlsplit(url).scheme != "https" and not is_loopback(url):
+        raise ValueError("must be an https URL (http only on loopback)")
+    return url

@@ -54,6 +54,7 @@ BACKOFFICE_SECRET_SETTING = "ASKIT_BACKOFFICE_SECRET"
 # where handoffs live (the back office's database, read by all three servers), and the key the back
 # office signs the agent console's tokens with and the Rasa server's broker checks them with.
 BACKOFFICE_DB_SETTING = "ASKIT_BACKOFFICE_DB"
+BACKOFFICE_PUBLIC_URL_SETTING = "ASKIT_BACKOFFICE_PUBLIC_URL"
 AGENT_TOKEN_SECRET_SETTING = "ASKIT_AGENT_TOKEN_SECRET"
 HOST = "127.0.0.1"
 ACTION_SERVER, RASA_SERVER, BACKOFFICE_SERVER = "action server", "rasa server", "back office"
@@ -198,6 +199,8 @@ class Stack:
         # threads (searches, desk calls) grew its memory past 10% in the 10,000-request fuzz run
         # and two arenas kept it at about 6% (docs/benchmarks.md). An operator's value wins.
         env.setdefault("MALLOC_ARENA_MAX", "2")
+        if self.backoffice_port is not None:  # the Teams request cards link to its agent console
+            env.setdefault(BACKOFFICE_PUBLIC_URL_SETTING, self.backoffice_url)
         env.update(
             {
                 "ACTION_PORT": str(self.action_port),

@@ -3,14 +3,13 @@ every error is one line naming the variable, and the client secret and signing k
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.config import GUID, TOKEN, URL, ConfigurationError, Kind, Setting, read_settings
+from bot.config import GUID, SECURE_URL, TOKEN, ConfigurationError, Kind, Setting, is_loopback, read_settings
 from bot.paths import VAR_DIR
 from bot.secret import Secret
 
@@ -26,24 +25,6 @@ RASA_PUBLIC_URL = "ASKIT_RASA_PUBLIC_URL"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_DB = VAR_DIR / "backoffice.sqlite"
 MIN_SECRET_CHARS = 32  # the session signing key: 32 characters of token_urlsafe are 192 bits
-LOOPBACK_NAMES = {"localhost"}
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _https_or_loopback(value: Any) -> str:
-    url: str = URL.check(value)
-    if urlsplit(url).scheme != "https" and not is_loopback(url):
-        raise ValueError("must be an https URL (http only on loopback)")
-    return url
 
 
 def _tenant_list(value: Any) -> frozenset[str]:
@@ -67,7 +48,6 @@ def _database(value: Any) -> str:
     return text
 
 
-SECURE_URL = Kind("an https URL (http only on loopback)", _https_or_loopback)
 TENANT_IDS = Kind("Azure AD tenant ids (GUIDs), comma-separated", _tenant_list)
 SIGNING_KEY = Kind(f"a random key of {MIN_SECRET_CHARS} characters or more", _long_secret, echo=False)
 DATABASE = Kind("a SQLite file path or a postgresql:// URL", _database, echo=False)  # a URL may hold a password

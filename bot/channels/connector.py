@@ -9,6 +9,8 @@ request (bot/channels/teams.py), so it cannot be lured to another host.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import email.utils
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -29,7 +31,8 @@ TOKEN_REFRESH_MARGIN_SECONDS = 300.0  # renew this long before expiry: a slow tu
 TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5)
 MAX_ERROR_BODY = 300
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-RETRY_DELAY_SECONDS = 1.0
+RETRY_DELAYS_SECONDS = (1.0, 2.0)  # after the first and second refusal that says no Retry-After
+MAX_RETRY_AFTER_SECONDS = 60.0  # a longer Retry-After is waited this long: the caller keeps what it could not send
 
 
 @dataclass(frozen=True)
@@ -115,18 +118,23 @@ class ConnectorClient:
         return await self._authorised("GET", url, "look up a conversation member")
 
     async def _authorised(self, method: str, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {await self.token()}"}
-        try:
-            return await self._call(method, url, what, headers=headers, **kwargs)
-        except ConnectorError as exc:
-            if exc.status == 401:  # revoked or rotated early: one fresh token, one more try
-                self._token = None
-                headers = {"Authorization": f"Bearer {await self.token()}"}
-            elif exc.status in RETRY_STATUSES:  # the connector throttles bursts: one more try shortly
-                await asyncio.sleep(RETRY_DELAY_SECONDS)
-            else:
-                raise
-            return await self._call(method, url, what, headers=headers, **kwargs)
+        """The call with the bot's token. A 401 gets one fresh token; a throttled or unavailable
+        connector (429, 502-504) is tried twice more, after its Retry-After when it gives one."""
+        renewed, delays = False, list(RETRY_DELAYS_SECONDS)
+        while True:
+            headers = {"Authorization": f"Bearer {await self.token()}"}
+            try:
+                return await self._call(method, url, what, headers=headers, **kwargs)
+            except ConnectorError as exc:
+                if exc.status == 401 and not renewed:  # revoked or rotated early
+                    self._token, renewed = None, True
+                elif exc.status in RETRY_STATUSES and delays:
+                    default = delays.pop(0)
+                    await asyncio.sleep(
+                        min(exc.retry_after if exc.retry_after is not None else default, MAX_RETRY_AFTER_SECONDS)
+                    )
+                else:
+                    raise
 
     async def _call(self, method: str, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -134,7 +142,9 @@ class ConnectorClient:
                 text = await answer.text()
                 if answer.status >= 300:
                     raise ConnectorError(
-                        f"could not {what}: HTTP {answer.status} {text[:MAX_ERROR_BODY]}", status=answer.status
+                        f"could not {what}: HTTP {answer.status} {text[:MAX_ERROR_BODY]}",
+                        status=answer.status,
+                        retry_after=retry_after(answer.headers.get("Retry-After")),
                     )
                 if not text.strip():
                     return {}
@@ -145,3 +155,21 @@ class ConnectorClient:
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise ConnectorError(f"could not {what}: {type(exc).__name__} {exc}") from exc
         return body if isinstance(body, dict) else {"value": body}
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date (RFC 9110);
+    None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        at = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if at.tzinfo is None:
+        return None
+    return max((at - dt.datetime.now(dt.timezone.utc)).total_seconds(), 0.0)

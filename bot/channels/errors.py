@@ -36,9 +36,10 @@ class KeysUnavailable(ChannelError):
 class ConnectorError(ChannelError):
     """Raised when the connector or Azure AD refuses or fails a call; the message says which and how."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(redact(message))
         self.status = status
+        self.retry_after = retry_after  # seconds, when the answer said how long to wait (429)
 
 
 class TokenRejected(ChannelError):

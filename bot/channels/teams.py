@@ -42,6 +42,7 @@ from bot.channels.errors import AuthError, ConnectorError, KeysUnavailable, Team
 from bot.channels.inbound import clean_sender
 from bot.channels.settings import channel_settings
 from bot.channels.teams_cards import Used, button_title, interactive
+from bot.channels.teams_handoff import AgentsChannel, InOrder, TeamsLink, reference
 from bot.channels.teams_payloads import (
     ConversationRef,
     aad_tenant,
@@ -56,6 +57,7 @@ from bot.channels.teams_payloads import (
     verified_identity,
 )
 from bot.channels.teams_state import ConversationDirectory, LiveCard, LiveCards, MemberCache, RecentIds
+from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.identity import IdentitySeal, known_aad_tenants
 from bot.replies import SORRY, welcome
 from bot.secret import Secret
@@ -125,8 +127,10 @@ class TeamsOutput(OutputChannel):
         conversations: Mapping[str, ConversationRef],
         articles: PublishedArticles,
         cards: LiveCards,
+        broker: HandoffBroker | None = None,
     ) -> None:
         self.client, self.conversations, self.articles, self.cards = client, conversations, articles, cards
+        self.broker = broker
 
     @classmethod
     def name(cls) -> str:
@@ -137,13 +141,21 @@ class TeamsOutput(OutputChannel):
         if ref is None:  # e.g. news for a conversation this process has not seen since it started
             logger.warning("no Teams conversation known for %s; the reply waits for their next message", recipient_id)
             return
+        given = message.get("custom")
+        custom: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        handoff_id = custom.get("handoff_id")
+        if self.broker is not None and custom.get("flow") == "handoff_queued" and isinstance(handoff_id, str):
+            await self.broker.queued(handoff_id, reference(ref))  # how the agent's lines will reach them
         try:
-            sent = await self.client.send(
-                ref.service_url, ref.conversation_id, message_activity(ref, reply(message, self._link(ref)))
-            )
+            await self.deliver(ref, message)
         except ConnectorError as exc:
             logger.error("could not send a reply to Teams conversation %s: %s", ref.conversation_id, exc)
-            return
+
+    async def deliver(self, ref: ConversationRef, message: Mapping[str, Any]) -> None:
+        """Send ``message`` into ``ref``'s conversation; raises ConnectorError when it did not go."""
+        sent = await self.client.send(
+            ref.service_url, ref.conversation_id, message_activity(ref, reply(message, self._link(ref)))
+        )
         if interactive(message) and isinstance(sent.get("id"), str):
             closed = self.cards.replace(ref.conversation_id, LiveCard(sent["id"], message))
             if closed is not None:
@@ -186,12 +198,14 @@ class TeamsInput(InputChannel):
         self.members = MemberCache()
         self.seen = RecentIds()
         self.cards = LiveCards()
+        self.broker: HandoffBroker | None = None  # the live chat's, once the server has started
+        self.relayed = InOrder()
         self._tasks: set[asyncio.Task[None]] = set()
         if settings.allowed_tenants is None:
             logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
 
-    def get_output_channel(self) -> OutputChannel:
-        return TeamsOutput(self.client, self.conversations, self.articles, self.cards)
+    def get_output_channel(self) -> TeamsOutput:
+        return TeamsOutput(self.client, self.conversations, self.articles, self.cards, self.broker)
 
     async def drain(self) -> None:
         """Wait until every accepted activity's turn has finished (tests, and a clean shutdown)."""
@@ -200,6 +214,10 @@ class TeamsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("teams_webhook", __name__)
+
+        @bp.listener("after_server_start")
+        async def join_live_chat(app: Any, *_: Any) -> None:
+            await self.join_live_chat(getattr(app.ctx, BROKER_CONTEXT, None))
 
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -219,6 +237,18 @@ class TeamsInput(InputChannel):
             return response.empty(status=202)
 
         return bp
+
+    async def join_live_chat(self, broker: HandoffBroker | None) -> None:
+        """Reach Teams users from the live chat (the web widget's channel makes the broker), and
+        post request cards into the agents' channel when handoff.yml names one."""
+        if broker is None:
+            return
+        self.broker = broker
+        await broker.add_link(CHANNEL_NAME, TeamsLink(self.client, self.get_output_channel().deliver))
+        settings = broker.settings
+        if settings.teams_agents_channel:
+            channel, bot_id = settings.teams_agents_channel, f"28:{self.settings.app_id}"  # a bot's Teams account
+            AgentsChannel(broker, self.client, settings.teams_service_url, channel, bot_id, broker.console_url)
 
     def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)  # held until done: a task nobody references may be collected
@@ -261,7 +291,7 @@ class TeamsInput(InputChannel):
         if sender is None:
             return
         self.conversations.remember(sender, ref)
-        output = TeamsOutput(self.client, self.conversations, self.articles, self.cards)
+        output = self.get_output_channel()
         kind = activity.get("type")
         if kind == "conversationUpdate":
             added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}
@@ -278,6 +308,8 @@ class TeamsInput(InputChannel):
         if used is not None:  # drawn again without its buttons while the turn runs
             chosen = Used(button_title(used.message, payload or "") or payload)
             self._track(asyncio.create_task(output.redraw(ref, used, chosen)))
+        if await self._relayed(activity, sender, output):
+            return
         typing_task = asyncio.create_task(self._keep_typing(ref))
         try:
             identity = verified_identity(activity, await self._member(ref))
@@ -298,6 +330,26 @@ class TeamsInput(InputChannel):
             typing_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await typing_task
+
+    async def _relayed(self, activity: dict[str, Any], sender: str, output: TeamsOutput) -> bool:
+        """True when the live chat took the message (an agent has the conversation, or it rates a
+        chat): then Rasa must not see it. In the order the messages arrived."""
+        if self.broker is None:
+            return False
+        message = UserMessage(
+            incoming_text(activity),
+            output,
+            sender_id=sender,
+            input_channel=CHANNEL_NAME,
+            message_id=clean_sender(activity.get("id")),
+        )
+        try:
+            async with self.relayed.turn(sender):
+                return await self.broker.intercept(message)
+        except Exception as exc:  # the database is down: the user must not think a person has it
+            logger.error("Teams: live chat unavailable for %s: %s", sender, type(exc).__name__)
+            await output.send_response(sender, {"text": SORRY})
+            return True
 
     async def _keep_typing(self, ref: ConversationRef) -> None:
         while True:

@@ -49,16 +49,18 @@ from bot.channels.webchat_payloads import bot_message, user_text
 from bot.channels.widget_auth import sender_id, verify_token
 from bot.channels.widget_config import WidgetConfig
 from bot.handoff.agents import AgentConsoles
-from bot.handoff.broker import HandoffBroker
+from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.handoff.environment import LiveChatEnvironment
+from bot.handoff.models import Handoff
 from bot.identity import IdentitySeal, VerifiedIdentity
-from bot.replies import SORRY
+from bot.replies import SORRY, Reply
 
 logger = logging.getLogger(__name__)
 
 SOCKETIO_PATH = "/socket.io"
 USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
+TYPING_EVENT = "bot_typing"  # {name, handoff_id}: the widget shows "<name> is typing…"
 SESSION_EVENT = "session"
 DRAIN_SECONDS = 10.0  # on shutdown, accepted turns get this long to finish
 MAX_CONVERSATIONS = 50_000  # conversations whose page address is kept for news sent after a turn
@@ -161,6 +163,23 @@ class LaterOutput(WebChatOutput):
         return self.links(recipient_id)
 
 
+class SocketLink:
+    """The live chat's way to a widget user (bot/handoff/broker.py: UserLink): their socket.io room."""
+
+    def __init__(self, sio: AsyncServer, links: Callable[[str], ArticleLink]) -> None:
+        self.sio, self.links = sio, links
+
+    def reaches(self, handoff: Handoff) -> bool:
+        return any(True for _ in self.sio.manager.get_participants("/", handoff.conversation))
+
+    async def send(self, handoff: Handoff, reply: Reply) -> None:
+        sent = bot_message(reply, self.links(handoff.conversation))
+        await self.sio.emit(BOT_EVENT, sent, room=handoff.conversation)
+
+    async def typing(self, handoff: Handoff, name: str) -> None:
+        await self.sio.emit(TYPING_EVENT, {"name": name, "handoff_id": handoff.id}, room=handoff.conversation)
+
+
 class WebChatInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -216,11 +235,16 @@ class WebChatInput(InputChannel):
         self.sio = sio
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
         live = self.live_chat
-        broker = HandoffBroker(live.open_store(), live.settings, sio, live.sweep_seconds)
+        broker = HandoffBroker(live.open_store(), live.settings, live.sweep_seconds, console_url=live.console_url)
+        broker.links[self.name()] = SocketLink(sio, self.conversation_link)
         AgentConsoles(broker, sio, live.agent_secret)  # the agents' namespace, /agents
         self.broker = broker
         turns: SenderTurns[UserMessage] = SenderTurns(lambda message: self._turn(on_new_message, message))
         self.turns = turns
+
+        @bp.listener("before_server_start")
+        async def share_broker(app: Any, *_: Any) -> None:
+            setattr(app.ctx, BROKER_CONTEXT, broker)  # the other channels' way to it (Teams)
 
         @bp.listener("after_server_start")
         async def start_broker(app: Any, *_: Any) -> None:

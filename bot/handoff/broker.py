@@ -1,10 +1,12 @@
 """The live-agent broker in the Rasa server: while a conversation is handed to a person, the
 channel gives the user's messages here instead of to Rasa, and the agent's come back through here.
-It owns the relay (store -> user's socket.io room, then the delivery cursor), the Rasa tracker's
+It owns the relay (store -> the user's channel, then the delivery cursor), the Rasa tracker's
 record of the chat (events only, no NLU nor policies), the timeouts' sweep and the hand-back.
 
-One per process (bot/channels/webchat.py makes it with the widget's socket.io server); the agents'
-namespace is bot/handoff/agents.py. Rasa server only: it imports Rasa's events.
+One per process (bot/channels/webchat.py makes it and puts it on the Sanic app's context); each
+channel that can reach its users gives it a UserLink (the widget's socket.io rooms; Teams'
+connector, bot/channels/teams_handoff.py). The agents' namespace is bot/handoff/agents.py.
+Rasa server only: it imports Rasa's events.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
-from socketio import AsyncServer
 
 from bot import replies
 from bot.channels.inbound import PAYLOAD
@@ -30,8 +31,7 @@ from bot.replies import Reply
 
 logger = logging.getLogger(__name__)
 
-BOT_EVENT = "bot_uttered"  # the widget's (bot/channels/webchat.py)
-TYPING_EVENT = "bot_typing"  # {name, handoff_id}: the widget shows "<name> is typing…"
+BROKER_CONTEXT = "handoff_broker"  # the attribute of the Sanic app's ctx that holds the process's broker
 CLOSED_INTENT = "EXTERNAL_handoff_closed"  # domain.yml; its rule files the chat with the desk
 RATE_INTENT = "rate_chat"
 # A system line's message id says what it tells the user: "started:" the agent joined; else a notice.
@@ -42,17 +42,32 @@ CLOSE_MESSAGES = {
 }
 
 
+class UserLink(Protocol):
+    """How the broker reaches the users of one channel."""
+
+    def reaches(self, handoff: Handoff) -> bool:
+        """Whether a message sent now arrives (a widget of theirs is open; Teams can always push)."""
+
+    async def send(self, handoff: Handoff, reply: Reply) -> None:
+        """Show ``reply`` in the user's chat; raises when it could not."""
+
+    async def typing(self, handoff: Handoff, name: str) -> None:
+        """Show "<name> is typing"; a failure is not an error worth raising."""
+
+
 class HandoffBroker:
     def __init__(
         self,
         store: HandoffStore,
         settings: HandoffSettings,
-        sio: AsyncServer,
         sweep_seconds: float,
         clock: Callable[[], float] = time.time,
+        console_url: str | None = None,
     ) -> None:
-        self.store, self.settings, self.sio = store, settings, sio
+        self.store, self.settings = store, settings
         self.sweep_seconds, self.clock = sweep_seconds, clock
+        self.console_url = console_url  # where agents accept chats: the Teams cards link there
+        self.links: dict[str, UserLink] = {}  # channel name -> how its users are reached
         self.agent: Any = None  # Rasa's Agent, once the server has started (attach)
         self.output: Callable[[], OutputChannel | None] = lambda: None
         self.listeners: list[Any] = []  # the agents' namespace: told of every change (bot/handoff/agents.py)
@@ -76,9 +91,19 @@ class HandoffBroker:
     async def attach(self, agent: Any, output: Callable[[], OutputChannel | None]) -> None:
         """The server has started: replay what users have not had, and start the sweep."""
         self.agent, self.output = agent, output
-        for handoff in await self.run(self.store.with_undelivered, "user"):
-            await self.deliver(handoff.id)
+        await self._replay()
         self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def add_link(self, channel: str, link: UserLink) -> None:
+        """``channel``'s users are reached through ``link``: what they have not had is sent now."""
+        self.links[channel] = link
+        if self.agent is not None:  # attached already: its replay could not reach this channel
+            await self._replay(channel)
+
+    async def _replay(self, channel: str | None = None, open_only: bool = False) -> None:
+        for handoff in await self.run(self.store.with_undelivered, "user", open_only):
+            if channel is None or handoff.channel == channel:
+                await self.deliver(handoff.id)
 
     async def detach(self) -> None:
         if self._sweeper is not None:
@@ -139,44 +164,57 @@ class HandoffBroker:
         if handoff is not None:
             await self.deliver(handoff.id)
 
-    async def queued(self, handoff_id: str) -> None:
-        """The bot told a user they are queued (a reply with flow handoff_queued passed the widget's
-        output channel): the agents hear of it now."""
+    async def queued(self, handoff_id: str, reference: Mapping[str, Any] | None = None) -> None:
+        """The bot told a user they are queued (a reply with flow handoff_queued passed the channel's
+        output): the agents hear of it now. ``reference``: how the channel reaches the user later."""
         try:
-            handoff = await self.run(self.store.get, handoff_id)
+            if reference is not None:
+                handoff = await self.run(self.store.set_reference, handoff_id, reference)
+            else:
+                handoff = await self.run(self.store.get, handoff_id)
         except HandoffError:
             return
         await self.changed(handoff)
 
     # -- to the user ----------------------------------------------------------------------------
 
-    def _present(self, conversation: str) -> bool:
-        return any(True for _ in self.sio.manager.get_participants("/", conversation))
-
     async def deliver(self, handoff_id: str) -> None:
-        """Send the user every agent's and system message they have not had, in order, then move the
-        cursor; nothing when no widget of theirs is connected (it is sent when one connects)."""
+        """Send the user every agent's and system message they have not had, in order, moving the
+        cursor past each one sent; nothing when the channel cannot reach them now (a widget opening
+        is sent them then; what a channel failed to send, the next sweep sends again)."""
         async with self._delivering.setdefault(handoff_id, asyncio.Lock()):
             handoff = await self.run(self.store.get, handoff_id)
-            if not self._present(handoff.conversation):
+            link = self.links.get(handoff.channel)
+            if link is None or not link.reaches(handoff):
                 return
-            pending: list[Message] = await self.run(self.store.undelivered, handoff_id, "user")
-            for m in pending:
-                await self.sio.emit(BOT_EVENT, _widget(_reply_for(handoff, m)), room=handoff.conversation)
-            if pending:
-                await self.run(self.store.mark_delivered, handoff_id, pending[-1].seq, "user")
+            sent = 0
+            try:
+                for m in await self.run(self.store.undelivered, handoff_id, "user"):
+                    await link.send(handoff, _reply_for(handoff, m))
+                    sent = m.seq
+            except Exception as exc:  # the channel is down or throttling: kept for the next try
+                logger.warning("handoff %s: the user's channel did not take a message: %s", handoff_id, exc)
+            if sent:
+                await self.run(self.store.mark_delivered, handoff_id, sent, "user")
 
     async def tell_user(self, handoff: Handoff, reply: Reply, offer: bool = False) -> None:
         """A line outside the chat's messages (the chat has ended): sent now and kept in the tracker;
         ``offer``: it offers a ticket, so the user's yes raises one."""
-        await self.sio.emit(BOT_EVENT, _widget(reply), room=handoff.conversation)
+        link = self.links.get(handoff.channel)
+        try:
+            if link is not None and link.reaches(handoff):
+                await link.send(handoff, reply)
+        except Exception as exc:  # kept in the tracker all the same
+            logger.warning("handoff %s: the user's channel did not take a message: %s", handoff.id, exc)
         events: list[Event] = [_bot_event(reply, {"handoff_id": handoff.id})]
         if offer:
             events.append(SlotSet("awaiting", "ticket_offer"))
         await self._record(handoff.conversation, events)
 
     async def typing(self, handoff: Handoff, name: str) -> None:
-        await self.sio.emit(TYPING_EVENT, {"name": name, "handoff_id": handoff.id}, room=handoff.conversation)
+        link = self.links.get(handoff.channel)
+        if link is not None and link.reaches(handoff):
+            await link.typing(handoff, name)
 
     # -- from the agents ------------------------------------------------------------------------
 
@@ -270,6 +308,7 @@ class HandoffBroker:
         """Apply the timeouts and tell the user and the agents what happened."""
         for listener in self.listeners:
             await listener.heartbeat()
+        await self._replay(open_only=True)  # what a channel failed to send before
         events: list[SweepEvent] = await self.run(self.store.sweep, self.clock(), self.settings.timeouts)
         for event in events:
             handoff = event.handoff
@@ -292,11 +331,6 @@ def _reply_for(handoff: Handoff, message: Message) -> Reply:
     if message.message_id.startswith(STARTED):
         return replies.handoff_started(handoff.id, message.author_name or "Someone")
     return replies.handoff_notice(handoff.id, message.text)
-
-
-def _widget(reply: Reply) -> dict[str, Any]:
-    """A reply as the widget's bot_uttered event (bot/channels/webchat_payloads.py)."""
-    return {"text": reply["text"], "quick_replies": [dict(b) for b in reply["buttons"]], "custom": reply["custom"]}
 
 
 def _bot_event(reply: Reply, metadata: Mapping[str, Any]) -> BotUttered:

@@ -9,6 +9,7 @@ often the timeouts are applied.
     ASKIT_AGENT_TOKEN_SECRET    the key agent console tokens are signed with (bot/handoff/agent_token.py);
                                 unset: the broker refuses every agent
     ASKIT_HANDOFF_SWEEP_SECONDS how often the broker applies the timeouts (default 30)
+    ASKIT_BACKOFFICE_PUBLIC_URL the agent console's server, for the Teams request cards' Accept button
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import FILE, POSITIVE_SECONDS, Kind, Setting, read_settings
+from bot.config import FILE, POSITIVE_SECONDS, SECURE_URL, Kind, Setting, read_settings
 from bot.handoff.agent_token import SECRET
 from bot.handoff.settings import HANDOFF_CONFIG, ROUTING_CONFIG, HandoffSettings
 from bot.handoff.store import HandoffStore
@@ -30,6 +31,7 @@ DEFAULT_DB = VAR_DIR / "backoffice.sqlite"
 FILE_SETTING = "ASKIT_HANDOFF_FILE"
 ROUTING_SETTING = "ASKIT_ROUTING_FILE"
 SWEEP_SETTING = "ASKIT_HANDOFF_SWEEP_SECONDS"
+CONSOLE_SETTING = "ASKIT_BACKOFFICE_PUBLIC_URL"  # the back office's own name for it (bot/backoffice/settings.py)
 DEFAULT_SWEEP_SECONDS = 30.0  # the timeouts are minutes
 
 
@@ -56,6 +58,7 @@ SETTINGS = (
         "how often the live chat's timeouts are applied",
         default=f"{DEFAULT_SWEEP_SECONDS:g}",
     ),
+    Setting(CONSOLE_SETTING, SECURE_URL, "the back office's address, where the agent console is"),
 )
 
 
@@ -65,13 +68,14 @@ class LiveChatEnvironment:
     settings: HandoffSettings
     agent_secret: Secret | None
     sweep_seconds: float
+    console_url: str | None = None  # the back office's address: the Teams cards link to its console
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> LiveChatEnvironment:
         """Every setting checked (ConfigurationError names the first bad one) and handoff.yml read."""
         values = read_settings(env, SETTINGS)
         settings = HandoffSettings.load(values[FILE_SETTING], TENANTS_CONFIG, values[ROUTING_SETTING])
-        return cls(values[DB_SETTING], settings, values[SECRET.name], values[SWEEP_SETTING])
+        return cls(values[DB_SETTING], settings, values[SECRET.name], values[SWEEP_SETTING], values[CONSOLE_SETTING])
 
     def open_store(self) -> HandoffStore:
         return HandoffStore.open(self.database)

@@ -60,6 +60,7 @@ class Handoff:
     last_seq: int = 0
     delivered_to_user: int = 0
     acked_by_console: int = 0
+    channel_card: str | None = None  # the Teams agents' channel card's activity id, once posted
 
     @property
     def tenant(self) -> str | None:

@@ -16,7 +16,7 @@ from bot.handoff.settings import HandoffSettings
 from bot.handoff.store import HandoffStore
 from bot.requester import Requester
 
-LIVE_CHANNELS = frozenset({"webchat"})  # channels whose user the broker can reach (Teams: to come)
+LIVE_CHANNELS = frozenset({"webchat", "teams"})  # channels whose users the broker can reach
 Unavailable = Literal["closed", "busy", "unverified", "channel"]
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import (
     MAPPING,
     NAME,
+    SECURE_URL,
     ConfigurationError,
     Field,
     Kind,
@@ -41,6 +42,9 @@ ROUTING_CONFIG = KNOWLEDGE_BASE_DIR / "routing.yml"
 DEFAULT = "default"  # the hours every council has unless it has its own
 DEFAULT_ZONE = "Europe/London"
 DEFAULT_CAPACITY = 3
+# Where a bot sends to Teams when no user's message has said (Microsoft's global connector address);
+# tenants in a national cloud set their own.
+DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 DEFAULT_TIMEOUT_MINUTES = {"queue": 10, "agent_response": 3, "idle_user": 10, "idle_agent": 15}
 CLOSED = "closed"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -108,6 +112,7 @@ FILE_FIELDS = (
     Field("capacity", count("chats"), "how many chats an agent holds at once"),
     Field("timeouts", MAPPING, "minutes: queue, agent_response, idle_user, idle_agent"),
     Field("teams_agents_channel", TEAMS_CONVERSATION, "the Teams channel where request cards go"),
+    Field("teams_service_url", SECURE_URL, "the Bot Framework connector the agents' channel is reached through"),
 )
 HOURS_FIELDS = (
     Field("time_zone", ZONE, "the desk's time zone"),
@@ -136,6 +141,7 @@ class HandoffSettings:
     capacity: int
     timeouts: Timeouts
     teams_agents_channel: str | None
+    teams_service_url: str = DEFAULT_TEAMS_SERVICE_URL
 
     @classmethod
     def load(
@@ -171,7 +177,14 @@ def _load(path: Path, tenants_file: Path, routing_file: Path) -> HandoffSettings
         raise ConfigurationError(line(f"{file}: groups", "must name at least one resolver group"))
     minutes = read_fields(top["timeouts"] or {}, TIMEOUT_FIELDS, path, "timeouts")
     timeouts = Timeouts(**{k: 60.0 * (minutes[k] or n) for k, n in DEFAULT_TIMEOUT_MINUTES.items()})
-    return HandoffSettings(hours, groups, top["capacity"] or DEFAULT_CAPACITY, timeouts, top["teams_agents_channel"])
+    return HandoffSettings(
+        hours,
+        groups,
+        top["capacity"] or DEFAULT_CAPACITY,
+        timeouts,
+        top["teams_agents_channel"],
+        top["teams_service_url"] or DEFAULT_TEAMS_SERVICE_URL,
+    )
 
 
 def _hours(data: Any, path: Path, at: str, default: Hours | None) -> Hours:

@@ -221,6 +221,14 @@ class HandoffStore(PresenceAndQueue, Sweeper):
         """The ticket the chat's transcript and notes go to (created for it, or the user's own)."""
         return self._set(handoff_id, "ticket_ref = ?", (ticket_ref,))
 
+    def set_reference(self, handoff_id: str, reference: Mapping[str, Any]) -> Handoff:
+        """What the channel needs to reach the user (Teams: its service URL and conversation),
+        given by the channel when the user is told they are queued."""
+        return self._set(handoff_id, "reference = ?", (json.dumps(dict(reference)),))
+
+    def set_channel_card(self, handoff_id: str, activity_id: str) -> Handoff:
+        return self._set(handoff_id, "channel_card = ?", (activity_id,))
+
     def _set(self, handoff_id: str, sets: str, params: Sequence[Any]) -> Handoff:
         with self.db.transaction(immediate=True) as tx:
             changed = update_handoff(tx, handoff_id, sets, params, "1 = 1", ())
@@ -312,12 +320,15 @@ class HandoffStore(PresenceAndQueue, Sweeper):
                 raise ValueError(f"handoff {handoff_id} has no message {seq} (its last is {current.last_seq})")
             tx.execute(f"UPDATE handoffs SET {column} = ? WHERE id = ? AND {column} < ?", (seq, handoff_id, seq))
 
-    def with_undelivered(self, to: Reader = "user") -> list[Handoff]:
-        """Every handoff, open or ended, with a message ``to`` has not had: what to replay at start-up."""
+    def with_undelivered(self, to: Reader = "user", open_only: bool = False) -> list[Handoff]:
+        """Every handoff (``open_only``: every open one) with a message ``to`` has not had: what to
+        replay at start-up, and what the sweep sends again after a channel failed to."""
         column, marks = CURSORS[to], ", ".join("?" * len(READS[to]))
+        still_open = f" AND {OPEN}" if open_only else ""
         with self.db.transaction() as tx:
             rows = tx.execute(
-                f"SELECT * FROM handoffs h WHERE h.last_seq > h.{column} AND EXISTS (SELECT 1 FROM handoff_messages m"
+                f"SELECT * FROM handoffs h WHERE h.last_seq > h.{column}{still_open}"
+                " AND EXISTS (SELECT 1 FROM handoff_messages m"
                 f" WHERE m.handoff_id = h.id AND m.seq > h.{column} AND m.sender IN ({marks})) ORDER BY h.created_at",
                 READS[to],
             ).fetchall()

@@ -97,6 +97,7 @@ def handoff_from_row(row: Any) -> Handoff:
         last_seq=row["last_seq"],
         delivered_to_user=row["delivered_to_user"],
         acked_by_console=row["acked_by_console"],
+        channel_card=row["channel_card"],
     )
 
 

@@ -71,6 +71,14 @@ def test_the_servers_use_two_malloc_arenas_unless_the_operator_chose(monkeypatch
     assert Stack(extra_env={"MALLOC_ARENA_MAX": "4"}).env()["MALLOC_ARENA_MAX"] == "4"
 
 
+def test_the_rasa_server_is_told_where_the_agent_console_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASKIT_BACKOFFICE_PUBLIC_URL", raising=False)
+    assert Stack(backoffice_port=5057).env()["ASKIT_BACKOFFICE_PUBLIC_URL"] == "http://127.0.0.1:5057"
+    assert "ASKIT_BACKOFFICE_PUBLIC_URL" not in Stack().env()  # no back office: no console to link to
+    chosen = Stack(backoffice_port=5057, extra_env={"ASKIT_BACKOFFICE_PUBLIC_URL": "https://askit-admin.example"})
+    assert chosen.env()["ASKIT_BACKOFFICE_PUBLIC_URL"] == "https://askit-admin.example"
+
+
 @pytest.mark.parametrize(
     "listed,public_url,expected",
     [

@@ -56,6 +56,7 @@ def new_key(endorsements: tuple[str, ...] = (TEAMS_CHANNEL,)) -> SigningKey:
 class Sent:
     conversation_id: str
     activity: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeBotFramework:
@@ -68,6 +69,8 @@ class FakeBotFramework:
         self.token_requests: list[dict[str, str]] = []
         self.key_fetches = 0
         self.connector_status: int | None = None  # answer the connector's calls with this, when set
+        self.throttled: list[Sent] = []  # activities refused with 429 (see throttle), when refused
+        self._throttle_left, self._retry_after = 0, "1"
         self._issued: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -165,6 +168,12 @@ class FakeBotFramework:
         activity.update(extra)
         return activity
 
+    def throttle(self, times: int, retry_after: str = "1") -> None:
+        """Refuse the next ``times`` activities with 429 Too Many Requests and this Retry-After, as
+        the connector does when a bot sends faster than Teams allows."""
+        with self._lock:
+            self._throttle_left, self._retry_after = times, retry_after
+
     def token(self, service_url: str | None = None, key: SigningKey | None = None, **claims: Any) -> str:
         """A token as the Bot Framework signs it for a request to the bot; ``claims`` override."""
         now = int(time.time())
@@ -211,9 +220,11 @@ class FakeBotFramework:
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
 
-            def _send(self, status: int, body: Any) -> None:
+            def _send(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -277,6 +288,14 @@ class FakeBotFramework:
                         self._send(fake.connector_status, {"error": {"code": "ServiceError"}})
                         return
                     conversation = unquote(path.split("/")[4])
+                    with fake._lock:
+                        refused = fake._throttle_left > 0
+                        if refused:
+                            fake._throttle_left -= 1
+                            fake.throttled.append(Sent(conversation, json.loads(raw)))
+                    if refused:
+                        self._send(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": fake._retry_after})
+                        return
                     with fake._lock:
                         activity_id = f"reply-{len(fake.sent) + 1}"
                         fake.sent.append(Sent(conversation, {**json.loads(raw), "id": activity_id}))

@@ -35,7 +35,7 @@ def build(db: str, secret: str) -> web.Application:
     app = web.Application()
     sio.attach(app, socketio_path="socket.io")
     store = HandoffStore.open(db)
-    broker = HandoffBroker(store, HandoffSettings.load(), sio, SWEEP_SECONDS)
+    broker = HandoffBroker(store, HandoffSettings.load(), SWEEP_SECONDS)
     AgentConsoles(broker, sio, Secret(secret))
 
     async def queue(request: web.Request) -> web.Response:

@@ -1,7 +1,8 @@
 """Live chat with a person, end to end on real servers: a member of staff in the web widget
-(WidgetClient) and a service-desk agent on the broker's /agents socket.io namespace (python-socketio,
-as the console speaks it). The stack's handoff.yml keeps Northbrook's desk open all week and
-Riverside's shut, so one stack shows both a queue and the out-of-hours answer."""
+(WidgetClient) or in Teams (through the fake Bot Framework), and a service-desk agent on the
+broker's /agents socket.io namespace (python-socketio, as the console speaks it). The stack's
+handoff.yml keeps Northbrook's desk open all week and Riverside's shut, so one stack shows both a
+queue and the out-of-hours answer, and posts request cards into a Teams agents' channel."""
 
 from __future__ import annotations
 
@@ -20,12 +21,17 @@ import socketio
 from bot.handoff.agent_token import mint
 from bot.handoff.store import HandoffStore
 from bot.launcher import RASA_READY_TIMEOUT, RASA_SERVER
-from tests.e2e.conftest import Chat, running_chat
+from tests.cards import of_type
+from tests.channels.fake_botframework import NORTHBROOK_AAD, FakeBotFramework
+from tests.e2e.conftest import TEAMS_PASSWORD_SETTING, Chat, running_chat
+from tests.e2e.teams_user import Teams, askit
 from tests.e2e.widget_client import WidgetClient, custom_has
 
 pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
 AGENT_SECRET = secrets.token_urlsafe(32)
 WAIT = 60.0
+AGENTS_CHANNEL = "19:askit-agents-0123456789abcdef@thread.tacv2"
+CONSOLE_URL = "https://askit-admin.example"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_WEEK = "\n".join(f'    {day}: "00:00-23:59"' for day in DAYS)
 # Riverside's desk opens only on the day after tomorrow, from 09:00 to 10:00: shut now, opening known.
@@ -47,6 +53,7 @@ capacity: 3
 timeouts:
   queue: 1            # the shortest there is: the queue-timeout test waits for it
   agent_response: 10  # longer than a Rasa restart on a busy machine
+teams_agents_channel: "{AGENTS_CHANNEL}"
 """
 
 
@@ -92,16 +99,20 @@ class Agent:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+def live(tmp_path_factory: pytest.TempPathFactory, bf: FakeBotFramework) -> Iterator[Chat]:
     work = tmp_path_factory.mktemp("e2e-handoff")
-    (work / "handoff.yml").write_text(HANDOFF_YML, encoding="utf-8")
+    teams_connector = f'teams_service_url: "{bf.service_url}"\n'
+    (work / "handoff.yml").write_text(HANDOFF_YML + teams_connector, encoding="utf-8")
     settings = {
         "ASKIT_BACKOFFICE_DB": str(work / "backoffice.sqlite"),
         "ASKIT_HANDOFF_FILE": str(work / "handoff.yml"),
         "ASKIT_AGENT_TOKEN_SECRET": AGENT_SECRET,
         "ASKIT_HANDOFF_SWEEP_SECONDS": "2",
+        "ASKIT_BACKOFFICE_PUBLIC_URL": CONSOLE_URL,
+        TEAMS_PASSWORD_SETTING: bf.app_password,
     }
-    with running_chat(work, settings) as chat:
+    credentials = bf.credentials_file(work / "credentials.yml", app_password=f"${{{TEAMS_PASSWORD_SETTING}}}")
+    with running_chat(work, settings, credentials=credentials) as chat:
         yield chat
 
 
@@ -216,6 +227,78 @@ def test_a_person_takes_the_chat_and_gives_it_back(live: Chat) -> None:
     finally:
         alex.close()
         blake.close()
+
+
+def channel_card(bf: FakeBotFramework, handoff_id: str) -> tuple[str, dict[str, Any]]:
+    """The agents' channel card of ``handoff_id`` as agents see it now: (its activity id, its card)."""
+    link = f"{CONSOLE_URL}/agents?chat={handoff_id}"
+    posted = [a for a in bf.replies(AGENTS_CHANNEL) if link in str(a)]
+    assert len(posted) == 1, f"{len(posted)} cards posted for one request"
+    card: dict[str, Any] = bf.latest(posted[0]["id"])["attachments"][0]["content"]
+    return posted[0]["id"], card
+
+
+def status(card: dict[str, Any]) -> str:
+    [facts] = of_type(card, "FactSet")
+    return str(next(f["value"] for f in facts["facts"] if f["title"] == "Status"))
+
+
+def test_a_teams_user_chats_with_the_agent_in_their_own_teams_chat(live: Chat, bf: FakeBotFramework) -> None:
+    alex = Agent(live, "alex", "Alex Morgan")
+    try:
+        assert alex.call("presence", {"state": "available"})["ok"]
+        jo = Teams(live, bf, bf.add_user("Jo Rivers", "jo.rivers@northbrook.example"), NORTHBROOK_AAD)
+        queued = askit(jo.say("i'd like to speak to a human"))
+        assert queued["flow"] == "handoff_queued"
+        handoff_id = queued["handoff_id"]
+
+        # The agents' channel gets a card: who, the council, the question, Accept in the console.
+        bf.wait_for(lambda: any(handoff_id in str(a) for a in bf.replies(AGENTS_CHANNEL)), WAIT, "the request card")
+        card_id, card = channel_card(bf, handoff_id)
+        assert "Live chat request: Jo Rivers" in str(card) and "northbrook" in str(card)
+        assert status(card) == "Waiting for an agent"
+        [accept] = of_type(card, "Action.OpenUrl")
+        assert accept["url"] == f"{CONSOLE_URL}/agents?chat={handoff_id}"
+
+        # Teams throttles: the joined line is refused once with Retry-After and sent after it.
+        before = len(jo.replies())
+        bf.throttle(1, retry_after="2")
+        assert alex.call("accept", {"handoff_id": handoff_id})["ok"]
+        bf.wait_for(lambda: len(jo.replies()) > before, WAIT, "the joined line in Teams")
+        joined = jo.replies()[before]
+        assert joined["text"] == "Alex Morgan from the Service Desk has joined the chat."
+        [throttled] = bf.throttled
+        assert throttled.conversation_id == jo.conversation
+        delivered = next(s for s in bf.sent if s.activity.get("id") == joined["id"])
+        assert delivered.at - throttled.at >= 2.0
+        bf.wait_for(lambda: status(channel_card(bf, handoff_id)[1]).startswith("Taken by Alex Morgan"), WAIT)
+        assert channel_card(bf, handoff_id)[0] == card_id  # updated in place, not posted again
+        assert not of_type(channel_card(bf, handoff_id)[1], "Action.OpenUrl")
+
+        # Both ways: the user's Teams messages reach the agent in order and not the bot.
+        for n in range(1, 6):
+            assert jo.post(jo.activity(f"teams line {n}")).status_code == 202
+        alex.wait_for("message", lambda m: m["handoff_id"] == handoff_id and m["text"] == "teams line 5")
+        assert [m["text"] for m in alex.messages(handoff_id) if m["sender"] == "user"] == [
+            f"teams line {n}" for n in range(1, 6)
+        ]
+        sent = alex.call("send", {"handoff_id": handoff_id, "message_id": "t-1", "text": "Which laptop is it?"})
+        assert sent["ok"]
+        bf.wait_for(lambda: len(jo.replies()) > before + 1, WAIT, "the agent's line in Teams")
+        assert [r.get("text") for r in jo.replies()[before:]] == [
+            "Alex Morgan from the Service Desk has joined the chat.",
+            "Alex Morgan (Service Desk): Which laptop is it?",
+        ]
+
+        # Close: the bot is back in Teams with the rating; the card says closed; the rating is kept.
+        assert alex.call("close", {"handoff_id": handoff_id, "note": "Laptop swapped."})["ok"]
+        bf.wait_for(lambda: askit(jo.replies()[-1]).get("flow") == "handoff_ended", WAIT, "the bot back in Teams")
+        rated = jo.click(jo.replies()[-1], "4")
+        assert askit(rated)["flow"] == "handoff_rated"
+        assert store(live).get(handoff_id).csat == 4
+        bf.wait_for(lambda: status(channel_card(bf, handoff_id)[1]).startswith("Closed at"), WAIT)
+    finally:
+        alex.close()
 
 
 def test_cancel_while_queued_offers_the_ticket(live: Chat) -> None:

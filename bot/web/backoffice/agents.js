@@ -19,6 +19,7 @@
   var state = {
     me: root.getAttribute("data-agent-id"),
     wanted: root.getAttribute("data-chat") || null, // opened from a link (a Teams card)
+    wantedShown: false, // its Accept button was given the focus (a waiting chat)
     token: null, expiresAt: 0, socketUrl: null, socket: null, refreshTimer: null,
     presence: null, // unknown until the agent chooses, or as this tab last had it (sessionStorage)
     queue: [], queueAt: Date.now(),
@@ -196,6 +197,12 @@
         if (again) again.focus();
       }
     });
+    // Opened from a Teams card for a chat still waiting: its Accept button has the focus, once.
+    var wanted = state.wanted && document.querySelector('[data-accept="' + CSS.escape(state.wanted) + '"]');
+    if (wanted && !state.wantedShown) {
+      state.wantedShown = true;
+      wanted.focus();
+    }
     tick();
   }
 
