@@ -298,6 +298,9 @@ class TeamsInput(InputChannel):
             if ref.bot.get("id") in added:
                 await output.send_response(sender, dict(welcome()))
             return
+        if kind == "typing" and self.broker is not None:  # shown to the agent who has the chat, if any
+            await self.broker.user_typing(sender)
+            return
         if kind != "message":
             return
         payload, card_id = pressed(activity), pressed_card(activity)

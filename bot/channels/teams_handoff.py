@@ -146,6 +146,9 @@ class AgentsChannel:
     async def heartbeat(self) -> None:
         return None
 
+    async def user_typing(self, handoff: Handoff) -> None:
+        return None
+
     async def drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -59,6 +59,7 @@ logger = logging.getLogger(__name__)
 
 SOCKETIO_PATH = "/socket.io"
 USER_EVENT = "user_uttered"
+USER_TYPING_EVENT = "user_typing"  # the widget, while a person has the chat: they are told
 BOT_EVENT = "bot_uttered"
 TYPING_EVENT = "bot_typing"  # {name, handoff_id}: the widget shows "<name> is typing…"
 SESSION_EVENT = "session"
@@ -318,6 +319,11 @@ class WebChatInput(InputChannel):
                 "session_id": state["sender_id"],
                 "article_url": article_url_template(state["base_url"], self.env),
             }
+
+        @sio.on(USER_TYPING_EVENT)
+        async def user_typing(sid: str, data: object = None) -> None:
+            if self.broker is not None:
+                await self.broker.user_typing((await sio.get_session(sid))["sender_id"])
 
         @sio.on(USER_EVENT)
         async def user_uttered(sid: str, data: object = None) -> None:

@@ -87,6 +87,12 @@ class AgentConsoles:
             if self.visible(agent, handoff):
                 await self.sio.emit("message", message_event(message), to=sid, namespace=NAMESPACE)
 
+    async def user_typing(self, handoff: Handoff) -> None:
+        """The user is typing: the agent who holds the chat sees it (the console shows it in that chat)."""
+        for sid, agent in list(self.sessions.items()):
+            if handoff.agent_id == agent.id:
+                await self.sio.emit("typing", {"handoff_id": handoff.id, "who": "user"}, to=sid, namespace=NAMESPACE)
+
     async def send_queues(self, only: str | None = None) -> None:
         now = self.broker.clock()
         for sid, agent in list(self.sessions.items()):
@@ -122,6 +128,9 @@ class AgentConsoles:
             self.sessions[sid] = agent
             await self.broker.run(self.store.seen, agent.id, now=self.broker.clock())
             await self.send_queues(only=sid)
+            # The chats the agent holds, so a console opened anew (another browser) shows them too.
+            for handoff in await self.broker.run(self.store.assigned_to, agent.id):
+                await self.sio.emit("handoff", public(handoff), to=sid, namespace=NAMESPACE)
 
         async def disconnect(sid: str) -> None:
             self.sessions.pop(sid, None)

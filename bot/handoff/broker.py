@@ -36,6 +36,7 @@ CLOSED_INTENT = "EXTERNAL_handoff_closed"  # domain.yml; its rule files the chat
 RATE_INTENT = "rate_chat"
 # A system line's message id says what it tells the user: "started:" the agent joined; else a notice.
 STARTED = "started:"
+USER_TYPING_EVERY = 2.0  # seconds: an agent is told a user is typing at most this often
 CLOSE_MESSAGES = {
     "idle_user": "The chat has closed because we hadn't heard from you for a while.",
     "idle_agent": "The chat has closed: sorry, the service desk didn't get back to you in time.",
@@ -78,6 +79,7 @@ class HandoffBroker:
         # One delivery at a time per handoff: the console's events are handled concurrently, and two
         # deliveries reading the same undelivered messages would send them twice.
         self._delivering: dict[str, asyncio.Lock] = {}
+        self._typed: dict[str, float] = {}  # conversation -> when its agent was last told the user types
 
     def handed_off(self, conversation: str) -> bool:
         return conversation in self._open
@@ -158,6 +160,21 @@ class HandoffBroker:
         await self.tell_user(handoff, replies.chat_rated(handoff.id))
         return True
 
+    async def user_typing(self, conversation: str) -> None:
+        """The user is typing: the agent who holds the chat is told (at most every
+        USER_TYPING_EVERY seconds), and the user's idle timeout counts from now. Nothing while the
+        bot has the conversation: a user's typing is not reported to anyone then."""
+        now = self.clock()
+        if conversation not in self._open or now - self._typed.get(conversation, 0.0) < USER_TYPING_EVERY:
+            return
+        self._typed[conversation] = now
+        handoff = await self.run(self.store.open_for, conversation)
+        if handoff is None or handoff.state != "assigned":
+            return
+        await self.run(self.store.touch, handoff.id, "user", now=now)
+        for listener in self.listeners:
+            await listener.user_typing(handoff)
+
     async def user_connected(self, conversation: str) -> None:
         """A widget joined the conversation's room: what it missed of an open chat is sent now."""
         handoff = await self.run(self.store.open_for, conversation)
@@ -236,6 +253,7 @@ class HandoffBroker:
         else:
             self._open.discard(handoff.conversation)
             self._delivering.pop(handoff.id, None)
+            self._typed.pop(handoff.conversation, None)
         for listener in self.listeners:
             await listener.changed(handoff)
 

@@ -27,6 +27,9 @@
   var MAX_HISTORY = 200;
   var MAX_ANNOUNCEMENTS = 3;
   var TYPING_TIMEOUT_MS = 60000;
+  var USER_TYPING_EVERY_MS = 3000; // while a person has the chat, they are told the user types at most this often
+  // The replies of a live chat with a person (README: flow): while the latest is one, the chat is theirs.
+  var LIVE_FLOWS = { handoff_queued: true, handoff_started: true, handoff_message: true, handoff_notice: true };
   var NEW_TAB_NOTE = " (opens in a new tab)";
   var SHOW_ALL_PAYLOAD = "/show_article"; // bot/replies.py show_all_payload
 
@@ -273,6 +276,13 @@
     logBox.scrollTo({ top: logBox.scrollHeight, behavior: scrollBehavior() });
   }
 
+  function withPerson() {
+    for (var i = history.length - 1; i >= 0; i -= 1) {
+      if (history[i].from === "bot") return LIVE_FLOWS[(history[i].custom || {}).flow] === true;
+    }
+    return false;
+  }
+
   function add(entry, announce) {
     stopTyping();
     history.push(entry);
@@ -343,7 +353,7 @@
     if (socket) {
       // socket.io keeps what is emitted while disconnected and sends it once reconnected.
       socket.emit("user_uttered", { message: message });
-      startTyping();
+      if (!withPerson()) startTyping(); // the bot is thinking; a person's typing is shown when they type
     }
     if (socket && !socket.connected) setStatus("Reconnecting\u2026 Your message will be sent when the connection is back.", false);
   }
@@ -425,6 +435,16 @@
     setStatus("Connecting\u2026", false);
     socket.connect();
     input.focus();
+  });
+
+  // While a person has the chat, they see that the user is typing (never sent while the bot has it).
+  var userTypingSent = 0;
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (!socket || !socket.connected || !input.value.trim() || now - userTypingSent < USER_TYPING_EVERY_MS) return;
+    if (!withPerson()) return;
+    userTypingSent = now;
+    socket.emit("user_typing", {});
   });
 
   form.addEventListener("submit", function (event) {

@@ -63,7 +63,7 @@ class Agent:
     def __init__(self, chat: Chat, agent_id: str, name: str, token: str | None = None) -> None:
         self.events: list[tuple[str, Any]] = []
         self.client = socketio.Client()
-        for event in ("queue", "handoff", "message"):
+        for event in ("queue", "handoff", "message", "typing"):
             self.client.on(event, self._keep(event), namespace="/agents")
         token = token or mint(AGENT_SECRET, agent_id, name=name, groups=["service-desk"], councils=["all"])
         self.client.connect(
@@ -162,7 +162,18 @@ def test_a_person_takes_the_chat_and_gives_it_back(live: Chat) -> None:
             assert joined["text"] == "Alex Morgan from the Service Desk has joined the chat."
             assert sam.received[before:] == [joined]  # the bot said nothing to the thirty messages
 
-            # A question the bot knows is the person's to answer now.
+            # A console Alex opens anew (another browser) is told of the chat Alex holds.
+            elsewhere = Agent(live, "alex", "Alex Morgan")
+            try:
+                held = elsewhere.wait_for("handoff", lambda h: h["handoff_id"] == handoff_id)
+                assert held["state"] == "assigned" and held["agent_id"] == "alex"
+            finally:
+                elsewhere.close()
+
+            # The agent sees Sam typing; a question the bot knows is the person's to answer now.
+            sam.client.emit("user_typing", {})
+            assert alex.wait_for("typing", lambda t: True) == {"handoff_id": handoff_id, "who": "user"}
+            assert not [e for e in blake.events if e[0] == "typing"]  # only the agent who has the chat
             before = len(sam.received)
             sam.client.emit("user_uttered", {"message": "I forgot my password"})
             alex.wait_for("message", lambda m: m["text"] == "I forgot my password" and m["sender"] == "user")
@@ -274,6 +285,10 @@ def test_a_teams_user_chats_with_the_agent_in_their_own_teams_chat(live: Chat, b
         bf.wait_for(lambda: status(channel_card(bf, handoff_id)[1]).startswith("Taken by Alex Morgan"), WAIT)
         assert channel_card(bf, handoff_id)[0] == card_id  # updated in place, not posted again
         assert not of_type(channel_card(bf, handoff_id)[1], "Action.OpenUrl")
+
+        # Jo typing in Teams is shown to the agent.
+        assert jo.post(jo.activity(kind="typing")).status_code == 202
+        assert alex.wait_for("typing", lambda t: True) == {"handoff_id": handoff_id, "who": "user"}
 
         # Both ways: the user's Teams messages reach the agent in order and not the bot.
         for n in range(1, 6):
