@@ -62,6 +62,16 @@ def test_an_agent_gets_the_page_with_its_script_and_the_socket_client(console: B
     assert "script-src" not in csp and "default-src 'self'" in csp  # scripts: this site's files only
 
 
+def test_the_chats_messages_scroll_with_the_keyboard(console: Browser) -> None:
+    """A long chat scrolls its message list: focusable, or a keyboard cannot scroll it (axe-core's
+    scrollable-region-focusable, found by tests/e2e/test_handoff_browsers.py)."""
+    console.sign_in("agent")
+    assert (
+        '<ol class="messages" id="messages" aria-labelledby="messages-heading" tabindex="0">'
+        in console.client.get("/agents").text
+    )
+
+
 def test_the_home_page_links_the_console_for_agents_only(console: Browser) -> None:
     console.sign_in("agent")
     assert '<a href="/agents">Agent console</a>' in console.client.get("/").text
