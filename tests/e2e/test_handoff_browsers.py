@@ -36,8 +36,8 @@ pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-
 AGENT_SECRET = secrets.token_urlsafe(32)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS = "\n".join(f'    {day}: "00:00-23:59"' for day in DAYS)
-# The development sign-in's "Demo agent" serves every council and every group of the shipped
-# handoff.yml (bot/backoffice/identity_dev.py, bot/backoffice/agents.py): service-desk among them.
+# The development sign-in's "Demo agent" is an agent for every council, so the console gives them
+# every group of this file (bot/backoffice/identity_dev.py, bot/backoffice/agents.py).
 HANDOFF_YML = f"""
 hours:
   default:
@@ -99,6 +99,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             "HOME": os.environ.get("HOME", "/tmp"),
             "PYTHONPATH": str(ROOT),
             "ASKIT_BACKOFFICE_DB": chat.stack.extra_env["ASKIT_BACKOFFICE_DB"],
+            "ASKIT_HANDOFF_FILE": settings["ASKIT_HANDOFF_FILE"],
             "ASKIT_AGENT_TOKEN_SECRET": AGENT_SECRET,
             "ASKIT_RASA_PUBLIC_URL": chat.stack.rasa_url,
         }
