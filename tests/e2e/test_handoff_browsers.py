@@ -142,7 +142,7 @@ def go_available(console: Page) -> None:
     console.locator("body").focus()
     tab_to(console, console.get_by_role("button", name="Available"))
     console.keyboard.press("Enter")
-    expect(console.get_by_role("button", name="Available")).to_have_attribute("aria-pressed", "true")
+    expect(console.get_by_role("button", name="Available")).to_have_attribute("aria-pressed", "true", timeout=LIVE_MS)
 
 
 def ask_for_a_person(widget: Widget) -> None:
@@ -161,8 +161,9 @@ def accept(console: Page, widget: Widget) -> str:
     before = widget.bot_messages.count()
     tab_to(console, button)
     console.keyboard.press("Enter")
-    expect(console.locator("#chat-heading")).to_have_text(f"Chat with {STAFF}")
-    expect(console.locator("#messages .from-system")).to_have_count(1)  # the joining line the staff member gets
+    expect(console.locator("#chat-heading")).to_have_text(f"Chat with {STAFF}", timeout=LIVE_MS)
+    # The joining line the staff member gets, in the chat's history.
+    expect(console.locator("#messages .from-system")).to_have_count(1, timeout=LIVE_MS)
     joined = widget.next_reply(before)
     expect(joined).to_have_attribute("data-flow", "handoff_started")
     expect(joined.locator(".askit-text")).to_have_text(f"{AGENT} from the Service Desk has joined the chat.")
@@ -189,7 +190,7 @@ def close_chat(console: Page, note: str) -> None:
     console.keyboard.press("Enter")
     expect(console.get_by_role("button", name="Yes, close the chat")).to_be_focused()
     console.keyboard.press("Enter")
-    expect(console.locator("#chat")).to_be_hidden()
+    expect(console.locator("#chat")).to_be_hidden(timeout=LIVE_MS)
 
 
 def user_lines(console: Page) -> Locator:
@@ -227,7 +228,7 @@ def test_staff_and_agent_chat_in_their_browsers_and_the_desk_gets_the_transcript
     go_available(console)
     ask_for_a_person(widget)
     handoff_id = accept(console, widget)
-    expect(console.locator("#bot-conversation")).to_contain_text(QUESTION)  # what they asked the bot before
+    expect(console.locator("#bot-conversation")).to_contain_text(QUESTION, timeout=LIVE_MS)  # asked the bot before
 
     # Several messages sent quickly reach the console all, once, in order; a typed password never does.
     burst = ["It says my password is wrong", "my old password was Tr0ub4dor&3", "I'm on my laptop at home"]
