@@ -12,6 +12,7 @@ import secrets
 import sys
 
 import uvicorn
+from starlette.applications import Starlette
 
 from bot.backoffice.agents import agents_routes
 from bot.backoffice.app import create_app
@@ -19,7 +20,7 @@ from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
 from bot.config import ConfigurationError
-from bot.handoff.settings import HandoffSettings
+from bot.handoff.environment import LiveChatEnvironment
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.secret import install_log_redaction
@@ -37,6 +38,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
+    """The back office as ``env`` configures it: its own settings, and the live chat's handoff.yml
+    (ASKIT_HANDOFF_FILE) as the Rasa server's broker reads it, so the console's groups are the broker's."""
+    settings = load_settings(env, dev=dev, port=port)
+    db = open_storage(settings.database)
+    insights = InsightsSettings.load()
+    pages = [
+        *insights_routes(InsightsStore(db, insights.deflection_days), insights),
+        *agents_routes(LiveChatEnvironment.from_env(env).settings),
+    ]
+    return create_app(settings, db, dev=dev, routes=pages)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
@@ -51,14 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         # A key made for this run: development sessions end when it stops.
         env.setdefault(SECRET, secrets.token_urlsafe(32))
     try:
-        settings = load_settings(env, dev=args.dev, port=args.port)
-        db = open_storage(settings.database)
-        insights = InsightsSettings.load()
-        pages = [
-            *insights_routes(InsightsStore(db, insights.deflection_days), insights),
-            *agents_routes(HandoffSettings.load()),
-        ]
-        app = create_app(settings, db, dev=args.dev, routes=pages)
+        app = build(env, dev=args.dev, port=args.port)
     except (ConfigurationError, DatabaseError) as exc:
         print(f"cannot start the back office: {exc}", file=sys.stderr)
         return 2

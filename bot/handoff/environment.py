@@ -1,6 +1,6 @@
-"""The live chat's environment variables, declared once and read by the broker (Rasa server) and
-the offer (action server): where handoffs live, which handoff.yml, the agents' token key, and how
-often the timeouts are applied.
+"""The live chat's environment variables, declared once and read by the broker (Rasa server), the
+offer (action server) and the console (back office): where handoffs live, which handoff.yml, the
+agents' token key, and how often the timeouts are applied.
 
     ASKIT_BACKOFFICE_DB         the back office's database, where handoffs live (default
                                 var/backoffice.sqlite; or a postgresql:// URL)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import jwt
 import pytest
 from starlette.testclient import TestClient
 
+from bot.backoffice.__main__ import build
 from bot.backoffice.agents import agents_routes
 from bot.backoffice.app import create_app
 from bot.backoffice.settings import load_settings
@@ -60,6 +62,16 @@ def test_an_agent_gets_the_page_with_its_script_and_the_socket_client(console: B
     csp = page.headers["content-security-policy"]
     assert f"connect-src 'self' {RASA_URL} ws://127.0.0.1:5999" in csp
     assert "script-src" not in csp and "default-src 'self'" in csp  # scripts: this site's files only
+
+
+def test_the_chats_messages_scroll_with_the_keyboard(console: Browser) -> None:
+    """A long chat scrolls its message list: focusable, or a keyboard cannot scroll it (axe-core's
+    scrollable-region-focusable, found by tests/e2e/test_handoff_browsers.py)."""
+    console.sign_in("agent")
+    assert (
+        '<ol class="messages" id="messages" aria-labelledby="messages-heading" tabindex="0">'
+        in console.client.get("/agents").text
+    )
 
 
 def test_the_home_page_links_the_console_for_agents_only(console: Browser) -> None:
@@ -168,3 +180,27 @@ def test_without_the_secret_the_console_says_it_is_off(db: Database) -> None:
         assert page.status_code == 200 and "ASKIT_AGENT_TOKEN_SECRET" in page.text and "agents.js" not in page.text
         assert "connect-src" not in page.headers["content-security-policy"]
         assert client.get("/agents/token", headers=JSON).status_code == 503
+
+
+def test_the_console_serves_the_groups_of_the_handoff_file_the_broker_reads(tmp_path: Path) -> None:
+    """ASKIT_HANDOFF_FILE, not the shipped handoff.yml: otherwise the console lists, and its token
+    claims, groups the broker does not have (found by tests/e2e/test_handoff_browsers.py)."""
+    handoff = tmp_path / "handoff.yml"
+    handoff.write_text(
+        "hours:\n  default:\n    mon: closed\ngroups:\n  identity-access:\n    name: Accounts and Access\n"
+        "    councils: all\n",
+        encoding="utf-8",
+    )
+    env = {
+        "ASKIT_BACKOFFICE_SECRET": SECRET,
+        "ASKIT_BACKOFFICE_DB": str(tmp_path / "backoffice.sqlite"),
+        "ASKIT_HANDOFF_FILE": str(handoff),
+        "ASKIT_AGENT_TOKEN_SECRET": TOKEN_SECRET,
+    }
+    with TestClient(build(env, dev=True, port=5057), base_url=BASE_URL) as client:
+        console = Browser(client)
+        console.sign_in("agent")
+        assert agent_token.verify(token_of(console)["token"], TOKEN_SECRET, time.time()).groups == ("identity-access",)
+        page = client.get("/agents").text
+        assert 'class="queue-group" data-group="identity-access"' in page
+        assert 'class="queue-group" data-group="service-desk"' not in page
