@@ -437,14 +437,19 @@
     input.focus();
   });
 
-  // While a person has the chat, they see that the user is typing (never sent while the bot has it).
+  // While a person has the chat, they see that the user is typing (never sent while the bot has it):
+  // at once, then at most every USER_TYPING_EVERY_MS while there is text in the box.
   var userTypingSent = 0;
+  var userTypingNext = null;
   input.addEventListener("input", function () {
-    var now = Date.now();
-    if (!socket || !socket.connected || !input.value.trim() || now - userTypingSent < USER_TYPING_EVERY_MS) return;
-    if (!withPerson()) return;
-    userTypingSent = now;
-    socket.emit("user_typing", {});
+    if (userTypingNext) return;
+    var wait = Math.max(0, userTypingSent + USER_TYPING_EVERY_MS - Date.now());
+    userTypingNext = window.setTimeout(function () {
+      userTypingNext = null;
+      if (!socket || !socket.connected || !input.value.trim() || !withPerson()) return; // sent, emptied, or the bot's
+      userTypingSent = Date.now();
+      socket.emit("user_typing", {});
+    }, wait);
   });
 
   form.addEventListener("submit", function (event) {

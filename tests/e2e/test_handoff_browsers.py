@@ -249,6 +249,11 @@ def test_staff_and_agent_chat_in_their_browsers_and_the_desk_gets_the_transcript
         [f"{AGENT} (Service Desk): {r}" for r in replies], timeout=LIVE_MS
     )
 
+    # The staff member types: the agent sees it; the line goes when they press Enter.
+    widget.input.press_sequentially("one more thing")
+    expect(console.locator("#typing")).to_have_text(f"{STAFF} is typing…", timeout=LIVE_MS)
+    widget.input.fill("")
+
     # A question the bot knows is the person's now: the console showing it means the broker took it
     # from Rasa, so no answer can follow (checked at the close).
     widget.ask(QUESTION)
