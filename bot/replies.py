@@ -341,6 +341,16 @@ def ticket_news(receipt: str, ref: str | None, url: str | None, desk: DeskLine) 
     )
 
 
+def chat_logged(ref: str, url: str | None) -> Reply:
+    """A live chat's record (bot/servicedesk/live_chat.py) has reached the desk: its ticket, which
+    the user was never given a receipt for, so none is named."""
+    return Reply(
+        text=f"The service desk has logged your chat with them as ticket **{ref}**.{follow_it(url)}",
+        buttons=[],
+        custom={"flow": "handoff_logged", "ticket_ref": ref, **_ticket_url(url)},
+    )
+
+
 def _ticket_url(url: str | None) -> dict[str, str]:
     return {"ticket_url": url} if url else {}
 

@@ -405,6 +405,21 @@ def test_news_is_pushed_only_where_the_channel_can_send_later(
     assert not outbox.untold(entry.correlation_id)
 
 
+def test_a_live_chat_s_ticket_is_told_as_the_chat_s_record_without_a_receipt(
+    kb: KnowledgeBase, desk: LocalServiceDesk, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "outbox-chat.sqlite")
+    services = services_for(kb, desk, outbox)
+    request = TicketRequest("Live chat: vpn", "d", Requester("sam"), "network", "P4", "service-desk", "handoff-ab12")
+    outbox.submit(request, "alice", "webchat")
+    OutboxWorker(outbox, desk).deliver_due()
+    news = tracker("EXTERNAL: EXTERNAL_ticket_update", "EXTERNAL_ticket_update", channel="webchat")
+    messages, _ = run(ActionTellTicketNews(services), news)
+    [told] = messages
+    assert told["text"] == "The service desk has logged your chat with them as ticket **LOC-000001**."
+    assert customs(messages) == [{"flow": "handoff_logged", "ticket_ref": "LOC-000001"}]
+
+
 def test_a_problem_misread_as_add_to_ticket_is_answered_as_a_question(services: Services) -> None:
     messages, _ = run(ActionAddComment(services), tracker("vpn not working", "add_to_ticket"))
     assert customs(messages) == [{"decision": "answer", "article_id": "vpn-connect"}]
