@@ -7,6 +7,8 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -16,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.utter import ServiceAction, awaiting, send
 from bot import conversation, replies, sql
 from bot.handoff.errors import HandoffError
+from bot.handoff.models import OpenTicket
 from bot.handoff.offer import NoPerson, Queued, Request, offer
 from bot.servicedesk import ServiceDeskError
 from bot.servicedesk.live_chat import ticket_request
@@ -52,10 +55,34 @@ async def ask_for_person(action: ServiceAction, dispatcher: CollectingDispatcher
             logger.error("live chat unavailable: %s", type(exc).__name__)
     if isinstance(result, Queued):
         send(dispatcher, replies.handoff_queued(result.handoff.id, result.position, result.wait_seconds))
+        _in_background(_note_open_tickets(action, tracker, result.handoff.id))
         return awaiting(None)
     opens = _when(result.opens, services.contacts.desk(requester.tenant).zone) if result.opens else None
     send(dispatcher, replies.no_person(result.why, opens, action.desk_line(tracker), offer_ticket=wants_ticket))
     return awaiting("ticket_offer" if wants_ticket else None)
+
+
+_background: set[asyncio.Task[None]] = set()  # held until done: a task nobody references may be collected
+
+
+def _in_background(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.create_task(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _note_open_tickets(action: ServiceAction, tracker: Tracker, handoff_id: str) -> None:
+    """The requester's open tickets, for the agent who takes the chat: asked of the desk after the
+    user is told they are queued, so a slow desk never delays that."""
+    services = action.services
+    if services.handoffs is None:
+        return
+    try:
+        own = await asyncio.to_thread(services.tickets.own_tickets, tracker.sender_id, action.requester(tracker), None)
+        listed = [OpenTicket(t.ref, t.summary, t.status) for t in own]
+        await asyncio.to_thread(services.handoffs.set_open_tickets, handoff_id, listed)
+    except (ServiceDeskError, HandoffError, sql.DatabaseError) as exc:  # the console says nothing rather than "none"
+        logger.warning("live chat %s: the requester's open tickets are not known: %s", handoff_id, type(exc).__name__)
 
 
 def _when(at: dt.datetime, zone: dt.tzinfo) -> str:

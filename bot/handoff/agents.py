@@ -311,11 +311,14 @@ class AgentConsoles:
                     lines.append({"who": who, "text": redact_typed_secrets(str(e["text"])), "at": e.get("timestamp")})
             articles = [{"article_id": a, "helped": helped} for a, helped in offered_articles(events)]
         person = handoff.requester
-        return {
+        context: dict[str, Any] = {
             "conversation": lines[-CONTEXT_TURNS:],
             "articles": articles,
             "requester": {"id": person.id, "name": person.name, "email": person.email, "council": person.tenant},
         }
+        if handoff.open_tickets is not None:  # left out when the desk could not say: not "no tickets"
+            context["tickets"] = [{"ref": t.ref, "title": t.title, "status": t.status} for t in handoff.open_tickets]
+        return context
 
 
 def public(handoff: Handoff) -> dict[str, Any]:

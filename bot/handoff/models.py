@@ -28,6 +28,15 @@ def serves(councils: Collection[str], tenant: str | None) -> bool:
 
 
 @dataclass(frozen=True)
+class OpenTicket:
+    """One of the requester's open tickets, as the desk listed it when they asked for a person."""
+
+    ref: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
 class Handoff:
     """One request for a person, from the question to its close. ``reference`` is what the channel
     needs to reach the user later (e.g. Teams' service URL and conversation id); ``last_seq`` the
@@ -61,6 +70,7 @@ class Handoff:
     delivered_to_user: int = 0
     acked_by_console: int = 0
     channel_card: str | None = None  # the Teams agents' channel card's activity id, once posted
+    open_tickets: tuple[OpenTicket, ...] | None = None  # the requester's, when they asked; None: not known
 
     @property
     def tenant(self) -> str | None:

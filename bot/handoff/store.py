@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from bot import sql
 from bot.handoff.errors import AgentNotEligible, AlreadyTaken, AtCapacity, HandoffClosed, NotAssigned, UnknownHandoff
-from bot.handoff.models import READS, SENDERS, Agent, Handoff, Message, Reader, Sender, serves
+from bot.handoff.models import READS, SENDERS, Agent, Handoff, Message, OpenTicket, Reader, Sender, serves
 from bot.handoff.queue import PresenceAndQueue
 from bot.handoff.tables import (
     OPEN,
@@ -225,6 +225,11 @@ class HandoffStore(PresenceAndQueue, Sweeper):
         """What the channel needs to reach the user (Teams: its service URL and conversation),
         given by the channel when the user is told they are queued."""
         return self._set(handoff_id, "reference = ?", (json.dumps(dict(reference)),))
+
+    def set_open_tickets(self, handoff_id: str, tickets: Sequence[OpenTicket]) -> Handoff:
+        """The requester's open tickets as the desk listed them when they asked (for the console)."""
+        listed = json.dumps([{"ref": t.ref, "title": t.title, "status": t.status} for t in tickets])
+        return self._set(handoff_id, "open_tickets = ?", (listed,))
 
     def set_channel_card(self, handoff_id: str, activity_id: str) -> Handoff:
         return self._set(handoff_id, "channel_card = ?", (activity_id,))

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot import sql
 from bot.handoff.errors import UnknownAgent, UnknownHandoff
-from bot.handoff.models import OPEN_STATES, Agent, Handoff, Message
+from bot.handoff.models import OPEN_STATES, Agent, Handoff, Message, OpenTicket
 from bot.requester import Requester
 
 OPEN = f"state IN ({', '.join(repr(s) for s in OPEN_STATES)})"  # state IN ('queued', 'assigned')
@@ -98,7 +98,14 @@ def handoff_from_row(row: Any) -> Handoff:
         delivered_to_user=row["delivered_to_user"],
         acked_by_console=row["acked_by_console"],
         channel_card=row["channel_card"],
+        open_tickets=_open_tickets(row["open_tickets"]),
     )
+
+
+def _open_tickets(text: str | None) -> tuple[OpenTicket, ...] | None:
+    if text is None:
+        return None
+    return tuple(OpenTicket(t["ref"], t["title"], t["status"]) for t in json.loads(text))
 
 
 def message_from_row(row: Any) -> Message:

@@ -21,6 +21,9 @@ import socketio
 from bot.handoff.agent_token import mint
 from bot.handoff.store import HandoffStore
 from bot.launcher import RASA_READY_TIMEOUT, RASA_SERVER
+from bot.requester import Requester
+from bot.servicedesk.local import LocalServiceDesk
+from bot.servicedesk.models import TicketRequest
 from tests.cards import of_type
 from tests.channels.fake_botframework import NORTHBROOK_AAD, FakeBotFramework
 from tests.e2e.conftest import TEAMS_PASSWORD_SETTING, Chat, running_chat
@@ -138,6 +141,10 @@ def test_a_person_takes_the_chat_and_gives_it_back(live: Chat) -> None:
     try:
         for agent in (alex, blake):
             assert agent.call("presence", {"state": "available"})["ok"]
+        printer = TicketRequest(
+            "Printer jams on floor 2", "d", Requester("sam-patel"), "printing", "P4", "service-desk", "sam-printer"
+        )
+        open_ticket = LocalServiceDesk(live.desk_db).create_ticket(printer).ref  # raised by phone last week
         with user(live, "sam-patel") as sam:
             queued = sam.say("i'd like to speak to a human", flow("handoff_queued"))["custom"]
             handoff_id = queued["handoff_id"]
@@ -202,6 +209,9 @@ def test_a_person_takes_the_chat_and_gives_it_back(live: Chat) -> None:
             assert ("note", "Reset in AD.") in senders
             assert any("speak to a human" in line["text"] for line in history["context"]["conversation"])
             assert history["context"]["requester"]["council"] == "northbrook"
+            assert history["context"]["tickets"] == [
+                {"ref": open_ticket, "title": "Printer jams on floor 2", "status": "open"}
+            ]
 
             # Close: exactly once; the bot is back and asks for a rating.
             before = len(sam.received)

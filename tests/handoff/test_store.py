@@ -17,6 +17,7 @@ from bot.handoff.errors import (
     UnknownAgent,
     UnknownHandoff,
 )
+from bot.handoff.models import OpenTicket
 from bot.handoff.store import HandoffStore
 from bot.redaction import REDACTED
 from bot.sql import DatabaseError
@@ -207,6 +208,17 @@ def test_the_rating_and_the_ticket_are_kept(store: HandoffStore) -> None:
         store.rate(handoff.id, 6)
     with pytest.raises(UnknownHandoff):
         store.rate("no-such-id", 3)
+
+
+def test_what_the_channel_and_the_desk_said_is_kept_with_the_request(store: HandoffStore) -> None:
+    handoff = ask(store)
+    assert handoff.open_tickets is None and handoff.channel_card is None  # not known yet
+    listed = (OpenTicket("INC0012", "Printer jams", "open"), OpenTicket("ASKIT-AB12", "VPN", "waiting"))
+    assert store.set_open_tickets(handoff.id, listed).open_tickets == listed
+    assert store.set_open_tickets(handoff.id, []).open_tickets == ()  # none: not the same as not known
+    teams = {"service_url": "https://smba.example/uk/", "conversation_id": "a:1", "bot": {"id": "28:b"}}
+    assert store.set_reference(handoff.id, teams).reference == teams
+    assert store.set_channel_card(handoff.id, "1700000000001").channel_card == "1700000000001"
 
 
 def test_a_restarted_store_sees_the_same_state(location: str) -> None:
