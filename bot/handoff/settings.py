@@ -48,11 +48,13 @@ DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 DEFAULT_TIMEOUT_MINUTES = {"queue": 10, "agent_response": 3, "idle_user": 10, "idle_agent": 15}
 CLOSED = "closed"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RANGE = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
+_RANGE = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-(?:([01]\d|2[0-3]):([0-5]\d)|24:00)")
+END_OF_DAY = dt.time.max  # "24:00": open until midnight (a time of day cannot be 24:00 itself)
 
 
 def _openings(value: Any) -> tuple[Opening, ...]:
-    """``closed``, or ``HH:MM-HH:MM`` ranges separated by commas, each after the one before."""
+    """``closed``, or ``HH:MM-HH:MM`` ranges separated by commas, each after the one before; a
+    range may end at 24:00 (midnight, the end of the day)."""
     if value == CLOSED:
         return ()
     if not isinstance(value, str):
@@ -62,7 +64,8 @@ def _openings(value: Any) -> tuple[Opening, ...]:
         match = _RANGE.fullmatch(part.strip())
         if match is None:
             raise ValueError
-        start, end = (dt.time(int(match[i]), int(match[i + 1])) for i in (1, 3))
+        start = dt.time(int(match[1]), int(match[2]))
+        end = dt.time(int(match[3]), int(match[4])) if match[3] else END_OF_DAY
         if start >= end or (found and start <= found[-1].end):
             raise ValueError
         found.append(Opening(start, end))
@@ -97,7 +100,8 @@ def _described(describe: str, convert: Any) -> Kind:
 
 
 OPENINGS = _described(
-    'opening times "HH:MM-HH:MM" (24-hour clock, opening before closing; several separated by commas), or closed',
+    'opening times "HH:MM-HH:MM" (24-hour clock, opening before closing, 24:00 for midnight at the end of the day;'
+    " several separated by commas), or closed",
     _openings,
 )
 ZONE = _described('a time zone such as "Europe/London"', _zone)

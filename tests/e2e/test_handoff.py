@@ -36,7 +36,7 @@ WAIT = 60.0
 AGENTS_CHANNEL = "19:askit-agents-0123456789abcdef@thread.tacv2"
 CONSOLE_URL = "https://askit-admin.example"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ALL_WEEK = "\n".join(f'    {day}: "00:00-23:59"' for day in DAYS)
+ALL_WEEK = "\n".join(f'    {day}: "00:00-24:00"' for day in DAYS)
 # Riverside's desk opens only on the day after tomorrow, from 09:00 to 10:00: shut now, opening known.
 OPEN_DAY = DAYS[(dt.datetime.now(ZoneInfo("Europe/London")).weekday() + 2) % 7]
 ONE_HOUR = '"09:00-10:00"'

@@ -35,7 +35,7 @@ from tests.waiting import exited, wait_until
 pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
 AGENT_SECRET = secrets.token_urlsafe(32)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOURS = "\n".join(f'    {day}: "00:00-23:59"' for day in DAYS)
+HOURS = "\n".join(f'    {day}: "00:00-24:00"' for day in DAYS)
 # The development sign-in's "Demo agent" is an agent for every council, so the console gives them
 # every group of this file (bot/backoffice/identity_dev.py, bot/backoffice/agents.py).
 HANDOFF_YML = f"""

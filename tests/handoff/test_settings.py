@@ -8,12 +8,13 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
 from bot.config import ConfigurationError
-from bot.handoff.hours import DAY_NAMES, Opening
+from bot.handoff.hours import DAY_NAMES, Opening, is_open
 from bot.handoff.models import Timeouts
 from bot.handoff.settings import FILE_FIELDS, HANDOFF_CONFIG, HOURS_FIELDS, TIMEOUT_FIELDS, HandoffSettings, main
 from bot.identity import load_tenants
@@ -75,6 +76,7 @@ def test_a_whole_file_of_good_values_is_read(tmp_path: Path) -> None:
         data["hours"]["northbrook"] = {
             "time_zone": "Europe/Dublin",
             "mon": "08:00-12:30, 13:30-17:00",
+            "tue": "00:00-24:00",
             "closed_dates": ["2026-03-17"],
         }
         data["timeouts"] = {"queue": 5}
@@ -84,6 +86,8 @@ def test_a_whole_file_of_good_values_is_read(tmp_path: Path) -> None:
     settings = HandoffSettings.load(written(tmp_path, change))
     northbrook = settings.hours_for("northbrook")
     assert northbrook.week[0] == (Opening(dt.time(8), dt.time(12, 30)), Opening(dt.time(13, 30), dt.time(17)))
+    assert northbrook.week[1] == (Opening(dt.time(0), dt.time.max),)  # all day, to midnight
+    assert is_open(northbrook, dt.datetime(2026, 9, 22, 23, 59, 30, tzinfo=ZoneInfo("Europe/Dublin")))
     assert str(northbrook.zone) == "Europe/Dublin" and dt.date(2026, 3, 17) in northbrook.closed_dates
     assert settings.timeouts.queue == 300 and settings.timeouts.idle_agent == 900  # the others' defaults
     assert settings.capacity == 3 and settings.teams_agents_channel == "19:0123abcd@thread.tacv2"
@@ -111,6 +115,8 @@ OPENING = "must be opening times"
 MISTAKES: list[tuple[Change, str]] = [
     (put("hours", "default", "mon", value="25:00-17:00"), f"hours.default.mon: {OPENING} .*, got '25:00-17:00'"),
     (put("hours", "default", "tue", value="17:00-08:30"), f"hours.default.tue: {OPENING}"),
+    (put("hours", "default", "tue", value="24:00-24:00"), f"hours.default.tue: {OPENING}"),  # 24:00 only ends one
+    (put("hours", "default", "tue", value="08:00-24:30"), f"hours.default.tue: {OPENING}"),
     (put("hours", "default", "wed", value="08:30-12:00, 11:00-17:00"), f"hours.default.wed: {OPENING}"),
     (put("hours", "default", "thu", value="8.30 to 5"), f"hours.default.thu: {OPENING}"),
     (put("hours", "default", "fri", value=9), f"hours.default.fri: {OPENING} .*, got 9"),
