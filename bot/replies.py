@@ -517,7 +517,9 @@ def handoff_ended(handoff_id: str, why: str = "") -> Reply:
     )
 
 
-def chat_rated(handoff_id: str) -> Reply:
+def chat_rated(handoff_id: str, score: int) -> Reply:
     return Reply(
-        text="Thank you for rating the chat.", buttons=[], custom={"flow": "handoff_rated", "handoff_id": handoff_id}
+        text="Thank you for rating the chat.",
+        buttons=[],
+        custom={"flow": "handoff_rated", "handoff_id": handoff_id, "score": score},
     )

@@ -201,13 +201,25 @@ def _tickets(store: InsightsStore, council: str | None, now: float) -> Table:
     )
 
 
+def _chats(store: InsightsStore, council: str | None, now: float) -> Table:
+    return Table(
+        "chats",
+        f"Live chats with a person, the last {PERIOD_DAYS} days, and how staff rated them (1 to 5)",
+        ("Council", "Chats", "Rated", "Average rating", "Rated 4 or 5"),
+        [
+            (name, str(c.chats), str(c.rated), "–" if c.average is None else f"{c.average:.1f}", f.percent(c.satisfied))
+            for name, c in store.live_chats(now - PERIOD_DAYS * DAY, now, council).items()
+        ],
+    )
+
+
 def _articles(store: InsightsStore, council: str | None, now: float) -> Table:
     ranked = [a for a in store.articles(now - PERIOD_DAYS * DAY, now, council) if a.answers >= BEST_MIN_ANSWERS]
     ranked.sort(key=lambda a: (-(a.helpful or 0.0), -a.answers, a.article_id))
     return Table(
         "articles",
         f"Articles answered at least {BEST_MIN_ANSWERS} times in the last {PERIOD_DAYS} days, most helpful first",
-        ("Article", "Answers", "Helped", "Didn't help", "Helpful", "Tickets after"),
+        ("Article", "Answers", "Helped", "Didn't help", "Helpful", "Tickets or chats after"),
         [
             (a.article_id, str(a.answers), str(a.helped), str(a.not_helped), f.percent(a.helpful), str(a.tickets))
             for a in ranked
@@ -237,6 +249,7 @@ BUILDERS: dict[str, Callable[[InsightsStore, str | None, float], Table | None]] 
     "councils": _councils,
     "channels": _channels,
     "tickets": _tickets,
+    "chats": _chats,
     "articles": _articles,
     "gaps": _gaps,
 }

@@ -157,7 +157,7 @@ class HandoffBroker:
             return False
         await self.run(self.store.rate, handoff.id, score)
         await self._record(conversation, _user_events(text, handoff.id))
-        await self.tell_user(handoff, replies.chat_rated(handoff.id))
+        await self.tell_user(handoff, replies.chat_rated(handoff.id, score))
         return True
 
     async def user_typing(self, conversation: str) -> None:

@@ -6,18 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.insights.outcomes import Question, Ticket
+from bot.insights.outcomes import LiveChat, Question, Ticket
 
 DEFINITIONS = (  # (term, meaning): what every view of the figures prints beside them
-    ("Confirmed deflection", "answered from an article, the member of staff said it helped, and no ticket from "
-     "them on the same topic (the same article, or raised from that question) within the deflection window."),
+    ("Confirmed deflection", "answered from an article, the member of staff said it helped, and no ticket or live "
+     "chat with a person from them on the same topic (the same article, or asked for after that question) within "
+     "the deflection window."),
     ("Potential deflection", "an answer, a choice of articles or a pointer to another team, with no feedback and no "
      "such ticket. Always counted apart from confirmed, never added to it."),
-    ("Not deflected", "a ticket on the topic within the window, or \"that didn't help\"."),
+    ("Not deflected", "a ticket or a live chat with a person on the topic within the window, or \"that didn't "
+     "help\"."),
     ("Unresolved", "nothing fitted (\"escalate\") and no ticket was raised."),
-    ("Containment", "the share of questions with no ticket on their topic within the window."),
+    ("Containment", "the share of questions with no ticket or live chat on their topic within the window."),
     ("Helpful", "helped / (helped + didn't help)."),
     ("Coverage", "the share of questions that got an answer, a choice or a pointer rather than \"escalate\"."),
+    ("Live-chat rating", "how members of staff rated their chats with a person, 1 (poor) to 5 (very good): the "
+     "chats rated, their average, and the share rated 4 or 5."),
     ("Questions", "what staff typed; a too-vague first message that got one narrowing question is not counted "
      "on its own. The last days of any period, as many as the window, are still open: a ticket may yet follow."),
 )  # fmt: skip
@@ -30,25 +34,30 @@ EXAMPLES = 3  # questions quoted for each gap
 KINDS = ("confirmed", "potential", "not_deflected", "unresolved")
 
 
-def judge(question: Question, tickets: Iterable[Ticket], days: float = DEFLECTION_DAYS) -> tuple[str, Ticket | None]:
-    """A question's outcome (one of KINDS, or "narrowed"), and the ticket that followed it on its
-    topic within the window, if any; ``tickets`` are its user's."""
-    ticket = next((t for t in tickets if _follows(t, question, days)), None)
-    return _kind(question, ticket), ticket
+Escalation = Ticket | LiveChat  # what makes a question not deflected when it follows on its topic
 
 
-def _follows(ticket: Ticket, question: Question, days: float) -> bool:
-    if ticket.user != question.user or not question.at <= ticket.at <= question.at + days * DAY:
+def judge(
+    question: Question, escalations: Iterable[Escalation], days: float = DEFLECTION_DAYS
+) -> tuple[str, Escalation | None]:
+    """A question's outcome (one of KINDS, or "narrowed"), and the ticket or live chat that followed
+    it on its topic within the window, if any; ``escalations`` are its user's, oldest first."""
+    followed = next((e for e in escalations if _follows(e, question, days)), None)
+    return _kind(question, followed), followed
+
+
+def _follows(escalation: Escalation, question: Question, days: float) -> bool:
+    if escalation.user != question.user or not question.at <= escalation.at <= question.at + days * DAY:
         return False
-    return ticket.question_id == question.id or (
-        question.article_id is not None and ticket.article_id == question.article_id
+    return escalation.question_id == question.id or (
+        question.article_id is not None and escalation.article_id == question.article_id
     )
 
 
-def _kind(question: Question, ticket: Ticket | None) -> str:
+def _kind(question: Question, followed: Escalation | None) -> str:
     if question.decision == "narrow":
         return "narrowed"
-    if ticket is not None or question.feedback == "not_helped":
+    if followed is not None or question.feedback == "not_helped":
         return "not_deflected"
     if question.decision == "escalate":
         return "unresolved"
@@ -105,11 +114,29 @@ class ArticleFigures:
     answers: int
     helped: int
     not_helped: int
-    tickets: int  # tickets that followed an answer from it
+    tickets: int  # tickets and live chats that followed an answer from it
 
     @property
     def helpful(self) -> float | None:
         return _share(self.helped, self.helped + self.not_helped)
+
+
+@dataclass(frozen=True)
+class ChatFigures:
+    """Live chats with a person: how many were asked for, and their ratings (1 to 5)."""
+
+    chats: int
+    rated: int
+    rating_total: int
+    rated_well: int  # rated 4 or 5
+
+    @property
+    def average(self) -> float | None:
+        return self.rating_total / self.rated if self.rated else None
+
+    @property
+    def satisfied(self) -> float | None:
+        return _share(self.rated_well, self.rated)
 
 
 @dataclass(frozen=True)

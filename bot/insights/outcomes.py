@@ -5,7 +5,8 @@ conversation's state and its next event, and returns the new state and the chang
 What a reply was is read only from its ``custom`` part (bot/replies.py): ``decision`` for a
 question's outcome, ``feedback: helped`` (the "glad that sorted it" reply), ``flow: ticket_offer``
 with ``reason: not_helped`` for an answer that did not help, ``flow: ticket_created`` or
-``ticket_recorded`` for a ticket. A question is what the user typed; a button press (a ``/payload``)
+``ticket_recorded`` for a ticket, ``flow: handoff_queued`` for a live chat with a person and
+``handoff_rated`` for its rating. A question is what the user typed; a button press (a ``/payload``)
 continues the question before it (a choice from a clarify becomes that question's answer).
 """
 
@@ -56,6 +57,27 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class LiveChat:
+    """A live chat with a person that the user was queued for: like a ticket, it follows a question."""
+
+    id: int
+    conversation: str
+    user: str
+    at: float
+    channel: str
+    tenant: str | None
+    handoff_id: str
+    article_id: str | None  # the article answered last in the conversation, if any
+    question_id: int | None  # the question it followed
+
+
+@dataclass(frozen=True)
+class ChatRated:
+    handoff_id: str
+    score: int  # 1 (poor) to 5 (very good)
+
+
+@dataclass(frozen=True)
 class Answered:
     """A question changed by a later event: chosen from a clarify, or feedback given."""
 
@@ -73,7 +95,7 @@ class Delivered:
     ref: str
 
 
-Change = Question | Ticket | Answered | Delivered
+Change = Question | Ticket | Answered | Delivered | LiveChat | ChatRated
 
 
 @dataclass(frozen=True)
@@ -165,6 +187,16 @@ def _bot(state: State, event: BrokerEvent, custom: dict[str, Any]) -> tuple[Stat
         return replace(state, answered=None), [Answered(state.answered, feedback="helped")]
     if flow == "ticket_offer" and custom.get("reason") == "not_helped" and state.answered is not None:
         return replace(state, answered=None), [Answered(state.answered, feedback="not_helped")]
+    handoff_id = custom.get("handoff_id")
+    if flow == "handoff_queued" and isinstance(handoff_id, str):
+        chat = LiveChat(
+            event.id, event.sender_id, user, event.at, state.channel, state.tenant, handoff_id, state.article_id,
+            state.question,
+        )  # fmt: skip
+        return replace(state, answered=None), [chat]
+    score = custom.get("score")
+    if flow == "handoff_rated" and isinstance(handoff_id, str) and isinstance(score, int) and 1 <= score <= 5:
+        return state, [ChatRated(handoff_id, score)]
     if flow in ("ticket_created", "ticket_recorded"):
         ref, receipt = custom.get("ticket_ref"), custom.get("receipt")
         if flow == "ticket_created" and isinstance(receipt, str) and isinstance(ref, str):

@@ -193,7 +193,8 @@ def _articles(per_article: list[f.ArticleFigures]) -> str:
         )
         return (
             f"<h3>{title}</h3><table><thead><tr><th scope='col'>Article</th><th scope='col'>Answers</th>"
-            f"<th scope='col'>Helpful</th><th scope='col'>Tickets after</th></tr></thead><tbody>{body}</tbody></table>"
+            f"<th scope='col'>Helpful</th><th scope='col'>Tickets or chats after</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>"
         )
 
     return "<h2>Articles</h2>" + table("Most helpful", best) + table("Least helpful", worst)

@@ -23,12 +23,24 @@ from bot.insights.figures import (
     EXAMPLES,
     MIN_CLUSTER,
     ArticleFigures,
+    ChatFigures,
+    Escalation,
     Figures,
     Gap,
     GapRun,
     judge,
 )
-from bot.insights.outcomes import Answered, Change, Delivered, Question, State, Ticket, follow
+from bot.insights.outcomes import (
+    Answered,
+    Change,
+    ChatRated,
+    Delivered,
+    LiveChat,
+    Question,
+    State,
+    Ticket,
+    follow,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BATCH = 5_000
@@ -130,7 +142,7 @@ class InsightsStore:
         choice, and the asker's questions a new ticket may follow."""
         ids = {c.id for c in changes if isinstance(c, Question)}
         ids |= {c.question_id for c in changes if isinstance(c, Answered)}
-        for ticket in (c for c in changes if isinstance(c, Ticket)):
+        for ticket in (c for c in changes if isinstance(c, Ticket | LiveChat)):
             rows = tx.execute(
                 "SELECT id FROM insights_questions WHERE user_key = ? AND at BETWEEN ? AND ?",
                 (ticket.user, ticket.at - self.days * DAY, ticket.at),
@@ -144,11 +156,16 @@ class InsightsStore:
             if row is None:
                 continue
             question = _question(row)
+            window = (question.user, question.at, question.at + self.days * DAY)
             tickets = tx.execute(
-                "SELECT * FROM insights_tickets WHERE user_key = ? AND at BETWEEN ? AND ? ORDER BY at, id",
-                (question.user, question.at, question.at + self.days * DAY),
+                "SELECT * FROM insights_tickets WHERE user_key = ? AND at BETWEEN ? AND ?", window
             ).fetchall()
-            kind, ticket = judge(question, [_ticket(t) for t in tickets], self.days)
+            chats = tx.execute(
+                "SELECT * FROM insights_live_chats WHERE user_key = ? AND at BETWEEN ? AND ?", window
+            ).fetchall()
+            found: list[Escalation] = [*map(_ticket, tickets), *map(_live_chat, chats)]
+            escalations = sorted(found, key=lambda e: (e.at, e.id))
+            kind, ticket = judge(question, escalations, self.days)
             tx.execute(
                 "UPDATE insights_questions SET outcome = ?, ticket_id = ? WHERE id = ?",
                 (kind, ticket.id if ticket else None, question_id),
@@ -207,6 +224,21 @@ class InsightsStore:
                 params,
             ).fetchall()
         return [(r["grp"], r["priority"], int(r["tickets"])) for r in rows]
+
+    def live_chats(
+        self, since: float = 0.0, until: float = float("inf"), council: str | None = None
+    ) -> dict[str, ChatFigures]:
+        """Live chats with a person asked for in [since, until), and their ratings, per council."""
+        where, params = _where(since, until, council)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT tenant, COUNT(*) AS chats, COUNT(csat) AS rated, COALESCE(SUM(csat), 0) AS total,"
+                " SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END) AS well"
+                f" FROM insights_live_chats WHERE {where} GROUP BY tenant ORDER BY tenant",
+                params,
+            ).fetchall()
+        counts = ("chats", "rated", "total", "well")
+        return {str(r["tenant"] or "unknown"): ChatFigures(*(int(r[k] or 0) for k in counts)) for r in rows}
 
     def outcomes(self, since: float = 0.0, until: float = float("inf")) -> dict[int, str]:
         """Each question's judged outcome, by question id (tests and tools)."""
@@ -364,6 +396,15 @@ def _record(tx: Any, change: Change) -> None:
         )  # fmt: skip
     elif isinstance(change, Delivered):
         tx.execute("UPDATE insights_tickets SET ref = ? WHERE receipt = ?", (change.ref, change.receipt))
+    elif isinstance(change, LiveChat):
+        tx.execute(
+            "INSERT INTO insights_live_chats (id, conversation, user_key, at, channel, tenant, handoff_id, article_id,"
+            " question_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (change.id, change.conversation, change.user, change.at, change.channel, change.tenant, change.handoff_id,
+             change.article_id, change.question_id),
+        )  # fmt: skip
+    elif isinstance(change, ChatRated):  # a later rating replaces the first, as in the handoff store
+        tx.execute("UPDATE insights_live_chats SET csat = ? WHERE handoff_id = ?", (change.score, change.handoff_id))
 
 
 def _question(row: Any) -> Question:
@@ -377,6 +418,13 @@ def _ticket(row: Any) -> Ticket:
     return Ticket(
         int(row["id"]), row["conversation"], row["user_key"], float(row["at"]), row["channel"], row["tenant"],
         row["ref"], row["receipt"], row["resolver_group"], row["priority"], row["article_id"], row["question_id"],
+    )  # fmt: skip
+
+
+def _live_chat(row: Any) -> LiveChat:
+    return LiveChat(
+        int(row["id"]), row["conversation"], row["user_key"], float(row["at"]), row["channel"], row["tenant"],
+        row["handoff_id"], row["article_id"], row["question_id"],
     )  # fmt: skip
 
 

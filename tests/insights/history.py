@@ -84,5 +84,13 @@ class Chat:
     def not_helped(self, article_id: str) -> Chat:
         return self.says("/not_helped").bot(replies.ticket_offer("not_helped", article_id))
 
+    def live_chat(self, handoff_id: str, rating: int | None = None) -> Chat:
+        """Asks for a person, is queued, and (``rating``) rates the chat when the agent closes it."""
+        self.says("can I talk to someone").bot(replies.handoff_queued(handoff_id, 1, None))
+        if rating is not None:
+            self.bot(replies.handoff_ended(handoff_id))
+            self.says(replies.rate_chat_payload(handoff_id, rating)).bot(replies.chat_rated(handoff_id, rating))
+        return self
+
     def ticket(self, ref: str, group: str = "end-user-computing") -> Chat:
         return self.says("yes").bot(replies.ticket_created(ref, None, replies.Routed("P3", group)))

@@ -11,6 +11,8 @@ import pytest
 
 from bot import replies
 from bot.insights.figures import (
+    DEFLECTION_DAYS,
+    ChatFigures,
     Cost,
     cost_avoided,
     shown,
@@ -141,6 +143,23 @@ def test_a_ticket_after_the_window_leaves_the_deflection_confirmed_and_is_counte
     assert store.figures()["all"].contained == 1  # the one ticket follows one question only
     wider = InsightsStore.open(tmp_path / "insights.sqlite", 10)  # a wider window: judged again
     assert kinds_in_order(wider) == ["not_deflected", "not_deflected"]
+
+
+def test_a_live_chat_on_the_topic_is_not_a_deflection_and_its_rating_is_counted(tmp_path: Path) -> None:
+    log = Log()
+    Chat(log, "x").answered("vpn drops", "vpn-connect").helped().later(1).live_chat("h-x", rating=2)
+    chat = Chat(log, "y", email="sam@northbrook.example").answered("vpn drops", "vpn-connect").helped()
+    chat.later(DEFLECTION_DAYS + 1).live_chat("h-y", rating=5)  # after the window: the deflection stands
+    Chat(log, "z").says("can I talk to someone").bot(replies.handoff_queued("h-z", 2, 120.0))  # not rated
+    store = loaded(log, tmp_path)
+    judged = store.outcomes()
+    assert {q.user: judged[q.id] for q in store.questions()} == {"id-x": "not_deflected", "id-y": "confirmed"}
+    assert store.live_chats() == {
+        "northbrook": ChatFigures(chats=1, rated=1, rating_total=5, rated_well=1),
+        "riverside": ChatFigures(chats=2, rated=1, rating_total=2, rated_well=0),
+    }
+    riverside = store.live_chats(council="riverside")["riverside"]
+    assert riverside.average == 2.0 and riverside.satisfied == 0.0
 
 
 def test_rates_breakdowns_articles_and_cost_ranges(tmp_path: Path) -> None:

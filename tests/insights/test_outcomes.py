@@ -7,7 +7,7 @@ import pytest
 from bot import replies
 from bot.identity import IDENTITY_KEY
 from bot.insights.events import BrokerEvent
-from bot.insights.outcomes import Answered, Delivered, Question, Ticket, redact
+from bot.insights.outcomes import Answered, ChatRated, Delivered, LiveChat, Question, Ticket, redact
 from bot.insights.store import changes_of
 from tests.insights.history import Chat, Log
 
@@ -60,6 +60,19 @@ def test_a_ticket_remembers_the_article_and_question_it_followed_and_news_gives_
         "ASKIT-1234ABCD", "ASKIT-1234ABCD", "outlook-crash", question.id, "end-user-computing",
     )  # fmt: skip
     assert delivered == Delivered("ASKIT-1234ABCD", "INC0010001")
+
+
+def test_a_live_chat_follows_the_question_before_it_and_keeps_its_rating() -> None:
+    log = Log()
+    Chat(log, "s6").answered("teams keeps crashing", "teams-crash").not_helped("teams-crash").live_chat("h1", rating=4)
+    question, _, chat, rated = changes_of(log.broker_events())
+    assert isinstance(question, Question) and isinstance(chat, LiveChat)
+    assert (chat.handoff_id, chat.article_id, chat.question_id, chat.user, chat.tenant) == (
+        "h1", "teams-crash", question.id, "id-s6", "riverside",
+    )  # fmt: skip
+    assert rated == ChatRated("h1", 4)
+    forged = {"text": "Thanks", "custom": {"flow": "handoff_rated", "handoff_id": "h1", "score": 9}}
+    assert changes_of(Chat(Log(), "s7").bot(forged).log.broker_events()) == []  # not a rating of 1 to 5
 
 
 def test_without_a_verified_identity_the_user_is_the_conversation() -> None:
