@@ -42,7 +42,7 @@ from bot.channels.errors import AuthError, ConnectorError, KeysUnavailable, Team
 from bot.channels.inbound import clean_sender
 from bot.channels.settings import channel_settings
 from bot.channels.teams_cards import Used, button_title, interactive
-from bot.channels.teams_handoff import AgentsChannel, InOrder, TeamsLink, reference
+from bot.channels.teams_handoff import AgentsChannel, TeamsLink, reference
 from bot.channels.teams_payloads import (
     ConversationRef,
     aad_tenant,
@@ -58,6 +58,7 @@ from bot.channels.teams_payloads import (
 )
 from bot.channels.teams_state import ConversationDirectory, LiveCard, LiveCards, MemberCache, RecentIds
 from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
+from bot.handoff.order import InOrder
 from bot.identity import IdentitySeal, known_aad_tenants
 from bot.replies import SORRY, welcome
 from bot.secret import Secret

@@ -2,8 +2,8 @@
 
 - the member of staff's: ``TeamsLink`` puts the agent's lines into the 1:1 chat they are already
   in, through the connector, by the conversation reference kept with the handoff (so a restart of
-  the Rasa server still reaches them), and ``InOrder`` keeps their relayed messages in the order
-  they arrived;
+  the Rasa server still reaches them; their relayed messages keep the order they arrived in
+  (bot/handoff/order.py);
 - the agents': ``AgentsChannel`` posts a card for each request into the configured agents' channel
   (requester, council, when asked, summary, Accept in the console) and updates it in place when
   the request is taken, released or ends.
@@ -15,10 +15,9 @@ still refuses stays undelivered and the broker's sweep sends it again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
@@ -87,28 +86,6 @@ class TeamsLink:
             await self.client.send(ref.service_url, ref.conversation_id, message_activity(ref, typing()))
         except ConnectorError as exc:
             logger.info("typing indicator not sent: %s", exc)
-
-
-class InOrder:
-    """One relayed message per conversation at a time, in the order they arrived: each activity is
-    its own task, and an asyncio lock wakes its waiters first come, first served."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def turn(self, conversation: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(conversation, (asyncio.Lock(), 0))
-        self._locks[conversation] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[conversation]
-            if users == 1:
-                del self._locks[conversation]  # nobody waiting: idle conversations cost nothing
-            else:
-                self._locks[conversation] = (lock, users - 1)
 
 
 # -- the agents' channel -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ An agent sees and acts on only the handoffs of their token's groups and councils
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,6 +28,7 @@ from bot.handoff.agent_token import AgentClaims, AgentTokenRejected, verify
 from bot.handoff.broker import HandoffBroker
 from bot.handoff.errors import HandoffError
 from bot.handoff.models import PRESENCES, Handoff, Message, Waiting, serves
+from bot.handoff.order import InOrder
 from bot.redaction import redact_typed_secrets
 from bot.secret import Secret
 
@@ -53,6 +55,7 @@ class AgentConsoles:
         self.broker, self.sio, self.secret = broker, sio, secret
         self.store = broker.store
         self.sessions: dict[str, AgentClaims] = {}  # socket id -> the agent
+        self.order = InOrder()  # per chat (handoff id)
         broker.listeners.append(self)
         self._register()
 
@@ -159,8 +162,12 @@ class AgentConsoles:
                 return {"ok": False, "error": "Your session has expired: sign in again."}
             if not isinstance(data, dict):
                 return {"ok": False, "error": "That request was not understood."}
+            # Each event is its own task, and the store is written from threads: one chat's events are
+            # handled in the order they arrived, so two sends are stored (and shown) as they were sent.
+            chat = data.get("handoff_id")
             try:
-                return {"ok": True, **await handler(agent, data)}
+                async with self.order.turn(chat) if isinstance(chat, str) else contextlib.nullcontext():
+                    return {"ok": True, **await handler(agent, data)}
             except Refused as exc:
                 return {"ok": False, "error": str(exc)}
             except HandoffError as exc:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.channels.connector import AppCredentials, ConnectorClient
-from bot.channels.teams_handoff import AgentsChannel, InOrder, conversation_of, reference, request_card
+from bot.channels.teams_handoff import AgentsChannel, conversation_of, reference, request_card
 from bot.channels.teams_payloads import ConversationRef
 from bot.handoff.broker import HandoffBroker
 from bot.handoff.settings import HandoffSettings
@@ -108,21 +108,3 @@ def test_the_card_is_posted_once_then_updated_in_place(store: HandoffStore, bf: 
     [update] = bf.updates
     assert update.activity["id"] == posted["id"]
     assert status(update.activity["attachments"][0]["content"]) == "Taken by Alex Morgan at 15:14"
-
-
-def test_relayed_messages_keep_their_order_and_idle_conversations_cost_nothing() -> None:
-    order = InOrder()
-    done: list[str] = []
-
-    async def relay(conversation: str, text: str, takes: float) -> None:
-        async with order.turn(conversation):
-            await asyncio.sleep(takes)
-            done.append(text)
-
-    async def scenario() -> None:
-        await asyncio.gather(relay("jo", "first", 0.05), relay("jo", "second", 0), relay("kim", "other", 0))
-
-    asyncio.run(scenario())
-    assert done.index("first") < done.index("second")
-    assert done[0] == "other"  # another conversation does not wait for Jo's
-    assert order._locks == {}

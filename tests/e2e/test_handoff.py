@@ -195,6 +195,16 @@ def test_a_person_takes_the_chat_and_gives_it_back(live: Chat) -> None:
             assert sam.received[before:] == [answer]  # not the bot's article
             assert sam.typing == [{"name": "Alex Morgan", "handoff_id": handoff_id}]  # type: ignore[attr-defined]
 
+            # Twenty lines sent without waiting for each answer (as the console resends after a
+            # reconnect) are stored and shown in the order they were sent.
+            before = len(sam.received)
+            for n in range(1, 21):
+                burst = {"handoff_id": handoff_id, "message_id": f"burst-{n}", "text": f"step {n}"}
+                alex.client.emit("send", burst, namespace="/agents")
+            sam.wait_for(lambda m: m.get("text", "").endswith(": step 20"), start=before)
+            expected = [f"Alex Morgan (Service Desk): step {n}" for n in range(1, 21)]
+            assert [m["text"] for m in sam.received[before:]] == expected
+
             # Blake may not speak in Alex's chat; nobody may send nonsense.
             refused = blake.call("send", {"handoff_id": handoff_id, "message_id": "b-1", "text": "hello"})
             assert not refused["ok"] and "does not hold" in refused["error"]
