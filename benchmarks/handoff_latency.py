@@ -14,7 +14,7 @@ between. It measures, with one monotonic clock (every client is in this process)
 
 It fails loudly if any line is lost, duplicated or out of order, or if the bot answers during the chat.
 
-    HF_HUB_OFFLINE=1 .venv-actions/bin/python benchmarks/handoff_latency.py [--users 20] [--agents 5] \
+    .venv-actions/bin/python benchmarks/handoff_latency.py [--users 20] [--agents 5] \
         [--messages 10] [--interval 2] [--write docs/benchmarks.md]
 """
 
