@@ -49,7 +49,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HANDOFF_YML = "\n".join(
     [
         "hours:\n  default:\n    time_zone: Europe/London",
-        *(f'    {day}: "00:00-23:59"' for day in DAYS),
+        *(f'    {day}: "00:00-24:00"' for day in DAYS),
         "groups:\n  service-desk:\n    name: Service Desk\n    councils: all",
         "capacity: 4",
         "timeouts: {queue: 60, agent_response: 60, idle_user: 60, idle_agent: 60}",
