@@ -228,8 +228,10 @@ def run(chat: Chat, args: argparse.Namespace) -> tuple[dict[str, list[float]], d
         time.sleep(1.0)  # anything duplicated would have come by now
         return desk.ms, spent, desk.check()
     finally:
-        for client in [*desk.users, *desk.agents]:
-            client.client.disconnect()
+        for user in desk.users:
+            user.client.disconnect()
+        for agent in desk.agents:
+            agent.client.disconnect()
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 
 INTERVAL = 0.02  # seconds between looks: short next to anything a test waits for, cheap for a cheap condition
@@ -49,3 +50,12 @@ def wait_until(
 def exited(proc: subprocess.Popen[bytes], name: str) -> Callable[[], str | None]:
     """For ``wait_until(died=...)``: "<name> exited (<code>)" once ``proc`` has ended."""
     return lambda: None if proc.poll() is None else f"{name} exited ({proc.returncode})"
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 now (a server's health check): False while it is not up yet."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return int(reply.status) == 200
+    except (OSError, ValueError):  # refused, reset, timed out, or an error status (URLError is an OSError)
+        return False

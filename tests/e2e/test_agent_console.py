@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Locator, Page, expect
 
 from bot.launcher import HOST, free_port
 from bot.paths import ROOT
 from tests.e2e.agents_broker_double import BrokerDouble
 from tests.e2e.test_backoffice_signin import axe
-from tests.waiting import exited, wait_until
+from tests.waiting import answers, exited, wait_until
 
 START_TIMEOUT = 60.0
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -41,13 +40,6 @@ SCREENSHOT_SETTING = "ASKIT_SCREENSHOTS"  # 1: this run also retakes docs/agents
 class Servers:
     backoffice: str
     broker: BrokerDouble
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 @pytest.fixture
@@ -71,7 +63,7 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         wait_until(
-            lambda: _answers(f"{backoffice}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
+            lambda: answers(f"{backoffice}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
         )
         yield Servers(backoffice, broker)
     finally:

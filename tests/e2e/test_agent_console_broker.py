@@ -27,7 +27,7 @@ from bot.launcher import HOST, RASA_PYTHON, free_port
 from bot.paths import ROOT
 from tests.e2e.test_agent_console import START_TIMEOUT, UUID, open_console, tab_to
 from tests.e2e.test_backoffice_signin import axe
-from tests.waiting import exited, wait_until
+from tests.waiting import answers, exited, wait_until
 
 HARNESS = ROOT / "tests" / "e2e" / "agents_real_broker.py"
 
@@ -48,13 +48,6 @@ class Servers:
         reply = requests.request(method, f"{self.broker}/control/{path}", json=body, timeout=30)
         reply.raise_for_status()
         return reply.json()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def _start(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -88,10 +81,10 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
     )
     try:
         wait_until(
-            lambda: _answers(f"{broker_url}/health"), START_TIMEOUT * 2, "the broker", died=exited(broker, "broker")
+            lambda: answers(f"{broker_url}/health"), START_TIMEOUT * 2, "the broker", died=exited(broker, "broker")
         )
         wait_until(
-            lambda: _answers(f"http://{HOST}:{bo_port}/health"),
+            lambda: answers(f"http://{HOST}:{bo_port}/health"),
             START_TIMEOUT,
             "the back office",
             died=exited(backoffice, "uvicorn"),

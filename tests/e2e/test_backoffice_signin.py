@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, Route, expect
 
 from bot.backoffice import audit
@@ -31,7 +30,7 @@ from bot.launcher import HOST, free_port
 from bot.paths import ROOT
 from bot.sql import open_database as sql_database
 from tests.insights.test_figures import history
-from tests.waiting import exited, wait_until
+from tests.waiting import answers, exited, wait_until
 
 E2E = ROOT / "tests" / "e2e"
 AXE = E2E / "node_modules" / "axe-core" / "axe.min.js"
@@ -67,13 +66,6 @@ class Servers:
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as sink:  # a file, not a pipe: a full pipe would block the server
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +114,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             lambda: "ready " in op_log.read_text(), START_TIMEOUT, "the OpenID provider", died=exited(provider, "node")
         )
         wait_until(
-            lambda: _answers(f"{backoffice}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
+            lambda: answers(f"{backoffice}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
         )
         yield Servers(backoffice, bo_env["ASKIT_BACKOFFICE_DB"])
     finally:

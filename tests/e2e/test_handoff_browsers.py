@@ -30,7 +30,7 @@ from tests.e2e.intranet import Intranet, Staff
 from tests.e2e.test_agent_console import START_TIMEOUT, open_console, tab_to
 from tests.e2e.test_backoffice_signin import axe
 from tests.e2e.test_widget import TURN_MS, Widget
-from tests.waiting import exited, wait_until
+from tests.waiting import answers, exited, wait_until
 
 pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
 AGENT_SECRET = secrets.token_urlsafe(32)
@@ -74,13 +74,6 @@ class People:
     console: Page
 
 
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """The Rasa and action servers with live chat on, the intranet page, and the back office
@@ -109,7 +102,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         try:
             url = f"http://{HOST}:{port}"
             wait_until(
-                lambda: _answers(f"{url}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
+                lambda: answers(f"{url}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
             )
             yield Servers(chat, url, intranet)
         finally:
