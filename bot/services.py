@@ -10,6 +10,8 @@ outbox, and the key that opens the identities the channels sealed. Tests build t
     ASKIT_WATCH_ARTICLES   0: do not rebuild the index when an article changes (default 1)
     ASKIT_ACTION_THREADS   threads for the actions' blocking work: search, desk calls, outbox
                            writes (default 16; the event loop itself never blocks)
+    ASKIT_INCIDENTS_FILE   the threshold of matching messages to known incidents
+                           (default knowledge_base/incidents.yml)
 
 They are declared in ``SETTINGS`` and checked, with every other setting and file, before the
 index and the model load.
@@ -27,6 +29,7 @@ from bot.handoff.environment import LiveChatEnvironment
 from bot.handoff.settings import HandoffSettings
 from bot.handoff.store import HandoffStore
 from bot.identity import IdentitySeal
+from bot.incidents.matching import IncidentMatcher, load_threshold
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
@@ -46,6 +49,7 @@ CONTACTS_SETTING = "ASKIT_CONTACTS_FILE"
 WORKER_SETTING = "ASKIT_OUTBOX_WORKER"
 WATCH_SETTING = "ASKIT_WATCH_ARTICLES"
 THREADS_SETTING = "ASKIT_ACTION_THREADS"
+INCIDENTS_SETTING = "ASKIT_INCIDENTS_FILE"
 DEFAULT_THREADS = 16
 
 
@@ -59,6 +63,8 @@ class Services:
     # Live chat with a person (bot/handoff): where handoffs live, and handoff.yml.
     handoffs: HandoffStore | None = None
     live_chat: HandoffSettings | None = None
+    # Known incidents (bot/incidents): the active ones, matched before the knowledge base.
+    incidents: IncidentMatcher | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Services:
@@ -72,6 +78,7 @@ class Services:
         live_chat = LiveChatEnvironment.from_env(env)  # after routing.yml: it names its groups
         contacts = Contacts.load(settings[CONTACTS_SETTING])
         contacts.check_entries(config.tenants, None)  # the not-IT entries once the index is loaded, in start
+        incident_threshold = load_threshold(settings[INCIDENTS_SETTING])
         policy = RetryPolicy.from_env(env)
         desk, outbox = create_service_desk(env), create_outbox(env)
         kb = KnowledgeBase.from_config(config, SentenceTransformerEmbedder())
@@ -81,7 +88,8 @@ class Services:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
         watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
-        return cls(kb, tickets, seal, contacts, watcher, live_chat.open_store(), live_chat.settings)
+        incidents = IncidentMatcher(kb.embedder, incident_threshold)
+        return cls(kb, tickets, seal, contacts, watcher, live_chat.open_store(), live_chat.settings, incidents)
 
     def start(self) -> None:
         """Load the index and the model now (the first question is fast), then start delivering
@@ -111,6 +119,12 @@ SETTINGS = (
     Setting(WORKER_SETTING, FLAG, "0: another process delivers the outbox", default="1"),
     Setting(WATCH_SETTING, FLAG, "0: do not rebuild the index when an article changes", default="1"),
     Setting(THREADS_SETTING, count("threads"), "threads for the actions' blocking work", default=str(DEFAULT_THREADS)),
+    Setting(
+        INCIDENTS_SETTING,
+        FILE,
+        "the threshold of matching messages to known incidents",
+        default=KNOWLEDGE_BASE_DIR / "incidents.yml",
+    ),
 )
 _DECLARED = {setting.name: setting for setting in SETTINGS}
 

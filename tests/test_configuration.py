@@ -22,6 +22,7 @@ import pytest
 from bot import contacts
 from bot.config import ConfigurationError, Setting
 from bot.identity import TENANT_FIELDS, TENANTS_FIELDS, IdentitySealError
+from bot.incidents import matching as incident_matching
 from bot.knowledge import KnowledgeError
 from bot.knowledge import config as knowledge
 from bot.paths import ROOT, SEARCH_CONFIG
@@ -104,6 +105,10 @@ SETTING_ROWS: list[tuple[dict[str, str], str]] = [
     ({"ASKIT_ACTION_THREADS": "0"}, "ASKIT_ACTION_THREADS: must be a whole number of threads, 1 or more, got '0'"),
     ({"ASKIT_ROUTING_FILE": "{tmp}/none.yml"}, "ASKIT_ROUTING_FILE: must be an existing file, got '{tmp}/none.yml'"),
     ({"ASKIT_CONTACTS_FILE": "{tmp}/none.yml"}, "ASKIT_CONTACTS_FILE: must be an existing file, got '{tmp}/none.yml'"),
+    (
+        {"ASKIT_INCIDENTS_FILE": "{tmp}/none.yml"},
+        "ASKIT_INCIDENTS_FILE: must be an existing file, got '{tmp}/none.yml'",
+    ),
     ({"ASKIT_OUTBOX_WORKER": "yes"}, "ASKIT_OUTBOX_WORKER: must be 0 or 1, got 'yes'"),
     ({"ASKIT_WATCH_ARTICLES": "off"}, "ASKIT_WATCH_ARTICLES: must be 0 or 1, got 'off'"),
     ({"ASKIT_SEARCH_CONFIG": "{tmp}/none.yml"}, "ASKIT_SEARCH_CONFIG: must be an existing file, got '{tmp}/none.yml'"),
@@ -252,8 +257,16 @@ def test_the_configuration_document_matches_the_declarations() -> None:
         },
         "search.yml": {f.key for f in (*knowledge.SEARCH_FIELDS, *itertools.chain(*knowledge.BLOCK_FIELDS.values()))},
         "thresholds.yml": {f.key for f in (*knowledge.THRESHOLDS_FIELDS, *knowledge.THRESHOLD_FIELDS)},
+        "incidents.yml": {f.key for f in (*incident_matching.FILE_FIELDS, *incident_matching.MATCHING_FIELDS)},
     }
     text = "\n".join(lines)
     for file, fields in files.items():
         section = text.split(f"### `knowledge_base/{file}`")[1].split("\n### ")[0]
         assert all(f"{field}`" in section for field in fields), f"{file}: {fields}"  # `a.b.field`
+
+
+def test_a_bad_incidents_file_stops_the_start_naming_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.yml"
+    path.write_text("matching: {threshold: 2}\n")
+    message = start(tmp_path, {"ASKIT_INCIDENTS_FILE": str(path)})
+    assert message == f"{path}: matching.threshold: must be a number from 0 to 1, got 2"

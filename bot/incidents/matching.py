@@ -1,0 +1,138 @@
+"""Match a message against the active incidents of the sender's council, with the knowledge base's embeddings.
+
+An incident is matched by the best cosine between the message and any of its texts (its title and
+the questions its agent wrote): the rule benchmarks/incident_matching.py chose on the drill's dev
+split. The threshold is kept in knowledge_base/incidents.yml, written by that benchmark from the dev
+split only (``--thresholds-out``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bot.config import MAPPING, Field, read_fields, read_yaml
+from bot.knowledge.config import FRACTION
+from bot.knowledge.embedding import Embedder
+from bot.knowledge.search import WORD, normalise_query
+from bot.paths import KNOWLEDGE_BASE_DIR
+
+MATCHING_CONFIG = KNOWLEDGE_BASE_DIR / "incidents.yml"
+
+
+@dataclass(frozen=True)
+class IncidentTexts:
+    """What the matcher needs of an incident: its id, the texts to match (title and questions) and
+    the councils it affects (empty: every council)."""
+
+    incident_id: str
+    texts: tuple[str, ...]
+    councils: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not any(WORD.search(text) for text in self.texts):
+            raise ValueError(f"incident {self.incident_id!r} has no text to match")
+
+    def concerns(self, council: str | None) -> bool:
+        return not self.councils or council in self.councils
+
+
+@dataclass(frozen=True)
+class Match:
+    incident_id: str
+    score: float  # the best cosine between the message and one of the incident's texts
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    incident: IncidentTexts
+    vectors: np.ndarray = field(repr=False)  # one unit row per text
+
+
+class IncidentMatcher:
+    """The active incidents' vectors, kept up to date one incident at a time: ``put`` embeds an
+    incident only when its texts changed, and ``replace`` re-embeds only the new and changed ones."""
+
+    def __init__(self, embedder: Embedder, threshold: float) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be from 0 to 1, got {threshold}")
+        self.embedder, self.threshold = embedder, threshold
+        self._active: dict[str, _Embedded] = {}
+        self._lock = threading.Lock()  # the action server matches while an agent declares
+
+    def put(self, incident: IncidentTexts) -> None:
+        """Add or update one incident; its vectors are made again only if its texts changed."""
+        known = self._active.get(incident.incident_id)
+        if known is not None and known.incident.texts == incident.texts:
+            vectors = known.vectors
+        else:
+            vectors = self.embedder.encode([normalise_query(text) for text in incident.texts if WORD.search(text)])
+        with self._lock:
+            self._active = {**self._active, incident.incident_id: _Embedded(incident, vectors)}
+
+    def remove(self, incident_id: str) -> None:
+        """Forget a resolved incident (no error if it was not active)."""
+        with self._lock:
+            self._active = {i: e for i, e in self._active.items() if i != incident_id}
+
+    def replace(self, incidents: Iterable[IncidentTexts]) -> None:
+        """Make ``incidents`` the active set (as a poll of the store returns them)."""
+        wanted = list(incidents)
+        for incident in wanted:
+            self.put(incident)
+        keep = {incident.incident_id for incident in wanted}
+        with self._lock:
+            self._active = {i: e for i, e in self._active.items() if i in keep}
+
+    @property
+    def active(self) -> tuple[str, ...]:
+        return tuple(self._active)
+
+    def scores(self, vector: np.ndarray, council: str | None) -> list[Match]:
+        """Every active incident of ``council`` scored against a message's vector, best first."""
+        active = self._active  # replaced whole on a change, so read once without the lock
+        scored = [
+            Match(i, float(np.max(e.vectors @ vector))) for i, e in active.items() if e.incident.concerns(council)
+        ]
+        return sorted(scored, key=lambda m: -m.score)
+
+    def match_vector(self, vector: np.ndarray, council: str | None) -> Match | None:
+        """The best incident for a message already embedded (the knowledge base's search embeds it
+        too: ``SearchResult.vector``), or None below the threshold."""
+        ranked = self.scores(vector, council)
+        return ranked[0] if ranked and ranked[0].score >= self.threshold else None
+
+    def match(self, text: str, council: str | None) -> Match | None:
+        """The best incident for ``text`` from a member of ``council``'s staff, or None."""
+        query = normalise_query(text)
+        if not self._active or not WORD.search(query):
+            return None
+        return self.match_vector(self.embedder.encode([query])[0], council)
+
+
+FILE_FIELDS = (Field("matching", MAPPING, "threshold", required=True),)
+MATCHING_FIELDS = (
+    Field("threshold", FRACTION, "the cosine from which a message is shown an incident's card", required=True),
+)
+
+
+def load_threshold(path: Path = MATCHING_CONFIG) -> float:
+    """``matching.threshold`` of the incidents file; a bad file is one line naming it and the field."""
+    top = read_fields(read_yaml(path), FILE_FIELDS, path, "")
+    return float(read_fields(top["matching"], MATCHING_FIELDS, path, "matching")["threshold"])
+
+
+def write_threshold(path: Path, threshold: float, how: Sequence[str]) -> None:
+    """Write the incidents file: ``how`` (comment lines: the command, the set, the targets) and the threshold."""
+    comments = [
+        f"# {text}" for text in ("Written by benchmarks/incident_matching.py; re-run it, do not tune by hand:", *how)
+    ]
+    comments.append(f"# on {dt.date.today().isoformat()}")
+    body = yaml.safe_dump({"matching": {"threshold": round(threshold, 2)}}, sort_keys=False)
+    path.write_text("\n".join(comments) + "\n" + body)
