@@ -10,7 +10,7 @@ outbox, and the key that opens the identities the channels sealed. Tests build t
     ASKIT_WATCH_ARTICLES   0: do not rebuild the index when an article changes (default 1)
     ASKIT_ACTION_THREADS   threads for the actions' blocking work: search, desk calls, outbox
                            writes (default 16; the event loop itself never blocks)
-    ASKIT_INCIDENTS_FILE   the threshold of matching messages to known incidents
+    ASKIT_INCIDENTS_FILE   how messages are matched to known incidents
                            (default knowledge_base/incidents.yml)
 
 They are declared in ``SETTINGS`` and checked, with every other setting and file, before the
@@ -29,7 +29,7 @@ from bot.handoff.environment import LiveChatEnvironment
 from bot.handoff.settings import HandoffSettings
 from bot.handoff.store import HandoffStore
 from bot.identity import IdentitySeal
-from bot.incidents.matching import IncidentMatcher, load_threshold
+from bot.incidents.matching import IncidentMatcher, load_matching
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
@@ -78,7 +78,7 @@ class Services:
         live_chat = LiveChatEnvironment.from_env(env)  # after routing.yml: it names its groups
         contacts = Contacts.load(settings[CONTACTS_SETTING])
         contacts.check_entries(config.tenants, None)  # the not-IT entries once the index is loaded, in start
-        incident_threshold = load_threshold(settings[INCIDENTS_SETTING])
+        incident_matching = load_matching(settings[INCIDENTS_SETTING])
         policy = RetryPolicy.from_env(env)
         desk, outbox = create_service_desk(env), create_outbox(env)
         kb = KnowledgeBase.from_config(config, SentenceTransformerEmbedder())
@@ -88,7 +88,7 @@ class Services:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
         watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
-        incidents = IncidentMatcher(kb.embedder, incident_threshold)
+        incidents = IncidentMatcher.from_settings(kb.embedder, incident_matching)
         return cls(kb, tickets, seal, contacts, watcher, live_chat.open_store(), live_chat.settings, incidents)
 
     def start(self) -> None:
@@ -122,7 +122,7 @@ SETTINGS = (
     Setting(
         INCIDENTS_SETTING,
         FILE,
-        "the threshold of matching messages to known incidents",
+        "how messages are matched to known incidents",
         default=KNOWLEDGE_BASE_DIR / "incidents.yml",
     ),
 )

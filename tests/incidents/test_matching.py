@@ -5,7 +5,15 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigurationError
-from bot.incidents.matching import MATCHING_CONFIG, IncidentMatcher, IncidentTexts, load_threshold, write_threshold
+from bot.incidents.matching import (
+    MATCHING_CONFIG,
+    OUTAGE_CUES,
+    IncidentMatcher,
+    IncidentTexts,
+    MatchingSettings,
+    load_matching,
+    write_matching,
+)
 from tests.fakes import FakeEmbedder
 
 CRM = IncidentTexts("crm-down", ("CRM unavailable", "crm is down", "cannot open firmstep"), frozenset({"riverside"}))
@@ -95,21 +103,50 @@ def test_an_incident_needs_text_to_match() -> None:
         IncidentMatcher(FakeEmbedder(), 1.5)
 
 
-def test_the_shipped_threshold_loads() -> None:
-    assert 0 < load_threshold() < 1
-    assert load_threshold(MATCHING_CONFIG) == load_threshold()
+def test_a_message_that_sounds_like_an_outage_needs_less_likeness() -> None:
+    embedder = FakeEmbedder()
+    m = IncidentMatcher(embedder, 0.5, cue_weight=1.0)
+    assert embedder.embedded == []  # the cues wait for the first message: building loads no model
+    m.replace([CRM, EMAIL])
+    outage, howto = (embedder.encode([text])[0] for text in ("crm it is down", "crm how do i add a note"))
+    assert [x.incident_id for x in m.scores(outage, "riverside")] == ["crm-down", "email-slow"]
+    likeness = float((embedder.encode(list(CRM.texts)) @ outage).max())
+    assert m.scores(outage, "riverside")[0].score == pytest.approx((likeness + m.outage_cue(outage)) / 2)
+    assert m.outage_cue(embedder.encode(["it is down"])[0]) == pytest.approx(1.0)  # one of the cues
+    assert m.outage_cue(outage) > m.outage_cue(howto)
+    assert embedder.embedded.count(OUTAGE_CUES[-1]) == 1  # embedded once
+
+
+def test_the_shipped_settings_load() -> None:
+    settings = load_matching()
+    assert 0 < settings.threshold < 1 and 0 <= settings.outage_cue_weight <= 1
+    assert load_matching(MATCHING_CONFIG) == settings
+    assert IncidentMatcher.from_settings(FakeEmbedder(), settings).threshold == settings.threshold
 
 
 @pytest.mark.parametrize(
     "content,problem",
     [
         (
-            "matching: {}\n",
-            "matching.threshold: is missing (the cosine from which a message is shown an incident's card)",
+            "matching: {outage_cue_weight: 0}\n",
+            "matching.threshold: is missing (the score from which a message is shown an incident's card)",
         ),
-        ("matching: {threshold: 1.2}\n", "matching.threshold: must be a number from 0 to 1, got 1.2"),
-        ("matching: {threshold: high}\n", "matching.threshold: must be a number from 0 to 1, got 'high'"),
-        ("matching: {treshold: 0.6}\n", "matching.treshold: is not a known field (known: threshold)"),
+        (
+            "matching: {threshold: 0.6}\n",
+            "matching.outage_cue_weight: is missing (the outage cue's weight in the score, 0 for none)",
+        ),
+        (
+            "matching: {threshold: 1.2, outage_cue_weight: 0}\n",
+            "matching.threshold: must be a number from 0 to 1, got 1.2",
+        ),
+        (
+            "matching: {threshold: high, outage_cue_weight: 0}\n",
+            "matching.threshold: must be a number from 0 to 1, got 'high'",
+        ),
+        (
+            "matching: {treshold: 0.6}\n",
+            "matching.treshold: is not a known field (known: outage_cue_weight, threshold)",
+        ),
         ("threshold: 0.6\n", "threshold: is not a known field (known: matching)"),
         ("matching: 0.6\n", "matching: must be a mapping, got 0.6"),
     ],
@@ -118,12 +155,12 @@ def test_a_bad_file_is_named_with_its_field(tmp_path: Path, content: str, proble
     path = tmp_path / "incidents.yml"
     path.write_text(content)
     with pytest.raises(ConfigurationError) as raised:
-        load_threshold(path)
+        load_matching(path)
     assert str(raised.value) == f"{path}: {problem}"
 
 
-def test_the_written_threshold_is_read_back(tmp_path: Path) -> None:
+def test_the_written_settings_are_read_back(tmp_path: Path) -> None:
     path = tmp_path / "incidents.yml"
-    write_threshold(path, 0.6349, ["chosen on a test"])
-    assert load_threshold(path) == 0.63
+    write_matching(path, MatchingSettings(0.6349, 0.25), ["chosen on a test"])
+    assert load_matching(path) == MatchingSettings(0.63, 0.25)
     assert "# chosen on a test" in path.read_text()
