@@ -71,6 +71,7 @@ class Handoff:
     acked_by_console: int = 0
     channel_card: str | None = None  # the Teams agents' channel card's activity id, once posted
     open_tickets: tuple[OpenTicket, ...] | None = None  # the requester's, when they asked; None: not known
+    user_notice: Mapping[str, Any] | None = None  # the reply that ended it, until the user's channel took it
 
     @property
     def tenant(self) -> str | None:

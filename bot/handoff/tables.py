@@ -99,6 +99,7 @@ def handoff_from_row(row: Any) -> Handoff:
         acked_by_console=row["acked_by_console"],
         channel_card=row["channel_card"],
         open_tickets=_open_tickets(row["open_tickets"]),
+        user_notice=None if row["user_notice"] is None else json.loads(row["user_notice"]),
     )
 
 

@@ -1,0 +1,3 @@
+-- The line that ended a chat for the user (the bot is back, or a ticket offered), kept as the reply's
+-- JSON until the user's channel has taken it: a widget closed at that moment gets it when it opens.
+ALTER TABLE handoffs ADD COLUMN user_notice TEXT
