@@ -42,13 +42,14 @@ def _database(value: Any) -> str:
     return text
 
 
+DATABASE = Setting(
+    DB_SETTING,
+    Kind("a SQLite file path or a postgresql:// URL", _database, echo=False),
+    "the back office's database, where handoffs and incidents live",
+    default=DEFAULT_DB,
+)
 SETTINGS = (
-    Setting(
-        DB_SETTING,
-        Kind("a SQLite file path or a postgresql:// URL", _database, echo=False),
-        "where handoffs live",
-        default=DEFAULT_DB,
-    ),
+    DATABASE,
     Setting(FILE_SETTING, FILE, "the live chat's settings", default=HANDOFF_CONFIG),
     Setting(ROUTING_SETTING, FILE, "the triage rules", default=ROUTING_CONFIG),
     SECRET,
