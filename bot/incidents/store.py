@@ -176,9 +176,9 @@ class IncidentStore:
     def upsert_from_feed(
         self, source: Source, source_id: str, fields: IncidentFields, now: float
     ) -> tuple[Incident, bool]:
-        """A feed's incident by its own id: created, or updated to what the feed says now (True),
-        or left as it is when the feed says nothing new (False, no new version). A resolved
-        incident stays resolved whatever the feed says later."""
+        """A feed's incident by its own id: created, or updated where the feed says something new
+        since its last poll (True), or left as it is (False, no new version): an agent's own edit
+        stands until the feed changes that field. A resolved incident stays resolved."""
         if source not in FEEDS:
             raise InvalidIncident("source", f"must be a feed: {', '.join(FEEDS)}", source)
         source_id = one_line("source_id", source_id, MAX_TITLE)
@@ -191,15 +191,15 @@ class IncidentStore:
                     if created is not None:
                         return created, True
                     continue  # another poll created it since we looked: compare with theirs
-                current = incident_from_row(row)
-                values = _differences(current, wanted)
+                current, last = incident_from_row(row), json.loads(row["feed_input"])
+                values = {k: v for k, v in _differences(current, wanted).items() if last[k] != v}
                 if not current.is_active or not values:
                     return current, False
-                if wanted.status == RESOLVED:
+                text = values.get("summary", current.summary)
+                values["feed_input"] = json.dumps(columns(wanted))
+                if values.get("status") == RESOLVED:
                     values.update(_resolution(now))
-                changed = change_incident(
-                    tx, current.id, values, "version = ?", (current.version,), text=wanted.summary, now=now
-                )
+                changed = change_incident(tx, current.id, values, "version = ?", (current.version,), text=text, now=now)
                 if changed is not None:
                     return changed, True
         raise sql.DatabaseError(f"{self.db.name}: {source} incident {source_id} keeps changing")
@@ -213,13 +213,14 @@ class IncidentStore:
         values = columns(fields)
         resolved_at = now if fields.status == RESOLVED else None
         started = fields.started_at if fields.started_at is not None else now
+        said = None if source_id is None else json.dumps(values)
         names = ", ".join(EDITABLE)
         row = one(
             tx.execute(
-                f"INSERT INTO incidents (id, source, source_id, started_at, updated_at, resolved_at, version, {names})"
-                f" VALUES (?, ?, ?, ?, ?, ?, 1, {', '.join('?' * len(EDITABLE))})"
+                "INSERT INTO incidents (id, source, source_id, feed_input, started_at, updated_at, resolved_at,"
+                f" version, {names}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, {', '.join('?' * len(EDITABLE))})"
                 " ON CONFLICT DO NOTHING RETURNING *",
-                (f"inc-{uuid.uuid4().hex[:8]}", source, source_id, started, now, resolved_at, *values.values()),
+                (f"inc-{uuid.uuid4().hex[:8]}", source, source_id, said, started, now, resolved_at, *values.values()),
             )
         )
         if row is None:

@@ -172,6 +172,15 @@ def test_a_feed_creates_updates_and_leaves_alone(store: IncidentStore) -> None:
     assert len(store.changes_after(created.id, 0)) == 3
 
 
+def test_an_agents_edit_of_a_feeds_incident_stands_until_the_feed_changes_that_field(store: IncidentStore) -> None:
+    created, _ = store.upsert_from_feed("desk", "MI-1042", VPN, T0)
+    edited = store.update(created.id, 1, now=T0 + MINUTE, workaround="Use Citrix.", summary="Home working only.")
+    assert store.upsert_from_feed("desk", "MI-1042", VPN, T0 + 120) == (edited, False)
+    later, changed = store.upsert_from_feed("desk", "MI-1042", replace(VPN, status="identified"), T0 + 180)
+    assert changed and (later.status, later.workaround, later.summary) == ("identified", "Use Citrix.", edited.summary)
+    assert store.changes_after(created.id, 2)[0].text == "Home working only."
+
+
 def test_a_feed_is_checked_as_a_person_is(store: IncidentStore) -> None:
     with pytest.raises(InvalidIncident, match="source: must be a feed"):
         store.upsert_from_feed("cli", "x", VPN, T0)

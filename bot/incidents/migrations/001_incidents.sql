@@ -6,7 +6,9 @@
 -- One row per incident. questions, services and councils are JSON lists (councils: tenant ids, or
 -- all). version is 1 when declared and goes up by one with each change: an update names the
 -- version it read, so of two agents editing at once the second is refused, not silently lost.
--- source_id is a feed's own id for the incident, unique per source, so a poll updates, never duplicates.
+-- source_id is a feed's own id for the incident, unique per source, so a poll updates, never
+-- duplicates. feed_input is the feed's last word (the editable columns as JSON), so a poll changes
+-- only what the feed itself changed and an agent's own edit is not undone by the next poll.
 CREATE TABLE incidents (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -22,6 +24,7 @@ CREATE TABLE incidents (
     desk_ref TEXT,
     source TEXT NOT NULL CHECK (source IN ('agent', 'cli', 'statuspage', 'desk')),
     source_id TEXT,
+    feed_input TEXT,
     resolved_at DOUBLE PRECISION,
     version INTEGER NOT NULL CHECK (version >= 1)
 );
