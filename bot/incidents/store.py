@@ -39,6 +39,7 @@ from bot.incidents.tables import (
     columns,
     incident_from_row,
     one,
+    read_active,
     read_incident,
     record_change,
     subscription_from_row,
@@ -145,9 +146,7 @@ class IncidentStore:
             raise InvalidIncident("status", "resolve an incident with resolve, once", RESOLVED)
         next_update(next_update_at, now)
         with self.db.transaction(immediate=True) as tx:
-            current = read_incident(tx, incident_id)
-            if not current.is_active:
-                raise IncidentResolved(current)
+            current = read_active(tx, incident_id)
             if current.version != version:
                 raise StaleVersion(current, version)
             wanted = checked(replace(_fields(current), **given), self.councils)
@@ -234,12 +233,10 @@ class IncidentStore:
     def affected(
         self, incident_id: str, user_key: str, council: str | None, channel: str, now: float
     ) -> tuple[int, bool]:
-        """ "I'm affected too": (how many are, whether this press added them). Pressing again, or
+        """Someone pressed "I'm affected too": (how many are, whether this press added them). Pressing again, or
         from another channel, counts once. A resolved incident takes no more (IncidentResolved)."""
         with self.db.transaction(immediate=True) as tx:
-            current = read_incident(tx, incident_id)
-            if not current.is_active:
-                raise IncidentResolved(current)
+            read_active(tx, incident_id)
             added = one(
                 tx.execute(
                     "INSERT INTO incident_affected (incident_id, user_key, council, channel, at) VALUES (?, ?, ?, ?, ?)"
@@ -260,12 +257,10 @@ class IncidentStore:
         reference: Mapping[str, Any],
         now: float,
     ) -> tuple[Subscription, bool]:
-        """ "Tell me when it's fixed": (the subscription, True), or (their first one, False): once
+        """Someone pressed "Tell me when it's fixed": (the subscription, True), or (their first one, False): once
         per user. ``reference`` is what ``channel`` needs to reach them later."""
         with self.db.transaction(immediate=True) as tx:
-            current = read_incident(tx, incident_id)
-            if not current.is_active:
-                raise IncidentResolved(current)
+            current = read_active(tx, incident_id)
             row = one(
                 tx.execute(
                     "INSERT INTO incident_subscriptions (incident_id, user_key, channel, conversation, reference,"

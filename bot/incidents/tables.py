@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot import sql
-from bot.incidents.errors import UnknownIncident
+from bot.incidents.errors import IncidentResolved, UnknownIncident
 from bot.incidents.models import Affected, Incident, IncidentFields, StatusChange, Subscription
 
 # What a person or a feed may change; tuples are stored as JSON lists.
@@ -44,6 +44,14 @@ def read_incident(tx: sql.Transaction, incident_id: str) -> Incident:
     if row is None:
         raise UnknownIncident(incident_id)
     return incident_from_row(row)
+
+
+def read_active(tx: sql.Transaction, incident_id: str) -> Incident:
+    """The incident, if it is not resolved (else IncidentResolved)."""
+    incident = read_incident(tx, incident_id)
+    if not incident.is_active:
+        raise IncidentResolved(incident)
+    return incident
 
 
 def change_incident(

@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 
 from bot.incidents.errors import IncidentResolved, InvalidIncident, StaleVersion, UnknownIncident
-from bot.incidents.models import IncidentFields
 from bot.incidents.store import RESOLVED_TEXT, IncidentStore
 from tests.incidents.conftest import MINUTE, T0, VPN, declared
 
@@ -193,7 +192,3 @@ def test_a_feed_is_checked_as_a_person_is(store: IncidentStore) -> None:
 def test_a_new_store_on_the_same_database_sees_the_same_incidents(location: str) -> None:
     incident = declared(IncidentStore.open(location))
     assert IncidentStore.open(location).get(incident.id) == incident
-
-
-def test_fields_are_plain_values() -> None:
-    assert IncidentFields(title="t", summary="s", questions=("q",), councils=("all",)).status == "investigating"
