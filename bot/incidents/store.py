@@ -38,7 +38,6 @@ from bot.incidents.tables import (
     change_incident,
     columns,
     incident_from_row,
-    one,
     read_active,
     read_incident,
     record_change,
@@ -46,6 +45,7 @@ from bot.incidents.tables import (
 )
 from bot.incidents.validation import MAX_SUMMARY, MAX_TITLE, checked, next_update, one_line, optional, status, text
 from bot.paths import TENANTS_CONFIG
+from bot.sql import one
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 RESOLVED_TEXT = "This incident is resolved."  # what subscribers are told when a resolution says nothing

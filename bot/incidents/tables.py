@@ -10,6 +10,7 @@ from typing import Any
 from bot import sql
 from bot.incidents.errors import IncidentResolved, UnknownIncident
 from bot.incidents.models import Affected, Incident, IncidentFields, StatusChange, Subscription
+from bot.sql import one
 
 # What a person or a feed may change; tuples are stored as JSON lists.
 EDITABLE = (
@@ -24,12 +25,6 @@ EDITABLE = (
     "desk_ref",
 )
 LISTS = ("questions", "services", "councils")
-
-
-def one(cursor: sql.Cursor) -> Any:
-    """The one row a statement gives, or None (every row read, so the statement is finished)."""
-    rows = cursor.fetchall()
-    return rows[0] if rows else None
 
 
 def columns(value: Incident | IncidentFields) -> dict[str, Any]:
