@@ -33,13 +33,13 @@ from bot.handoff.tables import (
     lock_handoff,
     message_from_row,
     messages_after,
-    one,
     read_handoff,
     update_handoff,
 )
 from bot.handoff.timeouts import Sweeper
 from bot.redaction import redact_typed_secrets
 from bot.requester import Requester
+from bot.sql import one
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 CURSORS: dict[Reader, str] = {"user": "delivered_to_user", "console": "acked_by_console"}

@@ -1,0 +1,8 @@
+"""Known incidents: an outage the service desk already knows about, so the chat can tell staff it
+is known, count them, and tell them when it is fixed.
+
+``models.py`` holds the records, ``validation.py`` checks what is declared, ``store.py`` keeps
+incidents, affected users, subscriptions and status changes in the back office's SQL database (each
+change one transaction), ``cli.py`` is ``python -m bot.incidents``. Standard library and light
+``bot`` modules only, so any process may import them.
+"""
