@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from bot import sql
 from bot.handoff.errors import AgentNotEligible, AlreadyTaken, AtCapacity, HandoffClosed, NotAssigned, UnknownHandoff
-from bot.handoff.models import READS, SENDERS, Agent, Handoff, Message, OpenTicket, Reader, Sender, serves
+from bot.handoff.models import READS, SENDERS, Agent, Handoff, Message, OpenTicket, Reader, Sender
 from bot.handoff.queue import PresenceAndQueue
 from bot.handoff.tables import (
     OPEN,
@@ -37,6 +37,7 @@ from bot.handoff.tables import (
     update_handoff,
 )
 from bot.handoff.timeouts import Sweeper
+from bot.identity import serves
 from bot.redaction import redact_typed_secrets
 from bot.requester import Requester
 from bot.sql import one

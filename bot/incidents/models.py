@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.identity import serves
+
 Status = Literal["investigating", "identified", "monitoring", "resolved"]
 STATUSES: tuple[Status, ...] = ("investigating", "identified", "monitoring", "resolved")
 RESOLVED: Status = "resolved"
 Source = Literal["agent", "cli", "statuspage", "desk"]  # an agent in the console, the command line, or a feed
 SOURCES: tuple[Source, ...] = ("agent", "cli", "statuspage", "desk")
 FEEDS: tuple[Source, ...] = ("statuspage", "desk")  # the sources that name incidents by their own ids
-ALL_COUNCILS = "all"  # in an incident's councils: every council, and staff of no known council
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Incident:
 
     def concerns(self, council: str | None) -> bool:
         """Whether staff of ``council`` (None: not known) may be affected."""
-        return ALL_COUNCILS in self.councils or (council is not None and council in self.councils)
+        return serves(self.councils, council)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ import math
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
+from bot.identity import ALL_COUNCILS
 from bot.incidents.errors import InvalidIncident
-from bot.incidents.models import ALL_COUNCILS, STATUSES, IncidentFields, Status
+from bot.incidents.models import STATUSES, IncidentFields, Status
 
 MAX_TITLE = 120  # a card's heading on a 320 px screen
 MAX_SUMMARY = 600  # "one or two sentences"
