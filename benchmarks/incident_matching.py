@@ -44,6 +44,7 @@ import numpy as np
 import yaml
 
 from benchmarks.report import machine_line, publish
+from bot.identity import ALL_COUNCILS
 from bot.incidents.matching import IncidentMatcher, IncidentTexts, MatchingSettings, write_matching
 from bot.knowledge import KnowledgeBase, KnowledgeConfig, load_articles
 from bot.knowledge.embedding import SentenceTransformerEmbedder
@@ -74,13 +75,13 @@ class Incident:
     id: str
     title: str
     summary: str
-    councils: frozenset[str]
+    councils: tuple[str, ...]
     questions: tuple[str, ...]
 
 
 def load_incidents(path: Path = INCIDENTS) -> list[Incident]:
     return [
-        Incident(i["id"], i["title"], " ".join(i["summary"].split()), frozenset(i["councils"]), tuple(i["questions"]))
+        Incident(i["id"], i["title"], " ".join(i["summary"].split()), tuple(i["councils"]), tuple(i["questions"]))
         for i in yaml.safe_load(path.read_text())["incidents"]
     ]
 
@@ -195,7 +196,7 @@ def main() -> int:
 
     def matcher_of(texts: Any, councils: bool = True) -> IncidentMatcher:
         matcher = IncidentMatcher(embedder, threshold=1.0)
-        matcher.replace(IncidentTexts(i.id, texts(i), i.councils if councils else frozenset()) for i in incidents)
+        matcher.replace(IncidentTexts(i.id, texts(i), i.councils if councils else (ALL_COUNCILS,)) for i in incidents)
         return matcher
 
     shipped = matcher_of(lambda i: (i.title, *i.questions))

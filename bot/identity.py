@@ -21,7 +21,7 @@ import hmac
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +44,7 @@ from bot.paths import TENANTS_CONFIG
 from bot.requester import Requester
 
 IDENTITY_KEY = "askit_identity"
+ALL_COUNCILS = "all"  # in a list of councils (tenants.yml ids): every council, and people of no known council
 # Channels that verify a token before sealing an identity (bot/channels/teams.py, bot/channels/webchat.py).
 VERIFIED_CHANNELS: frozenset[str] = frozenset({"teams", "webchat"})
 DEV_DOMAIN_SETTING = "ASKIT_DEV_EMAIL_DOMAIN"
@@ -197,3 +198,8 @@ def requester(
     domain = env.get(DEV_DOMAIN_SETTING, "").strip()
     email = f"{sender_id}@{domain}" if domain and _LOCAL_PART.fullmatch(sender_id) else None
     return Requester(id=f"{channel or 'unknown'}:{sender_id}", email=email, tenant=tenant_for_email(email))
+
+
+def serves(councils: Collection[str], tenant: str | None) -> bool:
+    """Whether a list of ``councils`` (or ALL_COUNCILS) covers a person of council ``tenant``."""
+    return ALL_COUNCILS in councils or (tenant is not None and tenant in councils)

@@ -39,6 +39,12 @@ class Database(Protocol):
     def transaction(self, immediate: bool = False) -> Any: ...  # a context manager giving a Transaction
 
 
+def one(cursor: Cursor) -> Any:
+    """The one row a statement gives, or None (every row read, so the statement is finished)."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
 class SQLiteDatabase:
     """One file; ``BEGIN IMMEDIATE`` serialises writers, across processes too."""
 

@@ -19,8 +19,8 @@ from bot.backoffice.sessions import person_of
 from bot.backoffice.settings import AGENT_TOKEN_SECRET, BackofficeSettings
 from bot.backoffice.templates import render
 from bot.handoff import agent_token
-from bot.handoff.models import ALL_COUNCILS
 from bot.handoff.settings import Group, HandoffSettings
+from bot.identity import ALL_COUNCILS
 
 SOCKET_PATH = "/socket.io"
 NAMESPACE = "/agents"

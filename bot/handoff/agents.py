@@ -27,8 +27,9 @@ from bot.channels.inbound import MAX_TEXT_CHARS, clean_words
 from bot.handoff.agent_token import AgentClaims, AgentTokenRejected, verify
 from bot.handoff.broker import HandoffBroker
 from bot.handoff.errors import HandoffError
-from bot.handoff.models import PRESENCES, Handoff, Message, Waiting, serves
+from bot.handoff.models import PRESENCES, Handoff, Message, Waiting
 from bot.handoff.order import InOrder
+from bot.identity import serves
 from bot.redaction import redact_typed_secrets
 from bot.secret import Secret
 

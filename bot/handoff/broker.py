@@ -176,10 +176,13 @@ class HandoffBroker:
             await listener.user_typing(handoff)
 
     async def user_connected(self, conversation: str) -> None:
-        """A widget joined the conversation's room: what it missed of an open chat is sent now."""
+        """A widget joined the conversation's room: what it missed of an open chat is sent now, and
+        the line that ended a chat while it was closed."""
         handoff = await self.run(self.store.open_for, conversation)
         if handoff is not None:
             await self.deliver(handoff.id)
+        for ended in await self.run(self.store.with_notice, conversation):
+            await self._send_notice(ended)
 
     async def queued(self, handoff_id: str, reference: Mapping[str, Any] | None = None) -> None:
         """The bot told a user they are queued (a reply with flow handoff_queued passed the channel's
@@ -215,18 +218,26 @@ class HandoffBroker:
                 await self.run(self.store.mark_delivered, handoff_id, sent, "user")
 
     async def tell_user(self, handoff: Handoff, reply: Reply, offer: bool = False) -> None:
-        """A line outside the chat's messages (the chat has ended): sent now and kept in the tracker;
+        """A line outside the chat's messages (the chat has ended): kept in the tracker, and sent now,
+        or when the user's widget next connects (or the next sweep, for Teams) if it cannot be now;
         ``offer``: it offers a ticket, so the user's yes raises one."""
-        link = self.links.get(handoff.channel)
-        try:
-            if link is not None and link.reaches(handoff):
-                await link.send(handoff, reply)
-        except Exception as exc:  # kept in the tracker all the same
-            logger.warning("handoff %s: the user's channel did not take a message: %s", handoff.id, exc)
+        kept = await self.run(self.store.keep_notice, handoff.id, dict(reply))
+        await self._send_notice(kept)
         events: list[Event] = [_bot_event(reply, {"handoff_id": handoff.id})]
         if offer:
             events.append(SlotSet("awaiting", "ticket_offer"))
         await self._record(handoff.conversation, events)
+
+    async def _send_notice(self, handoff: Handoff) -> None:
+        link, notice = self.links.get(handoff.channel), handoff.user_notice
+        if notice is None or link is None or not link.reaches(handoff):
+            return
+        try:
+            await link.send(handoff, Reply(text=notice["text"], buttons=notice["buttons"], custom=notice["custom"]))
+        except Exception as exc:  # kept for the next try
+            logger.warning("handoff %s: the user's channel did not take a message: %s", handoff.id, exc)
+            return
+        await self.run(self.store.keep_notice, handoff.id, None)
 
     async def typing(self, handoff: Handoff, name: str) -> None:
         link = self.links.get(handoff.channel)
@@ -327,6 +338,8 @@ class HandoffBroker:
         for listener in self.listeners:
             await listener.heartbeat()
         await self._replay(open_only=True)  # what a channel failed to send before
+        for ended in await self.run(self.store.with_notice):
+            await self._send_notice(ended)
         events: list[SweepEvent] = await self.run(self.store.sweep, self.clock(), self.settings.timeouts)
         for event in events:
             handoff = event.handoff

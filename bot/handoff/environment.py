@@ -2,7 +2,7 @@
 offer (action server) and the console (back office): where handoffs live, which handoff.yml, the
 agents' token key, and how often the timeouts are applied.
 
-    ASKIT_BACKOFFICE_DB         the back office's database, where handoffs live (default
+    ASKIT_BACKOFFICE_DB         the back office's database, where handoffs and incidents live (default
                                 var/backoffice.sqlite; or a postgresql:// URL)
     ASKIT_HANDOFF_FILE          the live chat's settings (default knowledge_base/handoff.yml)
     ASKIT_ROUTING_FILE          the resolver groups handoff.yml is checked against
@@ -42,13 +42,14 @@ def _database(value: Any) -> str:
     return text
 
 
+DATABASE = Setting(
+    DB_SETTING,
+    Kind("a SQLite file path or a postgresql:// URL", _database, echo=False),
+    "the back office's database, where handoffs and incidents live",
+    default=DEFAULT_DB,
+)
 SETTINGS = (
-    Setting(
-        DB_SETTING,
-        Kind("a SQLite file path or a postgresql:// URL", _database, echo=False),
-        "where handoffs live",
-        default=DEFAULT_DB,
-    ),
+    DATABASE,
     Setting(FILE_SETTING, FILE, "the live chat's settings", default=HANDOFF_CONFIG),
     Setting(ROUTING_SETTING, FILE, "the triage rules", default=ROUTING_CONFIG),
     SECRET,

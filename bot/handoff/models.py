@@ -4,7 +4,7 @@ so the broker, the console and the Teams card all see the same shapes."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,12 +19,6 @@ PRESENCES: tuple[Presence, ...] = ("available", "busy", "away")
 Reader = Literal["user", "console"]
 # What each reader is sent: the user sees the agents' and the system's words, the console everything.
 READS: dict[Reader, tuple[Sender, ...]] = {"user": ("agent", "system"), "console": SENDERS}
-ALL_COUNCILS = "all"  # in a group's or an agent's councils: every council, and chats of no known council
-
-
-def serves(councils: Collection[str], tenant: str | None) -> bool:
-    """Whether a group or an agent with ``councils`` takes the chats of ``tenant``."""
-    return ALL_COUNCILS in councils or (tenant is not None and tenant in councils)
 
 
 @dataclass(frozen=True)
@@ -71,6 +65,7 @@ class Handoff:
     acked_by_console: int = 0
     channel_card: str | None = None  # the Teams agents' channel card's activity id, once posted
     open_tickets: tuple[OpenTicket, ...] | None = None  # the requester's, when they asked; None: not known
+    user_notice: Mapping[str, Any] | None = None  # the reply that ended it, until the user's channel took it
 
     @property
     def tenant(self) -> str | None:

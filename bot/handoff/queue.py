@@ -9,8 +9,10 @@ from collections.abc import Iterable
 
 from bot import sql
 from bot.handoff.errors import UnknownAgent
-from bot.handoff.models import ALL_COUNCILS, PRESENCES, Agent, Presence, Waiting, serves
-from bot.handoff.tables import agent_from_row, handoff_from_row, one, read_handoff
+from bot.handoff.models import PRESENCES, Agent, Presence, Waiting
+from bot.handoff.tables import agent_from_row, handoff_from_row, read_handoff
+from bot.identity import ALL_COUNCILS, serves
+from bot.sql import one
 
 WAIT_SAMPLE = 20  # estimated_wait: the median of this many latest first accepts in the group ...
 WAIT_WINDOW = 7 * 24 * 3600.0  # ... within this many seconds

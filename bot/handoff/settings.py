@@ -33,8 +33,8 @@ from bot.config import (
     shown_path,
 )
 from bot.handoff.hours import DAY_NAMES, Hours, Opening
-from bot.handoff.models import ALL_COUNCILS, Timeouts, serves
-from bot.identity import load_tenants
+from bot.handoff.models import Timeouts
+from bot.identity import ALL_COUNCILS, load_tenants, serves
 from bot.paths import KNOWLEDGE_BASE_DIR, TENANTS_CONFIG
 
 HANDOFF_CONFIG = KNOWLEDGE_BASE_DIR / "handoff.yml"

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from bot import sql
 from bot.handoff.errors import AgentNotEligible, AlreadyTaken, AtCapacity, HandoffClosed, NotAssigned, UnknownHandoff
-from bot.handoff.models import READS, SENDERS, Agent, Handoff, Message, OpenTicket, Reader, Sender, serves
+from bot.handoff.models import READS, SENDERS, Agent, Handoff, Message, OpenTicket, Reader, Sender
 from bot.handoff.queue import PresenceAndQueue
 from bot.handoff.tables import (
     OPEN,
@@ -33,13 +33,14 @@ from bot.handoff.tables import (
     lock_handoff,
     message_from_row,
     messages_after,
-    one,
     read_handoff,
     update_handoff,
 )
 from bot.handoff.timeouts import Sweeper
+from bot.identity import serves
 from bot.redaction import redact_typed_secrets
 from bot.requester import Requester
+from bot.sql import one
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 CURSORS: dict[Reader, str] = {"user": "delivered_to_user", "console": "acked_by_console"}
@@ -230,6 +231,19 @@ class HandoffStore(PresenceAndQueue, Sweeper):
         """The requester's open tickets as the desk listed them when they asked (for the console)."""
         listed = json.dumps([{"ref": t.ref, "title": t.title, "status": t.status} for t in tickets])
         return self._set(handoff_id, "open_tickets = ?", (listed,))
+
+    def keep_notice(self, handoff_id: str, reply: Mapping[str, Any] | None) -> Handoff:
+        """The reply that ended the chat, kept until the user's channel takes it (None: it has)."""
+        return self._set(handoff_id, "user_notice = ?", (None if reply is None else json.dumps(dict(reply)),))
+
+    def with_notice(self, conversation: str | None = None) -> list[Handoff]:
+        """Ended handoffs whose user has not had the line that ended them (of one conversation)."""
+        where, params = ("AND conversation = ?", (conversation,)) if conversation else ("", ())
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT * FROM handoffs WHERE user_notice IS NOT NULL {where} ORDER BY created_at", params
+            ).fetchall()
+        return [handoff_from_row(r) for r in rows]
 
     def set_channel_card(self, handoff_id: str, activity_id: str) -> Handoff:
         return self._set(handoff_id, "channel_card = ?", (activity_id,))

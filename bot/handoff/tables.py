@@ -11,15 +11,10 @@ from bot import sql
 from bot.handoff.errors import UnknownAgent, UnknownHandoff
 from bot.handoff.models import OPEN_STATES, Agent, Handoff, Message, OpenTicket
 from bot.requester import Requester
+from bot.sql import one
 
 OPEN = f"state IN ({', '.join(repr(s) for s in OPEN_STATES)})"  # state IN ('queued', 'assigned')
 REQUEUE = "state = 'queued', agent_id = NULL, agent_name = NULL, assigned_at = NULL, queued_at = ?"
-
-
-def one(cursor: sql.Cursor) -> Any:
-    """The one row a statement gives, or None (every row read, so the statement is finished)."""
-    rows = cursor.fetchall()
-    return rows[0] if rows else None
 
 
 def read_handoff(tx: sql.Transaction, handoff_id: str) -> Handoff:
@@ -99,6 +94,7 @@ def handoff_from_row(row: Any) -> Handoff:
         acked_by_console=row["acked_by_console"],
         channel_card=row["channel_card"],
         open_tickets=_open_tickets(row["open_tickets"]),
+        user_notice=None if row["user_notice"] is None else json.loads(row["user_notice"]),
     )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 
 from bot.config import MAPPING, Field, read_fields, read_yaml
+from bot.identity import ALL_COUNCILS, serves
 from bot.knowledge.config import FRACTION
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.search import WORD, normalise_query
@@ -44,18 +45,18 @@ OUTAGE_CUES = (
 @dataclass(frozen=True)
 class IncidentTexts:
     """What the matcher needs of an incident: its id, the texts to match (title and questions) and
-    the councils it affects (empty: every council)."""
+    the councils it affects (tenants.yml ids, or ALL_COUNCILS), as the incident record has them."""
 
     incident_id: str
     texts: tuple[str, ...]
-    councils: frozenset[str] = frozenset()
+    councils: tuple[str, ...] = (ALL_COUNCILS,)
 
     def __post_init__(self) -> None:
         if not any(WORD.search(text) for text in self.texts):
             raise ValueError(f"incident {self.incident_id!r} has no text to match")
 
     def concerns(self, council: str | None) -> bool:
-        return not self.councils or council in self.councils
+        return serves(self.councils, council)
 
 
 @dataclass(frozen=True)

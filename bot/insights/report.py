@@ -93,6 +93,7 @@ def render(store: InsightsStore, settings: InsightsSettings, month: Month, counc
         _trend(figures(month.shifted(-11), month, "month")),
         _councils(per_council, settings) if council is None else "",
         _triage(store.triage(month.start, month.end, council)),
+        _live_chats(store.live_chats(month.start, month.end, council)),
         _articles(store.articles(month.start, month.end, council)),
         "<h2>Definitions</h2>",
         "<dl>" + "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(m)}</dd>" for t, m in f.DEFINITIONS) + "</dl>",
@@ -176,6 +177,20 @@ def _triage(tickets: list[tuple[str, str, int]]) -> str:
         "<h2>Tickets raised through AskIT</h2><table><thead><tr><th scope='col'>Team</th>"
         f"<th scope='col'>Priority</th><th scope='col'>Tickets</th></tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+def _live_chats(per_council: dict[str, f.ChatFigures]) -> str:
+    title = "<h2>Live chats with a person</h2>"
+    if not per_council:
+        return title + "<p>None this month.</p>"
+    body = "".join(
+        f"<tr><th scope='row'>{html.escape(name)}</th><td>{_count(c.chats)}</td><td>{_count(c.rated)}</td>"
+        f"<td>{'–' if c.rated < f.SMALL or c.average is None else f'{c.average:.1f}'}</td>"
+        f"<td>{_percent(c.satisfied, c.rated)}</td></tr>"
+        for name, c in per_council.items()
+    )
+    head = "".join(f"<th scope='col'>{h}</th>" for h in ("Council", "Chats", "Rated", "Average rating", "Rated 4 or 5"))
+    return f"{title}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _articles(per_article: list[f.ArticleFigures]) -> str:

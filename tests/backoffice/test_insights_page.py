@@ -8,6 +8,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.sql import Database
 from tests.backoffice.conftest import BASE_URL, SECRET, Browser
+from tests.insights.history import Chat, Log
 from tests.insights.test_figures import history
 
 
@@ -32,12 +34,18 @@ def store(db: Database, tmp_path: Path) -> InsightsStore:
     return loaded
 
 
-@pytest.fixture
-def dashboard(db: Database, store: InsightsStore) -> Iterator[Browser]:
+@contextmanager
+def open_dashboard(db: Database, store: InsightsStore) -> Iterator[Browser]:
     settings = load_settings({"ASKIT_BACKOFFICE_SECRET": SECRET}, dev=True, port=5057)
     app = create_app(settings, db, dev=True, routes=insights_routes(store, InsightsSettings.load()))
     with TestClient(app, base_url=BASE_URL) as client:
         yield Browser(client)
+
+
+@pytest.fixture
+def dashboard(db: Database, store: InsightsStore) -> Iterator[Browser]:
+    with open_dashboard(db, store) as browser:
+        yield browser
 
 
 def test_a_manager_sees_the_figures_of_the_store(dashboard: Browser, store: InsightsStore) -> None:
@@ -116,6 +124,24 @@ def test_content_gaps_are_shown_from_the_last_run_each_council_its_own(
     dashboard.sign_in("manager-riverside")  # 2 of its questions: under the minimum, and nothing of northbrook's
     page = dashboard.client.get("/insights").text
     assert "pool car" not in page and "Nothing to show for this period." in page
+
+
+def test_live_chats_and_their_ratings_per_council_match_the_store(db: Database, tmp_path: Path) -> None:
+    log, yesterday = Log(), time.time() - 86_400
+    Chat(log, "a", at=yesterday).live_chat("h-a", rating=5)
+    Chat(log, "b", at=yesterday).live_chat("h-b", rating=2)
+    Chat(log, "c", at=yesterday, email="sam@northbrook.example").live_chat("h-c")  # not rated
+    store = InsightsStore(db)
+    store.load(sql.open_database(log.write(tmp_path / "events.db")))
+    with open_dashboard(db, store) as dashboard:
+        dashboard.sign_in("manager")
+        assert "Live chats with a person" in dashboard.client.get("/insights").text
+        rows = list(csv.reader(io.StringIO(dashboard.client.get("/insights/chats.csv").text)))
+    assert rows == [
+        ["Council", "Chats", "Rated", "Average rating", "Rated 4 or 5"],
+        ["northbrook", "1", "0", "–", "–"],
+        ["riverside", "2", "2", "3.5", "50%"],
+    ]
 
 
 def test_each_channel_and_the_tickets_triage_match_the_store(dashboard: Browser, store: InsightsStore) -> None:

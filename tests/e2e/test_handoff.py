@@ -336,6 +336,25 @@ def test_a_teams_user_chats_with_the_agent_in_their_own_teams_chat(live: Chat, b
         alex.close()
 
 
+def test_a_chat_closed_while_the_widget_was_shut_is_said_to_have_ended_when_it_opens(live: Chat) -> None:
+    alex = Agent(live, "alex", "Alex Morgan")
+    try:
+        assert alex.call("presence", {"state": "available"})["ok"]
+        with user(live, "ada-king") as ada:
+            handoff_id = ada.say("i need a human", flow("handoff_queued"))["custom"]["handoff_id"]
+            assert alex.call("accept", {"handoff_id": handoff_id})["ok"]
+            ada.wait_for(flow("handoff_started"))
+        # Ada closed the tab; the agent closes the chat meanwhile.
+        assert alex.call("close", {"handoff_id": handoff_id, "note": "Sorted on the phone."})["ok"]
+        wait_until(lambda: store(live).get(handoff_id).user_notice is not None)
+        with user(live, "ada-king") as again:
+            ended = again.wait_for(flow("handoff_ended"))
+            assert ended["custom"]["handoff_id"] == handoff_id and len(ended["quick_replies"]) == 5
+        assert store(live).get(handoff_id).user_notice is None  # told once: not again on the next visit
+    finally:
+        alex.close()
+
+
 def test_cancel_while_queued_offers_the_ticket(live: Chat) -> None:
     alex = Agent(live, "alex", "Alex Morgan")
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.handoff.models import ALL_COUNCILS, Agent, Handoff, Presence, Timeouts
+from bot.handoff.models import Agent, Handoff, Presence, Timeouts
 from bot.handoff.store import HandoffStore
+from bot.identity import ALL_COUNCILS
 from bot.requester import Requester
 
 T0 = 1_790_000_000.0  # Monday 21 September 2026, 14:13 UTC: every test's "now" counts from here

@@ -4,34 +4,23 @@ barrier. Exactly one of two accepts, two closes or two requests wins; posts neve
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from bot.handoff.errors import AlreadyTaken, AtCapacity, HandoffClosed
 from bot.handoff.models import Handoff
 from bot.handoff.store import HandoffStore
+from tests import races
 from tests.handoff.common import MINUTE, SAM, T0, ask, sign_in, taken
+from tests.races import one_wins, returned
 
 R = TypeVar("R")
+
 ROUNDS = 5  # each round a fresh race: more chances for the two to overlap
 
 
 def together(location: str, *calls: Callable[[HandoffStore], R]) -> list[R | Exception]:
-    """Each call on its own thread with its own store, released at once; what each returned or raised."""
-    stores = [HandoffStore.open(location) for _ in calls]
-    barrier = threading.Barrier(len(calls))
-
-    def run(i: int) -> R | Exception:
-        barrier.wait()
-        try:
-            return calls[i](stores[i])
-        except Exception as exc:
-            return exc
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, range(len(calls))))
+    return races.together(lambda: HandoffStore.open(location), *calls)
 
 
 def accepting(handoff_id: str, agent_id: str) -> Callable[[HandoffStore], Handoff]:
@@ -40,20 +29,6 @@ def accepting(handoff_id: str, agent_id: str) -> Callable[[HandoffStore], Handof
 
 def closing(handoff_id: str, by: str, reason: str) -> Callable[[HandoffStore], Handoff]:
     return lambda store: store.close(handoff_id, by=by, now=T0 + 5 * MINUTE, reason=reason)
-
-
-def one_wins(results: list[Handoff | Exception]) -> tuple[Handoff, Exception]:
-    """The one winner and the one refusal of a race of two."""
-    winners = [r for r in results if isinstance(r, Handoff)]
-    losers = [r for r in results if isinstance(r, Exception)]
-    assert len(winners) == len(losers) == 1, results
-    return winners[0], losers[0]
-
-
-def returned(results: list[R | Exception]) -> list[R]:
-    """What each call returned, none having raised."""
-    assert not any(isinstance(r, Exception) for r in results), results
-    return results  # type: ignore[return-value]
 
 
 def test_of_two_agents_accepting_at_once_exactly_one_wins(location: str) -> None:

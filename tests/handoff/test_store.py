@@ -219,6 +219,11 @@ def test_what_the_channel_and_the_desk_said_is_kept_with_the_request(store: Hand
     teams = {"service_url": "https://smba.example/uk/", "conversation_id": "a:1", "bot": {"id": "28:b"}}
     assert store.set_reference(handoff.id, teams).reference == teams
     assert store.set_channel_card(handoff.id, "1700000000001").channel_card == "1700000000001"
+    ended = {"text": "I'm back.", "buttons": [], "custom": {"flow": "handoff_ended"}}
+    assert store.keep_notice(handoff.id, ended).user_notice == ended
+    assert [h.id for h in store.with_notice("web-1")] == [handoff.id] and store.with_notice("web-2") == []
+    store.keep_notice(handoff.id, None)  # the user's channel took it
+    assert store.with_notice() == []
 
 
 def test_a_restarted_store_sees_the_same_state(location: str) -> None:

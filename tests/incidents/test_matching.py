@@ -16,7 +16,7 @@ from bot.incidents.matching import (
 )
 from tests.fakes import FakeEmbedder
 
-CRM = IncidentTexts("crm-down", ("CRM unavailable", "crm is down", "cannot open firmstep"), frozenset({"riverside"}))
+CRM = IncidentTexts("crm-down", ("CRM unavailable", "crm is down", "cannot open firmstep"), ("riverside",))
 EMAIL = IncidentTexts("email-slow", ("Email delivery delays", "emails arriving late"))
 
 
@@ -91,7 +91,7 @@ def test_replace_embeds_the_new_and_drops_the_resolved() -> None:
 def test_a_council_change_takes_effect_without_embedding() -> None:
     m, embedder = matcher()
     embedder.embedded.clear()
-    m.put(IncidentTexts("crm-down", CRM.texts, frozenset({"riverside", "southmere"})))
+    m.put(IncidentTexts("crm-down", CRM.texts, ("riverside", "southmere")))
     assert embedder.embedded == []
     assert m.match("crm is down", "southmere") is not None
 

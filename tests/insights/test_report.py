@@ -17,6 +17,7 @@ from bot.insights import figures as f
 from bot.insights.report import Month, render, write_report
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
+from tests.insights.history import DAY, Chat, Log
 from tests.insights.test_figures import history
 
 
@@ -53,6 +54,20 @@ def test_small_counts_are_hidden(tmp_path: Path) -> None:
     few.load(sql.open_database(history(size=12, seed=5).log.write(tmp_path / "events.db")))
     shown = render(few, InsightsSettings.load(), Month.parse("2026-10"), None)
     assert "<td>&lt;5</td>" in shown and not re.search(r"<td>[1-4]</td>", shown)
+
+
+def test_live_chats_and_their_ratings_are_reported_per_council_without_small_counts(tmp_path: Path) -> None:
+    log, october = Log(), Month.parse("2026-10").start + 3 * DAY
+    for n, rating in enumerate((5, 5, 4, 2, 5, 4)):
+        Chat(log, f"r{n}", at=october).live_chat(f"h-r{n}", rating=rating)
+    for n in range(2):
+        Chat(log, f"n{n}", at=october, email="sam@northbrook.example").live_chat(f"h-n{n}", rating=5)
+    chats = InsightsStore.open(tmp_path / "insights.sqlite")
+    chats.load(sql.open_database(log.write(tmp_path / "events.db")))
+    page = render(chats, InsightsSettings.load(), Month.parse("2026-10"), None)
+    assert "<h2>Live chats with a person</h2>" in page
+    assert "<th scope='row'>riverside</th><td>6</td><td>6</td><td>4.2</td><td>83%</td>" in page
+    assert "<th scope='row'>northbrook</th><td>&lt;5</td><td>&lt;5</td><td>–</td><td>–</td>" in page
 
 
 def test_the_pdf_has_pages_that_are_drawn(store: InsightsStore, tmp_path: Path) -> None:
