@@ -44,11 +44,14 @@ import numpy as np
 import yaml
 
 from benchmarks.report import machine_line, publish
-from bot.identity import ALL_COUNCILS
+from bot.identity import ALL_COUNCILS, load_tenants
 from bot.incidents.matching import IncidentMatcher, IncidentTexts, MatchingSettings, write_matching
+from bot.incidents.models import IncidentFields
+from bot.incidents.validation import checked
 from bot.knowledge import KnowledgeBase, KnowledgeConfig, load_articles
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.search import normalise_query
+from bot.paths import TENANTS_CONFIG
 
 DATA = Path(__file__).parent / "data"
 INCIDENTS = DATA / "incident-drill-incidents.yml"
@@ -70,20 +73,22 @@ class Phrasing:
     split: str
 
 
-@dataclass(frozen=True)
-class Incident:
-    id: str
-    title: str
-    summary: str
-    councils: tuple[str, ...]
-    questions: tuple[str, ...]
-
-
-def load_incidents(path: Path = INCIDENTS) -> list[Incident]:
-    return [
-        Incident(i["id"], i["title"], " ".join(i["summary"].split()), tuple(i["councils"]), tuple(i["questions"]))
+def load_incidents(path: Path = INCIDENTS) -> dict[str, IncidentFields]:
+    """The drill's incidents by id, checked as a declaration is (bot/incidents/validation.py)."""
+    councils = load_tenants(TENANTS_CONFIG).ids
+    return {
+        i["id"]: checked(
+            IncidentFields(
+                title=i["title"],
+                summary=" ".join(i["summary"].split()),
+                questions=tuple(i["questions"]),
+                councils=tuple(i["councils"]),
+                services=tuple(i["services"]),
+            ),
+            councils,
+        )
         for i in yaml.safe_load(path.read_text())["incidents"]
-    ]
+    }
 
 
 def load_phrasings(path: Path = PHRASINGS) -> list[Phrasing]:
@@ -196,7 +201,9 @@ def main() -> int:
 
     def matcher_of(texts: Any, councils: bool = True) -> IncidentMatcher:
         matcher = IncidentMatcher(embedder, threshold=1.0)
-        matcher.replace(IncidentTexts(i.id, texts(i), i.councils if councils else (ALL_COUNCILS,)) for i in incidents)
+        matcher.replace(
+            IncidentTexts(id, texts(i), i.councils if councils else (ALL_COUNCILS,)) for id, i in incidents.items()
+        )
         return matcher
 
     shipped = matcher_of(lambda i: (i.title, *i.questions))
@@ -253,9 +260,9 @@ def main() -> int:
     section = "\n".join(
         [
             f"The outage drill (benchmarks/data/incident-drill-incidents.yml): {len(incidents)} incidents active at "
-            f"once ({'; '.join(i.title for i in incidents)}), each declared with "
-            f"{' and '.join(sorted({str(len(i.questions)) for i in incidents}))} questions. Labelled phrasings "
-            "(incident-drill.jsonl, written "
+            f"once ({'; '.join(i.title for i in incidents.values())}), each declared with "
+            f"{' and '.join(sorted({str(len(i.questions)) for i in incidents.values()}))} questions. "
+            "Labelled phrasings (incident-drill.jsonl, written "
             "from the scenario without the declared questions): dev "
             f"{counts['dev'][0]} about an incident and {counts['dev'][1]} not, test {counts['test'][0]} and "
             f"{counts['test'][1]}; the unrelated ones include how-to questions and password resets for the same "
