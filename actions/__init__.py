@@ -16,6 +16,7 @@ def all_actions(services: Services) -> list[Action]:
     """One of each action the domain lists, the ones that use services given ``services``."""
     from actions.answer import ActionAnswerQuestion, ActionShowArticle
     from actions.handoff import ActionFileHandoff
+    from actions.incidents import ActionIncidentAffected, ActionIncidentDifferent, ActionIncidentSubscribe
     from actions.tickets import (
         ActionAddComment,
         ActionAskDetail,
@@ -43,6 +44,9 @@ def all_actions(services: Services) -> list[Action]:
         ActionAskTicketConfirmed,
         ActionStartAgain,
         ActionFileHandoff,
+        ActionIncidentAffected,
+        ActionIncidentSubscribe,
+        ActionIncidentDifferent,
     ]
     asks: list[Action] = [ActionAskDetail(detail) for detail in DETAILS]
     return [cls(services) for cls in with_services] + asks + [ValidateTicketForm()]

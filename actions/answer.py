@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.incidents import DISMISSED, known_incident
 from actions.news import tell_news
 from actions.utter import ServiceAction, awaiting, send
 from bot import conversation, followup, replies
@@ -39,8 +40,11 @@ class ActionAnswerQuestion(ServiceAction):
         await tell_news(self.services.tickets, dispatcher, tracker, self.desk_line(tracker))
         return await self.answer(dispatcher, tracker, tracker.latest_message.get("text") or "")
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list[EventType]:
-        """Reply to ``text`` as a question: the user's latest message, or what they typed earlier."""
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, dismissed: list[str] | None = None
+    ) -> list[EventType]:
+        """Reply to ``text`` as a question: the user's latest message, or what they typed earlier.
+        ``dismissed``: the known incidents the user said their problem is not (else the slot's)."""
         vague = (tracker.latest_message.get("intent") or {}).get("name") == "vague" or is_vague(text)
         if vague and conversation.tried_articles(tracker.events):  # "still broken" after an answer
             send(dispatcher, replies.ticket_offer("not_helped", tracker.get_slot("last_article_id")))
@@ -48,6 +52,12 @@ class ActionAnswerQuestion(ServiceAction):
         if vague and conversation.last_decision(tracker.events) != "narrow":
             send(dispatcher, replies.narrow())  # asked once; vague again is searched, and gets its ticket offer
             return awaiting(None)
+        if dismissed is None:
+            dismissed = tracker.get_slot(DISMISSED) or []
+        known = await known_incident(self, tracker, text, dismissed)
+        if known is not None:  # before the knowledge base: during an outage, that is what they ask about
+            send(dispatcher, known)
+            return [*awaiting(None), SlotSet("thread", text)]
         tenant, passage, thread = self.requester(tracker).tenant, None, text
         previous = tracker.get_slot("thread")
         found: tuple[Article, ...]

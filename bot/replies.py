@@ -523,3 +523,83 @@ def chat_rated(handoff_id: str, score: int) -> Reply:
         buttons=[],
         custom={"flow": "handoff_rated", "handoff_id": handoff_id, "score": score},
     )
+
+
+# -- known incidents (bot/incidents; actions/incidents.py) ----------------------------------------
+
+INCIDENT_STATUS = {
+    "investigating": "The service desk is investigating.",
+    "identified": "The service desk knows the cause and is fixing it.",
+    "monitoring": "A fix is in and the service desk is checking it holds.",
+    "resolved": "It's fixed.",
+}
+
+
+def incident_payload(action: str, incident_id: str) -> str:
+    """A known incident card's button: ``action`` is affected, subscribe or different."""
+    return f"/incident_{action}" + json.dumps({"incident_id": incident_id}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class IncidentNews:
+    """What a known incident's card says, its times already in the desk's words ("09:40")."""
+
+    incident_id: str
+    title: str
+    summary: str
+    status: str
+    since: str
+    workaround: str | None = None
+    next_update: str | None = None
+
+
+def known_incident(news: IncidentNews) -> Reply:
+    """A message that matched an active incident: what is known, and three ways on."""
+    lines = [f"**This looks like a known problem: {news.title}.** {news.summary}"]
+    lines.append(f"Since {news.since}. {INCIDENT_STATUS.get(news.status, '')}".strip())
+    if news.workaround:
+        lines.append(f"In the meantime: {news.workaround}")
+    if news.next_update:
+        lines.append(f"Next update by {news.next_update}.")
+    return Reply(
+        text="\n\n".join(lines),
+        buttons=[
+            Button(title="I'm affected too", payload=incident_payload("affected", news.incident_id)),
+            Button(title="Tell me when it's fixed", payload=incident_payload("subscribe", news.incident_id)),
+            Button(title="My problem is different", payload=incident_payload("different", news.incident_id)),
+        ],
+        custom={"flow": "incident", "incident_id": news.incident_id, "status": news.status},
+    )
+
+
+def incident_counted(incident_id: str, count: int) -> Reply:
+    """ "I'm affected too": counted (once per person), and no ticket needed."""
+    others = "You're the first to tell us." if count <= 1 else f"{count} people have told us so far."
+    return Reply(
+        text=f"Thank you, you're counted. {others} The service desk is already on it, so there's no need "
+        "to raise a ticket.",
+        buttons=[Button(title="Tell me when it's fixed", payload=incident_payload("subscribe", incident_id))],
+        custom={"flow": "incident_affected", "incident_id": incident_id, "count": count},
+    )
+
+
+def incident_subscribed(incident_id: str) -> Reply:
+    return Reply(
+        text="I'll tell you here when it's fixed.",
+        buttons=[],
+        custom={"flow": "incident_subscribed", "incident_id": incident_id},
+    )
+
+
+def incident_over(incident_id: str) -> Reply:
+    """A button on a card whose incident has been resolved (or is not known)."""
+    return Reply(
+        text="That problem has been fixed since. If something is still wrong, tell me what happens.",
+        buttons=[],
+        custom={"flow": "incident_over", "incident_id": incident_id},
+    )
+
+
+def incident_different() -> Reply:
+    """ "My problem is different" with no question to go back to."""
+    return Reply(text="OK. Tell me what's happening and I'll help.", buttons=[], custom={"flow": "incident_different"})

@@ -30,6 +30,7 @@ from bot.handoff.settings import HandoffSettings
 from bot.handoff.store import HandoffStore
 from bot.identity import IdentitySeal
 from bot.incidents.matching import IncidentMatcher, load_matching
+from bot.incidents.store import IncidentStore
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
@@ -63,8 +64,10 @@ class Services:
     # Live chat with a person (bot/handoff): where handoffs live, and handoff.yml.
     handoffs: HandoffStore | None = None
     live_chat: HandoffSettings | None = None
-    # Known incidents (bot/incidents): the active ones, matched before the knowledge base.
-    incidents: IncidentMatcher | None = None
+    # Known incidents (bot/incidents): their records (in the back office's database, beside the
+    # handoffs), and the matcher that finds a message's, before the knowledge base.
+    incidents: IncidentStore | None = None
+    incident_matcher: IncidentMatcher | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Services:
@@ -88,8 +91,10 @@ class Services:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
         watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
-        incidents = IncidentMatcher.from_settings(kb.embedder, incident_matching)
-        return cls(kb, tickets, seal, contacts, watcher, live_chat.open_store(), live_chat.settings, incidents)
+        matcher = IncidentMatcher.from_settings(kb.embedder, incident_matching)
+        incidents = IncidentStore.open(live_chat.database)
+        handoffs = live_chat.open_store()
+        return cls(kb, tickets, seal, contacts, watcher, handoffs, live_chat.settings, incidents, matcher)
 
     def start(self) -> None:
         """Load the index and the model now (the first question is fast), then start delivering

@@ -31,8 +31,7 @@ from actions.tickets import (
 )
 from bot.contacts import Contacts
 from bot.identity import IdentitySeal
-from bot.knowledge import Escalation, KnowledgeBase, Thresholds
-from bot.knowledge.build import build_index
+from bot.knowledge import KnowledgeBase
 from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.servicedesk import Requester, ServiceDeskUnavailable, TicketRequest
 from bot.servicedesk.local import LocalServiceDesk
@@ -41,7 +40,6 @@ from bot.servicedesk.tickets import TicketService
 from bot.servicedesk.triage import Router
 from bot.servicedesk.worker import OutboxWorker, RetryPolicy
 from bot.services import Services
-from tests.fakes import FakeEmbedder, make_article
 
 SEAL = IdentitySeal("k" * 40)  # the key the Rasa server's channels would share
 ROUTER = Router.load(KNOWLEDGE_BASE_DIR / "routing.yml")
@@ -53,59 +51,6 @@ def services_for(
     kb: KnowledgeBase, desk: LocalServiceDesk, outbox: Outbox, worker: OutboxWorker | None = None, wait: float = 4.0
 ) -> Services:
     return Services(kb, TicketService(desk, outbox, ROUTER, kb, wait, worker), SEAL, CONTACTS)
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> KnowledgeBase:
-    embedder = FakeEmbedder()
-    build_index(
-        [
-            make_article(
-                "vpn-connect",
-                title="VPN will not connect",
-                questions=("vpn not working",),
-                category="connectivity",
-                escalation=Escalation("network", "P2"),
-            ),
-            make_article("printer-add", title="Add a printer", questions=("printer not found",)),
-            make_article(
-                "mobile-email",
-                title="Work email on your phone",
-                questions=("email on my phone",),
-                facets=(("device", "phone"),),
-            ),
-            make_article(
-                "outlook-desktop",
-                title="Outlook on your laptop",
-                questions=("email on my laptop",),
-                facets=(("device", "computer"),),
-                escalation=Escalation("messaging", "P3", ("error_text", "asset_tag", "contact_number")),
-            ),
-            make_article("printing-follow-me", title="Follow me printing", questions=("printer release job",)),
-            make_article(
-                "walk-in-riverside",
-                title="Riverside walk-in desk",
-                questions=("walk in desk opening hours",),
-                audience=("riverside",),
-            ),
-            make_article(
-                "hr-leave-and-absence",
-                title="Pay and annual leave",
-                questions=("book annual leave", "payslip wrong"),
-                category="not-it",
-                kind="elsewhere",
-                body="Book annual leave in the HR portal.",
-            ),
-        ],
-        embedder,
-        tmp_path / "index",
-    )
-    return KnowledgeBase(tmp_path / "index", embedder, Thresholds(0.7, 0.3, 0.2))
-
-
-@pytest.fixture
-def desk(tmp_path: Path) -> LocalServiceDesk:
-    return LocalServiceDesk(tmp_path / "desk.sqlite")
 
 
 @pytest.fixture
