@@ -123,6 +123,9 @@
   statusLine.appendChild(status);
   statusLine.appendChild(retry);
   panel.appendChild(statusLine);
+  // Known problems of the user's council (bot/incidents), said before they ask: "we know".
+  var banner = el("section", { class: "askit-banner", "aria-label": "Known problems", hidden: "" });
+  panel.appendChild(banner);
 
   // The conversation is not itself live: new bot messages are announced once through
   // "announcer", so neither the user's own words nor the history restored after a reload are read out.
@@ -415,6 +418,18 @@
       } else {
         setStatus("AskIT could not sign you in (" + (error && error.message ? error.message : "refused") + ").", true);
       }
+    });
+    socket.on("known_incidents", function (data) {
+      var known = data && Array.isArray(data.incidents) ? data.incidents.slice(0, 3) : [];
+      banner.replaceChildren();
+      known.forEach(function (incident) {
+        if (!incident || typeof incident.title !== "string") return;
+        var line = el("p", { class: "askit-banner-line" });
+        line.appendChild(el("strong", {}, "Known problem: " + incident.title.slice(0, 120) + "."));
+        if (typeof incident.summary === "string") line.appendChild(document.createTextNode(" " + incident.summary.slice(0, 600)));
+        banner.appendChild(line);
+      });
+      banner.hidden = !banner.childNodes.length;
     });
     socket.on("bot_typing", function (data) {
       var who = data && typeof data.name === "string" ? data.name.slice(0, 100) : "";

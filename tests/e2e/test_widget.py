@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,8 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from bot.channels.widget_auth import mint_token
 from bot.identity import IDENTITY_KEY
+from bot.incidents.models import IncidentFields
+from bot.incidents.store import IncidentStore
 from bot.paths import ROOT
 from tests.browser import record_dialogs
 from tests.e2e.conftest import Chat
@@ -290,6 +293,28 @@ def test_axe_finds_no_wcag_22_aa_violations_and_the_widget_reflows_at_320_px(wid
                  .every((e) => e.scrollWidth <= e.clientWidth + 1)"""
     )
     assert widget.axe() == []
+
+
+def test_a_known_problem_of_the_users_council_is_shown_before_they_ask(chat: Chat, widget_for: Any) -> None:
+    store = IncidentStore.open(chat.stack.extra_env["ASKIT_BACKOFFICE_DB"])
+    known = IncidentFields(
+        title="Riverside telephones down",
+        summary="Desk phones at Riverside cannot make outside calls; use Teams calling.",
+        questions=("desk phone has no dial tone",),
+        councils=("riverside",),
+    )
+    incident = store.declare(known, source="cli", now=time.time())  # the stack is shared: resolved below
+    try:
+        riverside = widget_for(staff("riverside"))
+        riverside.connected()
+        banner = riverside.page.get_by_role("region", name="Known problems")
+        expect(banner).to_contain_text("Known problem: Riverside telephones down. Desk phones at Riverside")
+        assert riverside.axe() == []
+        northbrook = widget_for(staff("northbrook"))
+        northbrook.connected()
+        expect(northbrook.page.get_by_role("region", name="Known problems")).to_be_hidden()
+    finally:
+        store.resolve(incident.id, now=time.time())
 
 
 def test_the_floating_panel_passes_axe_fills_a_small_screen_and_honours_reduced_motion(widget_for: Any) -> None:
