@@ -293,7 +293,7 @@ class WebChatInput(InputChannel):
             logger.error("webchat: known incidents unavailable: %s", type(exc).__name__)
             return
         shown = [{"id": i.id, "title": i.title, "summary": i.summary, "status": i.status} for i in active]
-        await sio.emit(INCIDENTS_EVENT, {"incidents": shown[:MAX_BANNER_INCIDENTS]}, to=sid)
+        await sio.emit(INCIDENTS_EVENT, {"incidents": shown[:MAX_BANNER_INCIDENTS]}, room=sid)
 
     def _admit(self, environ: Mapping[str, Any], auth: object) -> tuple[VerifiedIdentity, str]:
         """Who a connecting browser is and the address it used; raises ``ConnectionRefusedError``

@@ -42,6 +42,14 @@ def staff(tenant: str = "riverside") -> Staff:
     return Staff(sub=sub, email=f"{sub}@{tenant}.example", name="Robin Example", tenant=tenant)
 
 
+SCROLL_SETTLED = """() => {
+    const log = document.querySelector(".askit-host")?.shadowRoot?.querySelector(".askit-log");
+    const now = log ? log.scrollTop : 0, settled = window.askitLastScroll === now;
+    window.askitLastScroll = now;
+    return settled;
+}"""
+
+
 class Widget:
     """The widget on a page (a tab), as a person uses it; also watches what the page reports."""
 
@@ -138,6 +146,9 @@ class Widget:
             " || a.effect.getTiming().iterations === Infinity)",
             timeout=10_000,
         )
+        # A smooth scroll of the conversation (to a new answer) is no Animation: wait for two frames
+        # with the same scroll position, or a button half-scrolled past the edge measures too small.
+        self.page.wait_for_function(SCROLL_SETTLED, polling="raf", timeout=10_000)
         before = len(self.console_errors)
         self.page.evaluate(AXE.read_text(encoding="utf-8"))
         result = self.page.evaluate(
