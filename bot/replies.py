@@ -99,15 +99,17 @@ def answer_parts(text: str) -> tuple[str, str] | None:
     return head[2:-2], rest[: -len(suffix)]
 
 
-def welcome() -> Reply:
-    """What a new user sees first (Teams, when the app is added): what to ask, in their words."""
+def welcome(known: Sequence[tuple[str, str, str]] = ()) -> Reply:
+    """What a new user sees first (Teams, when the app is added): what to ask, in their words; and
+    first, the known problems of their council (``known``: incident id, title, summary)."""
     examples = ("I forgot my password", "The VPN won't connect", "How do I add a printer?")
+    problems = "".join(f"**Known problem: {title}.** {summary}\n\n" for _, title, summary in known)
     return Reply(
-        text="Hello, I'm AskIT, the IT help assistant for council staff. Ask me an IT question in your own "
-        "words and I'll find the answer in the knowledge base, or raise a ticket with the service desk for you, "
+        text=f"{problems}Hello, I'm AskIT, the IT help assistant for council staff. Ask me an IT question in your "
+        "own words and I'll find the answer in the knowledge base, or raise a ticket with the service desk for you, "
         "with our conversation attached. For example:",
         buttons=[Button(title=e, payload=e) for e in examples],
-        custom={"flow": "welcome"},
+        custom={"flow": "welcome", **({"incidents": [i for i, _, _ in known]} if known else {})},
     )
 
 

@@ -60,6 +60,7 @@ from bot.channels.teams_state import ConversationDirectory, LiveCard, LiveCards,
 from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.handoff.order import InOrder
 from bot.identity import IdentitySeal, known_aad_tenants
+from bot.incidents.known import KnownIncidents
 from bot.replies import SORRY, welcome
 from bot.secret import Secret
 
@@ -201,6 +202,7 @@ class TeamsInput(InputChannel):
         self.cards = LiveCards()
         self.broker: HandoffBroker | None = None  # the live chat's, once the server has started
         self.relayed = InOrder()
+        self.known_incidents = KnownIncidents.from_env(os.environ)  # said in the welcome
         self._tasks: set[asyncio.Task[None]] = set()
         if settings.allowed_tenants is None:
             logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
@@ -297,7 +299,8 @@ class TeamsInput(InputChannel):
         if kind == "conversationUpdate":
             added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}
             if ref.bot.get("id") in added:
-                await output.send_response(sender, dict(welcome()))
+                known = await self.known_incidents.of(verified_identity(activity, await self._member(ref)))
+                await output.send_response(sender, dict(welcome([(i.id, i.title, i.summary) for i in known])))
             return
         if kind == "typing" and self.broker is not None:  # shown to the agent who has the chat, if any
             await self.broker.user_typing(sender)

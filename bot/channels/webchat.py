@@ -52,11 +52,9 @@ from bot.handoff.agents import AgentConsoles
 from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.handoff.environment import LiveChatEnvironment
 from bot.handoff.models import Handoff
-from bot.identity import IdentitySeal, VerifiedIdentity, tenant_for
-from bot.incidents.errors import IncidentError
-from bot.incidents.store import IncidentStore
+from bot.identity import IdentitySeal, VerifiedIdentity
+from bot.incidents.known import KnownIncidents
 from bot.replies import SORRY, Reply
-from bot.sql import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +64,6 @@ USER_TYPING_EVENT = "user_typing"  # the widget, while a person has the chat: th
 BOT_EVENT = "bot_uttered"
 TYPING_EVENT = "bot_typing"  # {name, handoff_id}: the widget shows "<name> is typing…"
 INCIDENTS_EVENT = "known_incidents"  # {incidents: [{id, title, summary, status}]}: the widget's banner
-MAX_BANNER_INCIDENTS = 3
 SESSION_EVENT = "session"
 DRAIN_SECONDS = 10.0  # on shutdown, accepted turns get this long to finish
 MAX_CONVERSATIONS = 50_000  # conversations whose page address is kept for news sent after a turn
@@ -204,7 +201,7 @@ class WebChatInput(InputChannel):
         self.seal = seal or IdentitySeal.from_env(env)
         self.live_chat = LiveChatEnvironment.from_env(env)  # where handoffs live; opened with the server
         self.broker: HandoffBroker | None = None  # made with the blueprint, shared with the other channels
-        self.incidents: IncidentStore | None = None  # the known incidents, for the banner; opened on first use
+        self.known_incidents = KnownIncidents(self.live_chat.database)  # for the banner
         self.env = env
         self.articles = articles or PublishedArticles(index_dir(env))
         self.sio: AsyncServer | None = None
@@ -285,15 +282,9 @@ class WebChatInput(InputChannel):
 
     async def _tell_incidents(self, sio: AsyncServer, sid: str, identity: VerifiedIdentity) -> None:
         """The active known incidents of the user's council, for the widget's banner (none: no banner)."""
-        if self.incidents is None:
-            self.incidents = IncidentStore.open(self.live_chat.database)
-        try:
-            active = await asyncio.to_thread(self.incidents.active, tenant_for(identity))
-        except (IncidentError, DatabaseError) as exc:  # no banner rather than no chat
-            logger.error("webchat: known incidents unavailable: %s", type(exc).__name__)
-            return
+        active = await self.known_incidents.of(identity)
         shown = [{"id": i.id, "title": i.title, "summary": i.summary, "status": i.status} for i in active]
-        await sio.emit(INCIDENTS_EVENT, {"incidents": shown[:MAX_BANNER_INCIDENTS]}, room=sid)
+        await sio.emit(INCIDENTS_EVENT, {"incidents": shown}, room=sid)
 
     def _admit(self, environ: Mapping[str, Any], auth: object) -> tuple[VerifiedIdentity, str]:
         """Who a connecting browser is and the address it used; raises ``ConnectionRefusedError``

@@ -7,9 +7,12 @@ same channel inside the real Rasa server with the real actions.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,8 @@ from bot.channels.errors import TeamsConfigError
 from bot.channels.teams import SORRY, TeamsInput, TeamsSettings
 from bot.channels.teams_payloads import ADAPTIVE_CARD, PAYLOAD_KEY
 from bot.identity import IDENTITY_KEY, IdentitySeal, VerifiedIdentity
+from bot.incidents.models import IncidentFields
+from bot.incidents.store import IncidentStore
 from tests.cards import of_type
 from tests.channels.conftest import TEST_SEAL_KEY
 from tests.channels.fake_botframework import (
@@ -201,6 +206,31 @@ def test_the_bot_says_hello_when_it_is_added(bf: FakeBotFramework) -> None:
     assert card["contentType"] == ADAPTIVE_CARD and "AskIT" in card["content"]["body"][0]["text"]
     assert welcome["channelData"] == {"askit": {"flow": "welcome"}}
     assert rasa.messages == []  # a greeting from the channel, not a turn
+
+
+def test_the_hello_names_the_known_problems_of_the_users_council(
+    bf: FakeBotFramework, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKIT_BACKOFFICE_DB", str(tmp_path / "backoffice.sqlite"))
+    store = IncidentStore.open(tmp_path / "backoffice.sqlite")
+    printers = IncidentFields("Riverside printers offline", "No printer prints.", ("printer down",), ("riverside",))
+    phones = dataclasses.replace(printers, title="Southmere phones down", councils=("southmere",))
+    incident = store.declare(printers, source="cli", now=time.time())
+    store.declare(phones, source="cli", now=time.time())
+    user = bf.add_user("New Starter", "new.starter@riverside.example", RIVERSIDE_AAD)
+    added = [{"id": f"28:{APP_ID}"}]
+    bot_added = bf.activity(user, kind="conversationUpdate", membersAdded=added, aad_tenant=RIVERSIDE_AAD)
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        assert (await post(client, bf, bot_added)).status_code == 202
+        await until(lambda: bool(bf.replies()))
+        await channel.drain()
+
+    run(bf, Rasa(), scenario)
+    [welcome] = bf.replies()
+    assert welcome["channelData"] == {"askit": {"flow": "welcome", "incidents": [incident.id]}}
+    text = json.dumps(welcome["attachments"][0]["content"])
+    assert "Known problem: Riverside printers offline." in text and "Southmere" not in text
 
 
 def test_a_clicked_card_button_sends_its_payload(bf: FakeBotFramework) -> None:
