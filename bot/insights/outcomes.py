@@ -27,13 +27,19 @@ MAX_QUESTION_CHARS = 500
 
 
 @dataclass(frozen=True)
-class Question:
-    id: int  # the event id of the bot's reply that decided it
+class Happened:
+    """What every record of a conversation's moment starts with: which event, whose, when, where."""
+
+    id: int  # the event id of the bot's reply that recorded it
     conversation: str
     user: str  # the verified identity's id, else "<channel>:<sender id>"
     at: float
     channel: str
     tenant: str | None
+
+
+@dataclass(frozen=True)
+class Question(Happened):
     text: str | None  # redacted; None when it was a button press
     decision: str
     article_id: str | None
@@ -41,13 +47,7 @@ class Question:
 
 
 @dataclass(frozen=True)
-class Ticket:
-    id: int
-    conversation: str
-    user: str
-    at: float
-    channel: str
-    tenant: str | None
+class Ticket(Happened):
     ref: str  # the desk's reference, or the outbox's receipt until the desk answers
     receipt: str | None
     group: str | None
@@ -57,15 +57,9 @@ class Ticket:
 
 
 @dataclass(frozen=True)
-class LiveChat:
+class LiveChat(Happened):
     """A live chat with a person that the user was queued for: like a ticket, it follows a question."""
 
-    id: int
-    conversation: str
-    user: str
-    at: float
-    channel: str
-    tenant: str | None
     handoff_id: str
     article_id: str | None  # the article answered last in the conversation, if any
     question_id: int | None  # the question it followed
