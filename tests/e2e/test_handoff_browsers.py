@@ -29,20 +29,19 @@ from tests.e2e.conftest import REQUEST_TIMEOUT, Chat, running_chat
 from tests.e2e.intranet import Intranet, Staff
 from tests.e2e.test_agent_console import START_TIMEOUT, open_console, tab_to
 from tests.e2e.test_backoffice_signin import axe
+from tests.e2e.test_handoff import ALL_WEEK
 from tests.e2e.test_widget import TURN_MS, Widget
 from tests.waiting import answers, exited, wait_until
 
 pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
 AGENT_SECRET = secrets.token_urlsafe(32)
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOURS = "\n".join(f'    {day}: "00:00-24:00"' for day in DAYS)
 # The development sign-in's "Demo agent" is an agent for every council, so the console gives them
 # every group of this file (bot/backoffice/identity_dev.py, bot/backoffice/agents.py).
 HANDOFF_YML = f"""
 hours:
   default:
     time_zone: Europe/London
-{HOURS}
+{ALL_WEEK}
 groups:
   service-desk:
     name: Service Desk
