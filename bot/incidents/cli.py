@@ -17,22 +17,21 @@ database, where incidents live (var/backoffice.sqlite by default, or a postgresq
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
 from bot import sql
 from bot.config import ConfigurationError, read_settings
 from bot.handoff.environment import DATABASE
-from bot.incidents.errors import IncidentError, InvalidIncident, shown_time
-from bot.incidents.models import STATUSES, Incident, IncidentFields
+from bot.incidents.errors import IncidentError, shown_time
+from bot.incidents.models import STATUSES, Incident
+from bot.incidents.parsing import TIME_HINT, changes, declaration, typed
 from bot.incidents.store import IncidentStore
 
-DESK_ZONE = ZoneInfo("Europe/London")  # what the desk's clocks say, as handoff.yml's default
+TIME_OPTION = "--next-update"  # named in a mistake in the time, as the person typed it
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] = os.environ) -> int:
@@ -48,15 +47,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] = os.environ)
 
 def _run(store: IncidentStore, args: argparse.Namespace, now: float) -> str:
     if args.command == "declare":
-        fields = IncidentFields(
+        fields = declaration(
             title=args.title,
             summary=args.summary,
-            questions=tuple(args.question),
-            councils=tuple(args.council),
-            services=tuple(args.service),
+            questions=args.question,
+            councils=args.council,
+            services=args.service,
             workaround=args.workaround,
-            next_update_at=_time(args.next_update),
+            next_update=args.next_update,
             desk_ref=args.desk_ref,
+            time_field=TIME_OPTION,
         )
         incident = store.declare(fields, source="cli", now=now)
         return f"declared {incident.id}: {incident.title} ({_scope(incident)}, {incident.status})"
@@ -66,17 +66,20 @@ def _run(store: IncidentStore, args: argparse.Namespace, now: float) -> str:
             args.id,
             current.version if args.version is None else args.version,
             now=now,
-            status=args.status,
-            summary=args.summary,
-            workaround=args.workaround,
-            next_update_at=_time(args.next_update),
-            text=args.text,
+            **changes(
+                status_text=args.status,
+                summary=args.summary,
+                workaround=args.workaround,
+                next_update=args.next_update,
+                text=args.text,
+                time_field=TIME_OPTION,
+            ),
         )
         if incident.version == current.version:
             return f"{incident.id} unchanged: it already says that (version {incident.version})"
         return f"updated {incident.id} to version {incident.version}: {incident.status}"
     if args.command == "resolve":
-        incident = store.resolve(args.id, now=now, text=args.text)
+        incident = store.resolve(args.id, now=now, text=typed("text", args.text))
         return f"resolved {incident.id} at {shown_time(now)} (version {incident.version})"
     if args.command == "list":
         found = store.listed(args.council, resolved=args.all)
@@ -109,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("--version", type=int, help="the version you read (show prints it); default: the latest")
     for command in (declare, update):
         command.add_argument("--workaround", help="what staff can do meanwhile")
-        command.add_argument("--next-update", help="when the next update is due, YYYY-MM-DDTHH:MM")
+        command.add_argument("--next-update", help=f"when the next update is due, {TIME_HINT}")
     resolve = commands.add_parser("resolve", help="it is fixed: subscribers are told, once")
     resolve.add_argument("id")
     resolve.add_argument("--text", help="what subscribers are told")
@@ -119,16 +122,6 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="one incident, its counts and its changes")
     show.add_argument("id")
     return parser
-
-
-def _time(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidIncident("--next-update", "must be a date and time, YYYY-MM-DDTHH:MM", text) from None
-    return (when if when.tzinfo else when.replace(tzinfo=DESK_ZONE)).timestamp()
 
 
 def _scope(incident: Incident) -> str:
