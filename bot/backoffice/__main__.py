@@ -16,11 +16,14 @@ from starlette.applications import Starlette
 
 from bot.backoffice.agents import agents_routes
 from bot.backoffice.app import create_app
+from bot.backoffice.incidents import incidents_routes
 from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
 from bot.config import ConfigurationError
 from bot.handoff.environment import LiveChatEnvironment
+from bot.identity import load_tenants
+from bot.incidents.store import IncidentStore
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.secret import install_log_redaction
@@ -47,6 +50,7 @@ def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
     pages = [
         *insights_routes(InsightsStore(db, insights.deflection_days), insights),
         *agents_routes(LiveChatEnvironment.from_env(env).settings),
+        *incidents_routes(IncidentStore(db, load_tenants().ids)),
     ]
     return create_app(settings, db, dev=dev, routes=pages)
 

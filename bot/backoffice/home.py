@@ -24,6 +24,7 @@ class Section:
 SECTIONS = (
     Section("Insights", ("manager",), "what staff ask, what the assistant answers, and the gaps", "/insights"),
     Section("Agent console", ("agent",), "conversations handed to a person", "/agents"),
+    Section("Known incidents", ("agent",), "outages staff are told of in the chat", "/agents/incidents"),
     Section("Studio", ("editor", "approver"), "writing, reviewing and publishing articles"),
 )
 

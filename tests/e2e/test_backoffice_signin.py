@@ -168,9 +168,10 @@ def test_a_manager_and_agent_signs_in_through_the_provider_and_sees_their_sectio
 ) -> None:
     sign_in(page, servers, "morgan")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Morgan Reyes")
-    assert sections(page) == ["Insights", "Agent console"]
+    assert sections(page) == ["Insights", "Agent console", "Known incidents"]
     assert page.get_by_role("link", name="Insights").count() == 1  # built: a link
     assert page.get_by_role("link", name="Agent console").count() == 1
+    assert page.get_by_role("link", name="Known incidents").count() == 1
     expect(page.locator(".roles")).to_contain_text("manager for Riverside Council")
     assert axe(page) == []
     page.set_viewport_size({"width": 320, "height": 640})
