@@ -79,10 +79,11 @@ def may_see(scope: Scope, incident: Incident) -> bool:
     return scope is None or any(incident.concerns(council) for council in scope)
 
 
-def shown_at(at: float) -> str:
-    """A time as the desk's clock shows it: ``Tue 1 Dec, 09:12``."""
+def shown_at(at: float, now: float | None = None) -> str:
+    """A time as the desk's clock shows it: ``Tue 1 Dec, 09:12``, with the year if it is not now's."""
     local = dt.datetime.fromtimestamp(at, DESK_ZONE)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    same = now is None or dt.datetime.fromtimestamp(now, DESK_ZONE).year == local.year
+    return f"{local:%a} {local.day} {local:%b}{'' if same else f' {local.year}'}, {local:%H:%M}"
 
 
 def iso_at(at: float) -> str:
@@ -293,7 +294,7 @@ def _shared(names: Mapping[str, str], now: float) -> dict[str, Any]:
 
     return {
         "now": now,
-        "shown_at": shown_at,
+        "shown_at": lambda at: shown_at(at, now),
         "iso_at": iso_at,
         "councils": councils,
         "status_names": STATUS_NAMES,

@@ -187,6 +187,8 @@ def test_the_list_shows_counts_and_an_overdue_update(agent: Browser, store: Inci
     assert "3 people" in page and "1 person" in page and "overdue" not in page
     clock.now = NOW + 2 * HOUR
     assert '<strong class="overdue">overdue</strong>' in agent.client.get(PATH).text
+    store.declare(replace(OUTAGE, next_update_at=london("2027-01-04T09:00")), source="cli", now=clock.now)
+    assert "Mon 4 Jan 2027, 09:00" in agent.client.get(PATH).text  # another year's time says which
 
 
 def test_an_agent_updates_an_incident_with_the_version_they_read(
