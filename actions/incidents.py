@@ -21,6 +21,7 @@ from bot import conversation, replies, sql
 from bot.incidents.errors import IncidentError
 from bot.incidents.matching import IncidentMatcher, IncidentTexts, Match
 from bot.incidents.models import Incident
+from bot.knowledge import KnowledgeError
 
 logger = logging.getLogger(__name__)
 DISMISSED = "incidents_dismissed"  # the slot: incidents this user said their problem is not
@@ -38,7 +39,7 @@ async def known_incident(
     try:
         active = [i for i in await asyncio.to_thread(services.incidents.active, council) if i.id not in dismissed]
         match = await asyncio.to_thread(_match, services.incident_matcher, active, text, council)
-    except (IncidentError, sql.DatabaseError) as exc:  # the question is answered as if none were known
+    except (IncidentError, sql.DatabaseError, KnowledgeError) as exc:  # answered as if none were known
         logger.error("known incidents unavailable: %s", type(exc).__name__)
         return None
     if match is None:

@@ -91,7 +91,7 @@ class Services:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
         watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
-        matcher = IncidentMatcher.from_settings(kb.embedder, incident_matching)
+        matcher = IncidentMatcher.from_settings(kb.embedder, incident_matching, kb.vectors)
         incidents = IncidentStore.open(live_chat.database)
         handoffs = live_chat.open_store()
         return cls(kb, tickets, seal, contacts, watcher, handoffs, live_chat.settings, incidents, matcher)

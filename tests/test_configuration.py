@@ -267,6 +267,6 @@ def test_the_configuration_document_matches_the_declarations() -> None:
 
 def test_a_bad_incidents_file_stops_the_start_naming_the_field(tmp_path: Path) -> None:
     path = tmp_path / "incidents.yml"
-    path.write_text("matching: {threshold: 2, outage_cue_weight: 0}\n")
+    path.write_text("matching: {threshold: 2, outage_cue_weight: 0, request_cue_weight: 2}\n")
     message = start(tmp_path, {"ASKIT_INCIDENTS_FILE": str(path)})
-    assert message == f"{path}: matching.threshold: must be a number from 0 to 1, got 2"
+    assert message == f"{path}: matching.request_cue_weight: must be a number from 0 to 1, got 2"
