@@ -253,6 +253,20 @@ def start_again(summary: str, title: str) -> Reply:
     )
 
 
+def known_problem_instead(summary: str, incident_id: str, title: str) -> Reply:
+    """What was typed for the ticket's summary is a known incident: see what is known first?"""
+    return Reply(
+        text=f'That sounds like a known problem the service desk is already working on: "{title}". Shall I show '
+        "you what's known, instead of raising the ticket?",
+        buttons=[
+            Button(title="Yes, show me", payload="/start_again"),
+            Button(title="No, raise the ticket", payload="/affirm"),
+            Button(title="Cancel", payload="/deny"),
+        ],
+        custom={"flow": "ticket_offer", "step": "start_again", "summary": summary, "incident_id": incident_id},
+    )
+
+
 def confirm_summary(summary: str) -> Reply:
     return Reply(
         text=f'I\'ll raise a ticket with this summary:\n\n"{summary}"\n\n'
@@ -570,7 +584,25 @@ def known_incident(news: IncidentNews) -> Reply:
             Button(title="Tell me when it's fixed", payload=incident_payload("subscribe", news.incident_id)),
             Button(title="My problem is different", payload=incident_payload("different", news.incident_id)),
         ],
-        custom={"flow": "incident", "incident_id": news.incident_id, "status": news.status},
+        custom={"flow": "known_incident", "incident_id": news.incident_id, "status": news.status},
+    )
+
+
+def incident_update(news: IncidentNews, said: Sequence[str]) -> Reply:
+    """To a subscriber, once per push: where the incident stands now, and what the desk said with
+    each change since they were last told (``said``, oldest first)."""
+    if news.status == "resolved":
+        lines = [f"**Fixed: {news.title}.**", *said, "If something is still wrong, tell me what happens."]
+    else:
+        lines = [f"**Update on {news.title}:** {INCIDENT_STATUS.get(news.status, '')}", *said]
+        if news.workaround:
+            lines.append(f"In the meantime: {news.workaround}")
+        if news.next_update:
+            lines.append(f"Next update by {news.next_update}.")
+    return Reply(
+        text="\n\n".join(line for line in lines if line),
+        buttons=[],
+        custom={"flow": "incident_update", "incident_id": news.incident_id, "status": news.status},
     )
 
 
