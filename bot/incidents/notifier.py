@@ -47,5 +47,5 @@ class IncidentNotifier:
         while due := self.store.due_pushes(self.channels, self.clock(), HOLD, BATCH):
             conversations = sorted({s.conversation for s in due})
             with ThreadPoolExecutor(PARALLEL, thread_name_prefix="incident-push") as pool:
-                pushed += sum(pool.map(lambda c: self.rasa.notify(c, INTENT), conversations))
+                pushed += sum(pool.map(lambda c: self.rasa.notify(c, INTENT, "incident news"), conversations))
         return pushed

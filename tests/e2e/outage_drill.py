@@ -14,6 +14,7 @@ How well their own words find the card is measured, not assumed (``Drill.recall`
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -49,6 +50,12 @@ TICKET_ANSWERS = {  # the ticket form's questions (custom step) and what an insi
     "error_text": "it just spins",
 }
 SETTLED = 120.0  # seconds the background work (master ticket comments, pushes) may take at most
+NAMED = re.compile(r"^- (?:[^<\n]*<)?([^>,\s]+@[^>,\s]+)>?,", re.MULTILINE)  # desk_notes.comment's lines
+
+
+def named_in(comments: str) -> list[str]:
+    """The e-mail addresses the master ticket's comments (bot/incidents/desk_notes.py) name."""
+    return NAMED.findall(comments)
 
 
 def incidents(chat: Chat, *args: str) -> str:
@@ -254,10 +261,10 @@ class Drill:
         )  # fmt: skip
         return declared.split()[1].rstrip(":")
 
-    @property
-    def recall(self) -> tuple[float, float]:
-        """(share of the affected council's staff asking about it in their own words who got the
-        card, share of everyone's unrelated questions that got it)."""
+    def measured(self) -> str:
+        """How often their own words found the card: the affected council's staff asking about it,
+        and everyone's unrelated questions (the drill asserts neither: benchmarks/ measure it)."""
         about = [p for p in self._affected() if p.about]
         unrelated = [p for p in self.people if not p.about]
-        return sum(p.carded for p in about) / len(about), sum(p.carded for p in unrelated) / len(unrelated)
+        found, false = sum(p.carded for p in about) / len(about), sum(p.carded for p in unrelated) / len(unrelated)
+        return f"card for {found:.0%} of own-words questions about it, {false:.0%} of unrelated ones"

@@ -5,18 +5,15 @@ Request Tracker's run of the same drill is in test_request_tracker.py."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 
 from bot.servicedesk.local import LocalServiceDesk
 from tests.e2e.conftest import Chat, running_chat
-from tests.e2e.outage_drill import Drill
+from tests.e2e.outage_drill import Drill, named_in
 
 pytestmark = pytest.mark.own_stack  # its REST users are Riverside's staff: a stack of its own
-
-NAMED = re.compile(r"^- (?:[^<\n]*<)?([^>,\s]+@[^>,\s]+)>?,", re.MULTILINE)  # desk_notes.comment's lines
 
 
 class LocalDesk:
@@ -25,7 +22,7 @@ class LocalDesk:
 
     def named_on(self, master: str) -> list[str]:
         [ticket] = [t for t in self.desk.all_tickets() if t["ref"] == master]
-        return [email for c in ticket["comments"] for email in NAMED.findall(c["body"])]
+        return [email for c in ticket["comments"] for email in named_in(c["body"])]
 
     def tickets_after(self, master: str) -> list[tuple[str, str]]:
         tickets = self.desk.all_tickets()
@@ -42,5 +39,4 @@ def riverside_chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
 def test_the_outage_drill_with_the_local_desk(riverside_chat: Chat) -> None:
     drill = Drill(riverside_chat, LocalDesk(riverside_chat), affected="riverside", other="northbrook")
     drill.run()
-    recall, false_cards = drill.recall
-    print(f"drill (local desk): card for {recall:.0%} of own-words questions about it, {false_cards:.0%} of others")
+    print(f"drill (local desk): {drill.measured()}")

@@ -29,8 +29,8 @@ class Rasa:
         self.down: set[str] = set()
         self.store = store  # if set, each push runs the action's part: the news is taken
 
-    def notify(self, conversation_id: str, intent: str) -> bool:
-        assert intent == INTENT
+    def notify(self, conversation_id: str, intent: str, what: str) -> bool:
+        assert (intent, what) == (INTENT, "incident news")
         self.asked.append(conversation_id)
         if conversation_id in self.down:
             return False
