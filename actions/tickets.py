@@ -267,7 +267,11 @@ class ActionCreateTicket(ServiceAction):
         promise = self.services.contacts.desk(requester.tenant).response_times.get(raised.priority)
         call_back = tracker.get_slot("ticket_contact_number")
         routed = replies.Routed(
-            raised.priority, raised.resolver_group, promise, None if call_back == NOT_KNOWN else call_back
+            raised.priority,
+            raised.resolver_group,
+            promise,
+            None if call_back == NOT_KNOWN else call_back,
+            incident.incident_id if incident else None,
         )
         if raised.delivered:
             send(dispatcher, replies.ticket_created(raised.ref, raised.url, routed))

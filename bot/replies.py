@@ -290,6 +290,7 @@ class Routed:
     group: str  # the resolver group's id, such as end-user-computing
     response_time: str | None = None  # "within 1 working day", for this priority and council
     call_back: str | None = None  # the number the user gave the desk to call them on
+    incident_id: str | None = None  # the known incident it is linked to (bot/incidents)
 
     @property
     def major_incident(self) -> bool:
@@ -300,7 +301,8 @@ class Routed:
             return MAJOR_INCIDENT_NOTE
         team = team_name(self.group)
         expect = f", so expect someone to pick it up {self.response_time}" if self.response_time else ""
-        return f" It's with the {team} team as priority {self.priority}{expect}."
+        linked = " It's linked to the known problem the service desk is already fixing." if self.incident_id else ""
+        return f" It's with the {team} team as priority {self.priority}{expect}.{linked}"
 
     def hear_back(self) -> str:
         if self.call_back:
@@ -309,7 +311,8 @@ class Routed:
 
     def custom(self) -> dict[str, Any]:
         custom = {"major_incident": self.major_incident, "priority": self.priority, "group": self.group}
-        return custom | ({"response_time": self.response_time} if self.response_time else {})
+        custom |= {"response_time": self.response_time} if self.response_time else {}
+        return custom | ({"incident_id": self.incident_id} if self.incident_id else {})
 
 
 def follow_it(url: str | None) -> str:

@@ -167,7 +167,9 @@ def test_a_user_who_still_wants_a_ticket_gets_one_linked_to_the_incident_not_a_f
     crm = store.declare(master, source="cli", now=time.time() - 600)
     card = {"event": "bot", "text": "card", "data": {"custom": {"flow": "known_incident", "incident_id": crm.id}}}
     slots = {"ticket_summary": "Whole team cannot use the CRM, urgent", "ticket_impact": "high/high"}
-    run(ActionCreateTicket(services), staff("yes", "affirm", "riverside", events=[card], slots=slots))
+    messages, _ = run(ActionCreateTicket(services), staff("yes", "affirm", "riverside", events=[card], slots=slots))
+    assert customs(messages)[0]["incident_id"] == crm.id and customs(messages)[0]["priority"] == "P3"
+    assert "linked to the known problem" in messages[0]["text"]
     [ticket] = desk.all_tickets()
     assert ticket["priority"] == "P3"
     assert (
