@@ -57,6 +57,8 @@ from bot.paths import TENANTS_CONFIG
 DATA = Path(__file__).parent / "data"
 INCIDENTS = DATA / "incident-drill-incidents.yml"
 PHRASINGS = DATA / "incident-drill.jsonl"
+OUTAGE_DRILL = DATA / "outage-drill.jsonl"
+DRILL_INCIDENT = "crm-datacentre-link"  # the end-to-end drill declares it alone, for Riverside only
 MAX_FALSE_CARD_ON_DEV = 0.01  # the goal is <= 2% on unseen phrasings
 MAX_FALSE_OFFER_ON_DEV = 0.10  # an "is it this?" button costs a click, not a wrong answer
 RAW_GRID = np.round(np.arange(0.0, 1.0 + 1e-9, 0.01), 2)  # cosines
@@ -92,6 +94,13 @@ def load_incidents(path: Path = INCIDENTS) -> dict[str, IncidentFields]:
         )
         for i in yaml.safe_load(path.read_text())["incidents"]
     }
+
+
+def load_outage_drill(path: Path = OUTAGE_DRILL) -> list[Phrasing]:
+    """The end-to-end drill's 200 phrasings (tests/e2e/outage_drill.py), all Riverside staff's: a
+    second test set, written later and without the incidents' questions; never used for a choice."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+    return [Phrasing(r["text"], DRILL_INCIDENT if r["incident"] else None, "riverside", "drill") for r in rows]
 
 
 def load_phrasings(path: Path = PHRASINGS) -> list[Phrasing]:
@@ -292,6 +301,13 @@ def main() -> int:
     # not shipped: what a second, lower threshold offering the card as a choice would find
     offer_at, _ = calibrate(shipped_choice.dev, STANDARD_GRID, max_false=MAX_FALSE_OFFER_ON_DEV)
     offered = shipped_choice.test.outcome(offer_at)
+    drill = load_outage_drill()
+    alone = IncidentMatcher.from_settings(embedder, settings, kb.vectors)
+    crm = incidents[DRILL_INCIDENT]
+    alone.replace([IncidentTexts(DRILL_INCIDENT, (crm.title, *crm.questions), ("riverside",))])
+    in_drill = score(alone, drill, embedder.encode([normalise_query(p.text) for p in drill])).outcome(
+        settings.threshold
+    )
     shipped = IncidentMatcher.from_settings(embedder, settings, kb.vectors)
     crowd = IncidentMatcher.from_settings(embedder, settings, kb.vectors)
     for m in (shipped, crowd):
@@ -332,6 +348,11 @@ def main() -> int:
             f"Not shipped: a second threshold {offer_at:.2f} chosen on dev for at most {MAX_FALSE_OFFER_ON_DEV:.0%} "
             f'of unrelated phrasings offered the card as a choice ("Is this about ...?"): test recall '
             f"{offered['recall']:.3f}, unrelated test phrasings offered it {offered['false_card']:.1%}.",
+            "",
+            f"The end-to-end outage drill's {len(drill)} phrasings (benchmarks/data/outage-drill.jsonl, written "
+            "later from the scenario alone, 100 about the CRM incident and 100 not, never used for a choice), the "
+            f"CRM incident alone active: recall {in_drill['recall']:.3f}, unrelated phrasings shown the card "
+            f"{in_drill['false_card']:.1%}, precision {in_drill['precision']:.3f}.",
             "",
             f"Shipped (knowledge_base/incidents.yml): {rule.name}, {described(settings)}: the rule that found the "
             f"most on dev. Matching time per message, ms p50 / p95 over the {len(splits['test'])} test phrasings x "

@@ -20,6 +20,11 @@ class Periodic:
     def __repr__(self) -> str:
         return f"Periodic({self.name!r}, every={self.every:g})"
 
+    @property
+    def stopping(self) -> bool:
+        """``stop`` was called: a long step may end early."""
+        return self._stop.is_set()
+
     def nudge(self) -> None:
         """Something is waiting: run now rather than at the next tick."""
         self._wake.set()

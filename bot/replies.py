@@ -241,29 +241,26 @@ def ask_detail(name: str) -> Reply:
 
 def start_again(summary: str, title: str) -> Reply:
     """What was typed for the ticket's summary is a problem an article answers: look it up first?"""
-    return Reply(
-        text=f'I have an article that may help with that: "{title}". Shall I start again with "{summary}", '
-        "instead of raising the ticket?",
-        buttons=[
-            Button(title="Yes, start again with this", payload="/start_again"),
-            Button(title="No, raise the ticket", payload="/affirm"),
-            Button(title="Cancel", payload="/deny"),
-        ],
-        custom={"flow": "ticket_offer", "step": "start_again", "summary": summary},
-    )
+    text = f'I have an article that may help with that: "{title}". Shall I start again with "{summary}", '
+    return _instead_of_ticket(text, "Yes, start again with this", {"summary": summary})
 
 
 def known_problem_instead(summary: str, incident_id: str, title: str) -> Reply:
     """What was typed for the ticket's summary is a known incident: see what is known first?"""
+    text = f'That sounds like a known problem the service desk is already working on: "{title}". Shall I show you '
+    return _instead_of_ticket(text + "what's known, ", "Yes, show me", {"summary": summary, "incident_id": incident_id})
+
+
+def _instead_of_ticket(asked: str, yes: str, custom: dict[str, Any]) -> Reply:
+    """``asked`` + "instead of raising the ticket?", with "yes" (``/start_again``), "no, raise it" and "cancel"."""
     return Reply(
-        text=f'That sounds like a known problem the service desk is already working on: "{title}". Shall I show '
-        "you what's known, instead of raising the ticket?",
+        text=asked + "instead of raising the ticket?",
         buttons=[
-            Button(title="Yes, show me", payload="/start_again"),
+            Button(title=yes, payload="/start_again"),
             Button(title="No, raise the ticket", payload="/affirm"),
             Button(title="Cancel", payload="/deny"),
         ],
-        custom={"flow": "ticket_offer", "step": "start_again", "summary": summary, "incident_id": incident_id},
+        custom={"flow": "ticket_offer", "step": "start_again", **custom},
     )
 
 
