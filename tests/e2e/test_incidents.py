@@ -100,5 +100,7 @@ def test_teams_subscribers_are_told_once_and_a_deleted_chat_is_skipped(
     assert [len(told(u)) for u in users] == [1, 1, 0]
     assert [askit(told(u)[0])["status"] for u in users[:2]] == ["resolved", "resolved"]
     assert len(bf.throttled) == 2  # refused with 429, sent again after Retry-After
-    log = (dev_teams_chat.stack.log_dir / "rasa server.log").read_text()
+    logs = dev_teams_chat.stack.log_dir
+    assert logs is not None
+    log = (logs / "rasa server.log").read_text()
     assert log.count(f"could not send a reply to Teams conversation {users[2].conversation}") == 1
