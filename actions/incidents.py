@@ -1,7 +1,9 @@
-"""Known incidents in the conversation: a question that matches an active incident of the user's
-council gets the incident's card before the knowledge base (``known_incident``), and the card's
-buttons count the user as affected, subscribe them, or go on with their question as asked. The
-matching is bot/incidents/matching.py's, the records bot/incidents/store.py's."""
+"""Known incidents in the conversation: a question (or a ticket asked for) that matches an active
+incident of the user's council gets the incident's card first (``known_incident``), and the card's
+buttons count the user as affected, subscribe them, or go on with their question as asked. A
+subscriber is told each change once (``tell_incident_news``: pushed by bot/incidents/notifier.py,
+or on their next question); a ticket still asked for after the card is linked to the incident
+(``linked_incident``). The matching is bot/incidents/matching.py's, the records bot/incidents/store.py's."""
 
 from __future__ import annotations
 
