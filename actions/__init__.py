@@ -16,7 +16,12 @@ def all_actions(services: Services) -> list[Action]:
     """One of each action the domain lists, the ones that use services given ``services``."""
     from actions.answer import ActionAnswerQuestion, ActionShowArticle
     from actions.handoff import ActionFileHandoff
-    from actions.incidents import ActionIncidentAffected, ActionIncidentDifferent, ActionIncidentSubscribe
+    from actions.incidents import (
+        ActionIncidentAffected,
+        ActionIncidentDifferent,
+        ActionIncidentSubscribe,
+        ActionTellIncidentNews,
+    )
     from actions.tickets import (
         ActionAddComment,
         ActionAskDetail,
@@ -47,6 +52,7 @@ def all_actions(services: Services) -> list[Action]:
         ActionIncidentAffected,
         ActionIncidentSubscribe,
         ActionIncidentDifferent,
+        ActionTellIncidentNews,
     ]
     asks: list[Action] = [ActionAskDetail(detail) for detail in DETAILS]
     return [cls(services) for cls in with_services] + asks + [ValidateTicketForm()]

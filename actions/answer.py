@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.incidents import DISMISSED, known_incident
+from actions.incidents import DISMISSED, known_incident, tell_incident_news
 from actions.news import tell_news
 from actions.utter import ServiceAction, awaiting, send
 from bot import conversation, followup, replies
@@ -38,6 +38,7 @@ class ActionAnswerQuestion(ServiceAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         await tell_news(self.services.tickets, dispatcher, tracker, self.desk_line(tracker))
+        await tell_incident_news(self, dispatcher, tracker)
         return await self.answer(dispatcher, tracker, tracker.latest_message.get("text") or "")
 
     async def answer(

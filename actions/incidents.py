@@ -1,7 +1,9 @@
-"""Known incidents in the conversation: a question that matches an active incident of the user's
-council gets the incident's card before the knowledge base (``known_incident``), and the card's
-buttons count the user as affected, subscribe them, or go on with their question as asked. The
-matching is bot/incidents/matching.py's, the records bot/incidents/store.py's."""
+"""Known incidents in the conversation: a question (or a ticket asked for) that matches an active
+incident of the user's council gets the incident's card first (``known_incident``), and the card's
+buttons count the user as affected, subscribe them, or go on with their question as asked. A
+subscriber is told each change once (``tell_incident_news``: pushed by bot/incidents/notifier.py,
+or on their next question); a ticket still asked for after the card is linked to the incident
+(``linked_incident``). The matching is bot/incidents/matching.py's, the records bot/incidents/store.py's."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from bot import conversation, replies, sql
 from bot.incidents.errors import IncidentError
 from bot.incidents.matching import IncidentMatcher, IncidentTexts, Match
 from bot.incidents.models import Incident
+from bot.knowledge import KnowledgeError
+from bot.servicedesk.tickets import KnownIncident
 
 logger = logging.getLogger(__name__)
 DISMISSED = "incidents_dismissed"  # the slot: incidents this user said their problem is not
@@ -31,24 +35,36 @@ async def known_incident(
 ) -> replies.Reply | None:
     """The card of the active incident of the user's council that ``text`` is about, if any, but
     none of those ``dismissed`` (the user said their problem is a different one)."""
+    incident = await matched_incident(action, tracker, text, dismissed)
+    return None if incident is None else incident_card(action, tracker, incident)
+
+
+def incident_card(action: ServiceAction, tracker: Tracker, incident: Incident) -> replies.Reply:
+    """What is known, since when, what to do meanwhile, and the three buttons."""
+    zone = action.services.contacts.desk(action.requester(tracker).tenant).zone
+    return replies.known_incident(_news(incident, zone))
+
+
+async def matched_incident(action: ServiceAction, tracker: Tracker, text: str, dismissed: list[str]) -> Incident | None:
+    """The active incident of the user's council that ``text`` is about, but none of ``dismissed``."""
     services = action.services
     if services.incidents is None or services.incident_matcher is None:
         return None
     council = action.requester(tracker).tenant
     try:
-        active = [i for i in await asyncio.to_thread(services.incidents.active, council) if i.id not in dismissed]
+        active = await asyncio.to_thread(services.incidents.listed)
         match = await asyncio.to_thread(_match, services.incident_matcher, active, text, council)
-    except (IncidentError, sql.DatabaseError) as exc:  # the question is answered as if none were known
+    except (IncidentError, sql.DatabaseError, KnowledgeError) as exc:  # answered as if none were known
         logger.error("known incidents unavailable: %s", type(exc).__name__)
         return None
-    if match is None:
+    if match is None or match.incident_id in dismissed:
         return None
-    incident = next(i for i in active if i.id == match.incident_id)
-    return replies.known_incident(_news(incident, services.contacts.desk(council).zone))
+    return next(i for i in active if i.id == match.incident_id)
 
 
 def _match(matcher: IncidentMatcher, active: list[Incident], text: str, council: str | None) -> Match | None:
-    """Bring the matcher up to the store's active incidents (it embeds only new or changed ones), then match."""
+    """Bring the matcher up to the store's active incidents, every council's (it embeds only new or
+    changed ones; one matcher serves every council's staff at once), then match for ``council``."""
     matcher.replace(IncidentTexts(i.id, (i.title, *i.questions), i.councils) for i in active)
     return matcher.match(text, council)
 
@@ -71,6 +87,37 @@ def _clock(at: float, zone: dt.tzinfo) -> str:
     local, today = dt.datetime.fromtimestamp(at, zone), dt.datetime.now(zone).date()
     day = {today: "today", today + dt.timedelta(days=1): "tomorrow", today - dt.timedelta(days=1): "yesterday"}
     return f"{local:%H:%M} {day.get(local.date(), f'on {local:%A %d %B}')}"
+
+
+async def tell_incident_news(action: ServiceAction, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """What the incidents this conversation subscribed to did since it was last told: once each."""
+    store = action.services.incidents
+    if store is None:
+        return
+    try:
+        news = await asyncio.to_thread(store.take_news, tracker.sender_id)
+    except (IncidentError, sql.DatabaseError) as exc:  # still there to tell on the next message
+        logger.error("incident news unreadable: %s", type(exc).__name__)
+        return
+    zone = action.services.contacts.desk(action.requester(tracker).tenant).zone
+    for incident, changes in news:
+        send(dispatcher, replies.incident_update(_news(incident, zone), [change.text for change in changes]))
+
+
+async def linked_incident(action: ServiceAction, tracker: Tracker) -> KnownIncident | None:
+    """The active incident whose card this user was shown (and did not say was a different problem):
+    a ticket they still ask for is linked to it."""
+    incident_id, store = conversation.shown_incident(tracker.events), action.services.incidents
+    if incident_id is None or store is None or incident_id in (tracker.get_slot(DISMISSED) or []):
+        return None
+    try:
+        incident = await asyncio.to_thread(store.get, incident_id)
+    except (IncidentError, sql.DatabaseError) as exc:  # the ticket goes unlinked rather than not at all
+        logger.error("known incident %s: %s", incident_id, type(exc).__name__)
+        return None
+    if not incident.is_active:
+        return None
+    return KnownIncident(incident.id, incident.title, incident.desk_ref)
 
 
 def _incident_id(tracker: Tracker) -> str | None:
@@ -107,9 +154,7 @@ class ActionIncidentAffected(ServiceAction):
         incident, store = await _pressed(self, dispatcher, tracker), self.services.incidents
         if incident is not None and store is not None:
             person, channel = self.requester(tracker), tracker.get_latest_input_channel() or ""
-            count, _ = await asyncio.to_thread(
-                store.affected, incident.id, person.id, person.tenant, channel, now=time.time()
-            )
+            count, _ = await asyncio.to_thread(store.affected, incident.id, person, channel, now=time.time())
             send(dispatcher, replies.incident_counted(incident.id, count))
         return awaiting(None)
 
@@ -131,6 +176,18 @@ class ActionIncidentSubscribe(ServiceAction):
             await asyncio.to_thread(subscribe, incident.id, person.id)
             send(dispatcher, replies.incident_subscribed(incident.id))
         return awaiting(None)
+
+
+class ActionTellIncidentNews(ServiceAction):
+    """Run by the notifier (EXTERNAL_incident_update, bot/incidents/notifier.py) when an incident this
+    conversation subscribed to changes."""
+
+    def name(self) -> str:
+        return "action_tell_incident_news"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        await tell_incident_news(self, dispatcher, tracker)
+        return []
 
 
 class ActionIncidentDifferent(ServiceAction):

@@ -9,21 +9,23 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answer import ActionAnswerQuestion
 from actions.handoff import ask_for_person
+from actions.incidents import DISMISSED, incident_card, linked_incident, matched_incident
 from actions.news import tell_news
 from actions.utter import ServiceAction, awaiting, send
 from bot import conversation, replies
 from bot.details import DETAILS, NOT_KNOWN, detail_value
+from bot.incidents.models import Incident
 from bot.knowledge import Article, DecisionKind, KnowledgeError
 from bot.rasa_api import PUSH_CHANNELS
 from bot.requester import Requester
 from bot.servicedesk import ServiceDeskError, TicketNotFound
-from bot.servicedesk.tickets import OwnTicket, Said, asks_impact, impact_slot_value
+from bot.servicedesk.tickets import KnownIncident, OwnTicket, Said, asks_impact, impact_slot_value
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +43,8 @@ def _reset() -> list[EventType]:
     return [SlotSet(slot, None) for slot in RESET_TICKET_SLOTS]
 
 
-def said(tracker: Tracker, requester: Requester) -> Said:
-    """The parts of the conversation a ticket is made from."""
+def said(tracker: Tracker, requester: Requester, incident: KnownIncident | None = None) -> Said:
+    """The parts of the conversation a ticket is made from; ``incident``: the known incident it is part of."""
     return Said(
         sender_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel(),
@@ -53,6 +55,7 @@ def said(tracker: Tracker, requester: Requester) -> Said:
         last_article_id=tracker.get_slot("last_article_id"),
         details={name: value for name in DETAILS if (value := tracker.get_slot(detail_slot(name)))},
         thread=tracker.get_slot("thread"),
+        incident=incident,
     )
 
 
@@ -96,6 +99,11 @@ class ActionStartTicket(ServiceAction):
         return "action_start_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        incident = await _unseen_incident(self, tracker, text)
+        if incident is not None:  # "the crm is down, I need a ticket": what is known first, and no form
+            send(dispatcher, incident_card(self, tracker, incident))
+            return [*_reset(), SlotSet("thread", text), FollowupAction("action_listen")]
         summary = conversation.draft_summary(tracker.events, tracker.get_slot("thread"))
         asks = await asyncio.to_thread(self.services.tickets.details_to_ask, said(tracker, self.requester(tracker)))
         return [
@@ -116,6 +124,14 @@ class ActionDropTicket(ServiceAction):
         return _reset()
 
 
+async def _unseen_incident(action: ServiceAction, tracker: Tracker, text: str) -> Incident | None:
+    """The active incident ``text`` is about, unless the user has seen its card or dismissed it."""
+    incident = await matched_incident(action, tracker, text, tracker.get_slot(DISMISSED) or [])
+    if incident is None or conversation.shown_incident(tracker.events) == incident.id:
+        return None
+    return incident
+
+
 class ActionAskTicketConfirmed(ServiceAction):
     """ "Is this right?" about the summary; or, when what the user just typed as the summary is a
     new problem that an article answers (not the one that failed), "start again with this?"."""
@@ -128,6 +144,10 @@ class ActionAskTicketConfirmed(ServiceAction):
         typed = conversation.clean_summary(tracker.latest_message.get("text")) == summary
         # new only beside a problem already in this conversation; with none, it is the problem
         earlier = tracker.get_slot("thread")
+        incident = await _unseen_incident(self, tracker, summary) if typed and summary else None
+        if incident is not None:  # before a ticket, what the desk already knows
+            send(dispatcher, replies.known_problem_instead(summary, incident.id, incident.title))
+            return [SlotSet("thread", summary)]
         article = await self._new_problem(tracker, summary) if typed and summary and earlier else None
         if article is None:
             send(dispatcher, replies.confirm_summary(summary))
@@ -237,8 +257,9 @@ class ActionCreateTicket(ServiceAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requester = self.requester(tracker)
+        incident = await linked_incident(self, tracker)
         try:
-            raised = await self.services.tickets.raise_ticket(said(tracker, requester))
+            raised = await self.services.tickets.raise_ticket(said(tracker, requester, incident))
         except ServiceDeskError:
             logger.exception("outbox unavailable; ticket not recorded")
             send(dispatcher, replies.ticket_failed(self.desk_line(tracker)))
@@ -246,7 +267,11 @@ class ActionCreateTicket(ServiceAction):
         promise = self.services.contacts.desk(requester.tenant).response_times.get(raised.priority)
         call_back = tracker.get_slot("ticket_contact_number")
         routed = replies.Routed(
-            raised.priority, raised.resolver_group, promise, None if call_back == NOT_KNOWN else call_back
+            raised.priority,
+            raised.resolver_group,
+            promise,
+            None if call_back == NOT_KNOWN else call_back,
+            incident.incident_id if incident else None,
         )
         if raised.delivered:
             send(dispatcher, replies.ticket_created(raised.ref, raised.url, routed))

@@ -164,11 +164,12 @@ def serve(app: Sanic, host: str, port: int) -> None:
 
 
 def _start_services(env: Mapping[str, str]) -> tuple[Services, int] | None:
-    """The actions' services, built from configuration and started, and the threads for their
-    blocking work; None, with one line on stderr, when a setting or file is bad (every one is
-    checked before the index and the model load)."""
+    """The actions' services, built from configuration and started (the incident feeds' polls too),
+    and the threads for their blocking work; None, with one line on stderr, when a setting or file
+    is bad (every one is checked before the index and the model load)."""
     from bot.config import ConfigurationError
     from bot.identity import IdentitySealError
+    from bot.incidents.feeds.poller import IncidentFeeds
     from bot.knowledge import KnowledgeError
     from bot.secret import install_log_redaction
     from bot.servicedesk import ServiceDeskError
@@ -178,8 +179,10 @@ def _start_services(env: Mapping[str, str]) -> tuple[Services, int] | None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_redaction()
     try:
+        feeds = IncidentFeeds.from_env(env)  # checked with the other files, before the index and the model load
         services, threads = Services.from_env(env), action_threads(env)
         services.start()
+        feeds.start(services.incidents)
     except (ConfigurationError, KnowledgeError, ServiceDeskError, IdentitySealError) as exc:
         print(f"action server cannot start: {exc}", file=sys.stderr)
         return None

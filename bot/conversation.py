@@ -60,6 +60,12 @@ def tried_articles(events: Sequence[Event]) -> bool:
     return any(c.get("decision") in ("answer", "clarify") for c in _bot_customs(events))
 
 
+def shown_incident(events: Sequence[Event]) -> str | None:
+    """The known incident whose card the bot showed last in this session (its id), if any."""
+    flows = (c for c in reversed(_bot_customs(events)) if c.get("flow") == "known_incident")
+    return next((str(c["incident_id"]) for c in flows if c.get("incident_id")), None)
+
+
 def last_decision(events: Sequence[Event]) -> str | None:
     """The ``decision`` of the bot's latest reply that had one, in this session."""
     return next((c["decision"] for c in reversed(_bot_customs(events)) if c.get("decision")), None)

@@ -10,3 +10,8 @@ MAJOR_INCIDENT = P1
 
 def is_major_incident(priority: str | None) -> bool:
     return priority == MAJOR_INCIDENT
+
+
+def least_urgent(a: str, b: str) -> str:
+    """The less urgent of two priorities."""
+    return max(a, b, key=PRIORITIES.index)

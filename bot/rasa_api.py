@@ -4,7 +4,8 @@ When a ticket request reaches the desk (or is parked) after the user's turn has 
 asks Rasa to run ``EXTERNAL_ticket_update`` in that conversation with ``output_channel=latest``;
 the rule runs ``action_tell_ticket_news``, and a channel that can send later (the web chat; Teams)
 shows the news at once. Other channels (the REST webhook) cannot, so they are not asked: their
-users hear it on their next message.
+users hear it on their next message. Known incidents' subscribers are told the same way
+(``EXTERNAL_incident_update``, bot/incidents/notifier.py).
 
 Settings: ``ASKIT_RASA_URL`` and ``ASKIT_RASA_TOKEN`` (the Rasa server's ``--auth-token``), both set
 by ``bot/launcher.py``; without them nothing is pushed.
@@ -27,6 +28,11 @@ logger = logging.getLogger(__name__)
 EXTERNAL_INTENT = "EXTERNAL_ticket_update"
 PUSH_CHANNELS = frozenset({"webchat", "teams"})  # input channels whose output channel can send outside a turn
 TIMEOUT = 30.0
+# What a URL path segment holds as it is (RFC 3986 pchar, beside letters, digits and -._~). The Rasa
+# server (Sanic) does not decode its path: a Teams id "a:1b2c-personal" sent as "a%3A1b2c-personal"
+# named a conversation that does not exist, and the news went nowhere. So an id goes into the path
+# as it is, and one that cannot (a "/", a space, a "%") is not pushed to at all.
+PATH_SAFE = "!$&'()*+,;=:@"
 
 
 class RasaNotifier:
@@ -52,14 +58,21 @@ class RasaNotifier:
 
         threading.Thread(target=run, name="rasa-notify", daemon=True).start()
 
-    def notify(self, conversation_id: str) -> None:
+    def notify(self, conversation_id: str, intent: str = EXTERNAL_INTENT, what: str = "ticket news") -> bool:
+        """Ask Rasa to run ``intent``'s rule in the conversation now, to tell ``what``; False (logged)
+        if it could not."""
+        if quote(conversation_id, safe=PATH_SAFE) != conversation_id:
+            logger.warning("cannot push %s to conversation %r: Rasa's API cannot name it", what, conversation_id)
+            return False
         try:
             answer = requests.post(
-                f"{self.url}/conversations/{quote(conversation_id, safe='')}/trigger_intent",
+                f"{self.url}/conversations/{conversation_id}/trigger_intent",
                 params={"output_channel": "latest", "token": self._token.reveal()},
-                json={"name": EXTERNAL_INTENT},
+                json={"name": intent},
                 timeout=TIMEOUT,
             )
             answer.raise_for_status()
         except requests.RequestException as exc:  # the user still hears it on their next message
-            logger.warning("could not push ticket news to conversation %s: %s", conversation_id, type(exc).__name__)
+            logger.warning("could not push %s to conversation %s: %s", what, conversation_id, type(exc).__name__)
+            return False
+        return True

@@ -241,15 +241,26 @@ def ask_detail(name: str) -> Reply:
 
 def start_again(summary: str, title: str) -> Reply:
     """What was typed for the ticket's summary is a problem an article answers: look it up first?"""
+    text = f'I have an article that may help with that: "{title}". Shall I start again with "{summary}", '
+    return _instead_of_ticket(text, "Yes, start again with this", {"summary": summary})
+
+
+def known_problem_instead(summary: str, incident_id: str, title: str) -> Reply:
+    """What was typed for the ticket's summary is a known incident: see what is known first?"""
+    text = f'That sounds like a known problem the service desk is already working on: "{title}". Shall I show you '
+    return _instead_of_ticket(text + "what's known, ", "Yes, show me", {"summary": summary, "incident_id": incident_id})
+
+
+def _instead_of_ticket(asked: str, yes: str, custom: dict[str, Any]) -> Reply:
+    """``asked`` + "instead of raising the ticket?", with "yes" (``/start_again``), "no, raise it" and "cancel"."""
     return Reply(
-        text=f'I have an article that may help with that: "{title}". Shall I start again with "{summary}", '
-        "instead of raising the ticket?",
+        text=asked + "instead of raising the ticket?",
         buttons=[
-            Button(title="Yes, start again with this", payload="/start_again"),
+            Button(title=yes, payload="/start_again"),
             Button(title="No, raise the ticket", payload="/affirm"),
             Button(title="Cancel", payload="/deny"),
         ],
-        custom={"flow": "ticket_offer", "step": "start_again", "summary": summary},
+        custom={"flow": "ticket_offer", "step": "start_again", **custom},
     )
 
 
@@ -276,6 +287,7 @@ class Routed:
     group: str  # the resolver group's id, such as end-user-computing
     response_time: str | None = None  # "within 1 working day", for this priority and council
     call_back: str | None = None  # the number the user gave the desk to call them on
+    incident_id: str | None = None  # the known incident it is linked to (bot/incidents)
 
     @property
     def major_incident(self) -> bool:
@@ -286,7 +298,8 @@ class Routed:
             return MAJOR_INCIDENT_NOTE
         team = team_name(self.group)
         expect = f", so expect someone to pick it up {self.response_time}" if self.response_time else ""
-        return f" It's with the {team} team as priority {self.priority}{expect}."
+        linked = " It's linked to the known problem the service desk is already fixing." if self.incident_id else ""
+        return f" It's with the {team} team as priority {self.priority}{expect}.{linked}"
 
     def hear_back(self) -> str:
         if self.call_back:
@@ -295,7 +308,8 @@ class Routed:
 
     def custom(self) -> dict[str, Any]:
         custom = {"major_incident": self.major_incident, "priority": self.priority, "group": self.group}
-        return custom | ({"response_time": self.response_time} if self.response_time else {})
+        custom |= {"response_time": self.response_time} if self.response_time else {}
+        return custom | ({"incident_id": self.incident_id} if self.incident_id else {})
 
 
 def follow_it(url: str | None) -> str:
@@ -570,7 +584,25 @@ def known_incident(news: IncidentNews) -> Reply:
             Button(title="Tell me when it's fixed", payload=incident_payload("subscribe", news.incident_id)),
             Button(title="My problem is different", payload=incident_payload("different", news.incident_id)),
         ],
-        custom={"flow": "incident", "incident_id": news.incident_id, "status": news.status},
+        custom={"flow": "known_incident", "incident_id": news.incident_id, "status": news.status},
+    )
+
+
+def incident_update(news: IncidentNews, said: Sequence[str]) -> Reply:
+    """To a subscriber, once per push: where the incident stands now, and what the desk said with
+    each change since they were last told (``said``, oldest first)."""
+    if news.status == "resolved":
+        lines = [f"**Fixed: {news.title}.**", *said, "If something is still wrong, tell me what happens."]
+    else:
+        lines = [f"**Update on {news.title}:** {INCIDENT_STATUS.get(news.status, '')}", *said]
+        if news.workaround:
+            lines.append(f"In the meantime: {news.workaround}")
+        if news.next_update:
+            lines.append(f"Next update by {news.next_update}.")
+    return Reply(
+        text="\n\n".join(line for line in lines if line),
+        buttons=[],
+        custom={"flow": "incident_update", "incident_id": news.incident_id, "status": news.status},
     )
 
 

@@ -29,13 +29,17 @@ from bot.handoff.environment import LiveChatEnvironment
 from bot.handoff.settings import HandoffSettings
 from bot.handoff.store import HandoffStore
 from bot.identity import IdentitySeal
+from bot.incidents.desk_notes import DeskNotes
 from bot.incidents.matching import IncidentMatcher, load_matching
+from bot.incidents.notifier import IncidentNotifier
 from bot.incidents.store import IncidentStore
 from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
 from bot.paths import KNOWLEDGE_BASE_DIR
+from bot.periodic import Periodic
 from bot.rasa_api import PUSH_CHANNELS, RasaNotifier
+from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import ConfigError
 from bot.servicedesk.outbox import Entry, Outbox
 from bot.servicedesk.registry import create_outbox, create_service_desk
@@ -68,6 +72,9 @@ class Services:
     # handoffs), and the matcher that finds a message's, before the knowledge base.
     incidents: IncidentStore | None = None
     incident_matcher: IncidentMatcher | None = None
+    # What runs in the background beside the outbox worker: naming affected people on incidents'
+    # master tickets, telling subscribers of changes.
+    jobs: tuple[Periodic, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Services:
@@ -91,10 +98,11 @@ class Services:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
         watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
-        matcher = IncidentMatcher.from_settings(kb.embedder, incident_matching)
+        matcher = IncidentMatcher.from_settings(kb.embedder, incident_matching, kb.vectors)
         incidents = IncidentStore.open(live_chat.database)
         handoffs = live_chat.open_store()
-        return cls(kb, tickets, seal, contacts, watcher, handoffs, live_chat.settings, incidents, matcher)
+        jobs = _incident_jobs(incidents, desk, policy, env) if settings[WORKER_SETTING] else ()
+        return cls(kb, tickets, seal, contacts, watcher, handoffs, live_chat.settings, incidents, matcher, jobs)
 
     def start(self) -> None:
         """Load the index and the model now (the first question is fast), then start delivering
@@ -105,6 +113,8 @@ class Services:
             self.tickets.worker.start()
         if self.watcher is not None:
             self.watcher.start()
+        for job in self.jobs:
+            job.start()
 
 
 SETTINGS = (
@@ -140,6 +150,18 @@ def ticket_wait(env: Mapping[str, str]) -> float:
 
 def action_threads(env: Mapping[str, str]) -> int:
     return int(_DECLARED[THREADS_SETTING].read(env, ConfigError))
+
+
+def _incident_jobs(
+    store: IncidentStore, desk: ServiceDesk, policy: RetryPolicy, env: Mapping[str, str]
+) -> tuple[Periodic, ...]:
+    """The process that delivers the outbox also names affected people on master tickets, and
+    (where it can reach the Rasa server) tells subscribers."""
+    notes = Periodic("incident-desk-notes", DeskNotes(store, desk, policy).note_due, policy.idle_poll)
+    rasa = RasaNotifier.from_env(env)
+    if rasa is None:
+        return (notes,)
+    return notes, Periodic("incident-notifier", IncidentNotifier(store, rasa).push_due, policy.idle_poll)
 
 
 def _push_news(outbox: Outbox, env: Mapping[str, str], wait: float) -> Callable[[Entry], None] | None:

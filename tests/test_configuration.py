@@ -23,6 +23,7 @@ from bot import contacts
 from bot.config import ConfigurationError, Setting
 from bot.identity import TENANT_FIELDS, TENANTS_FIELDS, IdentitySealError
 from bot.incidents import matching as incident_matching
+from bot.incidents.feeds import config as feeds
 from bot.knowledge import KnowledgeError
 from bot.knowledge import config as knowledge
 from bot.paths import ROOT, SEARCH_CONFIG
@@ -231,7 +232,8 @@ def documented_rows() -> list[str]:
     from bot.handoff import environment as live_chat
 
     adapters = [s for _, a in sorted(registry.ADAPTERS.items()) for s in a.settings if s is not DESK_TIMEOUT]
-    declared = [*registry.SETTINGS, DESK_TIMEOUT, *RETRY_SETTINGS, *SERVICE_SETTINGS, *knowledge.SETTINGS, *adapters]
+    declared = [*registry.SETTINGS, DESK_TIMEOUT, *RETRY_SETTINGS, *SERVICE_SETTINGS, *feeds.SETTINGS]
+    declared += [*knowledge.SETTINGS, *adapters]
     rows = []
     for s in [*declared, *channel_settings.SETTINGS, *widget_config.SETTINGS, *live_chat.SETTINGS]:
         need = ("required" if s.required else "optional") + (", secret" if s.secret else "")
@@ -258,6 +260,11 @@ def test_the_configuration_document_matches_the_declarations() -> None:
         "search.yml": {f.key for f in (*knowledge.SEARCH_FIELDS, *itertools.chain(*knowledge.BLOCK_FIELDS.values()))},
         "thresholds.yml": {f.key for f in (*knowledge.THRESHOLDS_FIELDS, *knowledge.THRESHOLD_FIELDS)},
         "incidents.yml": {f.key for f in (*incident_matching.FILE_FIELDS, *incident_matching.MATCHING_FIELDS)},
+        "incident_feeds.yml": {
+            *feeds.FeedsFile.model_fields,
+            *feeds.FeedEntry.model_fields,
+            *feeds.ScopeEntry.model_fields,
+        },
     }
     text = "\n".join(lines)
     for file, fields in files.items():
@@ -267,6 +274,6 @@ def test_the_configuration_document_matches_the_declarations() -> None:
 
 def test_a_bad_incidents_file_stops_the_start_naming_the_field(tmp_path: Path) -> None:
     path = tmp_path / "incidents.yml"
-    path.write_text("matching: {threshold: 2, outage_cue_weight: 0}\n")
+    path.write_text("matching: {threshold: 2, outage_cue_weight: 0, request_cue_weight: 2}\n")
     message = start(tmp_path, {"ASKIT_INCIDENTS_FILE": str(path)})
-    assert message == f"{path}: matching.threshold: must be a number from 0 to 1, got 2"
+    assert message == f"{path}: matching.request_cue_weight: must be a number from 0 to 1, got 2"

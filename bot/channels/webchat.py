@@ -44,6 +44,7 @@ from bot.channels.errors import TokenRejected
 from bot.channels.inbound import SLOW_DOWN, answer_or_apologise
 from bot.channels.settings import channel_settings
 from bot.channels.turns import SenderTurns
+from bot.channels.webchat_banner import Banners
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
 from bot.channels.widget_auth import sender_id, verify_token
@@ -63,7 +64,6 @@ USER_EVENT = "user_uttered"
 USER_TYPING_EVENT = "user_typing"  # the widget, while a person has the chat: they are told
 BOT_EVENT = "bot_uttered"
 TYPING_EVENT = "bot_typing"  # {name, handoff_id}: the widget shows "<name> is typing…"
-INCIDENTS_EVENT = "known_incidents"  # {incidents: [{id, title, summary, status}]}: the widget's banner
 SESSION_EVENT = "session"
 DRAIN_SECONDS = 10.0  # on shutdown, accepted turns get this long to finish
 MAX_CONVERSATIONS = 50_000  # conversations whose page address is kept for news sent after a turn
@@ -202,6 +202,7 @@ class WebChatInput(InputChannel):
         self.live_chat = LiveChatEnvironment.from_env(env)  # where handoffs live; opened with the server
         self.broker: HandoffBroker | None = None  # made with the blueprint, shared with the other channels
         self.known_incidents = KnownIncidents(self.live_chat.database)  # for the banner
+        self.banners: Banners | None = None  # made with the blueprint
         self.env = env
         self.articles = articles or PublishedArticles(index_dir(env))
         self.sio: AsyncServer | None = None
@@ -237,6 +238,7 @@ class WebChatInput(InputChannel):
         sio = WidgetSocketServer(async_mode="sanic", cors_allowed_origins=[], logger=quiet, engineio_logger=quiet)
         sio.eio._async = {**sio.eio._async, "websocket": CheckedWebSocket}  # the driver's table, this server only
         self.sio = sio
+        self.banners = banners = Banners(sio, self.known_incidents)
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
         live = self.live_chat
         broker = HandoffBroker(live.open_store(), live.settings, live.sweep_seconds, console_url=live.console_url)
@@ -254,6 +256,7 @@ class WebChatInput(InputChannel):
         async def start_broker(app: Any, *_: Any) -> None:
             # Rasa's agent (None in a bare Sanic app: the chat then goes unrecorded in any tracker)
             await broker.attach(getattr(app.ctx, "agent", None), self.get_output_channel)
+            banners.start()
 
         @bp.listener("before_server_stop")
         async def finish_accepted_turns(*_: Any) -> None:
@@ -262,6 +265,7 @@ class WebChatInput(InputChannel):
             except asyncio.TimeoutError:
                 logger.warning("web chat: stopping with turns still running (they are logged as not handled)")
             await broker.detach()
+            await banners.stop()
 
         add_pages(bp, self.config, self.articles, self.env)
         self._on_socket_events(sio, turns)
@@ -279,12 +283,6 @@ class WebChatInput(InputChannel):
                 await message.output_channel.send_text_message(message.sender_id, SORRY)
                 return
         await answer_or_apologise(on_new_message, message)
-
-    async def _tell_incidents(self, sio: AsyncServer, sid: str, identity: VerifiedIdentity) -> None:
-        """The active known incidents of the user's council, for the widget's banner (none: no banner)."""
-        active = await self.known_incidents.of(identity)
-        shown = [{"id": i.id, "title": i.title, "summary": i.summary, "status": i.status} for i in active]
-        await sio.emit(INCIDENTS_EVENT, {"incidents": shown}, room=sid)
 
     def _admit(self, environ: Mapping[str, Any], auth: object) -> tuple[VerifiedIdentity, str]:
         """Who a connecting browser is and the address it used; raises ``ConnectionRefusedError``
@@ -316,11 +314,14 @@ class WebChatInput(InputChannel):
             self._remember_base_url(conversation, base_url)
             if self.broker is not None:  # an agent's lines sent while no tab was open
                 await self.broker.user_connected(conversation)
-            await self._tell_incidents(sio, sid, identity)
+            if self.banners is not None:
+                await self.banners.connected(sid, identity)
 
         @sio.on("disconnect")
         async def disconnect(sid: str) -> None:
             sent_by_socket.pop(sid, None)
+            if self.banners is not None:
+                self.banners.disconnected(sid)
 
         @sio.on(SESSION_EVENT)
         async def session(sid: str, data: object = None) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.config import read_settings
@@ -34,11 +34,19 @@ class KnownIncidents:
 
     async def of(self, identity: Mapping[str, Any]) -> list[Incident]:
         """The active incidents of ``identity``'s council (a verified identity), at most MAX_SHOWN."""
+        return shown_to(await self.active() or [], tenant_for(identity))
+
+    async def active(self) -> list[Incident] | None:
+        """Every council's active incidents, or None (logged) if the database cannot be read."""
         try:
             if self._store is None:
                 self._store = await asyncio.to_thread(IncidentStore.open, self.database)
-            active = await asyncio.to_thread(self._store.active, tenant_for(identity))
+            return await asyncio.to_thread(self._store.listed)
         except (IncidentError, DatabaseError, OSError) as exc:
             logger.error("known incidents unavailable: %s", type(exc).__name__)
-            return []
-        return active[:MAX_SHOWN]
+            return None
+
+
+def shown_to(active: Sequence[Incident], council: str | None) -> list[Incident]:
+    """Of every council's active incidents, those shown to staff of ``council``: at most MAX_SHOWN."""
+    return [i for i in active if i.concerns(council)][:MAX_SHOWN]

@@ -1,24 +1,28 @@
 """Match a message against the active incidents of the sender's council, with the knowledge base's embeddings.
 
-An incident's score is the best cosine between the message and any of its texts (its title and the
-questions its agent wrote), raised when the message also sounds like an outage (its best cosine with
-``OUTAGE_CUES``, which name no service). The rule, its weight and the threshold were chosen on the
-outage drill's dev split by benchmarks/incident_matching.py, which writes them into
-knowledge_base/incidents.yml (``--thresholds-out``).
+An incident's likeness to a message is the mean cosine between the message and its texts (its title
+and the questions its agent wrote), told in standard deviations above the likeness of the knowledge
+base's own vectors (the ``background``: what staff ask when nothing is broken), so that an incident
+whose questions sit close to everything needs more. Two generic cues, which name no service, move the
+score: up when the message sounds like an outage (``OUTAGE_CUES``), down when it asks how to do or get
+something (``REQUEST_CUES``); each is standardised on the background too. The rule, its weights and the
+threshold were chosen on the outage drill's dev split by benchmarks/incident_matching.py, which writes
+them into knowledge_base/incidents.yml (``--thresholds-out``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from bot.config import MAPPING, Field, read_fields, read_yaml
+from bot.config import MAPPING, Field, Kind, number, read_fields, read_yaml
 from bot.identity import ALL_COUNCILS, serves
 from bot.knowledge.config import FRACTION
 from bot.knowledge.embedding import Embedder
@@ -40,6 +44,21 @@ OUTAGE_CUES = (
     "when will it be back up",
     "cannot connect to the server",
 )
+# Generic ways of asking for something rather than reporting a fault: "can I get access to the CRM"
+# names the CRM as often as "the CRM is down" does (docs/benchmarks.md).
+REQUEST_CUES = (
+    "how do I do this",
+    "how do I set it up",
+    "can I get access to it",
+    "I forgot my password",
+    "how do I change this setting",
+    "where can I find it",
+    "can it do this",
+    "is there a training course",
+    "I need something new set up",
+)
+MIN_SPREAD = 1e-6  # a background whose likenesses are all equal tells nothing: no division by zero
+Background = Callable[[], np.ndarray]  # the knowledge base's current vectors, one unit row each
 
 
 @dataclass(frozen=True)
@@ -62,44 +81,105 @@ class IncidentTexts:
 @dataclass(frozen=True)
 class Match:
     incident_id: str
-    score: float  # (best cosine with the incident's texts + cue_weight x outage cue) / (1 + cue_weight)
+    # standard deviations above the background's likeness, + outage cue weight x its own, - request cue
+    # weight x its own (raw cosines when the matcher has no background)
+    score: float
 
 
 @dataclass(frozen=True)
 class MatchingSettings:
-    """knowledge_base/incidents.yml: a card from ``threshold``; ``outage_cue_weight``: 0 for none."""
+    """knowledge_base/incidents.yml: a card from ``threshold``; a cue's weight 0: that cue is not used."""
 
     threshold: float
     outage_cue_weight: float = 0.0
+    request_cue_weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Where a likeness usually sits: its mean and spread over the background (0 and 1: none)."""
+
+    mean: float = 0.0
+    spread: float = 1.0
+
+    @classmethod
+    def over(cls, likeness: np.ndarray | None) -> Baseline:
+        if likeness is None or len(likeness) == 0:
+            return cls()
+        return cls(float(likeness.mean()), max(float(likeness.std()), MIN_SPREAD))
+
+    def standardise(self, likeness: float) -> float:
+        return (likeness - self.mean) / self.spread
 
 
 @dataclass(frozen=True)
 class _Embedded:
     incident: IncidentTexts
-    vectors: np.ndarray = field(repr=False)  # one unit row per text
+    centroid: np.ndarray = field(repr=False)  # the mean of its texts' unit vectors: centroid @ v is the mean cosine
+    baseline: Baseline = Baseline()
+
+
+@dataclass(frozen=True)
+class _Cues:
+    outage: np.ndarray = field(repr=False)
+    request: np.ndarray = field(repr=False)
+    outage_baseline: Baseline = Baseline()
+    request_baseline: Baseline = Baseline()
+
+
+def _best(cues: np.ndarray, vectors: np.ndarray | None) -> np.ndarray | None:
+    """Each row's best cosine with ``cues`` (None: no rows)."""
+    return None if vectors is None else np.max(vectors @ cues.T, axis=1)
+
+
+def _cue_scores(cues: _Cues, vector: np.ndarray) -> tuple[float, float]:
+    outage, request = (float(np.max(c @ vector)) for c in (cues.outage, cues.request))
+    return cues.outage_baseline.standardise(outage), cues.request_baseline.standardise(request)
 
 
 class IncidentMatcher:
     """The active incidents' vectors, kept up to date one incident at a time: ``put`` embeds an
-    incident only when its texts changed, and ``replace`` re-embeds only the new and changed ones."""
+    incident only when its texts changed, and ``replace`` re-embeds only the new and changed ones.
+    ``background``: the knowledge base's vectors (read again on each match: a new build is measured
+    once); None: scores are raw cosines."""
 
-    def __init__(self, embedder: Embedder, threshold: float, cue_weight: float = 0.0) -> None:
-        if not 0.0 <= threshold <= 1.0 or cue_weight < 0:
-            raise ValueError(f"threshold must be from 0 to 1 and cue_weight 0 or more, got {threshold}, {cue_weight}")
-        self.embedder, self.threshold, self.cue_weight = embedder, threshold, cue_weight
+    def __init__(
+        self,
+        embedder: Embedder,
+        threshold: float,
+        cue_weight: float = 0.0,
+        request_weight: float = 0.0,
+        background: Background | None = None,
+    ) -> None:
+        if not math.isfinite(threshold) or cue_weight < 0 or request_weight < 0:
+            raise ValueError(
+                f"threshold must be a number and the cue weights 0 or more, got {threshold}, {cue_weight}, "
+                f"{request_weight}"
+            )
+        self.embedder, self.threshold = embedder, threshold
+        self.cue_weight, self.request_weight, self.background = cue_weight, request_weight, background
         self._active: dict[str, _Embedded] = {}
-        self._cues: np.ndarray | None = None  # embedded on first use: building a matcher loads no model
+        self._cues: _Cues | None = None  # embedded on first use: building a matcher loads no model
+        self._rows: np.ndarray | None = None  # the background the baselines were measured on
         self._lock = threading.Lock()  # the action server matches while an agent declares
+
+    @classmethod
+    def from_settings(
+        cls, embedder: Embedder, settings: MatchingSettings, background: Background | None = None
+    ) -> IncidentMatcher:
+        return cls(embedder, settings.threshold, settings.outage_cue_weight, settings.request_cue_weight, background)
 
     def put(self, incident: IncidentTexts) -> None:
         """Add or update one incident; its vectors are made again only if its texts changed."""
         known = self._active.get(incident.incident_id)
         if known is not None and known.incident.texts == incident.texts:
-            vectors = known.vectors
+            centroid = known.centroid
         else:
-            vectors = self.embedder.encode([normalise_query(text) for text in incident.texts if WORD.search(text)])
+            texts = [normalise_query(text) for text in incident.texts if WORD.search(text)]
+            centroid = self.embedder.encode(texts).mean(axis=0)
         with self._lock:
-            self._active = {**self._active, incident.incident_id: _Embedded(incident, vectors)}
+            baseline = Baseline.over(None if self._rows is None else self._rows @ centroid)
+            self._active = {**self._active, incident.incident_id: _Embedded(incident, centroid, baseline)}
 
     def remove(self, incident_id: str) -> None:
         """Forget a resolved incident (no error if it was not active)."""
@@ -115,26 +195,52 @@ class IncidentMatcher:
         with self._lock:
             self._active = {i: e for i, e in self._active.items() if i in keep}
 
-    @classmethod
-    def from_settings(cls, embedder: Embedder, settings: MatchingSettings) -> IncidentMatcher:
-        return cls(embedder, settings.threshold, settings.outage_cue_weight)
-
     @property
     def active(self) -> tuple[str, ...]:
         return tuple(self._active)
 
-    def outage_cue(self, vector: np.ndarray) -> float:
-        """How much a message sounds like an outage: its best cosine with ``OUTAGE_CUES``."""
-        if self._cues is None:
-            self._cues = self.embedder.encode(list(OUTAGE_CUES))
-        return float(np.max(self._cues @ vector))
+    def _measured(self) -> tuple[dict[str, _Embedded], _Cues]:
+        """The active incidents and the cues, with baselines on the current background."""
+        rows = self.background() if self.background is not None else None
+        if self._cues is None or rows is not self._rows:
+            with self._lock:
+                cues = self._cues
+                if cues is None:
+                    vectors = self.embedder.encode([*OUTAGE_CUES, *REQUEST_CUES])
+                    cues = _Cues(vectors[: len(OUTAGE_CUES)], vectors[len(OUTAGE_CUES) :])
+                if cues is not self._cues or rows is not self._rows:
+                    self._rows = rows
+                    self._active = {
+                        i: _Embedded(e.incident, e.centroid, Baseline.over(None if rows is None else rows @ e.centroid))
+                        for i, e in self._active.items()
+                    }
+                    self._cues = _Cues(
+                        cues.outage,
+                        cues.request,
+                        Baseline.over(_best(cues.outage, rows)),
+                        Baseline.over(_best(cues.request, rows)),
+                    )
+        assert self._cues is not None
+        return self._active, self._cues
+
+    def cue_scores(self, vector: np.ndarray) -> tuple[float, float]:
+        """How much a message sounds like an outage and like a request: its best cosine with
+        ``OUTAGE_CUES`` and with ``REQUEST_CUES``, each standardised on the background."""
+        return _cue_scores(self._measured()[1], vector)
 
     def scores(self, vector: np.ndarray, council: str | None) -> list[Match]:
         """Every active incident of ``council`` scored against a message's vector, best first."""
-        active = self._active  # replaced whole on a change, so read once without the lock
-        likeness = [(i, float(np.max(e.vectors @ vector))) for i, e in active.items() if e.incident.concerns(council)]
-        cue = self.cue_weight * self.outage_cue(vector) if self.cue_weight and likeness else 0.0
-        scored = [Match(i, (score + cue) / (1 + self.cue_weight)) for i, score in likeness]
+        active, measured_cues = self._measured()  # each replaced whole on a change: read once, without the lock
+        concerned = [e for e in active.values() if e.incident.concerns(council)]
+        if not concerned:
+            return []
+        cues = 0.0
+        if self.cue_weight or self.request_weight:
+            outage, request = _cue_scores(measured_cues, vector)
+            cues = self.cue_weight * outage - self.request_weight * request
+        scored = [
+            Match(e.incident.incident_id, e.baseline.standardise(float(e.centroid @ vector)) + cues) for e in concerned
+        ]
         return sorted(scored, key=lambda m: -m.score)
 
     def match_vector(self, vector: np.ndarray, council: str | None) -> Match | None:
@@ -151,10 +257,17 @@ class IncidentMatcher:
         return self.match_vector(self.embedder.encode([query])[0], council)
 
 
-FILE_FIELDS = (Field("matching", MAPPING, "threshold, outage_cue_weight", required=True),)
+NUMBER = Kind("a number", lambda value: number(value, "must be a number"))
+FILE_FIELDS = (Field("matching", MAPPING, "threshold, outage_cue_weight, request_cue_weight", required=True),)
 MATCHING_FIELDS = (
-    Field("threshold", FRACTION, "the score from which a message is shown an incident's card", required=True),
+    Field(
+        "threshold",
+        NUMBER,
+        "the score from which a message is shown an incident's card, in standard deviations above the knowledge base's",
+        required=True,
+    ),
     Field("outage_cue_weight", FRACTION, "the outage cue's weight in the score, 0 for none", required=True),
+    Field("request_cue_weight", FRACTION, "the request cue's weight against the score, 0 for none", required=True),
 )
 
 
@@ -168,5 +281,9 @@ def write_matching(path: Path, settings: MatchingSettings, how: Sequence[str]) -
     """Write the incidents file: ``how`` (comment lines: the command, the set, the targets) and the settings."""
     heading = "Written by benchmarks/incident_matching.py; re-run it, do not tune by hand:"
     comments = [f"# {text}" for text in (heading, *how, f"on {dt.date.today().isoformat()}")]
-    values = {"threshold": round(settings.threshold, 2), "outage_cue_weight": settings.outage_cue_weight}
+    values = {
+        "threshold": round(settings.threshold, 2),
+        "outage_cue_weight": settings.outage_cue_weight,
+        "request_cue_weight": settings.request_cue_weight,
+    }
     path.write_text("\n".join(comments) + "\n" + yaml.safe_dump({"matching": values}, sort_keys=False))

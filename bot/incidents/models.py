@@ -73,6 +73,9 @@ class Affected:
     council: str | None
     channel: str
     at: float
+    name: str | None = None  # as the verified identity names them, for the master ticket
+    email: str | None = None
+    noted_at: float | None = None  # when the master ticket's comment that names them was written
 
 
 @dataclass(frozen=True)

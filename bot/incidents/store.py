@@ -45,6 +45,7 @@ from bot.incidents.tables import (
 )
 from bot.incidents.validation import MAX_SUMMARY, MAX_TITLE, checked, next_update, one_line, optional, status, text
 from bot.paths import TENANTS_CONFIG
+from bot.requester import Requester
 from bot.sql import one
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -230,22 +231,64 @@ class IncidentStore:
 
     # -- staff -----------------------------------------------------------------------------------
 
-    def affected(
-        self, incident_id: str, user_key: str, council: str | None, channel: str, now: float
-    ) -> tuple[int, bool]:
+    def affected(self, incident_id: str, person: Requester, channel: str, now: float) -> tuple[int, bool]:
         """Someone pressed "I'm affected too": (how many are, whether this press added them). Pressing again, or
         from another channel, counts once. A resolved incident takes no more (IncidentResolved)."""
         with self.db.transaction(immediate=True) as tx:
             read_active(tx, incident_id)
             added = one(
                 tx.execute(
-                    "INSERT INTO incident_affected (incident_id, user_key, council, channel, at) VALUES (?, ?, ?, ?, ?)"
-                    " ON CONFLICT DO NOTHING RETURNING user_key",
-                    (incident_id, user_key, council, channel, now),
+                    "INSERT INTO incident_affected (incident_id, user_key, council, channel, at, name, email)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING user_key",
+                    (incident_id, person.id, person.tenant, channel, now, person.name, person.email),
                 )
             )
             row = one(tx.execute("SELECT COUNT(*) AS n FROM incident_affected WHERE incident_id = ?", (incident_id,)))
             return int(row["n"]), added is not None
+
+    # -- the master ticket -----------------------------------------------------------------------
+
+    def to_note(self, now: float, hold: float, most: int) -> tuple[Incident, list[Affected], int] | None:
+        """Affected people not yet named on their incident's master ticket (an incident with a
+        ``desk_ref``, resolved or not), up to ``most`` of one incident, held for ``hold`` seconds so
+        no other worker takes them: (the incident, them, how many are affected in all), or None."""
+        waiting = "noted_at IS NULL AND (noting_until IS NULL OR noting_until < ?)"
+        with self.db.transaction(immediate=True) as tx:
+            row = one(
+                tx.execute(
+                    f"SELECT a.incident_id FROM incident_affected a JOIN incidents i ON i.id = a.incident_id"
+                    f" WHERE i.desk_ref IS NOT NULL AND {waiting} ORDER BY a.at LIMIT 1",
+                    (now,),
+                )
+            )
+            if row is None:
+                return None
+            incident = read_incident(tx, row["incident_id"])
+            rows = tx.execute(
+                f"UPDATE incident_affected SET noting_until = ? WHERE incident_id = ? AND {waiting} AND user_key IN"
+                f" (SELECT user_key FROM incident_affected WHERE incident_id = ? AND {waiting} ORDER BY at LIMIT ?)"
+                " RETURNING *",
+                (now + hold, incident.id, now, incident.id, now, most),
+            ).fetchall()
+            total = one(tx.execute("SELECT COUNT(*) AS n FROM incident_affected WHERE incident_id = ?", (incident.id,)))
+        people = sorted((affected_from_row(r) for r in rows), key=lambda a: (a.at, a.user_key))
+        return incident, people, int(total["n"])
+
+    def noted(self, incident_id: str, people: Collection[Affected], now: float) -> None:
+        """The master ticket's comment naming ``people`` is written."""
+        self._mark_affected(incident_id, people, "noted_at = ?, noting_until = NULL", now)
+
+    def note_later(self, incident_id: str, people: Collection[Affected], at: float) -> None:
+        """The desk could not take the comment: try ``people`` again from ``at``."""
+        self._mark_affected(incident_id, people, "noting_until = ?", at)
+
+    def _mark_affected(self, incident_id: str, people: Collection[Affected], sets: str, value: float) -> None:
+        with self.db.transaction() as tx:
+            for person in people:
+                tx.execute(
+                    f"UPDATE incident_affected SET {sets} WHERE incident_id = ? AND user_key = ?",
+                    (value, incident_id, person.user_key),
+                )
 
     def subscribe(
         self,
@@ -277,6 +320,63 @@ class IncidentStore:
                 )
             )
             return subscription_from_row(row), False
+
+    # -- telling subscribers ---------------------------------------------------------------------
+
+    def due_pushes(self, channels: Collection[str], now: float, hold: float, most: int) -> list[Subscription]:
+        """Subscriptions on ``channels`` with news (their incident moved on since they were told)
+        that nobody is pushing now, held for ``hold`` seconds: the notifier asks their chat to tell them."""
+        if not channels:
+            return []
+        marks = ", ".join("?" * len(channels))
+        behind = (
+            f"s.channel IN ({marks}) AND s.push_after <= ?"
+            " AND s.version < (SELECT version FROM incidents i WHERE i.id = s.incident_id)"
+        )
+        with self.db.transaction(immediate=True) as tx:
+            keys = tx.execute(
+                f"SELECT s.incident_id, s.user_key FROM incident_subscriptions s WHERE {behind} ORDER BY s.at LIMIT ?",
+                (*channels, now, most),
+            ).fetchall()
+            held = [
+                one(
+                    tx.execute(
+                        "UPDATE incident_subscriptions SET push_after = ? WHERE incident_id = ? AND user_key = ?"
+                        " AND push_after <= ? RETURNING *",
+                        (now + hold, key["incident_id"], key["user_key"], now),
+                    )
+                )
+                for key in keys
+            ]
+        return [subscription_from_row(row) for row in held if row is not None]
+
+    def take_news(self, conversation: str) -> list[tuple[Incident, list[StatusChange]]]:
+        """What the subscriptions of ``conversation`` have not been told (each incident, its changes
+        since), marked as told: of two callers at once (a push and the user's next message) one gets
+        it. Reads only, unless there is news: it runs on every question."""
+        behind = "conversation = ? AND version < (SELECT version FROM incidents i WHERE i.id = incident_id)"
+        with self.db.transaction() as tx:
+            anything = one(
+                tx.execute(f"SELECT 1 AS x FROM incident_subscriptions WHERE {behind} LIMIT 1", (conversation,))
+            )
+        if anything is None:
+            return []
+        news = []
+        with self.db.transaction(immediate=True) as tx:
+            for row in tx.execute(f"SELECT * FROM incident_subscriptions WHERE {behind}", (conversation,)).fetchall():
+                incident = read_incident(tx, row["incident_id"])
+                taken = tx.execute(
+                    "UPDATE incident_subscriptions SET version = ?"
+                    " WHERE incident_id = ? AND user_key = ? AND version = ?",
+                    (incident.version, incident.id, row["user_key"], row["version"]),
+                )
+                if taken.rowcount == 1:
+                    changes = tx.execute(
+                        "SELECT * FROM incident_changes WHERE incident_id = ? AND version > ? ORDER BY version",
+                        (incident.id, row["version"]),
+                    ).fetchall()
+                    news.append((incident, [change_from_row(c) for c in changes]))
+        return news
 
 
 def _text(field: str, value: str) -> str:

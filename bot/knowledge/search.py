@@ -105,6 +105,11 @@ class KnowledgeBase:
                     self._index = self._load(build)
         return self._index
 
+    def vectors(self) -> np.ndarray:
+        """Every vector of the current build (titles, questions, openings): what staff ask when nothing
+        is broken, against which the incident matcher measures its incidents (bot/incidents/matching.py)."""
+        return self.index.vectors.rows()
+
     def article(self, article_id: str, tenant: str | None) -> Article | None:
         """The article, if ``tenant``'s staff may see it (a council-only article is theirs alone)."""
         article = self.index.by_id.get(article_id)

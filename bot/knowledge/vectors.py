@@ -46,6 +46,7 @@ class VectorIndex:
         inner: Any = faiss.downcast_index(index.index)
         self.kind = APPROXIMATE if isinstance(inner, faiss.IndexHNSW) else EXACT
         self._search_depth: int = inner.hnsw.efSearch if self.kind == APPROXIMATE else 0
+        self._rows: np.ndarray | None = None
 
     @classmethod
     def create(cls, vectors: np.ndarray, ids: list[int], dimension: int, settings: IndexSettings) -> VectorIndex:
@@ -75,6 +76,13 @@ class VectorIndex:
     def ids(self) -> list[int]:
         """Every vector id held."""
         return [int(i) for i in faiss.vector_to_array(self._faiss.id_map)]
+
+    def rows(self) -> np.ndarray:
+        """Every vector held, one row each (read from FAISS once: a build does not change)."""
+        if self._rows is None:
+            inner: Any = faiss.downcast_index(self._faiss.index)
+            self._rows = np.asarray(inner.reconstruct_n(0, self.size), dtype=np.float32).reshape(-1, inner.d)
+        return self._rows
 
     def nearest(self, query: np.ndarray, fetch: int) -> list[tuple[int, float]]:
         """The ``fetch`` nearest vectors to ``query`` as (vector id, score), best first."""

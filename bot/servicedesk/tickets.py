@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from bot import conversation
 from bot.details import DETAILS, still_needed
 from bot.knowledge.errors import KnowledgeError
-from bot.priority import is_major_incident
+from bot.priority import P3, is_major_incident, least_urgent
 from bot.redaction import redact_typed_secrets
 from bot.requester import Requester
 from bot.servicedesk.base import ServiceDesk
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 WAITING = "recorded, waiting to reach the service desk"  # the status of a request the desk has not got yet
 DELIVERY_POLL_SECONDS = 0.1
 FALLBACK_SUMMARY = "Help requested"
+LINKED_PRIORITY = P3  # at most, for a ticket about a known incident: its master ticket carries the urgency
 Event = Mapping[str, Any]
 
 
@@ -66,6 +67,23 @@ class ArticleSource(Protocol):
 
 
 @dataclass(frozen=True)
+class KnownIncident:
+    """The known incident the user was shown and still wants a ticket about: the ticket is linked
+    to it (its master ticket at the desk, ``desk_ref``) and is not triaged as a fresh incident."""
+
+    incident_id: str
+    title: str
+    desk_ref: str | None
+
+    def line(self) -> str:
+        master = f"master ticket {self.desk_ref}, " if self.desk_ref else ""
+        return (
+            f"Linked to the known incident {self.title!r} ({master}AskIT {self.incident_id}): the user was told of it"
+            " and still asked for a ticket of their own."
+        )
+
+
+@dataclass(frozen=True)
 class Said:
     """The parts of a conversation a ticket is made from: the tracker's events and slots."""
 
@@ -78,6 +96,7 @@ class Said:
     last_article_id: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)  # detail name (bot/details.py) -> the answer
     thread: str | None = None  # the question the ticket is about, with its refinements (bot/followup.py)
+    incident: KnownIncident | None = None  # the known incident the user was shown, if they still asked
 
 
 @dataclass(frozen=True)
@@ -157,6 +176,7 @@ class TicketService:
         # triage reads the problem in hand: the thread when there is one, not every question asked
         text = f"{said.thread}\n{summary}" if said.thread else conversation.problem_text(events, summary)
         triage = self.router.triage(text, tenant, routing, impact=impact, urgency=urgency)
+        linked = said.incident.line() if said.incident else None
         return TicketRequest(
             summary=redact_typed_secrets(summary),
             description=ticket_description(
@@ -164,10 +184,11 @@ class TicketService:
                 conversation.turns(events),
                 offered,
                 [(DETAILS[name].label, answer) for name, answer in said.details.items() if name in DETAILS],
+                linked,
             ),
             requester=said.requester,
             category=triage.category,
-            priority=triage.priority,
+            priority=triage.priority if said.incident is None else least_urgent(triage.priority, LINKED_PRIORITY),
             resolver_group=triage.resolver_group,
             correlation_id=conversation.correlation_id(said.sender_id, events),
         )

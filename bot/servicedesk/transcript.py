@@ -61,12 +61,16 @@ def ticket_description(
     turns: Sequence[Turn],
     offered: Sequence[OfferedArticle],
     details: Sequence[tuple[str, str]] = (),
+    linked: str | None = None,
 ) -> str:
-    """The description: the summary, the details the desk asked for ((label, answer), first, where
-    an agent looks), the articles offered, and the transcript; the user's secrets redacted."""
+    """The description: the summary, the known incident it is part of (``linked``, first, where an
+    agent looks), the details the desk asked for ((label, answer)), the articles offered, and the
+    transcript; the user's secrets redacted."""
     summary = redact_typed_secrets(summary)
     feedback = {True: "the user said it helped", False: "the user said it did not help", None: "no feedback"}
     parts = [summary, "", "Raised by the AskIT assistant on the user's behalf."]
+    if linked:
+        parts += ["", linked]
     if details:
         parts += ["", "Details the service desk asks for:"]
         parts += [f"- {label}: {redact_typed_secrets(answer)}" for label, answer in details]

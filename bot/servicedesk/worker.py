@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.config import POSITIVE_SECONDS, Setting, count
+from bot.periodic import Periodic
 from bot.servicedesk.base import ServiceDesk
 from bot.servicedesk.errors import RejectedData, ServiceDeskError, ServiceDeskUnavailable, Unsupported
 from bot.servicedesk.http import Settings
@@ -82,18 +82,17 @@ class OutboxWorker:
     ) -> None:
         """``on_settled``: called with each request that was delivered or parked, to tell its user."""
         self.outbox, self.desk, self.policy, self.on_settled = outbox, desk, policy, on_settled
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # e.g. the outbox file is locked: the loop logs it and lives on
+        self._loop = Periodic("outbox-worker", self.deliver_due, policy.idle_poll)
 
     def nudge(self) -> None:
         """A new request is waiting: look now rather than at the next poll."""
-        self._wake.set()
+        self._loop.nudge()
 
     def deliver_due(self) -> int:
         """Deliver every request that is due now; returns how many were attempted."""
         attempted = 0
-        while not self._stop.is_set() and (entry := self.outbox.claim()) is not None:
+        while not self._loop.stopping and (entry := self.outbox.claim()) is not None:
             self.deliver(entry)
             attempted += 1
         return attempted
@@ -144,21 +143,12 @@ class OutboxWorker:
         self.outbox.retry_later(entry.correlation_id, error, time.time() + wait)
 
     def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.deliver_due()
-            except Exception:  # e.g. the outbox file is locked: the worker must live on
-                logger.exception("outbox worker cannot read the outbox; trying again")
-            self._wake.wait(self.policy.idle_poll)
-            self._wake.clear()
+        """Deliver until stopped, in this thread (``python -m bot.servicedesk worker``)."""
+        self._loop.run()
 
     def start(self) -> OutboxWorker:
-        self._thread = threading.Thread(target=self.run, name="outbox-worker", daemon=True)
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
+        self._loop.stop(timeout)

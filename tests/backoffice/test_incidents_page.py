@@ -26,8 +26,10 @@ from bot.handoff.settings import HandoffSettings
 from bot.identity import load_tenants
 from bot.incidents.models import Incident, IncidentFields
 from bot.incidents.store import RESOLVED_TEXT, IncidentStore
+from bot.requester import Requester
 from bot.sql import Database
 from tests.backoffice.conftest import BASE_URL, SECRET, Browser, csrf_of
+from tests.incidents.test_desk_notes import Clock
 
 
 def every_change(incident_id: str) -> list[tuple[str, dict[str, Any]]]:
@@ -75,14 +77,6 @@ class Reply(Protocol):
 
     @property
     def headers(self) -> Mapping[str, str]: ...
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -181,7 +175,7 @@ def test_an_agent_declares_an_incident_and_sees_it_listed(agent: Browser, store:
 def test_the_list_shows_counts_and_an_overdue_update(agent: Browser, store: IncidentStore, clock: Clock) -> None:
     incident = store.declare(replace(OUTAGE, next_update_at=NOW + HOUR), source="cli", now=NOW)
     for user in ("u1", "u2", "u3"):
-        store.affected(incident.id, user, "riverside", "webchat", NOW)
+        store.affected(incident.id, Requester(user, tenant="riverside"), "webchat", NOW)
     store.subscribe(incident.id, "u1", channel="webchat", conversation="c1", reference={}, now=NOW)
     page = agent.client.get(PATH).text
     assert "3 people" in page and "1 person" in page and "overdue" not in page

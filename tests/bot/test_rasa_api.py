@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -86,7 +86,7 @@ class FakeRasa:
             def do_POST(self) -> None:
                 parts = urlsplit(self.path)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                conversation = unquote(parts.path.removeprefix(PREFIX).removesuffix(SUFFIX))
+                conversation = parts.path.removeprefix(PREFIX).removesuffix(SUFFIX)  # not decoded, as Sanic
                 call = Call(conversation, parse_qs(parts.query), self.headers.get("Content-Type"), json.loads(raw))
                 fake.calls.append(call)
                 fake.received.set()
@@ -143,7 +143,7 @@ def test_from_env_needs_both_the_url_and_the_token(env: dict[str, str], url: str
     assert TOKEN not in repr(notifier)
 
 
-@pytest.mark.parametrize("conversation_id", ["web-3f9a", "29:1xYz/ab?c=d#e", "a b%2Fc", "ünï-çødé", "../../status"])
+@pytest.mark.parametrize("conversation_id", ["web-3f9a", "a:1xYz-personal", "19:abc@thread.tacv2;messageid=17"])
 def test_notify_triggers_the_news_intent_in_that_conversation_on_its_latest_channel(
     rasa: FakeRasa, conversation_id: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -158,6 +158,17 @@ def test_notify_triggers_the_news_intent_in_that_conversation_on_its_latest_chan
         )
     ]
     assert caplog.records == []  # Rasa answered 200: it knows the intent (domain.yml)
+
+
+@pytest.mark.parametrize("conversation_id", ["29:1xYz/ab?c=d#e", "a b%2Fc", "ünï-çødé", "../../status"])
+def test_a_conversation_the_api_cannot_name_is_not_pushed_to(
+    rasa: FakeRasa, conversation_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Rasa does not decode its path: "a%2Fb" would name another conversation, so none is asked
+    assert notifier_for(rasa).notify(conversation_id) is False and rasa.calls == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot push ticket news to conversation {conversation_id!r}: Rasa's API cannot name it"
+    ]
 
 
 def test_a_url_with_a_trailing_slash_gives_the_same_path(rasa: FakeRasa) -> None:

@@ -70,6 +70,7 @@ class FakeBotFramework:
         self.key_fetches = 0
         self.connector_status: int | None = None  # answer the connector's calls with this, when set
         self.throttled: list[Sent] = []  # activities refused with 429 (see throttle), when refused
+        self.gone: set[str] = set()  # conversations deleted since: posting into them answers 404
         self._throttle_left, self._retry_after = 0, "1"
         self._issued: set[str] = set()
         self._lock = threading.Lock()
@@ -288,6 +289,9 @@ class FakeBotFramework:
                         self._send(fake.connector_status, {"error": {"code": "ServiceError"}})
                         return
                     conversation = unquote(path.split("/")[4])
+                    if conversation in fake.gone:
+                        self._send(404, {"error": {"code": "ConversationNotFound"}})
+                        return
                     with fake._lock:
                         refused = fake._throttle_left > 0
                         if refused:

@@ -1,5 +1,6 @@
 """A conversation through the running bot raises a ticket in a real Request Tracker 5, and the bot
-reads its status back from RT."""
+reads its status back from RT; and the outage drill (tests/e2e/outage_drill.py) with RT as the desk:
+the affected named on RT's master ticket, no ticket but the ones insisted on, each linked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.conftest import Chat, custom, running_chat
+from tests.e2e.outage_drill import Drill, named_in
 from tests.servicedesk.rt_instance import RTInstance
 
 pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
@@ -60,3 +62,25 @@ def test_a_conversation_raises_an_rt_ticket_and_reads_its_status(rt_chat: Chat, 
     listed = rt_chat.say(user, "show my open tickets")
     assert custom(listed)["tickets"] == [created["ticket_ref"]] and "new" in listed[0]["text"]
     assert custom(rt_chat.say(f"mallory{uuid.uuid4().hex[:6]}", f"status of {created['ticket_ref']}"))["tickets"] == []
+
+
+PRIORITY = {100: "P1", 75: "P2", 50: "P3", 25: "P4"}  # bot/servicedesk/rt.py's, read back
+
+
+class RTDesk:
+    def __init__(self, rt: RTInstance) -> None:
+        self.rt = rt
+
+    def named_on(self, master: str) -> list[str]:
+        return named_in(self.rt.messages(master.removeprefix("RT-")))
+
+    def tickets_after(self, master: str) -> list[tuple[str, str]]:
+        found = self.rt.get("tickets", query=f"id > {master.removeprefix('RT-')}", per_page="200")["items"]
+        tickets = [self.rt.get(f"ticket/{t['id']}") for t in found]
+        return [(PRIORITY[int(t["Priority"])], self.rt.messages(str(t["id"]))) for t in tickets]
+
+
+def test_the_outage_drill_with_request_tracker(rt_chat: Chat, request_tracker: RTInstance) -> None:
+    drill = Drill(rt_chat, RTDesk(request_tracker), affected="northbrook", other="riverside")
+    drill.run()
+    print(f"drill (Request Tracker): {drill.measured()}")

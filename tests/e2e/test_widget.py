@@ -10,11 +10,13 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from bot.channels.webchat_banner import REFRESH_SECONDS
 from bot.channels.widget_auth import mint_token
 from bot.identity import IDENTITY_KEY
 from bot.incidents.models import IncidentFields
@@ -306,7 +308,9 @@ def test_axe_finds_no_wcag_22_aa_violations_and_the_widget_reflows_at_320_px(wid
     assert widget.axe() == []
 
 
-def test_a_known_problem_of_the_users_council_is_shown_before_they_ask(chat: Chat, widget_for: Any) -> None:
+def test_a_known_problem_of_the_users_council_is_shown_before_they_ask_and_kept_up_to_date(
+    chat: Chat, widget_for: Any
+) -> None:
     store = IncidentStore.open(chat.stack.extra_env["ASKIT_BACKOFFICE_DB"])
     known = IncidentFields(
         title="Riverside telephones down",
@@ -315,6 +319,7 @@ def test_a_known_problem_of_the_users_council_is_shown_before_they_ask(chat: Cha
         councils=("riverside",),
     )
     incident = store.declare(known, source="cli", now=time.time())  # the stack is shared: resolved below
+    declared = [incident]
     try:
         riverside = widget_for(staff("riverside"))
         riverside.connected()
@@ -324,8 +329,24 @@ def test_a_known_problem_of_the_users_council_is_shown_before_they_ask(chat: Cha
         northbrook = widget_for(staff("northbrook"))
         northbrook.connected()
         expect(northbrook.page.get_by_role("region", name="Known problems")).to_be_hidden()
-    finally:
+        # while the tabs stay open: a new one for every council shows in both, a resolved one goes
+        everyone = store.declare(
+            replace(known, title="E-mail delayed", councils=("all",)), source="cli", now=time.time()
+        )
+        declared.append(everyone)
+        later = 3 * REFRESH_SECONDS * 1000
+        expect(northbrook.page.get_by_role("region", name="Known problems")).to_contain_text(
+            "Known problem: E-mail delayed.", timeout=later
+        )
         store.resolve(incident.id, now=time.time())
+        expect(banner).not_to_contain_text("Riverside telephones down", timeout=later)
+        expect(banner).to_contain_text("Known problem: E-mail delayed.")
+        store.resolve(everyone.id, now=time.time())
+        expect(banner).to_be_hidden(timeout=later)
+    finally:
+        for active in store.listed():
+            if active.id in {d.id for d in declared}:
+                store.resolve(active.id, now=time.time())
 
 
 def test_the_floating_panel_passes_axe_fills_a_small_screen_and_honours_reduced_motion(widget_for: Any) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.incidents.models import Incident, IncidentFields
 from bot.incidents.store import IncidentStore
 
-T0 = 1_796_000_000.0  # Sunday 29 November 2026, 23:33 UTC: every test's "now" counts from here
+T0 = 1_796_000_000.0  # Monday 30 November 2026, 00:53 UTC: every test's "now" counts from here
 MINUTE = 60.0
 VPN = IncidentFields(
     title="VPN unavailable",

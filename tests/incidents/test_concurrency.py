@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from bot.incidents.errors import IncidentResolved, StaleVersion
 from bot.incidents.models import Incident
 from bot.incidents.store import IncidentStore
+from bot.requester import Requester
 from tests import races
 from tests.incidents.conftest import MINUTE, T0, VPN, declared
 from tests.races import one_wins, returned
@@ -33,7 +34,7 @@ def updating(incident_id: str, **changes: Any) -> Callable[[IncidentStore], Inci
 
 
 def pressing(incident_id: str, user: str, channel: str, at: float) -> Callable[[IncidentStore], tuple[int, bool]]:
-    return lambda store: store.affected(incident_id, user, "riverside", channel, at)
+    return lambda store: store.affected(incident_id, Requester(user, tenant="riverside"), channel, at)
 
 
 def polling(feed_id: str) -> Callable[[IncidentStore], tuple[Incident, bool]]:

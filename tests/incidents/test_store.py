@@ -10,6 +10,7 @@ import pytest
 
 from bot.incidents.errors import IncidentResolved, InvalidIncident, StaleVersion, UnknownIncident
 from bot.incidents.store import RESOLVED_TEXT, IncidentStore
+from bot.requester import Requester
 from tests.incidents.conftest import MINUTE, T0, VPN, declared
 
 
@@ -123,7 +124,7 @@ def test_an_unknown_incident_is_named(store: IncidentStore) -> None:
         lambda: store.get("inc-nothing"),
         lambda: store.resolve("inc-nothing", now=T0),
         lambda: store.update("inc-nothing", 1, now=T0, status="identified"),
-        lambda: store.affected("inc-nothing", "aad-sam", "riverside", "webchat", T0),
+        lambda: store.affected("inc-nothing", Requester("aad-sam", tenant="riverside"), "webchat", T0),
         lambda: store.changes_after("inc-nothing", 0),
     ):
         with pytest.raises(UnknownIncident, match="no incident inc-nothing"):
@@ -132,15 +133,16 @@ def test_an_unknown_incident_is_named(store: IncidentStore) -> None:
 
 def test_pressing_affected_five_times_counts_once(store: IncidentStore) -> None:
     incident = declared(store)
-    presses = [store.affected(incident.id, "aad-sam", "riverside", "webchat", T0 + i) for i in range(5)]
+    sam = Requester("aad-sam", tenant="riverside")
+    presses = [store.affected(incident.id, sam, "webchat", T0 + i) for i in range(5)]
     assert presses == [(1, True)] + [(1, False)] * 4
-    assert store.affected(incident.id, "aad-sam", "riverside", "msteams", T0 + 9) == (1, False)
-    assert store.affected(incident.id, "aad-ria", "riverside", "msteams", T0 + 10) == (2, True)
+    assert store.affected(incident.id, Requester("aad-sam", tenant="riverside"), "msteams", T0 + 9) == (1, False)
+    assert store.affected(incident.id, Requester("aad-ria", tenant="riverside"), "msteams", T0 + 10) == (2, True)
     first = store.affected_users(incident.id)[0]
     assert (first.user_key, first.channel, first.at) == ("aad-sam", "webchat", T0)
     store.resolve(incident.id, now=T0 + MINUTE)
     with pytest.raises(IncidentResolved):
-        store.affected(incident.id, "aad-lee", "riverside", "webchat", T0 + 2 * MINUTE)
+        store.affected(incident.id, Requester("aad-lee", tenant="riverside"), "webchat", T0 + 2 * MINUTE)
 
 
 def test_a_user_subscribes_once_and_hears_of_changes_after_their_version(store: IncidentStore) -> None:

@@ -129,6 +129,20 @@ def test_the_approximate_index_finds_what_the_exact_one_finds(tmp_path: Path) ->
     assert agree >= 48  # HNSW is approximate; recall at this size is measured in docs/benchmarks.md
 
 
+@pytest.mark.parametrize("approximate_above", [10_000, 10])
+def test_every_vector_of_the_current_build_can_be_read(tmp_path: Path, approximate_above: int) -> None:
+    # the incident matcher's background (bot/incidents/matching.py), from the exact index and from HNSW
+    collection, embedder = many_articles(30), FakeEmbedder()
+    build_index(collection, embedder, tmp_path, IndexSettings(approximate_above=approximate_above))
+    kb = KnowledgeBase(tmp_path, embedder, THRESHOLDS)
+    rows = kb.vectors()
+    assert rows.shape == (kb.index.vectors.size, embedder.dimension)
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-5)
+    title = embedder.encode([collection[3].title])[0]
+    assert np.isclose(rows @ title, 1, atol=1e-5).any()  # the title's vector is among them
+    assert kb.vectors() is rows  # read from FAISS once per build
+
+
 def test_a_tenant_only_article_is_found_beyond_the_first_fetch(tmp_path: Path) -> None:
     """Other tenants' articles crowd the nearest vectors; the search widens until it finds enough."""
     crowd = [make_article(f"parking-{n}", title="parking permit", audience=("northbrook",)) for n in range(100)]

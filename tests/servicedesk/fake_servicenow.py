@@ -2,7 +2,10 @@
 (``sys_journal_field``: "Additional comments" are element ``comments``, work notes ``work_notes``), with
 encoded queries (``a=b^c!=d^ORDERBYDESCfield``, ``^^`` for a literal caret, ``javascript:gs.getUserName()``
 for the user the request signs in as) and ServiceNow's error body
-``{"error": {"message", "detail"}, "status": "failure"}``."""
+``{"error": {"message", "detail"}, "status": "failure"}``. Incidents come with display values (state by
+name) when ``sysparm_display_value=true``, else as stored (state as its number); a dot-walked field
+(``caller_id.email``, ``business_service.name``) reads the record the reference names. Major
+incidents (``add_major_incident``) carry ``major_incident_state``."""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ CURRENT_USER = "javascript:gs.getUserName()"
 CLOCK_START, CLOCK_STEP = dt.datetime(2026, 11, 22, 10, 0, 0), dt.timedelta(minutes=1)
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # sys_created_on without display values: UTC
 GROUPS = {"Network", "End User Computing", "network", "end-user-computing", "service-desk", "major-incident"}
-STATES = {"1": "New", "2": "In Progress", "6": "Resolved", "7": "Closed"}
+STATES = {"1": "New", "2": "In Progress", "3": "On Hold", "6": "Resolved", "7": "Closed", "8": "Canceled"}
+INACTIVE = {"6", "7", "8"}  # what active=true leaves out
 TABLES = ("/api/now/table/incident", "/api/now/table/sys_user", "/api/now/table/sys_journal_field")
 
 
@@ -50,6 +54,7 @@ class FakeServiceNow(FakeDesk):
         ]
         self.incidents: list[dict[str, Any]] = []
         self.journal: list[dict[str, Any]] = []  # sys_journal_field rows
+        self.configuration_items: dict[str, dict[str, str]] = {}  # sys_id -> cmdb_ci row (services too)
         self._numbers = itertools.count(10001)
         self._ticks = itertools.count()
 
@@ -106,6 +111,44 @@ class FakeServiceNow(FakeDesk):
         self.incidents.append(incident)
         return incident
 
+    def configuration_item(self, name: str) -> str:
+        """The sys_id of the configuration item (or business service) called ``name``, made if new."""
+        found = next((k for k, ci in self.configuration_items.items() if ci["name"] == name), None)
+        if found is None:
+            found = uuid.uuid4().hex
+            self.configuration_items[found] = {"sys_id": found, "name": name}
+        return found
+
+    def add_major_incident(
+        self,
+        summary: str,
+        description: str = "",
+        *,
+        service: str = "",
+        ci: str = "",
+        state: str = "2",
+        opened_at: str = "2026-11-30 08:15:00",
+        major_state: str = "accepted",
+    ) -> dict[str, Any]:
+        """An incident in the major incident life cycle (``major_state``: proposed, accepted, rejected,
+        canceled), affecting ``service`` (business_service) and ``ci`` (cmdb_ci) by name."""
+        incident = {
+            "sys_id": uuid.uuid4().hex,
+            "number": f"INC{next(self._numbers):07d}",
+            "short_description": summary,
+            "description": description,
+            "state": state,
+            "caller_id": "",
+            "opened_at": opened_at,
+            "business_service": self.configuration_item(service) if service else "",
+            "cmdb_ci": self.configuration_item(ci) if ci else "",
+            "major_incident_state": major_state,
+            "sys_updated_on": opened_at,
+            "comments": [],
+        }
+        self.incidents.append(incident)
+        return incident
+
     def handle(self, request: Seen) -> Reply:
         user = self._signed_in(request)
         if user is None:
@@ -120,21 +163,24 @@ class FakeServiceNow(FakeDesk):
                 return self._comment(match.group(1), request, user)
         return self._failure(400, f"Invalid path {request.path}")
 
-    def _display(self, incident: dict[str, Any]) -> dict[str, Any]:
+    def _display(self, incident: dict[str, Any], display: bool = True) -> dict[str, Any]:
         caller = next((u for u in self.users if u["sys_id"] == incident["caller_id"]), {})
         dotted = {f"caller_id.{name}": caller.get(name, "") for name in ("email", "user_name")}
-        return {**incident, "state": STATES[incident["state"]], **dotted}
+        for reference in ("business_service", "cmdb_ci"):
+            dotted[f"{reference}.name"] = self.configuration_items.get(incident.get(reference, ""), {}).get("name", "")
+        state = STATES[incident["state"]] if display else incident["state"]
+        return {**incident, "state": state, "active": "false" if incident["state"] in INACTIVE else "true", **dotted}
 
     def _query(self, request: Seen, user: str) -> Reply:
         if request.path.endswith("sys_journal_field"):
             rows = list(self.journal)
         else:
-            rows = self.users if request.path.endswith("sys_user") else [self._display(i) for i in self.incidents]
+            display = request.query.get("sysparm_display_value") == "true"
+            incidents = [self._display(i, display) for i in self.incidents]
+            rows = self.users if request.path.endswith("sys_user") else incidents
         for term in split_query(request.query.get("sysparm_query", "")):
             if term.startswith("ORDERBYDESC"):
                 rows = sorted(rows, key=lambda r: r[term[len("ORDERBYDESC") :]], reverse=True)
-            elif term == "active=true":
-                rows = [r for r in rows if r["state"] not in ("Resolved", "Closed")]
             else:
                 name, operator, value = re.split(r"(!?=)", term, maxsplit=1)
                 value = user if value == CURRENT_USER else value

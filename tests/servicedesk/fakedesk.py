@@ -7,6 +7,7 @@ The base class records every request, checks nothing itself, and can replace the
     desk.outage = 503                              # every request until set back to None
     desk.outage = "accept-then-timeout"            # do the work, then answer too late
     desk.outage_methods = {"POST"}                 # only requests with these methods fail
+    desk.outage = Reply(200, b"<html>...</html>")  # this answer instead of the desk's (garbage)
 
 "timeout" answers after ``hang`` seconds (longer than the adapter waits); "malformed" answers 200
 with a JSON body cut in half; a number answers that status with the desk's error body and, for
@@ -24,7 +25,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-Failure = int | str
 Desk = TypeVar("Desk", bound="FakeDesk")
 RETRY_AFTER = "7"
 # serve_forever checks for shutdown this often; its default (0.5 s) made every test wait that long.
@@ -50,6 +50,9 @@ class Reply:
     status: int
     body: Any = None  # JSON-serialisable, or bytes sent as they are
     headers: dict[str, str] = field(default_factory=dict)
+
+
+Failure = int | str | Reply
 
 
 class FakeDesk:
@@ -105,6 +108,8 @@ class FakeDesk:
             return self.handle(request), self.hang
         if failure == "malformed":
             return Reply(200, b'{"result": {"number": "INC00'), 0.0
+        if isinstance(failure, Reply):
+            return failure, 0.0
         assert isinstance(failure, int), failure
         headers = {"Retry-After": RETRY_AFTER} if failure in (429, 503) else {}
         return Reply(failure, self.error_body(failure), headers), 0.0
