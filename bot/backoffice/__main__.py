@@ -24,6 +24,7 @@ from bot.config import ConfigurationError
 from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import load_tenants
 from bot.incidents.store import IncidentStore
+from bot.insights.incidents import incident_titles
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.secret import install_log_redaction
@@ -47,10 +48,11 @@ def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
     settings = load_settings(env, dev=dev, port=port)
     db = open_storage(settings.database)
     insights = InsightsSettings.load()
+    incidents = IncidentStore(db, load_tenants().ids)
     pages = [
-        *insights_routes(InsightsStore(db, insights.deflection_days), insights),
+        *insights_routes(InsightsStore(db, insights.deflection_days), insights, lambda: incident_titles(incidents)),
         *agents_routes(LiveChatEnvironment.from_env(env).settings),
-        *incidents_routes(IncidentStore(db, load_tenants().ids)),
+        *incidents_routes(incidents),
     ]
     return create_app(settings, db, dev=dev, routes=pages)
 

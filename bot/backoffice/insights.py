@@ -1,14 +1,16 @@
 """The insights dashboard for service desk managers (role ``manager``, for all councils or some):
 the last 30 days against the 30 before, outcomes by week, the last 12 months, each council, the
-best and worst articles; every chart drawn from a table on the page (bot/web/backoffice/insights.js),
-and every table also as CSV. It reads only the insights store (bot/insights/store.py)."""
+best and worst articles, what staff did with known incidents' cards; every chart drawn from a table
+on the page (bot/web/backoffice/insights.js), and every table also as CSV. Its figures come only
+from the insights store (bot/insights/store.py); known incidents' titles from their records."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -40,8 +42,12 @@ class Table:
     chart: str | None = None  # "stacked" | "line": drawn from the table by insights.js
 
 
-def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Route]:
-    """The dashboard's page and its CSV files, reading ``store``."""
+def insights_routes(
+    store: InsightsStore, settings: InsightsSettings, titles: Callable[[], Mapping[str, str]] = dict
+) -> list[Route]:
+    """The dashboard's page and its CSV files, reading ``store``; ``titles``: the known incidents'
+    titles by id (bot/insights/incidents.py), read for each request."""
+    builders = BUILDERS | {"incidents": functools.partial(_incidents, titles=titles)}
 
     @requires("manager")
     async def page(request: Request) -> Response:
@@ -49,7 +55,7 @@ def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Ro
         if isinstance(council, Response):
             return council
         now = time.time()
-        tables = {t.name: t for t in _tables(store, council, now)}
+        tables = {t.name: t for t in _tables(builders, store, council, now)}
         return render(
             request,
             "insights.html",
@@ -60,7 +66,7 @@ def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Ro
                 "tiles": _tiles(store, settings, council, now),
                 "tables": tables,
                 "table_names": list(BUILDERS),
-                "definitions": f.DEFINITIONS,
+                "definitions": f.DEFINITIONS + f.INCIDENT_DEFINITIONS,
                 "days": settings.deflection_days,
             },
         )
@@ -71,7 +77,7 @@ def insights_routes(store: InsightsStore, settings: InsightsSettings) -> list[Ro
         if isinstance(council, Response):
             return council
         name = request.path_params["table"]
-        found = next(iter(_tables(store, council, time.time(), [name])), None)
+        found = next(iter(_tables(builders, store, council, time.time(), [name])), None)
         if found is None:
             return render(request, "error.html", {"title": "Page not found", "message": "No such table."}, 404)
         out = io.StringIO()
@@ -131,9 +137,15 @@ def _tiles(store: InsightsStore, settings: InsightsSettings, council: str | None
     return [{"name": name, "now": now_, "before": before_} for name, now_, before_ in tiles]
 
 
-def _tables(store: InsightsStore, council: str | None, now: float, names: Sequence[str] | None = None) -> list[Table]:
+def _tables(
+    builders: Mapping[str, Builder],
+    store: InsightsStore,
+    council: str | None,
+    now: float,
+    names: Sequence[str] | None = None,
+) -> list[Table]:
     """The tables called ``names`` (None: all) that this view has (the councils' is for all councils only)."""
-    found = (BUILDERS[name](store, council, now) for name in names or BUILDERS if name in BUILDERS)
+    found = (builders[name](store, council, now) for name in names or builders if name in builders)
     return [table for table in found if table is not None]
 
 
@@ -213,6 +225,23 @@ def _chats(store: InsightsStore, council: str | None, now: float) -> Table:
     )
 
 
+def _incidents(
+    store: InsightsStore, council: str | None, now: float, titles: Callable[[], Mapping[str, str]] = dict
+) -> Table:
+    found = store.incidents(now - PERIOD_DAYS * DAY, now, council)
+    named = titles() if found else {}
+    return Table(
+        "incidents",
+        f"Known incidents, the last {PERIOD_DAYS} days: what staff did with each one's card",
+        ("Incident", "Council", *f.INCIDENT_COUNTS.values()),
+        [(f.incident_name(i.incident_id, named), i.council, *_counts(i)) for i in found],
+    )
+
+
+def _counts(row: f.IncidentFigures) -> tuple[str, ...]:
+    return tuple(str(getattr(row, count)) for count in f.INCIDENT_COUNTS)
+
+
 def _articles(store: InsightsStore, council: str | None, now: float) -> Table:
     ranked = [a for a in store.articles(now - PERIOD_DAYS * DAY, now, council) if a.answers >= BEST_MIN_ANSWERS]
     ranked.sort(key=lambda a: (-(a.helpful or 0.0), -a.answers, a.article_id))
@@ -243,13 +272,15 @@ def _gaps(store: InsightsStore, council: str | None, now: float) -> Table | None
     )
 
 
-BUILDERS: dict[str, Callable[[InsightsStore, str | None, float], Table | None]] = {  # in the page's order
+Builder = Callable[[InsightsStore, str | None, float], Table | None]
+BUILDERS: dict[str, Builder] = {  # in the page's order
     "weeks": _weeks,
     "months": _months,
     "councils": _councils,
     "channels": _channels,
     "tickets": _tickets,
     "chats": _chats,
+    "incidents": _incidents,  # named by id: insights_routes gives it the titles
     "articles": _articles,
     "gaps": _gaps,
 }

@@ -24,8 +24,11 @@ from pathlib import Path
 
 from bot import sql
 from bot.config import ConfigurationError
+from bot.identity import load_tenants
+from bot.incidents.store import IncidentStore
 from bot.insights import figures as f
 from bot.insights.events import location
+from bot.insights.incidents import incident_titles
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import GROUPS, InsightsStore
 from bot.paths import VAR_DIR
@@ -72,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.insights.report import Month, write_report
 
             month, pdf = Month.parse(args.month), not args.no_pdf
-            for path in write_report(store, settings, month, args.council, args.out, pdf):
+            titles = incident_titles(IncidentStore(store.db, load_tenants().ids))
+            for path in write_report(store, settings, month, args.council, args.out, pdf, titles):
                 print(path)
         else:
             since = _epoch(args.since) if args.since else 0.0

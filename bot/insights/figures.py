@@ -25,6 +25,31 @@ DEFINITIONS = (  # (term, meaning): what every view of the figures prints beside
     ("Questions", "what staff typed; a too-vague first message that got one narrowing question is not counted "
      "on its own. The last days of any period, as many as the window, are still open: a ticket may yet follow."),
 )  # fmt: skip
+INCIDENT_COUNTS = {  # IncidentFigures' counts, each with the term every view heads it with
+    "shown": "Shown the card",
+    "affected": "Affected",
+    "subscribed": "Subscribed",
+    "told": "Told of updates",
+    "different": "Problem different",
+    "tickets": "Linked tickets",
+    "avoided": "Tickets avoided",
+}
+_INCIDENT_MEANINGS = {
+    "shown": "members of staff whose question got the known incident's card, each counted once, when first shown.",
+    "affected": 'members of staff who said "I\'m affected too", each counted once however often they pressed it.',
+    "subscribed": 'members of staff who asked "Tell me when it\'s fixed", each counted once.',
+    "told": "the messages that told a subscriber the incident had changed (one message may tell several changes).",
+    "different": 'members of staff who said "My problem is different" on the card, each counted once.',
+    "tickets": "tickets raised by staff who still asked for one after the incident's card: linked to the incident.",
+    "avoided": "affected members of staff who raised no ticket linked to the incident, and no ticket or live chat "
+    "with a person at all within the deflection window after they said they were affected. The last days of any "
+    "period, as many as the window, are still open.",
+}
+INCIDENT_DEFINITIONS = (  # (term, meaning): printed beside every view of the known incidents' figures
+    *((INCIDENT_COUNTS[count], meaning) for count, meaning in _INCIDENT_MEANINGS.items()),
+    ("Council, for known incidents", "the member of staff's council, not the incident's; each is counted in the "
+     "period it happened."),
+)  # fmt: skip
 DEFLECTION_DAYS = 7
 DAY = 86_400.0
 SMALL = 5  # a count under this is not shown in any view for the committee
@@ -104,6 +129,12 @@ def councils_text(councils: Mapping[str, int]) -> str:
     return ", ".join(f"{council} {count}" for council, count in councils.items())
 
 
+def incident_name(incident_id: str, titles: Mapping[str, str]) -> str:
+    """An incident as every view names it: "VPN unavailable (inc-3f9a1c2e)", or its id alone."""
+    title = titles.get(incident_id)
+    return f"{title} ({incident_id})" if title else incident_id
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -137,6 +168,21 @@ class ChatFigures:
     @property
     def satisfied(self) -> float | None:
         return _share(self.rated_well, self.rated)
+
+
+@dataclass(frozen=True)
+class IncidentFigures:
+    """What staff of one council did with one known incident's card (INCIDENT_DEFINITIONS)."""
+
+    incident_id: str
+    council: str
+    shown: int = 0
+    affected: int = 0
+    subscribed: int = 0
+    told: int = 0  # update messages to subscribers
+    different: int = 0
+    tickets: int = 0  # linked to the incident
+    avoided: int = 0  # affected, and no ticket or live chat within the window after
 
 
 @dataclass(frozen=True)

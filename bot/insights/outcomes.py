@@ -6,8 +6,12 @@ What a reply was is read only from its ``custom`` part (bot/replies.py): ``decis
 question's outcome, ``feedback: helped`` (the "glad that sorted it" reply), ``flow: ticket_offer``
 with ``reason: not_helped`` for an answer that did not help, ``flow: ticket_created`` or
 ``ticket_recorded`` for a ticket, ``flow: handoff_queued`` for a live chat with a person and
-``handoff_rated`` for its rating. A question is what the user typed; a button press (a ``/payload``)
-continues the question before it (a choice from a clarify becomes that question's answer).
+``handoff_rated`` for its rating; for a known incident, ``known_incident`` (its card shown),
+``incident_affected``, ``incident_subscribed``, ``incident_update`` (a subscriber told of a change)
+and a ticket's ``incident_id``. A question is what the user typed; a button press (a ``/payload``)
+continues the question before it (a choice from a clarify becomes that question's answer), except
+"My problem is different" (intent ``incident_different``), after which the question typed before the
+card is answered as asked.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from bot.insights.events import BrokerEvent
 from bot.redaction import redact_typed_secrets
 
 DECISIONS = ("answer", "clarify", "escalate", "elsewhere", "narrow")
+INCIDENT_FLOWS = {"known_incident": "shown", "incident_affected": "affected", "incident_subscribed": "subscribed"}
+DIFFERENT = "different"  # the step of a card's "My problem is different" (intent: incident_different)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)")
 MAX_QUESTION_CHARS = 500
@@ -54,6 +60,23 @@ class Ticket(Happened):
     priority: str | None
     article_id: str | None  # the article answered last in the conversation, if any
     question_id: int | None  # the question it followed
+    incident_id: str | None = None  # the known incident it was linked to (asked for after its card)
+
+
+@dataclass(frozen=True)
+class IncidentStep(Happened):
+    """A member of staff and a known incident: shown its card, or pressed one of its buttons."""
+
+    incident_id: str
+    kind: str  # "shown" | "affected" | "subscribed" | "different"
+
+
+@dataclass(frozen=True)
+class IncidentTold(Happened):
+    """A subscriber told of a known incident's change (one message, however many changes it tells)."""
+
+    incident_id: str
+    status: str | None
 
 
 @dataclass(frozen=True)
@@ -89,7 +112,7 @@ class Delivered:
     ref: str
 
 
-Change = Question | Ticket | Answered | Delivered | LiveChat | ChatRated
+Change = Question | Ticket | Answered | Delivered | LiveChat | ChatRated | IncidentStep | IncidentTold
 
 
 @dataclass(frozen=True)
@@ -118,7 +141,7 @@ class State:
 def follow(state: State, event: BrokerEvent) -> tuple[State, list[Change]]:
     """The conversation's state after ``event``, and what it changes in the figures."""
     if event.kind == "user":
-        return _user(state, event), []
+        return _user_step(state, _user(state, event), event)
     if event.kind == "bot":
         custom = _object(_object(event.data.get("data")).get("custom"))
         if custom:
@@ -129,6 +152,10 @@ def follow(state: State, event: BrokerEvent) -> tuple[State, list[Change]]:
 def _object(value: object) -> dict[str, Any]:
     """``value`` if it is a JSON object, else an empty one: an event's parts may be anything."""
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _user(state: State, event: BrokerEvent) -> State:
@@ -150,10 +177,29 @@ def _user(state: State, event: BrokerEvent) -> State:
     )
 
 
+def _user_step(before: State, after: State, event: BrokerEvent) -> tuple[State, list[Change]]:
+    """A press of a card's "My problem is different" (the intent, with the incident as its entity,
+    as Rasa parsed the button's payload): the answer that follows is the question typed before the
+    card (actions/incidents.py), not a choice that continues the one before."""
+    parsed = _object(event.data.get("parse_data"))
+    if _object(parsed.get("intent")).get("name") != f"incident_{DIFFERENT}":
+        return after, []
+    entities = parsed.get("entities")
+    found = (_object(e).get("value") for e in _list(entities) if _object(e).get("entity") == "incident_id")
+    incident_id = next((v for v in found if isinstance(v, str) and v), None)
+    if incident_id is None:
+        return after, []
+    user = _who(after, event)
+    step = IncidentStep(event.id, event.sender_id, user, event.at, after.channel, after.tenant, incident_id, DIFFERENT)
+    if before.typed is None:
+        return after, [step]
+    return replace(after, typed=before.typed, pressed=False), [step]
+
+
 def _bot(state: State, event: BrokerEvent, custom: dict[str, Any]) -> tuple[State, list[Change]]:
     decision, flow = custom.get("decision"), custom.get("flow")
     article_id = custom.get("article_id") if isinstance(custom.get("article_id"), str) else None
-    user = state.user or f"{state.channel or 'unknown'}:{event.sender_id}"
+    user = _who(state, event)
     if decision in DECISIONS:
         if state.pressed and state.question is not None:  # a choice continues the question before it
             changes: list[Change] = []
@@ -188,6 +234,16 @@ def _bot(state: State, event: BrokerEvent, custom: dict[str, Any]) -> tuple[Stat
             state.question,
         )  # fmt: skip
         return replace(state, answered=None), [chat]
+    incident_id = _text(custom.get("incident_id"))
+    if flow in INCIDENT_FLOWS and incident_id is not None:
+        kind = INCIDENT_FLOWS[str(flow)]
+        return state, [
+            IncidentStep(event.id, event.sender_id, user, event.at, state.channel, state.tenant, incident_id, kind)
+        ]
+    if flow == "incident_update" and incident_id is not None:
+        status = _text(custom.get("status"))
+        told = IncidentTold(event.id, event.sender_id, user, event.at, state.channel, state.tenant, incident_id, status)
+        return state, [told]
     score = custom.get("score")
     if flow == "handoff_rated" and isinstance(handoff_id, str) and isinstance(score, int) and 1 <= score <= 5:
         return state, [ChatRated(handoff_id, score)]
@@ -211,9 +267,15 @@ def _bot(state: State, event: BrokerEvent, custom: dict[str, Any]) -> tuple[Stat
             _text(custom.get("priority")),
             state.article_id,
             state.question,
+            incident_id,
         )
         return replace(state, answered=None), [ticket]
     return state, []
+
+
+def _who(state: State, event: BrokerEvent) -> str:
+    """The user of the conversation: the verified identity's id, else "<channel>:<sender id>"."""
+    return state.user or f"{state.channel or 'unknown'}:{event.sender_id}"
 
 
 def _text(value: object) -> str | None:

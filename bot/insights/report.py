@@ -61,20 +61,33 @@ class Month:
 
 
 def write_report(
-    store: InsightsStore, settings: InsightsSettings, month: Month, council: str | None, out: Path, pdf: bool = True
+    store: InsightsStore,
+    settings: InsightsSettings,
+    month: Month,
+    council: str | None,
+    out: Path,
+    pdf: bool = True,
+    titles: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write the month's report (and its PDF when ``pdf``) into ``out``; returns the files written."""
+    """Write the month's report (and its PDF when ``pdf``) into ``out``; returns the files written.
+    ``titles``: the known incidents' titles by id (bot/insights/incidents.py)."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"askit-{month.first:%Y-%m}" + (f"-{council}" if council else "")
     page = out / f"{stem}.html"
-    page.write_text(render(store, settings, month, council))
+    page.write_text(render(store, settings, month, council, titles))
     written = [page]
     if pdf:
         written.append(print_pdf(page, out / f"{stem}.pdf"))
     return written
 
 
-def render(store: InsightsStore, settings: InsightsSettings, month: Month, council: str | None) -> str:
+def render(
+    store: InsightsStore,
+    settings: InsightsSettings,
+    month: Month,
+    council: str | None,
+    titles: Mapping[str, str] | None = None,
+) -> str:
     def figures(first: Month, last: Month, by: str | None = None) -> dict[str, f.Figures]:
         return store.figures(first.start, last.end, council, by)
 
@@ -94,9 +107,14 @@ def render(store: InsightsStore, settings: InsightsSettings, month: Month, counc
         _councils(per_council, settings) if council is None else "",
         _triage(store.triage(month.start, month.end, council)),
         _live_chats(store.live_chats(month.start, month.end, council)),
+        _incidents(store.incidents(month.start, month.end, council), titles or {}),
         _articles(store.articles(month.start, month.end, council)),
         "<h2>Definitions</h2>",
-        "<dl>" + "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(m)}</dd>" for t, m in f.DEFINITIONS) + "</dl>",
+        "<dl>"
+        + "".join(
+            f"<dt>{html.escape(t)}</dt><dd>{html.escape(m)}</dd>" for t, m in f.DEFINITIONS + f.INCIDENT_DEFINITIONS
+        )
+        + "</dl>",
     ]
     return _PAGE.format(title=html.escape(f"AskIT service report, {month.name}"), body="\n".join(parts))
 
@@ -191,6 +209,24 @@ def _live_chats(per_council: dict[str, f.ChatFigures]) -> str:
     )
     head = "".join(f"<th scope='col'>{h}</th>" for h in ("Council", "Chats", "Rated", "Average rating", "Rated 4 or 5"))
     return f"{title}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _incidents(found: list[f.IncidentFigures], titles: Mapping[str, str]) -> str:
+    title = "<h2>Known incidents</h2>"
+    if not found:
+        return title + "<p>None met this month: no member of staff was shown a known incident's card.</p>"
+    body = "".join(
+        f"<tr><th scope='row'>{html.escape(f.incident_name(i.incident_id, titles))}</th>"
+        f"<td>{html.escape(i.council)}</td>"
+        + "".join(f"<td>{_count(getattr(i, k))}</td>" for k in f.INCIDENT_COUNTS)
+        + "</tr>"
+        for i in found
+    )
+    head = "".join(f"<th scope='col'>{h}</th>" for h in ("Incident", "Council", *f.INCIDENT_COUNTS.values()))
+    return (
+        f"{title}<p>What staff did with each known incident's card, per member of staff's council (the "
+        f"definitions are at the end).</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _articles(per_article: list[f.ArticleFigures]) -> str:

@@ -21,6 +21,7 @@ from bot.insights.figures import (
     DAY,
     DEFLECTION_DAYS,
     EXAMPLES,
+    INCIDENT_COUNTS,
     MIN_CLUSTER,
     ArticleFigures,
     ChatFigures,
@@ -28,6 +29,7 @@ from bot.insights.figures import (
     Figures,
     Gap,
     GapRun,
+    IncidentFigures,
     judge,
 )
 from bot.insights.outcomes import (
@@ -35,6 +37,8 @@ from bot.insights.outcomes import (
     Change,
     ChatRated,
     Delivered,
+    IncidentStep,
+    IncidentTold,
     LiveChat,
     Question,
     State,
@@ -240,6 +244,49 @@ class InsightsStore:
         counts = ("chats", "rated", "total", "well")
         return {str(r["tenant"] or "unknown"): ChatFigures(*(int(r[k] or 0) for k in counts)) for r in rows}
 
+    def incidents(
+        self, since: float = 0.0, until: float = float("inf"), council: str | None = None
+    ) -> list[IncidentFigures]:
+        """What staff did with each known incident's card in [since, until), per incident and staff
+        member's council, the incident first met earliest first (figures.INCIDENT_DEFINITIONS)."""
+        where, params = _where(since, until, council)
+        window = self.days * DAY
+        escalated = (  # what keeps an affected person from being a ticket avoided
+            "EXISTS (SELECT 1 FROM insights_tickets t WHERE t.user_key = p.user_key"
+            " AND (t.incident_id = p.incident_id OR t.at BETWEEN p.at AND p.at + ?))"
+            " OR EXISTS (SELECT 1 FROM insights_live_chats c WHERE c.user_key = p.user_key"
+            " AND c.at BETWEEN p.at AND p.at + ?)"
+        )
+        kinds = "".join(f", SUM(CASE WHEN kind = '{k}' THEN 1 ELSE 0 END) AS {k}" for k in INCIDENT_STEPS)
+        with self.db.transaction() as tx:
+            found = [
+                *tx.execute(
+                    f"SELECT incident_id, tenant, MIN(at) AS first{kinds},"
+                    f" SUM(CASE WHEN kind = 'affected' AND NOT ({escalated}) THEN 1 ELSE 0 END) AS avoided"
+                    f" FROM insights_incident_people p WHERE {where} GROUP BY incident_id, tenant",
+                    (window, window, *params),
+                ).fetchall(),
+                *tx.execute(
+                    "SELECT incident_id, tenant, MIN(at) AS first, COUNT(*) AS told"
+                    f" FROM insights_incident_updates WHERE {where} GROUP BY incident_id, tenant",
+                    params,
+                ).fetchall(),
+                *tx.execute(
+                    "SELECT incident_id, tenant, MIN(at) AS first, COUNT(*) AS tickets"
+                    f" FROM insights_tickets WHERE {where} AND incident_id IS NOT NULL GROUP BY incident_id, tenant",
+                    params,
+                ).fetchall(),
+            ]
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        first: dict[str, float] = {}
+        for row in found:
+            key, columns = (str(row["incident_id"]), str(row["tenant"] or "unknown")), row.keys()
+            first[key[0]] = min(first.get(key[0], FOREVER), float(row["first"]))
+            into = counts.setdefault(key, {})
+            into.update({k: into.get(k, 0) + int(row[k] or 0) for k in INCIDENT_COUNTS if k in columns})
+        ordered = sorted(counts, key=lambda key: (first[key[0]], key))
+        return [IncidentFigures(incident, council, **counts[incident, council]) for incident, council in ordered]
+
     def outcomes(self, since: float = 0.0, until: float = float("inf")) -> dict[int, str]:
         """Each question's judged outcome, by question id (tests and tools)."""
         where, params = _where(since, until, None)
@@ -334,6 +381,7 @@ def _finite(value: float) -> float:
 
 
 FIGURE_FIELDS = tuple(Figures.__dataclass_fields__)
+INCIDENT_STEPS = ("shown", "affected", "subscribed", "different")  # the kinds of insights_incident_people
 
 
 def _where(since: float, until: float, council: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -389,10 +437,11 @@ def _record(tx: Any, change: Change) -> None:
     elif isinstance(change, Ticket):
         tx.execute(
             "INSERT INTO insights_tickets (id, conversation, user_key, at, channel, tenant, ref, receipt,"
-            " resolver_group, priority, article_id, question_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO NOTHING",
+            " resolver_group, priority, article_id, question_id, incident_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             (change.id, change.conversation, change.user, change.at, change.channel, change.tenant, change.ref,
-             change.receipt, change.group, change.priority, change.article_id, change.question_id),
+             change.receipt, change.group, change.priority, change.article_id, change.question_id,
+             change.incident_id),
         )  # fmt: skip
     elif isinstance(change, Delivered):
         tx.execute("UPDATE insights_tickets SET ref = ? WHERE receipt = ?", (change.ref, change.receipt))
@@ -405,6 +454,20 @@ def _record(tx: Any, change: Change) -> None:
         )  # fmt: skip
     elif isinstance(change, ChatRated):  # a later rating replaces the first, as in the handoff store
         tx.execute("UPDATE insights_live_chats SET csat = ? WHERE handoff_id = ?", (change.score, change.handoff_id))
+    elif isinstance(change, IncidentStep):  # each person once per incident and step: the first time
+        tx.execute(
+            "INSERT INTO insights_incident_people (incident_id, kind, user_key, id, conversation, at, channel, tenant)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, kind, user_key) DO NOTHING",
+            (change.incident_id, change.kind, change.user, change.id, change.conversation, change.at, change.channel,
+             change.tenant),
+        )  # fmt: skip
+    elif isinstance(change, IncidentTold):
+        tx.execute(
+            "INSERT INTO insights_incident_updates (id, conversation, user_key, at, channel, tenant, incident_id,"
+            " status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            (change.id, change.conversation, change.user, change.at, change.channel, change.tenant,
+             change.incident_id, change.status),
+        )  # fmt: skip
 
 
 def _question(row: Any) -> Question:
@@ -418,6 +481,7 @@ def _ticket(row: Any) -> Ticket:
     return Ticket(
         int(row["id"]), row["conversation"], row["user_key"], float(row["at"]), row["channel"], row["tenant"],
         row["ref"], row["receipt"], row["resolver_group"], row["priority"], row["article_id"], row["question_id"],
+        row["incident_id"],
     )  # fmt: skip
 
 

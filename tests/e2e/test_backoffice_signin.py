@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -24,11 +25,14 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from bot.backoffice import audit
 from bot.backoffice.storage import open_storage
+from bot.incidents.models import IncidentFields
+from bot.incidents.store import IncidentStore
 from bot.insights.figures import Gap, GapRun
 from bot.insights.store import InsightsStore
 from bot.launcher import HOST, free_port
 from bot.paths import ROOT
 from bot.sql import open_database as sql_database
+from tests.insights.history import Chat
 from tests.insights.test_figures import history
 from tests.waiting import answers, exited, wait_until
 
@@ -98,8 +102,16 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "ASKIT_BACKOFFICE_DB": str(work / "backoffice.sqlite"),
         "ASKIT_BACKOFFICE_PUBLIC_URL": backoffice,
     }
-    # Outcomes for the insights dashboard, in the database the back office reads.
-    events = history(size=400, seed=8).log.write(work / "events.db")
+    # Outcomes for the insights dashboard, in the database the back office reads, with a known
+    # incident met yesterday (its title read from its record, as the back office reads it).
+    log = history(size=400, seed=8).log
+    fields = IncidentFields("VPN unavailable", "The VPN will not connect.", ("vpn down",), ("riverside",))
+    vpn = IncidentStore.open(bo_env["ASKIT_BACKOFFICE_DB"]).declare(fields, source="cli", now=time.time()).id
+    for n in range(3):
+        Chat(log, f"vpn-{n}", at=time.time() - 86_400, email=f"vpn{n}@riverside.example").incident_card(vpn).affected(
+            vpn
+        )
+    events = log.write(work / "events.db")
     store = InsightsStore.open(bo_env["ASKIT_BACKOFFICE_DB"])
     store.load(sql_database(events))
     broken = [q.id for q in store.questions() if q.text == "the coffee machine is broken" and q.tenant == "riverside"]
@@ -245,6 +257,10 @@ def test_a_councils_manager_reads_the_insights_dashboard_with_its_charts(page: P
     assert all(box and box["height"] > 100 for box in (c.bounding_box() for c in charts.all()))
     assert page.locator("#weeks-table tbody tr").count() == 4 and page.locator("#councils-table").count() == 0
     expect(page.locator("#gaps-table tbody th")).to_have_text(["coffee machine"])  # the last content gaps found
+    incidents = page.locator("#incidents-table tbody tr")  # the known incidents met, by their titles
+    expect(incidents.locator("th")).to_have_text([re.compile(r"^VPN unavailable \(inc-[0-9a-f]+\)$")])
+    expect(incidents.locator("td").nth(2)).to_have_text("3")  # affected
+    expect(page.locator("dt", has_text="Tickets avoided")).to_have_count(1)  # and defined on the page
     assert axe(page) == []
     page.set_viewport_size({"width": 320, "height": 640})  # the charts redraw when they notice
     page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=10_000)

@@ -5,6 +5,7 @@ bot's reply with its ``custom`` part, the actions between)."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class Chat:
     email: str | None = "pat.jones@riverside.example"
     name: str | None = "Pat Jones"
     verified: bool = True  # False: a channel that vouches for nobody (the REST channel)
+    person: str | None = None  # the verified identity's id; by default one person per conversation
 
     def _add(self, event: dict[str, Any]) -> None:
         self.at += 5
@@ -57,7 +59,7 @@ class Chat:
         return self
 
     def says(self, text: str) -> Chat:
-        identity = {"id": f"id-{self.sender}"}
+        identity = {"id": self.person or f"id-{self.sender}"}
         if self.email:
             identity["email"] = self.email
         if self.name:
@@ -66,7 +68,7 @@ class Chat:
             {IDENTITY_KEY: {"channel": self.channel, "identity": identity, "mac": "sealed"}} if self.verified else {}
         )
         self._add({"event": "user", "text": text, "input_channel": self.channel, "metadata": metadata,
-                   "parse_data": {"intent": {"name": "ask_question"}, "text": text}})  # fmt: skip
+                   "parse_data": parsed(text)})  # fmt: skip
         return self
 
     def bot(self, reply: replies.Reply | dict[str, Any]) -> Chat:
@@ -92,5 +94,50 @@ class Chat:
             self.says(replies.rate_chat_payload(handoff_id, rating)).bot(replies.chat_rated(handoff_id, rating))
         return self
 
-    def ticket(self, ref: str, group: str = "end-user-computing") -> Chat:
-        return self.says("yes").bot(replies.ticket_created(ref, None, replies.Routed("P3", group)))
+    def ticket(self, ref: str, group: str = "end-user-computing", incident_id: str | None = None) -> Chat:
+        routed = replies.Routed("P3", group, incident_id=incident_id)
+        return self.says("yes").bot(replies.ticket_created(ref, None, routed))
+
+    def incident_card(self, incident_id: str, text: str = "the vpn is down") -> Chat:
+        """Asks, and gets the known incident's card (actions/incidents.py)."""
+        return self.says(text).bot(replies.known_incident(news(incident_id, "investigating")))
+
+    def affected(self, incident_id: str, count: int = 1) -> Chat:
+        return self.says(replies.incident_payload("affected", incident_id)).bot(
+            replies.incident_counted(incident_id, count)
+        )
+
+    def subscribes(self, incident_id: str) -> Chat:
+        return self.says(replies.incident_payload("subscribe", incident_id)).bot(
+            replies.incident_subscribed(incident_id)
+        )
+
+    def different(self, incident_id: str, article_id: str) -> Chat:
+        """ "My problem is different": the question typed before the card is answered as asked."""
+        return self.says(replies.incident_payload("different", incident_id)).bot(
+            replies.answer(article_id, article_id, "Steps.")
+        )
+
+    def told(self, incident_id: str, status: str = "identified") -> Chat:
+        """A subscriber told of a change, pushed by the notifier (an external intent's turn)."""
+        external = {"intent": {"name": "EXTERNAL_incident_update"}, "entities": []}
+        self._add({"event": "user", "text": "EXTERNAL: EXTERNAL_incident_update", "input_channel": self.channel,
+                   "metadata": {"is_external": True}, "parse_data": external})  # fmt: skip
+        return self.bot(replies.incident_update(news(incident_id, status), ["The supplier has found the fault."]))
+
+
+def news(incident_id: str, status: str) -> replies.IncidentNews:
+    return replies.IncidentNews(incident_id, "VPN unavailable", "The VPN will not connect.", status, "09:40")
+
+
+def parsed(text: str) -> dict[str, Any]:
+    """What Rasa's NLU makes of ``text``: a button's ``/intent{json}`` payload is its intent and
+    entities, as Rasa's RegexMessageHandler parses it; anything typed is a question here."""
+    payload = re.fullmatch(r"/(\w+)(\{.*\})?", text)
+    if payload is None:
+        return {"intent": {"name": "ask_question"}, "entities": [], "text": text}
+    values = json.loads(payload.group(2) or "{}")
+    entities = [
+        {"entity": k, "value": v, "start": len(payload.group(1)) + 1, "end": len(text)} for k, v in values.items()
+    ]
+    return {"intent": {"name": payload.group(1)}, "entities": entities, "text": text}

@@ -7,7 +7,17 @@ import pytest
 from bot import replies
 from bot.identity import IDENTITY_KEY
 from bot.insights.events import BrokerEvent
-from bot.insights.outcomes import Answered, ChatRated, Delivered, LiveChat, Question, Ticket, redact
+from bot.insights.outcomes import (
+    Answered,
+    ChatRated,
+    Delivered,
+    IncidentStep,
+    IncidentTold,
+    LiveChat,
+    Question,
+    Ticket,
+    redact,
+)
 from bot.insights.store import changes_of
 from tests.insights.history import Chat, Log
 
@@ -73,6 +83,36 @@ def test_a_live_chat_follows_the_question_before_it_and_keeps_its_rating() -> No
     assert rated == ChatRated("h1", 4)
     forged = {"text": "Thanks", "custom": {"flow": "handoff_rated", "handoff_id": "h1", "score": 9}}
     assert changes_of(Chat(Log(), "s7").bot(forged).log.broker_events()) == []  # not a rating of 1 to 5
+
+
+def test_a_known_incidents_card_its_buttons_its_updates_and_a_linked_ticket() -> None:
+    log = Log()
+    chat = Chat(log, "s8").incident_card("inc-1").affected("inc-1").subscribes("inc-1").told("inc-1", "resolved")
+    chat.says("the vpn is still down").bot(replies.escalate()).ticket("INC9", incident_id="inc-1")
+    steps = changes_of(log.broker_events())
+    assert [(type(c).__name__, getattr(c, "kind", None)) for c in steps] == [
+        ("IncidentStep", "shown"), ("IncidentStep", "affected"), ("IncidentStep", "subscribed"),
+        ("IncidentTold", None), ("Question", None), ("Ticket", None),
+    ]  # fmt: skip
+    shown, told, ticket = steps[0], steps[3], steps[5]
+    assert isinstance(shown, IncidentStep) and (shown.user, shown.tenant, shown.incident_id) == (
+        "id-s8", "riverside", "inc-1",
+    )  # fmt: skip
+    assert isinstance(told, IncidentTold) and (told.user, told.status) == ("id-s8", "resolved")
+    assert isinstance(ticket, Ticket) and ticket.incident_id == "inc-1"
+
+
+def test_my_problem_is_different_answers_the_question_typed_before_the_card() -> None:
+    log = Log()
+    chat = Chat(log, "s9").answered("reset my password", "password-reset")
+    chat.incident_card("inc-1", "outlook won't open").different("inc-1", "outlook-crash")
+    first, _, different, question = changes_of(log.broker_events())  # not a choice continuing the first
+    assert isinstance(different, IncidentStep)
+    assert (different.user, different.tenant, different.incident_id, different.kind) == (
+        "id-s9", "riverside", "inc-1", "different",
+    )  # fmt: skip
+    assert isinstance(question, Question) and isinstance(first, Question) and question.id != first.id
+    assert (question.text, question.decision, question.article_id) == ("outlook won't open", "answer", "outlook-crash")
 
 
 def test_without_a_verified_identity_the_user_is_the_conversation() -> None:

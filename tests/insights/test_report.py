@@ -70,6 +70,26 @@ def test_live_chats_and_their_ratings_are_reported_per_council_without_small_cou
     assert "<th scope='row'>northbrook</th><td>&lt;5</td><td>&lt;5</td><td>–</td><td>–</td>" in page
 
 
+def test_known_incidents_are_reported_per_council_without_small_counts(tmp_path: Path) -> None:
+    log, october = Log(), Month.parse("2026-10").start + 3 * DAY
+    for n in range(6):
+        Chat(log, f"r{n}", at=october).incident_card("inc-vpn").affected("inc-vpn").subscribes("inc-vpn")
+    Chat(log, "n0", at=october, email="sam@northbrook.example").incident_card("inc-vpn").affected("inc-vpn")
+    Chat(log, "late", at=october + 40 * DAY).incident_card("inc-vpn")  # November: not in October's report
+    met = InsightsStore.open(tmp_path / "insights.sqlite")
+    met.load(sql.open_database(log.write(tmp_path / "events.db")))
+    settings, month = InsightsSettings.load(), Month.parse("2026-10")
+    page = render(met, settings, month, None, {"inc-vpn": "VPN unavailable"})
+    name = "<th scope='row'>VPN unavailable (inc-vpn)</th>"
+    assert "<h2>Known incidents</h2>" in page and "<dt>Tickets avoided</dt>" in page
+    assert f"{name}<td>riverside</td><td>6</td><td>6</td><td>6</td><td>0</td><td>0</td><td>0</td><td>6</td>" in page
+    assert f"{name}<td>northbrook</td><td>&lt;5</td><td>&lt;5</td><td>0</td>" in page
+    assert not re.search(r"<td>[1-4]</td>", page)
+    one = render(met, settings, month, "northbrook")  # no titles: the incident's id
+    assert "<th scope='row'>inc-vpn</th><td>northbrook</td>" in one and "<td>riverside</td>" not in one
+    assert "None met this month" in render(met, settings, month, "southmere")
+
+
 def test_the_pdf_has_pages_that_are_drawn(store: InsightsStore, tmp_path: Path) -> None:
     html, pdf = write_report(store, InsightsSettings.load(), Month.parse("2026-10"), None, tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF") and html.suffix == ".html"
