@@ -5,6 +5,7 @@ field, what it must be and what it got."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
@@ -51,11 +52,14 @@ def next_update(value: float | None, now: float) -> float | None:
 
 
 def text(field: str, value: object, most: int) -> str:
-    """Text that is not empty, at most ``most`` characters once trimmed."""
+    """Text that is not empty, at most ``most`` characters once trimmed, and no control character
+    but line ends and tabs (whoever sent it: a person, a feed; PostgreSQL cannot even store a NUL)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidIncident(field, "must not be empty")
     if len(value.strip()) > most:
         raise InvalidIncident(field, f"must be at most {most} characters (it has {len(value.strip())})")
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value):
+        raise InvalidIncident(field, "must not contain control characters")
     return value.strip()
 
 

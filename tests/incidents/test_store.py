@@ -41,6 +41,8 @@ def test_a_declared_incident_is_active_for_its_councils_only(store: IncidentStor
         ({"title": "  "}, "title: must not be empty"),
         ({"title": "VPN\ndown"}, "title: must be one line of text"),
         ({"summary": ""}, "summary: must not be empty"),
+        ({"summary": "The CRM\x00 is down"}, "summary: must not contain control characters"),
+        ({"workaround": "Use paper\x1b[2J forms"}, "workaround: must not contain control characters"),
         ({"status": "down"}, "status: must be one of investigating, identified, monitoring, resolved, got 'down'"),
         ({"status": "resolved"}, "status: a new incident cannot be resolved already"),
         ({"next_update_at": T0 - MINUTE}, "next_update_at: must be later than now"),
