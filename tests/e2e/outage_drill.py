@@ -17,7 +17,6 @@ import json
 import re
 import subprocess
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from bot.servicedesk.models import TicketRef, TicketRequest
 from bot.servicedesk.registry import create_service_desk
 from tests.e2e.conftest import Chat
 from tests.e2e.widget_client import WidgetClient
+from tests.waiting import wait_until
 
 PHRASINGS = ROOT / "benchmarks" / "data" / "outage-drill.jsonl"
 DECLARED = ROOT / "benchmarks" / "data" / "incident-drill-incidents.yml"  # the CRM incident as an agent declares it
@@ -68,14 +68,6 @@ def incidents(chat: Chat, *args: str) -> str:
     return done.stdout
 
 
-def until(condition: Callable[[], bool], what: str, seconds: float = SETTLED) -> None:
-    """Wait for background work to finish (the store or the desk says so), up to ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"not after {seconds} s: {what}"
-        time.sleep(0.2)
-
-
 class Desk(Protocol):
     """What the drill reads back from the desk in hand."""
 
@@ -95,7 +87,6 @@ class Person:
     about: bool  # the phrasing is about the incident
     widget: WidgetClient | None = None
     carded: bool = False  # their own words got the card
-    told: list[dict[str, Any]] = field(default_factory=list)  # incident updates heard
 
     @property
     def sender(self) -> str:
@@ -183,7 +174,11 @@ class Drill:
 
     def _check_desk(self) -> None:
         store = IncidentStore.open(self.chat.stack.extra_env["ASKIT_BACKOFFICE_DB"])
-        until(lambda: all(a.noted_at for a in store.affected_users(self.incident_id)), "everyone on the master ticket")
+        wait_until(
+            lambda: all(a.noted_at for a in store.affected_users(self.incident_id)),
+            SETTLED,
+            "everyone on the master ticket",
+        )
         assert sorted(self.desk.named_on(self.master)) == sorted(self._email(p) for p in self._affected())
         linked = self.desk.tickets_after(self.master)
         assert len(linked) == INSISTING  # and no other ticket: 150 affected, zero new tickets
@@ -194,8 +189,9 @@ class Drill:
         store = IncidentStore.open(self.chat.stack.extra_env["ASKIT_BACKOFFICE_DB"])
         version = store.get(self.incident_id).version
         pushed = [p for p in self._affected() if p.widget is not None]
-        until(
+        wait_until(
             lambda: all(s.version == version for s in store.subscribers(self.incident_id) if s.channel == "webchat"),
+            SETTLED,
             "every widget subscriber told",
         )
         for person in pushed:
