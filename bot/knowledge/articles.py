@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,26 @@ class _Fields:
                 pass
         self.bad(field, f"must be a date written YYYY-MM-DD, got {value!r}")
         return dt.date.min
+
+
+def split_article(text: str) -> tuple[dict[str, Any], str] | None:
+    """An article file's front matter (a mapping) and body, or None if it has no readable front matter."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return None
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None
+    return (data, match.group(2).strip()) if isinstance(data, dict) else None
+
+
+def article_text(front: Mapping[str, Any], body: str) -> str:
+    """The file for ``front`` and ``body``: what ``parse_article`` reads back. Dates are written
+    YYYY-MM-DD (give a ``datetime.date``), keys in the order given, lines ending in LF."""
+    header = yaml.safe_dump(dict(front), sort_keys=False, allow_unicode=True, width=100)
+    body = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"))
+    return f"---\n{header}---\n{body}\n"
 
 
 def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]:

@@ -1,0 +1,38 @@
+"""What the studio refuses, and why: each error says it in words an editor can act on."""
+
+from __future__ import annotations
+
+from bot.knowledge.errors import Problem
+from bot.studio.models import StudioArticle
+
+
+class StudioError(Exception):
+    """Base of every refusal the studio makes."""
+
+
+class InvalidDraft(StudioError):
+    """The article as written would not load: ``problems`` name each field at fault. Nothing was saved."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+class StaleDraft(StudioError):
+    """Someone else changed the article since it was read: ``current`` is what it is now."""
+
+    def __init__(self, current: StudioArticle) -> None:
+        self.current = current
+        super().__init__(f"{current.article_id} is at version {current.version} now")
+
+
+class NotAllowed(StudioError):
+    """This person may not do this to this article (their role, their councils, or their own work)."""
+
+
+class WrongStage(StudioError):
+    """The article is not at a stage where this can be done (e.g. publishing what nobody approved)."""
+
+
+class UnknownArticle(StudioError):
+    """No article, and no version, of that id."""

@@ -1,0 +1,266 @@
+"""Who may do what to an article, and when: the studio's rules in one place, on top of the store
+(drafts and history) and the folder (what is live).
+
+- An ``editor`` creates and changes working copies and submits them for review. Any change puts the
+  article back to ``draft``: what an approver approved is exactly what gets published.
+- An ``approver`` who did not write the working copy approves it or asks for changes, then
+  publishes it, retires a published article, or restores an old version (a new version, live at once).
+- Each role is granted for every council or for one: an article for all councils needs the role
+  for all; an article for some councils needs it for each of them, before and after the change.
+- Nothing live changes until a publish, retire or restore: the folder is written only then, whole.
+
+Every method takes the person and the version they read, and raises a StudioError saying why not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from pathlib import Path
+
+from bot.backoffice.roles import Person, Role
+from bot.knowledge.articles import Article, parse_article, split_article
+from bot.knowledge.errors import Problem
+from bot.knowledge.ids import is_article_id
+from bot.knowledge.validate import collection_problems
+from bot.studio.errors import InvalidDraft, NotAllowed, UnknownArticle, WrongStage
+from bot.studio.folder import ArticleFolder
+from bot.studio.models import ALL, Stage, StudioArticle, Version
+from bot.studio.store import StudioStore
+
+SUBMITTABLE: frozenset[Stage] = frozenset({"draft", "changes_requested"})
+FOUND_NOTE = "as found in the articles folder"
+ExtraCheck = Callable[[Article], list[Problem]]  # e.g. the near-duplicate check, which needs the model
+
+
+def councils_of(article: Article) -> tuple[str, ...]:
+    return (ALL,) if article.audience is None else tuple(sorted(article.audience))
+
+
+def may(person: Person, role: Role, councils: Collection[str]) -> bool:
+    """Whether ``person`` holds ``role`` for every council of an article for ``councils``."""
+    if ALL in councils:
+        return person.councils(role) is None
+    return bool(councils) and all(person.can(role, council) for council in councils)
+
+
+class Studio:
+    def __init__(
+        self,
+        store: StudioStore,
+        folder: ArticleFolder,
+        tenants: Collection[str],
+        clock: Callable[[], float],
+        checks: tuple[ExtraCheck, ...] = (),
+    ) -> None:
+        self.store, self.folder, self.tenants, self.clock, self.checks = (
+            store,
+            folder,
+            frozenset(tenants),
+            clock,
+            checks,
+        )
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> StudioArticle:
+        """The article's working copy: the studio's row, or the live file the studio has not touched."""
+        held = self.store.get(article_id) if is_article_id(article_id) else None
+        if held is not None:
+            return held
+        text = self.folder.text(article_id) if is_article_id(article_id) else None
+        if text is None:
+            raise UnknownArticle(f"there is no article {article_id!r}")
+        article = self._parsed(text)
+        return StudioArticle(
+            article_id, article.category, article.title, councils_of(article), article.owner, "published", text,
+            author="", author_name="", note=None, version=0, updated_at=0.0, updated_by="", live_version=None,
+        )  # fmt: skip
+
+    def listed(self) -> list[StudioArticle]:
+        """Every article: the studio's rows, and the live files it has not touched."""
+        held = {a.article_id: a for a in self.store.listed()}
+        live, _ = self.folder.articles()
+        found = [self.get(a.id) for a in live if a.id not in held]
+        return sorted([*held.values(), *found], key=lambda a: a.title.casefold())
+
+    def versions(self, article_id: str) -> list[Version]:
+        return self.store.versions(article_id)
+
+    def check(self, text: str, article_id: str | None = None) -> Article:
+        """The article ``text`` describes, as the bot would load it beside the other live articles;
+        InvalidDraft naming each field otherwise. ``article_id``: the article it must be."""
+        split = split_article(text)
+        if split is None:  # no front matter, or not YAML: the parser says which
+            raise InvalidDraft(parse_article(Path("article.md"), text)[1])
+        front = split[0]
+        given_id, category = str(front.get("id") or ""), str(front.get("category") or "")
+        if article_id is not None and given_id != article_id:
+            raise InvalidDraft([Problem(Path(f"{article_id}.md"), "id", "cannot change: save it as a new article")])
+        unplaced = []
+        if not is_article_id(given_id):
+            unplaced.append(Problem(Path("article.md"), "id", "must be lowercase words joined by hyphens"))
+        if category not in self.folder.categories():
+            known = ", ".join(self.folder.categories())
+            unplaced.append(Problem(Path("article.md"), "category", f"must be one of the categories: {known}"))
+        if unplaced:
+            raise InvalidDraft(unplaced)
+        path = self.folder.path(category, given_id)
+        article, problems = parse_article(path, text)
+        if article is None:
+            raise InvalidDraft(problems)
+        live, _ = self.folder.articles()
+        others = [a for a in live if a.id != article.id]
+        found = [p for p in collection_problems([*others, article], self.tenants) if p.path == path]
+        for extra in self.checks:
+            found += extra(article)
+        if found:
+            raise InvalidDraft(found)
+        return article
+
+    def _parsed(self, text: str) -> Article:
+        """A text the studio holds already (it was checked when it was kept), read as its file."""
+        front = (split_article(text) or ({}, ""))[0]
+        path = self.folder.path(str(front.get("category") or ""), str(front.get("id") or ""))
+        article, problems = parse_article(path, text)
+        if article is None:
+            raise InvalidDraft(problems)
+        return article
+
+    # -- an editor's changes ---------------------------------------------------------------------
+
+    def create(self, person: Person, text: str) -> StudioArticle:
+        """A new article's first draft; refused if its id is taken, live or in the studio."""
+        article = self.check(text)
+        self._require(person, "editor", councils_of(article), "write")
+        if self.store.get(article.id) is not None or self.folder.find(article.id) is not None:
+            raise InvalidDraft([Problem(Path(article.source), "id", f"{article.id!r} is taken: choose another")])
+        return self.store.write(self._changed(self._blank(article, text), person, text, "draft", 1, article), 0)
+
+    def save(self, person: Person, article_id: str, text: str, read: int) -> StudioArticle:
+        """The working copy as ``text``, back at ``draft``; nothing live changes."""
+        current = self.get(article_id)
+        self._require(person, "editor", current.councils, "change")
+        article = self.check(text, article_id)
+        self._require(person, "editor", councils_of(article), "write")
+        self._keep_baseline(current)
+        return self.store.write(self._changed(current, person, text, "draft", read + 1, article), read)
+
+    def submit(self, person: Person, article_id: str, read: int) -> StudioArticle:
+        current = self._at(article_id, SUBMITTABLE, "submitted")
+        self._require(person, "editor", current.councils, "submit")
+        self.check(current.text, article_id)
+        return self._move(current, person, "in_review", read)
+
+    # -- an approver's decisions -----------------------------------------------------------------
+
+    def request_changes(self, person: Person, article_id: str, read: int, note: str) -> StudioArticle:
+        current = self._reviewable(person, article_id, {"in_review", "approved"}, "sent back")
+        return self._move(current, person, "changes_requested", read, note=note.strip() or None)
+
+    def approve(self, person: Person, article_id: str, read: int) -> StudioArticle:
+        current = self._reviewable(person, article_id, {"in_review"}, "approved")
+        return self._move(current, person, "approved", read)
+
+    def publish(self, person: Person, article_id: str, read: int) -> StudioArticle:
+        """The approved working copy made live: a new version, and the file in the folder."""
+        current = self._reviewable(person, article_id, {"approved"}, "published")
+        self.check(current.text, article_id)  # the other articles may have changed since it was approved
+        return self._go_live(current, person, current.text, read, "published")
+
+    def restore(self, person: Person, article_id: str, number: int, read: int) -> StudioArticle:
+        """An old version made live again, as a new version: nothing of the history is lost."""
+        current = self.get(article_id)
+        self._require(person, "approver", current.councils, "restore")
+        old = self.store.version(article_id, number)
+        article = self.check(old.text, article_id)
+        self._require(person, "approver", councils_of(article), "publish")
+        self._keep_baseline(current)
+        return self._go_live(current, person, old.text, read, f"restored version {number}")
+
+    def retire(self, person: Person, article_id: str, read: int) -> StudioArticle:
+        """Taken out of the bot's answers: the file is removed, the history kept."""
+        current = self._at(article_id, {"published"}, "retired")
+        self._require(person, "approver", current.councils, "retire")
+        self._keep_baseline(current)
+        retired = self.store.write(self._changed(current, person, current.text, "retired", read + 1), read)
+        self.folder.remove(article_id)
+        return retired
+
+    # -- the rules -------------------------------------------------------------------------------
+
+    def _require(self, person: Person, role: Role, councils: Collection[str], verb: str) -> None:
+        if not may(person, role, councils):
+            whose = "all councils" if ALL in councils else ", ".join(sorted(councils))
+            raise NotAllowed(f"You need the {role} role for {whose} to {verb} this article.")
+
+    def _at(self, article_id: str, stages: Collection[Stage], doing: str) -> StudioArticle:
+        current = self.get(article_id)
+        if current.stage not in stages:
+            raise WrongStage(f"An article that is {current.stage.replace('_', ' ')} cannot be {doing}.")
+        return current
+
+    def _reviewable(self, person: Person, article_id: str, stages: Collection[Stage], doing: str) -> StudioArticle:
+        current = self._at(article_id, stages, doing)
+        self._require(person, "approver", current.councils, "review")
+        if current.author == person.id:
+            raise NotAllowed("You wrote this version: another approver must review it.")
+        return current
+
+    def _move(
+        self, current: StudioArticle, person: Person, stage: Stage, read: int, note: str | None = None
+    ) -> StudioArticle:
+        moved = replace(
+            current, stage=stage, note=note, version=read + 1, updated_at=self.clock(), updated_by=person.id
+        )
+        return self.store.write(moved, read)
+
+    def _go_live(self, current: StudioArticle, person: Person, text: str, read: int, note: str) -> StudioArticle:
+        number = self.store.next_number(current.article_id)
+        version = Version(current.article_id, number, text, self.clock(), person.id, person.name, note)
+        changed = self._changed(current, person, text, "published", read + 1)
+        live = self.store.write(replace(changed, live_version=number, note=note), read, published=version)
+        self.folder.write(live.category, live.article_id, text)
+        return live
+
+    def _keep_baseline(self, current: StudioArticle) -> None:
+        """Before the studio first changes a live article, its file is kept as version 1, so it can be restored."""
+        if current.version == 0 and current.stage == "published":
+            self.store.add_baseline(
+                Version(current.article_id, 1, current.text, self.clock(), "folder", "the articles folder", FOUND_NOTE)
+            )
+
+    def _blank(self, article: Article, text: str) -> StudioArticle:
+        return StudioArticle(
+            article.id, article.category, article.title, councils_of(article), article.owner, "draft", text,
+            author="", author_name="", note=None, version=0, updated_at=0.0, updated_by="", live_version=None,
+        )  # fmt: skip
+
+    def _changed(
+        self,
+        current: StudioArticle,
+        person: Person,
+        text: str,
+        stage: Stage,
+        version: int,
+        article: Article | None = None,
+    ) -> StudioArticle:
+        """``current`` as ``person`` changes it to ``text`` at ``stage``: who wrote it changes only with the text."""
+        parsed = article or self._parsed(text)
+        new_text = text != current.text
+        return replace(
+            current,
+            category=parsed.category,
+            title=parsed.title,
+            councils=councils_of(parsed),
+            owner=parsed.owner,
+            stage=stage,
+            text=text,
+            author=person.id if new_text or not current.author else current.author,
+            author_name=person.name if new_text or not current.author_name else current.author_name,
+            note=None,
+            version=version,
+            updated_at=self.clock(),
+            updated_by=person.id,
+            live_version=current.live_version if current.version else (1 if current.stage == "published" else None),
+        )
