@@ -10,9 +10,12 @@ import logging
 import os
 import secrets
 import sys
+import time
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from bot.backoffice.agents import agents_routes
 from bot.backoffice.app import create_app
@@ -20,6 +23,7 @@ from bot.backoffice.incidents import incidents_routes
 from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
+from bot.backoffice.studio import studio_routes
 from bot.config import ConfigurationError
 from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import load_tenants
@@ -28,9 +32,18 @@ from bot.insights.incidents import incident_titles
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.secret import install_log_redaction
-from bot.sql import DatabaseError
+from bot.knowledge.config import KnowledgeConfig
+from bot.knowledge.errors import KnowledgeError
+from bot.paths import KNOWLEDGE_BASE_DIR
+from bot.servicedesk.triage import Router
+from bot.sql import Database, DatabaseError
+from bot.studio.folder import ArticleFolder
+from bot.studio.store import StudioStore
+from bot.studio.engine import LazyTrials, escalation_groups
+from bot.studio.workflow import Studio
 
 DEFAULT_PORT = 5057
+ROUTING_SETTING = "ASKIT_ROUTING_FILE"  # as bot/services.py reads it
 LOG_FORMAT = "%(asctime)s back office: %(message)s"
 
 
@@ -50,11 +63,27 @@ def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
     insights = InsightsSettings.load()
     incidents = IncidentStore(db, load_tenants().ids)
     pages = [
+        *studio_pages(env, db, InsightsStore(db, insights.deflection_days)),
         *insights_routes(InsightsStore(db, insights.deflection_days), insights, lambda: incident_titles(incidents)),
         *agents_routes(LiveChatEnvironment.from_env(env).settings),
         *incidents_routes(incidents),
     ]
     return create_app(settings, db, dev=dev, routes=pages)
+
+
+def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> list[Route]:
+    """The studio on the articles folder and index the bot serves (ASKIT_ARTICLES_DIR, ASKIT_INDEX_DIR);
+    the model for "Try it" and the near-duplicate check is loaded on first use, not at start."""
+    try:
+        config = KnowledgeConfig.load(env)
+    except KnowledgeError as exc:
+        raise ConfigurationError(str(exc)) from None
+    routing = Path(env.get(ROUTING_SETTING) or KNOWLEDGE_BASE_DIR / "routing.yml")
+    lazy = LazyTrials(config)
+    folder = ArticleFolder(config.articles_dir)
+    studio = Studio(StudioStore(db), folder, config.tenants, time.time, checks=(lazy.near_duplicates,))
+    groups = escalation_groups(Router.load(routing), folder.articles()[0])
+    return studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups)
 
 
 def main(argv: list[str] | None = None) -> int:

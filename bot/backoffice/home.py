@@ -25,7 +25,7 @@ SECTIONS = (
     Section("Insights", ("manager",), "what staff ask, what the assistant answers, and the gaps", "/insights"),
     Section("Agent console", ("agent",), "conversations handed to a person", "/agents"),
     Section("Known incidents", ("agent",), "outages staff are told of in the chat", "/agents/incidents"),
-    Section("Studio", ("editor", "approver"), "writing, reviewing and publishing articles"),
+    Section("Studio", ("editor", "approver"), "writing, reviewing and publishing articles", "/studio"),
 )
 
 

@@ -133,10 +133,17 @@ def split_article(text: str) -> tuple[dict[str, Any], str] | None:
     return (data, match.group(2).strip()) if isinstance(data, dict) else None
 
 
+class _ArticleDumper(yaml.SafeDumper):
+    """Lists indented under their key, as the articles in the folder are written by hand."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
 def article_text(front: Mapping[str, Any], body: str) -> str:
     """The file for ``front`` and ``body``: what ``parse_article`` reads back. Dates are written
     YYYY-MM-DD (give a ``datetime.date``), keys in the order given, lines ending in LF."""
-    header = yaml.safe_dump(dict(front), sort_keys=False, allow_unicode=True, width=100)
+    header = yaml.dump(dict(front), Dumper=_ArticleDumper, sort_keys=False, allow_unicode=True, width=100)
     body = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"))
     return f"---\n{header}---\n{body}\n"
 

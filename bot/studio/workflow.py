@@ -30,7 +30,12 @@ from bot.studio.store import StudioStore
 
 SUBMITTABLE: frozenset[Stage] = frozenset({"draft", "changes_requested"})
 FOUND_NOTE = "as found in the articles folder"
+MAX_ID_CHARS = 80  # a file name, and a path in every page's address
 ExtraCheck = Callable[[Article], list[Problem]]  # e.g. the near-duplicate check, which needs the model
+
+
+def valid_id(text: str) -> bool:
+    return len(text) <= MAX_ID_CHARS and is_article_id(text)
 
 
 def councils_of(article: Article) -> tuple[str, ...]:
@@ -65,10 +70,10 @@ class Studio:
 
     def get(self, article_id: str) -> StudioArticle:
         """The article's working copy: the studio's row, or the live file the studio has not touched."""
-        held = self.store.get(article_id) if is_article_id(article_id) else None
+        held = self.store.get(article_id) if valid_id(article_id) else None
         if held is not None:
             return held
-        text = self.folder.text(article_id) if is_article_id(article_id) else None
+        text = self.folder.text(article_id) if valid_id(article_id) else None
         if text is None:
             raise UnknownArticle(f"there is no article {article_id!r}")
         article = self._parsed(text)
@@ -98,8 +103,9 @@ class Studio:
         if article_id is not None and given_id != article_id:
             raise InvalidDraft([Problem(Path(f"{article_id}.md"), "id", "cannot change: save it as a new article")])
         unplaced = []
-        if not is_article_id(given_id):
-            unplaced.append(Problem(Path("article.md"), "id", "must be lowercase words joined by hyphens"))
+        if not valid_id(given_id):
+            rule = f"must be lowercase words joined by hyphens, at most {MAX_ID_CHARS} characters"
+            unplaced.append(Problem(Path("article.md"), "id", rule))
         if category not in self.folder.categories():
             known = ", ".join(self.folder.categories())
             unplaced.append(Problem(Path("article.md"), "category", f"must be one of the categories: {known}"))
