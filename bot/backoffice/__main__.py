@@ -31,15 +31,15 @@ from bot.incidents.store import IncidentStore
 from bot.insights.incidents import incident_titles
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
-from bot.secret import install_log_redaction
 from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.errors import KnowledgeError
 from bot.paths import KNOWLEDGE_BASE_DIR
+from bot.secret import install_log_redaction
 from bot.servicedesk.triage import Router
 from bot.sql import Database, DatabaseError
+from bot.studio.engine import LazyTrials, escalation_groups
 from bot.studio.folder import ArticleFolder
 from bot.studio.store import StudioStore
-from bot.studio.engine import LazyTrials, escalation_groups
 from bot.studio.workflow import Studio
 
 DEFAULT_PORT = 5057

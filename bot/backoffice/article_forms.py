@@ -16,8 +16,8 @@ from bot.backoffice.incident_forms import CONTROL, GENERAL, REPLACEMENT, text_of
 from bot.knowledge.articles import AUDIENCE_ALL, article_text, split_article
 from bot.knowledge.errors import Problem
 from bot.studio.models import ALL
+from bot.studio.workflow import REVIEW_PERIOD
 
-REVIEW_AFTER = dt.timedelta(days=365)  # a new article's review date: a year ahead
 MAX_FIELD_CHARS = 200
 MAX_BODY_CHARS = 20_000
 MAX_QUESTIONS = 100
@@ -26,7 +26,8 @@ NO_GROUP = ""  # no escalation block: a ticket after it goes where triage sends 
 FIELD_OF = {"audience": "councils", "escalation": "group", "escalation.group": "group",
             "escalation.priority": "priority", "front matter": GENERAL, "file": GENERAL, "folder": GENERAL}  # fmt: skip
 LABELS = {"id": "Article id", "title": "Title", "category": "Category", "questions": "Questions staff ask",
-          "councils": "Whose staff see it", "owner": "Owner", "review_by": "Review by", "group": "Escalation group",
+          "councils": "Whose staff see it", "owner": "Owner", "review_by": "Review by", "expires": "Show until",
+          "group": "Escalation group",
           "priority": "Escalation priority", "body": "Answer"}  # fmt: skip
 KEPT = ("kind", "facets")  # front-matter fields the form does not show: kept as they are
 
@@ -40,6 +41,7 @@ class ArticleForm:
     councils: tuple[str, ...] = ()  # tenant ids, or (ALL,)
     owner: str = ""
     review_by: str = ""
+    expires: str = ""  # a time-limited notice's last day; empty: none
     group: str = NO_GROUP
     priority: str = "P4"
     body: str = ""
@@ -50,7 +52,7 @@ class ArticleForm:
 
     @classmethod
     def new(cls, today: dt.date, councils: tuple[str, ...]) -> ArticleForm:
-        return cls(review_by=(today + REVIEW_AFTER).isoformat(), councils=councils)
+        return cls(review_by=(today + REVIEW_PERIOD).isoformat(), councils=councils)
 
     @classmethod
     def of(cls, text: str, version: int) -> ArticleForm:
@@ -69,6 +71,7 @@ class ArticleForm:
             councils=(ALL,) if audience == AUDIENCE_ALL else tuple(str(c) for c in audience or ()),
             owner=str(front.get("owner") or ""),
             review_by=str(front.get("review_by") or ""),
+            expires=str(front.get("expires") or ""),
             group=str(escalation.get("group") or NO_GROUP),
             priority=str(escalation.get("priority") or "P4"),
             body=body,
@@ -90,6 +93,7 @@ class ArticleForm:
             councils=(ALL,) if ALL in councils else councils,
             owner=text_of(form, "owner").strip()[:MAX_FIELD_CHARS],
             review_by=text_of(form, "review_by").strip()[:MAX_FIELD_CHARS],
+            expires=text_of(form, "expires").strip()[:MAX_FIELD_CHARS],
             group=text_of(form, "group").strip()[:MAX_FIELD_CHARS],
             priority=text_of(form, "priority").strip()[:MAX_FIELD_CHARS],
             body=text_of(form, "body").replace("\r\n", "\n")[:MAX_BODY_CHARS],
@@ -107,9 +111,6 @@ class ArticleForm:
     def text(self) -> str:
         """The article file this form describes (always ``status: published``: the studio holds
         drafts in its database, and writes a file only to publish it)."""
-        review: Any = self.review_by  # kept as typed if it is no date: the article's own check names the field
-        with contextlib.suppress(ValueError):
-            review = dt.date.fromisoformat(self.review_by)
         front: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
@@ -117,7 +118,8 @@ class ArticleForm:
             "questions": self.question_list(),
             "audience": AUDIENCE_ALL if ALL in self.councils or not self.councils else list(self.councils),
             "owner": self.owner,
-            "review_by": review,
+            "review_by": _date(self.review_by),
+            "expires": _date(self.expires),
             "status": "published",
             **self.kept,
         }
@@ -145,3 +147,10 @@ class ArticleForm:
                 name = GENERAL
             message = problem.message if name == GENERAL else f"{LABELS[name]}: {problem.message}"
             self.errors.setdefault(name, message)
+
+
+def _date(typed: str) -> Any:
+    """A date typed YYYY-MM-DD as a date; anything else as typed, for the article's own check to name."""
+    with contextlib.suppress(ValueError):
+        return dt.date.fromisoformat(typed)
+    return typed

@@ -385,6 +385,8 @@ def _restore(studio: Studio, person: Person, article_id: str, read: int, number:
 STEPS: dict[str, tuple[str, Role, Step, str]] = {
     "submit": ("submit", "editor", lambda s, p, a, r, _: s.submit(p, a, r),
                "Submitted for review: an approver will look at it."),
+    "verify": ("verify", "editor", lambda s, p, a, r, note: s.verify(p, a, r, note),
+               "Verified: its review date is a year on."),
     "approve": ("approve", "approver", lambda s, p, a, r, _: s.approve(p, a, r),
                 "Approved. Publish it to put it live."),
     "changes": ("request_changes", "approver", lambda s, p, a, r, note: s.request_changes(p, a, r, note),

@@ -53,6 +53,10 @@ class Article:
     source: str = ""  # the file it was read from, for messages to editors
     kind: str = ANSWER
     facets: tuple[tuple[str, str], ...] = ()  # (facet, value): what tells it from alike articles
+    expires: dt.date | None = None  # a time-limited notice: not answered with after this day
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
 
     @property
     def facet_values(self) -> ArticleFacets:
@@ -192,6 +196,7 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         source=str(path),
         kind=kind if kind in KINDS else ANSWER,
         facets=_facets(f),
+        expires=f.date("expires") if "expires" in data else None,
     )
     if not article.body:
         f.bad("body", "is empty: write the answer below the front matter")

@@ -136,6 +136,7 @@ def _read_json(path: Path) -> Any:
 def _article_to_json(article: Article) -> dict[str, Any]:
     data = asdict(article)
     data["review_by"] = article.review_by.isoformat()
+    data["expires"] = article.expires.isoformat() if article.expires else None
     return data
 
 
@@ -155,6 +156,7 @@ def _article_from_json(data: dict[str, Any]) -> Article:
         source=data.get("source", ""),
         kind=data["kind"],
         facets=tuple((str(name), str(value)) for name, value in data.get("facets", ())),
+        expires=dt.date.fromisoformat(data["expires"]) if data.get("expires") else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
@@ -111,9 +112,11 @@ class KnowledgeBase:
         return self.index.vectors.rows()
 
     def article(self, article_id: str, tenant: str | None) -> Article | None:
-        """The article, if ``tenant``'s staff may see it (a council-only article is theirs alone)."""
+        """The article, if ``tenant``'s staff may see it (a council-only article is theirs alone) and
+        it has not expired."""
         article = self.index.by_id.get(article_id)
-        return article if article is not None and article.visible_to(tenant) else None
+        shown = article is not None and article.visible_to(tenant) and not article.expired(dt.date.today())
+        return article if shown else None
 
     def search(
         self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K, wanted: Wanted | None = None
@@ -134,10 +137,10 @@ class KnowledgeBase:
             classifier = index.classifier
             if self.classifier_weight and classifier.classes:
                 ranked = blend(ranked, classifier.probabilities(vector), classifier.column, self.classifier_weight)
+            by_id, today = index.by_id, dt.date.today()
             if wanted:
-                by_id = index.by_id
                 ranked = [(a, score) for a, score in ranked if fits(by_id[a].facet_values, wanted)]
-            ranked = ranked[:k]
+            ranked = [(a, score) for a, score in ranked if not by_id[a].expired(today)][:k]
         decision = decide(ranked, self.thresholds, index.elsewhere)
         articles = tuple(index.by_id[article_id] for article_id in decision.article_ids)
         elapsed = (time.perf_counter() - started) * 1000

@@ -14,12 +14,13 @@ Every method takes the person and the version they read, and raises a StudioErro
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 
 from bot.backoffice.roles import Person, Role
-from bot.knowledge.articles import Article, parse_article, split_article
+from bot.knowledge.articles import Article, article_text, parse_article, split_article
 from bot.knowledge.errors import Problem
 from bot.knowledge.ids import is_article_id
 from bot.knowledge.validate import collection_problems
@@ -30,6 +31,7 @@ from bot.studio.store import StudioStore
 
 SUBMITTABLE: frozenset[Stage] = frozenset({"draft", "changes_requested"})
 FOUND_NOTE = "as found in the articles folder"
+REVIEW_PERIOD = dt.timedelta(days=365)  # how far a verification moves the review date on
 MAX_ID_CHARS = 80  # a file name, and a path in every page's address
 ExtraCheck = Callable[[Article], list[Problem]]  # e.g. the near-duplicate check, which needs the model
 
@@ -157,6 +159,18 @@ class Studio:
         self._require(person, "editor", current.councils, "submit")
         self.check(current.text, article_id)
         return self._move(current, person, "in_review", read)
+
+    def verify(self, person: Person, article_id: str, read: int, note: str) -> StudioArticle:
+        """Its owner checked it is still right: the review date moves a year on, live at once, as a
+        new version (only the date changes, so no review)."""
+        current = self._at(article_id, {"published"}, "verified")
+        self._require(person, "editor", current.councils, "verify")
+        front, body = split_article(current.text) or ({}, "")
+        today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
+        text = article_text({**front, "review_by": today + REVIEW_PERIOD}, body)
+        self.check(text, article_id)
+        self._keep_baseline(current)
+        return self._go_live(current, person, text, read, f"verified: {note}" if note else "verified")
 
     # -- an approver's decisions -----------------------------------------------------------------
 

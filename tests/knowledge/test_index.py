@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +162,21 @@ def test_an_index_built_with_other_weights_is_refused(tmp_path: Path) -> None:
     other.model_hash = "other-weights"
     with pytest.raises(IndexNotBuiltError, match="other model weights"):
         KnowledgeBase(tmp_path, other, THRESHOLDS)
+
+
+def test_an_expired_notice_is_never_answered_nor_shown_and_one_that_has_not_is(
+    tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    today = dt.date.today()
+    notices = [
+        replace(make_article("old-notice", title="Move of the print room", questions=("print room move",)),
+                expires=today - dt.timedelta(days=1)),
+        replace(make_article("new-notice", title="Teams upgrade weekend", questions=("teams upgrade weekend",)),
+                expires=today),
+    ]  # fmt: skip
+    build_index([*articles(), *notices], fake_embedder, tmp_path)
+    kb = KnowledgeBase(tmp_path, fake_embedder, THRESHOLDS)
+    assert "old-notice" not in [a for a, _ in kb.search("print room move").ranked]
+    assert kb.article("old-notice", None) is None
+    assert kb.search("teams upgrade weekend").decision.article_ids == ("new-notice",)  # its last day
+    assert kb.article("new-notice", None) is not None

@@ -6,6 +6,7 @@ version is kept, and restoring one makes a new version."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,7 @@ RIVERSIDE_EDITOR = Person("red", "Rita Riverside", None, None, (Grant("editor", 
 APPROVER = Person("ap", "Arun Approver", None, None, (Grant("approver"),))
 WRITING_APPROVER = Person("wa", "Wendy Both", None, None, (Grant("approver"), Grant("editor")))
 RIVERSIDE_APPROVER = Person("rap", "Ravi Riverside", None, None, (Grant("approver", "riverside"),))
+LEAVERS_QUESTION = "I'm leaving the council, where do I return my laptop"  # a question of the article leaver
 LOCKERS = """---
 id: smart-lockers
 title: Smart lockers will not open
@@ -153,13 +155,13 @@ def test_of_two_editors_saving_the_same_version_the_second_is_told(studio: Studi
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        (LOCKERS.format(audience="all").replace("title: Smart lockers will not open\n", ""), "title"),
-        (LOCKERS.format(audience="[eastwick]"), "audience"),
-        (LOCKERS.format(audience="all").replace("review_by: 2027-09-30", "review_by: next year"), "review_by"),
-        (LOCKERS.format(audience="all").replace("category: devices", "category: gadgets"), "category"),
-        (LOCKERS.format(audience="all").replace("id: smart-lockers", "id: Smart Lockers!"), "id"),
-        (LOCKERS.format(audience="all").replace("stuck shut", "stuck shut\n  - I'm leaving the council, where do I return my laptop"), "questions"),
-        (LOCKERS.format(audience="all").replace("status: published", "status: published\n  bad: [indent"), "front matter"),
+        (lockers().replace("title: Smart lockers will not open\n", ""), "title"),
+        (lockers("[eastwick]"), "audience"),
+        (lockers().replace("review_by: 2027-09-30", "review_by: next year"), "review_by"),
+        (lockers().replace("category: devices", "category: gadgets"), "category"),
+        (lockers().replace("id: smart-lockers", "id: Smart Lockers!"), "id"),
+        (lockers().replace("stuck shut", f"stuck shut\n  - {LEAVERS_QUESTION}"), "questions"),
+        (lockers().replace("status: published", "status: published\n  bad: [indent"), "front matter"),
         ("no front matter at all", "front matter"),
     ],
 )  # fmt: skip
@@ -184,3 +186,27 @@ def test_retiring_takes_it_out_of_the_folder_and_keeps_its_history(studio: Studi
     assert [v.number for v in studio.versions("leaver")] == [1]
     back = studio.restore(APPROVER, "leaver", 1, retired.version)
     assert back.stage == "published" and folder.find("leaver") is not None
+
+
+def test_verifying_moves_the_review_date_a_year_on_and_changes_nothing_else(
+    studio: Studio, folder: ArticleFolder
+) -> None:
+    before = folder.text("leaver") or ""
+    verified = studio.verify(EDITOR, "leaver", 0, "checked with the Identity team")
+    after = folder.text("leaver") or ""
+    today = dt.datetime.fromtimestamp(studio.clock(), dt.timezone.utc).date()
+    front_before, body_before = split_article(before) or ({}, "")
+    front_after, body_after = split_article(after) or ({}, "")
+    assert front_after == {**front_before, "review_by": today + dt.timedelta(days=365)} and body_after == body_before
+    assert (verified.stage, verified.live_version) == ("published", 2)
+    assert studio.versions("leaver")[0].note == "verified: checked with the Identity team"
+    with pytest.raises(NotAllowed):
+        studio.verify(RIVERSIDE_EDITOR, "leaver", verified.version, "")
+
+
+def test_an_expiry_date_is_checked_like_any_field(studio: Studio) -> None:
+    with pytest.raises(InvalidDraft) as refused:
+        studio.create(EDITOR, lockers().replace("status: published", "status: published\nexpires: Friday"))
+    assert [p.field for p in refused.value.problems] == ["expires"]
+    notice = studio.create(EDITOR, lockers().replace("status: published", "status: published\nexpires: 2027-01-08"))
+    assert "expires: 2027-01-08" in notice.text
