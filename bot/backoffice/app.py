@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -34,6 +34,9 @@ from bot.sql import Database
 
 STATIC_DIR = WEB_DIR / "backoffice"
 SHARED_VENDOR_DIR = WEB_DIR / "vendor"  # the widget's pinned browser libraries (the socket.io client)
+# The widget's Markdown renderer: the studio previews an article with it, so editors see what staff
+# will. Only this file of bot/web is served: the widget's pages are not the back office's.
+MARKDOWN_SCRIPT = WEB_DIR / "markdown.js"
 COOKIE = "askit_backoffice"
 # With Secure, the __Host- prefix also makes browsers refuse the cookie from a sub-domain or another path.
 SECURE_COOKIE = f"__Host-{COOKIE}"
@@ -44,6 +47,11 @@ logger = logging.getLogger(__name__)
 @public
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+@public
+async def markdown_script(request: Request) -> Response:
+    return FileResponse(MARKDOWN_SCRIPT, media_type="text/javascript")
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -84,7 +92,7 @@ def create_app(
     roles: RoleMap = load_role_map(role_map, tenants_file)
     tenants = load_tenants(tenants_file)
     sessions = SessionStore(db)
-    own = [Route("/", home), Route("/health", health), *signin_routes(dev)]
+    own = [Route("/", home), Route("/health", health), Route("/web/markdown.js", markdown_script), *signin_routes(dev)]
     app = Starlette(
         routes=[
             *_checked([*own, *routes]),
