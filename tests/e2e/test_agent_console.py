@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +24,9 @@ from playwright.sync_api import Locator, Page, expect
 from bot.launcher import HOST, free_port
 from bot.paths import ROOT
 from tests.e2e.agents_broker_double import BrokerDouble
+from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.test_backoffice_signin import axe
-from tests.waiting import answers, exited, wait_until
+from tests.waiting import wait_until
 
 START_TIMEOUT = 60.0
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -49,26 +48,15 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
     backoffice = f"http://{HOST}:{port}"
     broker = BrokerDouble(secret, allowed_origin=backoffice)
     broker.start()
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONPATH": str(ROOT),
+    settings = {
         "ASKIT_BACKOFFICE_DB": str(tmp_path / "backoffice.sqlite"),
         "ASKIT_AGENT_TOKEN_SECRET": secret,
         "ASKIT_RASA_PUBLIC_URL": broker.url,
     }
-    log = tmp_path / "backoffice.log"
-    command = [sys.executable, "-m", "bot.backoffice", "--dev", "--host", HOST, "--port", str(port)]
-    with open(log, "wb") as sink:  # a file, not a pipe: a full pipe would block the server
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        wait_until(
-            lambda: answers(f"{backoffice}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
-        )
-        yield Servers(backoffice, broker)
+        with dev_backoffice(tmp_path, settings, port) as url:
+            yield Servers(url, broker)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         broker.stop()
 
 

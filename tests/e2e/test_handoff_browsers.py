@@ -8,11 +8,8 @@ not give the conversation back to the bot."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,15 +20,14 @@ import requests
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from bot.handoff.store import HandoffStore
-from bot.launcher import HOST, free_port
-from bot.paths import ROOT
+from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.conftest import REQUEST_TIMEOUT, Chat, running_chat
 from tests.e2e.intranet import Intranet, Staff
-from tests.e2e.test_agent_console import START_TIMEOUT, open_console, tab_to
+from tests.e2e.test_agent_console import open_console, tab_to
 from tests.e2e.test_backoffice_signin import axe
 from tests.e2e.test_handoff import ALL_WEEK
 from tests.e2e.test_widget import TURN_MS, Widget
-from tests.waiting import answers, exited, wait_until
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
 AGENT_SECRET = secrets.token_urlsafe(32)
@@ -85,28 +81,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "ASKIT_HANDOFF_SWEEP_SECONDS": "2",
     }
     with running_chat(work, settings) as chat, Intranet(chat.stack.rasa_url, chat.widget_token) as intranet:
-        port = free_port()
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "PYTHONPATH": str(ROOT),
+        backoffice = {
             "ASKIT_BACKOFFICE_DB": chat.stack.extra_env["ASKIT_BACKOFFICE_DB"],
             "ASKIT_HANDOFF_FILE": settings["ASKIT_HANDOFF_FILE"],
             "ASKIT_AGENT_TOKEN_SECRET": AGENT_SECRET,
             "ASKIT_RASA_PUBLIC_URL": chat.stack.rasa_url,
         }
-        command = [sys.executable, "-m", "bot.backoffice", "--dev", "--host", HOST, "--port", str(port)]
-        with open(work / "backoffice.log", "wb") as sink:  # a file, not a pipe: a full pipe would block it
-            server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://{HOST}:{port}"
-            wait_until(
-                lambda: answers(f"{url}/health"), START_TIMEOUT, "the back office", died=exited(server, "uvicorn")
-            )
+        with dev_backoffice(work, backoffice) as url:
             yield Servers(chat, url, intranet)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ violation in any of those states, and the list reflows at 320 CSS px."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +16,9 @@ from playwright.sync_api import Page, expect
 from bot.backoffice import audit
 from bot.backoffice.storage import open_storage
 from bot.incidents.store import IncidentStore
-from bot.launcher import HOST, free_port
-from bot.paths import ROOT
+from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.test_agent_console import tab_to
 from tests.e2e.test_backoffice_signin import axe
-from tests.waiting import answers, exited, wait_until
 
 START_TIMEOUT = 60.0
 
@@ -36,24 +31,9 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
     database = str(tmp_path / "backoffice.sqlite")
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONPATH": str(ROOT),
-        "ASKIT_BACKOFFICE_DB": database,
-    }
-    command = [sys.executable, "-m", "bot.backoffice", "--dev", "--host", HOST, "--port", str(port)]
-    with open(tmp_path / "backoffice.log", "wb") as sink:  # a file, not a pipe: a full pipe would block it
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://{HOST}:{port}"
-    try:
-        wait_until(lambda: answers(f"{url}/health"), START_TIMEOUT, "the back office", died=exited(process, "uvicorn"))
+    with dev_backoffice(tmp_path, {"ASKIT_BACKOFFICE_DB": database}) as url:
         yield Server(url, database)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def type_into(page: Page, label: str, text: str, within: str = "#declare") -> None:

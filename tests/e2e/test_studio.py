@@ -7,9 +7,6 @@ and the bot follows each time. axe-core finds no WCAG 2.2 AA violation on any pa
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,14 +15,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.launcher import HOST, free_port
-from bot.paths import ROOT
+from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.conftest import Chat
 from tests.e2e.test_backoffice_signin import axe
 from tests.e2e.test_widget import intranet, open_widgets, staff, widget_for  # noqa: F401 (fixtures)
-from tests.waiting import answers, exited, wait_until
+from tests.waiting import wait_until
 
-START_TIMEOUT = 60.0
 LIVE_WITHIN = 5.0  # seconds from publish to the bot's first answer with it (the issue's goal)
 QUESTION = "my smart locker won't open"
 FIRST = "The smart lockers on each floor open with the LockerLink app."
@@ -34,27 +29,17 @@ SECOND = "The lockers were replaced in December: open yours with the LockerLink 
 
 @pytest.fixture(scope="module")
 def backoffice(chat: Chat, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("studio")
-    port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONPATH": str(ROOT),
+    """The back office on the shared stack's articles folder and index, as `make run` starts it."""
+    settings = {
         "HF_HUB_OFFLINE": "1",
-        "ASKIT_BACKOFFICE_DB": str(work / "backoffice.sqlite"),
+        "ASKIT_BACKOFFICE_DB": str(tmp_path_factory.mktemp("studio") / "backoffice.sqlite"),
         "ASKIT_ARTICLES_DIR": str(chat.articles_dir),
         "ASKIT_INDEX_DIR": chat.stack.extra_env["ASKIT_INDEX_DIR"],
     }
-    command = [sys.executable, "-m", "bot.backoffice", "--dev", "--host", HOST, "--port", str(port)]
-    with open(work / "backoffice.log", "wb") as sink:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://{HOST}:{port}"
     try:
-        wait_until(lambda: answers(f"{url}/health"), START_TIMEOUT, "the back office", died=exited(process, "uvicorn"))
-        yield url
+        with dev_backoffice(Path(settings["ASKIT_BACKOFFICE_DB"]).parent, settings) as url:
+            yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
         (Path(chat.articles_dir) / "devices" / "smart-lockers.md").unlink(missing_ok=True)
 
 
