@@ -12,3 +12,4 @@ SEARCH_CONFIG = KNOWLEDGE_BASE_DIR / "search.yml"
 VAR_DIR = ROOT / "var"
 TENANTS_CONFIG = KNOWLEDGE_BASE_DIR / "tenants.yml"
 WEB_DIR = ROOT / "bot" / "web"  # the pages' and the widget's static files
+DEV_QUESTIONS = ROOT / "benchmarks" / "data" / "kb-questions-dev.jsonl"  # labelled: the thresholds are chosen on it

@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.postgres import PostgresServer
 from tests.servicedesk.rt_instance import RTInstance, start_rt
+
+if TYPE_CHECKING:
+    from bot.knowledge.embedding import SentenceTransformerEmbedder
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +40,12 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     postgres: PostgresServer = request.getfixturevalue("postgres")
     return postgres.create_database(f"askit_{uuid.uuid4().hex[:12]}")
 
+
+@pytest.fixture(scope="session")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The real all-MiniLM-L6-v2, shared by every test that needs real scores: it loads (about 2 s)
+    and hashes its 90 MB of weights once per run. Imported here, not at the top: the Rasa
+    environment's tests load this file too."""
+    from bot.knowledge.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()

@@ -37,23 +37,29 @@ def build_index(
     settings: IndexSettings = DEFAULT_SETTINGS,
     near_duplicate: float | None = None,
     progress: bool = False,
+    cache: EmbeddingCache | None = None,
 ) -> Path:
     """Embed the published articles, save a new build and make it current; returns its path.
 
     With ``near_duplicate``, raises ArticleError (and changes nothing) if two published articles
-    are at least that alike.
+    are at least that alike. With ``cache``, vectors come from (and new ones go into) that cache,
+    which is not saved: a trial build (bot/studio/trial.py) seeds it from the live index's cache
+    file and must leave that file alone. Without it, the index root's own cache file is used and saved.
     """
     published = [a for a in articles if a.published]
     texts, ids, labels = _texts_and_ids(published)
     with layout.build_lock(index_root):
         started = time.perf_counter()
-        cache = EmbeddingCache(layout.cache_path(index_root), embedder)
+        owned = cache is None
+        if cache is None:
+            cache = EmbeddingCache(layout.cache_path(index_root), embedder)
         vectors, embedded = cache.encode(texts, embedder, progress=progress)
         if near_duplicate is not None:
             problems = near_duplicates(published, content_vectors(published, embedder, cache), near_duplicate)
             if problems:
                 raise ArticleError(problems)
-        cache.save(keep={cache.key(t) for t in texts})
+        if owned:
+            cache.save(keep={cache.key(t) for t in texts})
 
         build = layout.new_build(index_root)
         index = VectorIndex.create(vectors, ids, embedder.dimension, settings)

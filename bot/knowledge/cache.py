@@ -23,6 +23,9 @@ class EmbeddingCache:
             with np.load(path) as data:
                 self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
 
+    def __len__(self) -> int:
+        return len(self._vectors)
+
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_hash}\0{text}".encode()).hexdigest()
 

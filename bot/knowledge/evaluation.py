@@ -139,6 +139,20 @@ def rank_all(kb: KnowledgeBase, queries: Sequence[Query]) -> list[Ranking]:
     return rankings
 
 
+def answered_right(query: Query, decision: Decision) -> bool:
+    """The decision answers with one of the articles ``query`` accepts."""
+    return decision.kind is DecisionKind.ANSWER and decision.article_ids[0] in query.acceptable
+
+
+def is_right(query: Query, decision: Decision) -> bool:
+    """Right as the figures below count it: a question with an expected article is answered with
+    it (or one it accepts); a question no article covers is not answered (escalating, offering
+    choices or sending it elsewhere are all fine: ``null_answered`` is the failure)."""
+    if query.expected is None:
+        return decision.kind is not DecisionKind.ANSWER
+    return answered_right(query, decision)
+
+
 def _share(flags: Sequence[bool]) -> float:
     return round(float(np.mean(flags)), 4) if flags else 0.0
 
@@ -148,9 +162,6 @@ def summarise(rankings: Sequence[Ranking], thresholds: Thresholds) -> dict[str, 
     decided = [(r, r.decide(thresholds)) for r in rankings]
     answerable = [(r, d) for r, d in decided if r.query.expected is not None]
     null = [d for r, d in decided if r.query.expected is None]
-
-    def answered_right(r: Ranking, d: Decision) -> bool:
-        return d.kind is DecisionKind.ANSWER and d.article_ids[0] in r.query.acceptable
 
     def offered_right(r: Ranking, d: Decision) -> bool:
         return d.kind is DecisionKind.CLARIFY and bool(r.query.acceptable & set(d.article_ids))
@@ -166,9 +177,9 @@ def summarise(rankings: Sequence[Ranking], thresholds: Thresholds) -> dict[str, 
         "mrr10": round(float(np.mean([1 / (rank + 1) if rank is not None else 0.0 for rank in ranks])), 4)
         if ranks
         else 0.0,
-        "answered_correctly": _share([answered_right(r, d) for r, d in answerable]),
+        "answered_correctly": _share([answered_right(r.query, d) for r, d in answerable]),
         # an IT question told "the service desk does not handle this" is answered wrongly too
-        "answered_wrongly": _share([d.kind in WRONG_KINDS and not answered_right(r, d) for r, d in answerable]),
+        "answered_wrongly": _share([d.kind in WRONG_KINDS and not answered_right(r.query, d) for r, d in answerable]),
         "sent_elsewhere": _share([d.kind is DecisionKind.ELSEWHERE for _, d in answerable]),
         "clarified_with_answer": _share([offered_right(r, d) for r, d in answerable]),
         "escalated_answerable": _share([d.kind is DecisionKind.ESCALATE for _, d in answerable]),

@@ -119,17 +119,25 @@ class KnowledgeBase:
         return article if shown else None
 
     def search(
-        self, text: str, tenant: str | None = None, k: int = DEFAULT_TOP_K, wanted: Wanted | None = None
+        self,
+        text: str,
+        tenant: str | None = None,
+        k: int = DEFAULT_TOP_K,
+        wanted: Wanted | None = None,
+        vector: np.ndarray | None = None,
     ) -> SearchResult:
         """Rank the articles ``tenant``'s staff may see for ``text`` and decide. ``wanted``: facet
-        values the conversation named ("on my laptop"); articles set to other values are left out."""
+        values the conversation named ("on my laptop"); articles set to other values are left out.
+        ``vector``: ``text``'s embedding, when the caller already has it (the studio ranks the same
+        question against two indexes, and the dev questions against every draft)."""
         started = time.perf_counter()
         query = normalise_query(text)
         index = self.index
         ranked: list[tuple[str, float]] = []
-        vector = None
-        if WORD.search(query):  # nothing to embed in an empty or emoji-only message
-            vector = self.embedder.encode([query])[0]
+        if not WORD.search(query):  # nothing to embed in an empty or emoji-only message
+            vector = None
+        else:
+            vector = self.embedder.encode([query])[0] if vector is None else vector
             rescored = bool(self.lexical_weight or self.classifier_weight)
             ranked = index.search(vector, tenant, max(k, FUSION_CANDIDATES) if rescored else k)
             if self.lexical_weight:

@@ -62,17 +62,31 @@ def overdue_reviews(articles: list[Article], today: dt.date) -> list[Problem]:
     ]
 
 
+def _near_duplicate(first: Article, second: Article, similarity: float, bound: float) -> Problem:
+    message = f"is nearly the same as {first.id!r} (similarity {similarity:.2f} >= {bound}); merge them"
+    return Problem(_where(second), "body", message)
+
+
 def near_duplicates(articles: list[Article], vectors: np.ndarray, bound: float) -> list[Problem]:
     """Pairs of articles whose content vectors (one unit row per article) are at least ``bound`` alike."""
     similarity = vectors @ vectors.T
     return [
-        Problem(
-            _where(second),
-            "body",
-            f"is nearly the same as {first.id!r} (similarity {similarity[i, j]:.2f} >= {bound}); merge them",
-        )
+        _near_duplicate(first, second, float(similarity[i, j]), bound)
         for (i, first), (j, second) in combinations(enumerate(articles), 2)
         if similarity[i, j] >= bound
+    ]
+
+
+def near_duplicates_of(
+    article: Article, vector: np.ndarray, others: list[Article], vectors: np.ndarray, bound: float
+) -> list[Problem]:
+    """The same check for one new or edited ``article`` (content vector ``vector``) against
+    ``others`` (one row each) only: what a knowledge editor's draft would be refused for."""
+    similarity = vectors @ vector
+    return [
+        _near_duplicate(other, article, float(score), bound)
+        for other, score in zip(others, similarity, strict=True)
+        if score >= bound
     ]
 
 

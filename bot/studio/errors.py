@@ -1,4 +1,14 @@
-"""What the studio refuses, and why: each error says it in words an editor can act on."""
+"""What the studio refuses, and why: each error says it in words an editor can act on. Callers
+catch ``StudioError`` (and bot.knowledge's ``KnowledgeError``, for an index that is not built).
+
+StudioError
+ ├── InvalidDraft         the article as written would not load: each field at fault
+ ├── StaleDraft           someone else changed it since it was read
+ ├── NotAllowed           not this person's role, councils, or their own work to approve
+ ├── WrongStage           not at a stage where this can be done
+ ├── UnknownArticle       no such article or version
+ └── UnknownCouncilError  a council that knowledge_base/tenants.yml does not name
+"""
 
 from __future__ import annotations
 
@@ -36,3 +46,7 @@ class WrongStage(StudioError):
 
 class UnknownArticle(StudioError):
     """No article, and no version, of that id."""
+
+
+class UnknownCouncilError(StudioError):
+    """A trial named a council AskIT does not serve; its articles would silently be hidden."""

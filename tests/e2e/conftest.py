@@ -19,12 +19,12 @@ from playwright.sync_api import Browser, Page
 from bot.channels.widget_auth import mint_token
 from bot.channels.widget_config import ORIGINS_SETTING, SECRET_SETTING
 from bot.knowledge.config import KnowledgeConfig
-from bot.knowledge.layout import LOCK_FILE
 from bot.launcher import ACTIONS_PYTHON, DEFAULT_CREDENTIALS, DEFAULT_MODEL, ROOT, Stack, free_port
 from bot.settings import DEV_MODE_SETTING, REST_TOKEN_SETTING
 from tests.browser import chromium
 from tests.channels.fake_botframework import FakeBotFramework
 from tests.e2e.intranet import intranet_origin
+from tests.index_copy import copy_index
 
 REQUEST_TIMEOUT = 60
 # Every test stack accepts web-widget tokens signed with this key, from its own pages and from the
@@ -111,7 +111,7 @@ def running_chat(
     articles_dir, index_dir = work / "articles", work / "index"
     config = KnowledgeConfig.load()
     shutil.copytree(config.articles_dir, articles_dir)
-    shutil.copytree(config.index_dir, index_dir, symlinks=True, ignore=shutil.ignore_patterns(LOCK_FILE))
+    copy_index(config.index_dir, index_dir)
     stack = Stack(
         rasa_port=free_port(),
         action_port=free_port(),

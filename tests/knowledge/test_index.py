@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from bot.knowledge.build import build_index
+from bot.knowledge.cache import EmbeddingCache
 from bot.knowledge.config import IndexSettings
 from bot.knowledge.decision import DecisionKind, Thresholds
 from bot.knowledge.errors import IndexNotBuiltError
 from bot.knowledge.index import ArticleIndex
-from bot.knowledge.layout import current_build, read_config
+from bot.knowledge.layout import cache_path, current_build, read_config
 from bot.knowledge.search import MAX_QUERY_CHARS, KnowledgeBase
 from bot.knowledge.vectors import SLOT_BITS, article_key
 from tests.fakes import FakeEmbedder, make_article
@@ -75,6 +76,32 @@ def test_messages_with_no_words_escalate_without_embedding(tmp_path: Path, text:
     kb = KnowledgeBase(tmp_path, embedder, THRESHOLDS)
     assert kb.search(text).decision.kind is DecisionKind.ESCALATE
     assert embedder.embedded == []
+
+
+def test_a_search_given_the_questions_vector_ranks_alike_and_embeds_nothing(
+    tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    build_index(articles(), fake_embedder, tmp_path)
+    kb = KnowledgeBase(tmp_path, fake_embedder, THRESHOLDS)
+    embedded = kb.search("my vpn is not working")
+    fake_embedder.embedded.clear()
+    given = kb.search("my vpn is not working", vector=embedded.vector)
+    assert (given.ranked, given.decision) == (embedded.ranked, embedded.decision)
+    assert fake_embedder.embedded == []
+
+
+def test_a_build_with_a_cache_of_its_own_writes_no_cache_file(tmp_path: Path) -> None:
+    seeded = FakeEmbedder()
+    build_index(articles(), seeded, tmp_path / "live")
+    live_cache = cache_path(tmp_path / "live").read_bytes()
+    cache = EmbeddingCache(cache_path(tmp_path / "live"), seeded)
+    embedder = FakeEmbedder()
+    build_index(
+        [*articles(), make_article("teams-audio", title="Teams audio")], embedder, tmp_path / "trial", cache=cache
+    )
+    assert not cache_path(tmp_path / "trial").exists()
+    assert cache_path(tmp_path / "live").read_bytes() == live_cache
+    assert sorted(embedder.embedded) == ["Teams audio", "Teams audio. How to fix teams-audio.", "teams audio question"]
 
 
 def test_long_messages_are_cut_before_embedding(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:

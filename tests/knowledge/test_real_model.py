@@ -14,12 +14,11 @@ from bot.knowledge.embedding import SentenceTransformerEmbedder
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+def kb(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> KnowledgeBase:
     config = KnowledgeConfig.load()
     index_dir: Path = tmp_path_factory.mktemp("index")
-    embedder = SentenceTransformerEmbedder()
-    build_index(load_articles(config.articles_dir), embedder, index_dir)
-    return KnowledgeBase.from_config(config, embedder, index_dir)
+    build_index(load_articles(config.articles_dir), real_embedder, index_dir)
+    return KnowledgeBase.from_config(config, real_embedder, index_dir)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,13 @@ from bot.knowledge.cache import EmbeddingCache
 from bot.knowledge.errors import ArticleError
 from bot.knowledge.layout import ARTICLES_FILE
 from bot.knowledge.recipe import content_vectors
-from bot.knowledge.validate import collection_problems, load_articles, near_duplicates, overdue_reviews
+from bot.knowledge.validate import (
+    collection_problems,
+    load_articles,
+    near_duplicates,
+    near_duplicates_of,
+    overdue_reviews,
+)
 from tests.fakes import FakeEmbedder, make_article
 from tests.knowledge.test_articles import GOOD, write
 
@@ -107,6 +113,18 @@ def test_near_duplicate_articles_are_reported_above_the_bound(tmp_path: Path) ->
     found = [str(p) for p in near_duplicates(articles, vectors, bound=0.8)]
     assert len(found) == 1 and found[0].startswith("a/vpn-broken.md: body: is nearly the same as 'vpn-connect'")
     assert near_duplicates(articles, vectors, bound=0.999) == []
+
+
+def test_one_articles_near_duplicates_are_checked_against_the_others_only(tmp_path: Path) -> None:
+    same_body = "Restart the VPN client and sign in again."
+    vpn = make_article("vpn-connect", title="VPN will not connect", body=same_body, source="a/vpn-connect.md")
+    copy = make_article("vpn-broken", title="VPN will not connect", body=same_body, source="a/vpn-broken.md")
+    printer = make_article("printer-add", title="Add a printer", body="Open Settings.", source="b/printer-add.md")
+    embedder = FakeEmbedder()
+    vectors = content_vectors([vpn, printer, copy], embedder, EmbeddingCache(tmp_path / "cache.npz", embedder))
+    found = [str(p) for p in near_duplicates_of(copy, vectors[2], [vpn, printer], vectors[:2], bound=0.8)]
+    assert found == [str(p) for p in near_duplicates([vpn, printer, copy], vectors, bound=0.8)]
+    assert near_duplicates_of(printer, vectors[1], [vpn], vectors[:1], bound=0.8) == []
 
 
 def test_a_near_duplicate_stops_the_build_and_the_old_index_stays(tmp_path: Path) -> None:
