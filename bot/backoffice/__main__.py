@@ -83,7 +83,7 @@ def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> 
     folder = ArticleFolder(config.articles_dir)
     studio = Studio(StudioStore(db), folder, config.tenants, time.time, checks=(lazy.near_duplicates,))
     groups = escalation_groups(Router.load(routing), folder.articles()[0])
-    return studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups)
+    return studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups, warm=lazy.warm_soon)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,10 +98,12 @@ def studio_routes(
     trials: Callable[[], Trying | None] = lambda: None,
     groups: tuple[str, ...] = (),
     clock: Callable[[], float] = time.time,
+    warm: Callable[[], None] = lambda: None,
 ) -> list[Route]:
     """The studio's pages on ``studio``; ``figures(since)``: each article's answers and feedback from
     the insights store; ``trials()``: the "Try it" engine (None: not available here); ``groups``:
-    the escalation groups the routing configuration knows."""
+    the escalation groups the routing configuration knows; ``warm()``: get "Try it" ready in the
+    background, called when an editor opens an article."""
 
     def names(request: Request) -> dict[str, str]:
         found: dict[str, str] = request.app.state.council_names
@@ -203,6 +205,7 @@ def studio_routes(
     async def new_page(request: Request) -> Response:
         today = dt.datetime.fromtimestamp(clock(), dt.timezone.utc).date()
         own = _person(request).councils("editor")
+        warm()
         return await editor(request, None, ArticleForm.new(today, (ALL,) if own is None else tuple(own)))
 
     @requires("editor")
@@ -253,6 +256,7 @@ def studio_routes(
         if isinstance(article, Response):
             return article
         form = ArticleForm.of(article.text, article.version)
+        warm()
         return await editor(request, article, form, notice=request.session.pop(NOTICE_KEY, None))
 
     @requires("editor")

@@ -19,6 +19,7 @@ class LazyTrials:
         self.config = config
         self._trials: Trials | None = None
         self._lock = threading.Lock()
+        self._warming = False
 
     def get(self) -> Trials:
         with self._lock:
@@ -27,6 +28,15 @@ class LazyTrials:
 
                 self._trials = Trials(self.config, SentenceTransformerEmbedder())
             return self._trials
+
+    def warm_soon(self) -> None:
+        """Load the model and embed the labelled questions in the background (an editor opened a
+        page that may try a question: the first try then takes milliseconds, not seconds)."""
+        with self._lock:
+            if self._warming:
+                return
+            self._warming = True
+        threading.Thread(target=lambda: self.get().warm(), name="studio-warm", daemon=True).start()
 
     def near_duplicates(self, draft: Article) -> list[Problem]:
         return self.get().near_duplicates(draft)
