@@ -57,7 +57,7 @@ def no_violations(page: Page, state: str) -> None:
 
 def write_answer(page: Page, text: str) -> None:
     """Replace the answer in the Markdown editor, as a person types it."""
-    page.get_by_label("Answer", exact=True).click()
+    page.get_by_role("textbox", name="Answer", exact=True).click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     page.keyboard.type(text)
