@@ -3,7 +3,8 @@ the development sign-in on the stack's articles folder and index). An editor wri
 a question the bot does not answer, tries the question and sees the draft win, and submits it; an
 approver approves and publishes it, and within 5 s the bot answers that question in the widget with
 the new article. The editor changes it, it is published, the approver restores the first version,
-and the bot follows each time. axe-core finds no WCAG 2.2 AA violation on any page of the way."""
+and the bot follows each time. axe-core finds no WCAG 2.2 AA violation on any page of the way; an
+editor writes and submits an article with the keyboard alone."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.conftest import Chat
+from tests.e2e.test_agent_console import tab_to
 from tests.e2e.test_backoffice_signin import axe
 from tests.e2e.test_widget import intranet, open_widgets, staff, widget_for  # noqa: F401 (fixtures)
 from tests.waiting import wait_until
@@ -153,3 +155,40 @@ def test_an_editor_writes_an_article_an_approver_publishes_it_and_the_bot_answer
         lambda reply: "LockerLink app" in reply.inner_text() and "LockerLink 2" not in reply.inner_text(),
         "the restored article",
     )
+
+
+def test_an_editor_writes_and_submits_an_article_with_the_keyboard_only(browser: Browser, backoffice: str) -> None:
+    page = signed_in(browser, backoffice, "Demo editor")
+    page.goto(f"{backoffice}/studio")
+    tab_to(page, page.get_by_role("link", name="Write a new article"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New article")
+
+    def type_in(label: str, text: str) -> None:
+        tab_to(page, page.get_by_label(label, exact=True))
+        for n, line in enumerate(text.split("\n")):
+            if n:
+                page.keyboard.press("Enter")
+            page.keyboard.type(line)
+
+    type_in("Article id", "printer-room-move")
+    type_in("Title", "The print room moves to the second floor")
+    tab_to(page, page.get_by_label("Category"))
+    page.keyboard.type("printing")  # a closed list takes what is typed, as people choose from it
+    expect(page.get_by_label("Category")).to_have_value("printing")
+    type_in("Questions staff ask", "where has the print room gone\nprint room moved")
+    type_in("Owner", "End User Computing team")
+    answer = page.get_by_role("textbox", name="Answer", exact=True)
+    tab_to(page, answer)
+    page.keyboard.type("From Monday the print room is on the **second floor**, beside the lifts.")
+    page.keyboard.press("Tab")  # Tab leaves the answer: no keyboard trap
+    assert not answer.evaluate("(el) => el === document.activeElement")
+    expect(page.locator("#article-preview strong")).to_have_text("second floor")
+    tab_to(page, page.get_by_role("button", name="Save draft"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Saved as a draft")
+    no_violations(page, "a saved draft")
+    tab_to(page, page.get_by_role("button", name="Submit for review"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Submitted for review")
+    no_violations(page, "a submitted draft")
