@@ -36,6 +36,12 @@ NOTICE_KEY = "studio_notice"
 FIGURES_DAYS = 30
 MAX_QUESTION_CHARS = 500
 MAX_NOTE_CHARS = 1000
+KIND_NAMES = {  # what each decision does, as the Try it pane says it
+    "answer": "The assistant answers with the article marked (shown).",
+    "clarify": "The assistant offers the marked articles as a choice.",
+    "escalate": "Nothing fits well enough: the assistant offers a ticket or a person.",
+    "elsewhere": "The assistant says this is not for the IT service desk, and who does it.",
+}
 STALE = (
     "Someone else saved this article while you were writing: it is now at version {version}. "
     "The differences between what it says now and your text are shown below; your text is still in "
@@ -119,6 +125,7 @@ def studio_routes(
             "groups": groups,
             "priorities": PRIORITIES,
             "labels": LABELS,
+            "kind_names": KIND_NAMES,
             "shown_at": lambda at: time.strftime("%d %b %Y, %H:%M", time.gmtime(at)) if at else "",
         }
 
