@@ -101,15 +101,15 @@ def _studio_person(request: Request) -> Person | Response:
 def studio_routes(
     studio: Studio,
     figures: Callable[[float], list[ArticleFigures]] = lambda since: [],
-    trials: Callable[[], Trying | None] = lambda: None,
+    trials: Callable[[], Trying] | None = None,
     groups: tuple[str, ...] = (),
     clock: Callable[[], float] = time.time,
     warm: Callable[[], None] = lambda: None,
 ) -> list[Route]:
     """The studio's pages on ``studio``; ``figures(since)``: each article's answers and feedback from
-    the insights store; ``trials()``: the "Try it" engine (None: not available here); ``groups``:
-    the escalation groups the routing configuration knows; ``warm()``: get "Try it" ready in the
-    background, called when an editor opens an article."""
+    the insights store; ``trials()``: the "Try it" engine, loaded on the first call (None: not
+    available here); ``groups``: the escalation groups the routing configuration knows; ``warm()``:
+    get "Try it" ready in the background, called when an editor opens an article."""
 
     def names(request: Request) -> dict[str, str]:
         found: dict[str, str] = request.app.state.council_names
@@ -166,7 +166,7 @@ def studio_routes(
             "impact": impact,
             "diff": diff,
             "asked": asked,
-            "trying": trials() is not None,
+            "trying": trials is not None,
             **shared(request),
         }
         return render(request, "studio_article.html", context, status_code)
@@ -238,6 +238,7 @@ def studio_routes(
             return await editor(request, article, form, status_code=400)
         if isinstance(exc, StaleDraft):
             form.errors[GENERAL] = STALE.format(version=exc.current.version)
+            form.version = str(exc.current.version)  # saved again, it is meant to replace what they have now seen
             diff = side_by_side(exc.current.text, form.text())
             return await editor(request, exc.current, form, status_code=409, diff=diff)
         if isinstance(exc, NotAllowed):
@@ -302,10 +303,10 @@ def studio_routes(
                 article = await asyncio.to_thread(studio.get, article_id)
             except UnknownArticle:
                 article = None
-        engine = trials()
-        if engine is None:
+        if trials is None:
             form.errors[GENERAL] = "Trying questions is not available on this server."
             return await editor(request, article, form, status_code=503)
+        engine = await asyncio.to_thread(trials)  # the first call loads the model: seconds
         try:
             draft = await _checked(form, lambda text: _draft_of(studio, text))
         except InvalidDraft as exc:

@@ -125,6 +125,13 @@ def test_a_second_save_of_the_same_version_is_told_and_shown_the_difference(clie
     theirs = post(second, f"{PATH}/articles/smart-lockers", {**FORM, "version": "1", "body": "Restart the app."})
     assert theirs.status_code == 409 and "Someone else saved this article" in theirs.text
     assert "Turn Bluetooth on, then tap Open." in theirs.text and "Restart the app." in theirs.text
+    # Having seen the difference, they save again: now it is theirs that is kept.
+    again = post(
+        second,
+        f"{PATH}/articles/smart-lockers",
+        {**FORM, "version": version_on(theirs.text, f"{PATH}/articles/smart-lockers"), "body": "Restart the app."},
+    )
+    assert again.status_code == 303
 
 
 def test_a_councils_editor_changes_only_their_councils_articles(client: TestClient, folder: ArticleFolder) -> None:
