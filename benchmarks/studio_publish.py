@@ -10,6 +10,7 @@ question is asked through the REST channel every 50 ms until the answer says the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -96,6 +97,9 @@ def main() -> int:
             "| p50 s | p95 s | max s |",
             "|---|---|---|",
             f"| {percentile(seconds, 0.5):.2f} | {percentile(seconds, 0.95):.2f} | {max(seconds):.2f} |",
+            "",
+            f"Load average at the end (1 / 5 / 15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}: "
+            "other work on the machine slows the rebuild.",
             "",
             machine_line("studio_publish.py"),
         ]
