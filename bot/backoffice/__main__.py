@@ -39,6 +39,7 @@ from bot.servicedesk.triage import Router
 from bot.sql import Database, DatabaseError
 from bot.studio.engine import LazyTrials, escalation_groups
 from bot.studio.folder import ArticleFolder
+from bot.studio.settings import StudioSettings
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
 
@@ -81,7 +82,8 @@ def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> 
     routing = Path(env.get(ROUTING_SETTING) or KNOWLEDGE_BASE_DIR / "routing.yml")
     lazy = LazyTrials(config)
     folder = ArticleFolder(config.articles_dir)
-    studio = Studio(StudioStore(db), folder, config.tenants, time.time, checks=(lazy.near_duplicates,))
+    own = StudioSettings.load(env, folder.categories()).self_approval
+    studio = Studio(StudioStore(db), folder, config.tenants, time.time, (lazy.near_duplicates,), own)
     groups = escalation_groups(Router.load(routing), folder.articles()[0])
     return studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups, warm=lazy.warm_soon)
 

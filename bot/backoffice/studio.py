@@ -161,7 +161,7 @@ def studio_routes(
             "notice": notice,
             "can_edit": may(person, "editor", councils) if councils else person.can("editor"),
             "can_review": bool(article) and may(person, "approver", article.councils if article else ()),
-            "own_work": article is not None and article.author == person.id,
+            "own_work": article is not None and studio.own_work(article, person),
             "trial": trial,
             "impact": impact,
             "diff": diff,

@@ -59,14 +59,12 @@ class Studio:
         tenants: Collection[str],
         clock: Callable[[], float],
         checks: tuple[ExtraCheck, ...] = (),
+        self_approval: Collection[str] = (),
     ) -> None:
-        self.store, self.folder, self.tenants, self.clock, self.checks = (
-            store,
-            folder,
-            frozenset(tenants),
-            clock,
-            checks,
-        )
+        """``checks``: more than the article's own (the near-duplicate check); ``self_approval``:
+        the categories whose authors may approve their own work (bot/studio/settings.py)."""
+        self.store, self.folder, self.tenants, self.clock = store, folder, frozenset(tenants), clock
+        self.checks, self.self_approval = checks, frozenset(self_approval)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -223,9 +221,13 @@ class Studio:
     def _reviewable(self, person: Person, article_id: str, stages: Collection[Stage], doing: str) -> StudioArticle:
         current = self._at(article_id, stages, doing)
         self._require(person, "approver", current.councils, "review")
-        if current.author == person.id:
+        if self.own_work(current, person):
             raise NotAllowed("You wrote this version: another approver must review it.")
         return current
+
+    def own_work(self, article: StudioArticle, person: Person) -> bool:
+        """Whether ``person`` wrote this version and its category needs a second person to approve it."""
+        return article.author == person.id and article.category not in self.self_approval
 
     def _move(
         self, current: StudioArticle, person: Person, stage: Stage, read: int, note: str | None = None

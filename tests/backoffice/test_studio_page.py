@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from bot.backoffice import audit
 from bot.backoffice.app import create_app
 from bot.backoffice.csrf import REFUSED
+from bot.backoffice.sessions import IDLE_TIMEOUT
 from bot.backoffice.settings import load_settings
 from bot.backoffice.studio import PATH, studio_routes
 from bot.paths import KNOWLEDGE_BASE_DIR
@@ -181,3 +182,16 @@ def test_hostile_paths_and_huge_input_are_refused(client: TestClient, folder: Ar
     assert long_answer.status_code == 400 and "at most 100" in long_answer.text
     assert folder.find("smart-lockers") is None
     assert csrf_of(editor.client.get(f"{PATH}/new").text)
+
+
+def test_a_save_after_the_session_expired_is_refused_and_nothing_is_kept(
+    client: TestClient, db: Database, folder: ArticleFolder
+) -> None:
+    editor = signed_in(client, "editor")
+    token = editor.csrf()
+    with db.transaction() as tx:
+        tx.execute("UPDATE backoffice_sessions SET seen_at = seen_at - ?", (IDLE_TIMEOUT + 1,))
+    reply = editor.client.post(f"{PATH}/new", data={**FORM, "csrf_token": token}, follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"].startswith("/signin")
+    assert folder.find("smart-lockers") is None
+    assert not [e for e in audit.entries(db) if e.action.startswith("article.")]

@@ -7,17 +7,20 @@ version is kept, and restoring one makes a new version."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.backoffice.roles import Grant, Person
+from bot.config import ConfigurationError
 from bot.knowledge.articles import article_text, split_article
 from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.sql import open_database
 from bot.studio.errors import InvalidDraft, NotAllowed, StaleDraft, WrongStage
 from bot.studio.folder import ArticleFolder
+from bot.studio.settings import SETTING, StudioSettings
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
 
@@ -210,3 +213,34 @@ def test_an_expiry_date_is_checked_like_any_field(studio: Studio) -> None:
     assert [p.field for p in refused.value.problems] == ["expires"]
     notice = studio.create(EDITOR, lockers().replace("status: published", "status: published\nexpires: 2027-01-08"))
     assert "expires: 2027-01-08" in notice.text
+
+
+def test_a_category_may_let_its_authors_approve_their_own_work(location: str, folder: ArticleFolder) -> None:
+    studio = Studio(StudioStore(open_database(location)), folder, TENANTS, Clock(), self_approval={"devices"})
+    studio.create(WRITING_APPROVER, lockers())
+    studio.submit(WRITING_APPROVER, "smart-lockers", 1)
+    assert studio.approve(WRITING_APPROVER, "smart-lockers", 2).stage == "approved"
+    elsewhere = lockers().replace("category: devices", "category: printing").replace("smart-lockers", "print-lockers")
+    studio.create(WRITING_APPROVER, elsewhere)
+    studio.submit(WRITING_APPROVER, "print-lockers", 1)
+    with pytest.raises(NotAllowed):
+        studio.approve(WRITING_APPROVER, "print-lockers", 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("self_approval: [gadgets]\n", "self_approval[0]: is no category of the articles folder"),
+        ("self_approval: devices\n", "self_approval"),
+        ("self_aproval: [devices]\n", "self_aproval"),
+    ],
+)
+def test_a_wrong_studio_file_names_the_file_and_the_field(tmp_path: Path, text: str, problem: str) -> None:
+    (tmp_path / "studio.yml").write_text(text)
+    with pytest.raises(ConfigurationError, match=re.escape(problem)) as refused:
+        StudioSettings.load({SETTING: str(tmp_path / "studio.yml")}, ("devices", "printing"))
+    assert "studio.yml" in str(refused.value)
+
+
+def test_the_studio_file_as_shipped_loads() -> None:
+    assert StudioSettings.load({}, ArticleFolder(KNOWLEDGE_BASE_DIR / "articles").categories()).self_approval == set()
