@@ -23,7 +23,7 @@ from bot.backoffice.incidents import incidents_routes
 from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
-from bot.backoffice.studio import studio_routes
+from bot.backoffice.studio import scheduled_publisher, studio_routes
 from bot.config import ConfigurationError
 from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import load_tenants
@@ -34,6 +34,7 @@ from bot.insights.store import InsightsStore
 from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.errors import KnowledgeError
 from bot.paths import KNOWLEDGE_BASE_DIR
+from bot.periodic import Periodic
 from bot.secret import install_log_redaction
 from bot.servicedesk.triage import Router
 from bot.sql import Database, DatabaseError
@@ -63,18 +64,20 @@ def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
     db = open_storage(settings.database)
     insights = InsightsSettings.load()
     incidents = IncidentStore(db, load_tenants().ids)
+    studio, scheduled = studio_pages(env, db, InsightsStore(db, insights.deflection_days))
     pages = [
-        *studio_pages(env, db, InsightsStore(db, insights.deflection_days)),
+        *studio,
         *insights_routes(InsightsStore(db, insights.deflection_days), insights, lambda: incident_titles(incidents)),
         *agents_routes(LiveChatEnvironment.from_env(env).settings),
         *incidents_routes(incidents),
     ]
-    return create_app(settings, db, dev=dev, routes=pages)
+    return create_app(settings, db, dev=dev, routes=pages, jobs=[scheduled])
 
 
-def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> list[Route]:
-    """The studio on the articles folder and index the bot serves (ASKIT_ARTICLES_DIR, ASKIT_INDEX_DIR);
-    the model for "Try it" and the near-duplicate check is loaded on first use, not at start."""
+def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> tuple[list[Route], Periodic]:
+    """The studio on the articles folder and index the bot serves (ASKIT_ARTICLES_DIR, ASKIT_INDEX_DIR),
+    and the job that publishes scheduled articles; the model for "Try it" and the near-duplicate
+    check is loaded on first use, not at start."""
     try:
         config = KnowledgeConfig.load(env)
     except KnowledgeError as exc:
@@ -85,7 +88,8 @@ def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> 
     own = StudioSettings.load(env, folder.categories()).self_approval
     studio = Studio(StudioStore(db), folder, config.tenants, time.time, (lazy.near_duplicates,), own)
     groups = escalation_groups(Router.load(routing), folder.articles()[0])
-    return studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups, warm=lazy.warm_soon)
+    routes = studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups, warm=lazy.warm_soon)
+    return routes, scheduled_publisher(studio, db)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,8 +4,10 @@ who may use it: bot/backoffice/access.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +32,7 @@ from bot.backoffice.templates import render
 from bot.config import read_yaml
 from bot.identity import load_tenants
 from bot.paths import TENANTS_CONFIG, WEB_DIR
+from bot.periodic import Periodic
 from bot.sql import Database
 
 STATIC_DIR = WEB_DIR / "backoffice"
@@ -77,17 +80,33 @@ def _sockets(settings: BackofficeSettings) -> tuple[str, ...]:
     return (f"{url.scheme}://{url.netloc}",)
 
 
+def _running(jobs: Sequence[Periodic]) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for job in jobs:
+            job.start()
+        try:
+            yield
+        finally:
+            for job in jobs:
+                job.stop()
+
+    return lifespan
+
+
 def create_app(
     settings: BackofficeSettings,
     db: Database,
     dev: bool,
     routes: Sequence[BaseRoute] = (),
     *,
+    jobs: Sequence[Periodic] = (),
     role_map: Path = ROLE_MAP_FILE,
     tenants_file: Path = TENANTS_CONFIG,
 ) -> Starlette:
     """The app. ``db`` must be migrated (bot/backoffice/storage.py); ``dev`` adds the development
-    sign-in; ``routes`` are other packages' pages. ConfigurationError if the role mapping or
+    sign-in; ``routes`` are other packages' pages; ``jobs`` run in the background while the app
+    serves (started at start-up, stopped at shut-down). ConfigurationError if the role mapping or
     tenants file is wrong."""
     roles: RoleMap = load_role_map(role_map, tenants_file)
     tenants = load_tenants(tenants_file)
@@ -114,6 +133,7 @@ def create_app(
             Middleware(PersonMiddleware, store=sessions),
         ],
         exception_handlers={404: not_found},
+        lifespan=_running(jobs),
     )
     app.state.settings, app.state.db, app.state.dev, app.state.roles, app.state.sessions = (
         settings,

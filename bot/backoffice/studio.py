@@ -24,9 +24,12 @@ from bot.backoffice.incident_forms import GENERAL, text_of
 from bot.backoffice.roles import Person, Role
 from bot.backoffice.sessions import person_of
 from bot.backoffice.templates import render
+from bot.incidents.parsing import DESK_ZONE, desk_input
 from bot.insights.figures import ArticleFigures
 from bot.knowledge.articles import Article, split_article
+from bot.periodic import Periodic
 from bot.priority import PRIORITIES
+from bot.sql import Database
 from bot.studio.errors import InvalidDraft, NotAllowed, StaleDraft, StudioError, UnknownArticle, WrongStage
 from bot.studio.models import ALL, STAGE_NAMES, STAGES, StudioArticle
 from bot.studio.workflow import Studio, may, valid_id
@@ -36,6 +39,7 @@ NOTICE_KEY = "studio_notice"
 FIGURES_DAYS = 30
 MAX_QUESTION_CHARS = 500
 MAX_NOTE_CHARS = 1000
+SCHEDULE_SECONDS = 30.0  # how often scheduled articles are looked for: they go live within this
 KIND_NAMES = {  # what each decision does, as the Try it pane says it
     "answer": "The assistant answers with the article marked (shown).",
     "clarify": "The assistant offers the marked articles as a choice.",
@@ -126,6 +130,7 @@ def studio_routes(
             "priorities": PRIORITIES,
             "labels": LABELS,
             "kind_names": KIND_NAMES,
+            "desk_input": desk_input,
             "shown_at": lambda at: time.strftime("%d %b %Y, %H:%M", time.gmtime(at)) if at else "",
         }
 
@@ -327,7 +332,7 @@ def studio_routes(
                 return article
             async with request.form() as data:
                 read_text, note = text_of(data, "version"), text_of(data, "note").strip()[:MAX_NOTE_CHARS]
-                number = text_of(data, "number")
+                number = text_of(data, "number") or text_of(data, "publish_at")
             if not read_text.isdigit() or len(read_text) > 9:
                 return await done(request, article.article_id, "The form was out of date: nothing was done.")
             try:
@@ -386,6 +391,26 @@ def studio_routes(
     ]
 
 
+def _schedule(studio: Studio, person: Person, article_id: str, read: int, when: str) -> StudioArticle:
+    """``when``: the form's date and time, on the desk's clock (UK time)."""
+    try:
+        at = dt.datetime.fromisoformat(when.strip()).replace(tzinfo=DESK_ZONE).timestamp()
+    except ValueError:
+        raise WrongStage("choose the date and time to publish it") from None
+    return studio.schedule(person, article_id, read, at)
+
+
+def scheduled_publisher(studio: Studio, db: Database, every: float = SCHEDULE_SECONDS) -> Periodic:
+    """The job that publishes scheduled articles when their time comes, each audited as its scheduler's."""
+
+    def step() -> None:
+        for article in studio.publish_due():
+            detail = {"version": article.version, "stage": article.stage, "scheduled": True}
+            audit.record(db, article.updated_by, "article.publish", article.article_id, detail)
+
+    return Periodic("studio-scheduled-publishing", step, every)
+
+
 def _restore(studio: Studio, person: Person, article_id: str, read: int, number: str) -> StudioArticle:
     if not number.isdigit() or len(number) > 9:
         raise WrongStage("choose a version to restore")
@@ -405,6 +430,7 @@ STEPS: dict[str, tuple[str, Role, Step, str]] = {
                 "Sent back to its author with your note."),
     "publish": ("publish", "approver", lambda s, p, a, r, _: s.publish(p, a, r),
                 "Published: the assistant answers with it within seconds."),
+    "schedule": ("schedule", "approver", _schedule, "Scheduled: it goes live at the time you chose."),
     "retire": ("retire", "approver", lambda s, p, a, r, _: s.retire(p, a, r),
                "Retired: the assistant no longer answers with it."),
     "restore": ("restore", "approver", _restore,

@@ -37,6 +37,9 @@ class StudioArticle:
     updated_at: float
     updated_by: str
     live_version: int | None  # the number of the version live now; None: nothing of it is live
+    publish_at: float | None = None  # approved, to go live then (scheduled by an approver)
+    scheduled_by: str | None = None
+    scheduled_by_name: str | None = None
 
     @property
     def for_all(self) -> bool:

@@ -15,6 +15,7 @@ Every method takes the person and the version they read, and raises a StudioErro
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
@@ -24,12 +25,13 @@ from bot.knowledge.articles import Article, article_text, parse_article, split_a
 from bot.knowledge.errors import Problem
 from bot.knowledge.ids import is_article_id
 from bot.knowledge.validate import collection_problems
-from bot.studio.errors import InvalidDraft, NotAllowed, UnknownArticle, WrongStage
+from bot.studio.errors import InvalidDraft, NotAllowed, StaleDraft, UnknownArticle, WrongStage
 from bot.studio.folder import ArticleFolder
 from bot.studio.models import ALL, Stage, StudioArticle, Version
 from bot.studio.store import StudioStore
 
 SUBMITTABLE: frozenset[Stage] = frozenset({"draft", "changes_requested"})
+log = logging.getLogger(__name__)
 FOUND_NOTE = "as found in the articles folder"
 REVIEW_PERIOD = dt.timedelta(days=365)  # how far a verification moves the review date on
 MAX_ID_CHARS = 80  # a file name, and a path in every page's address
@@ -196,6 +198,33 @@ class Studio:
         self._keep_baseline(current)
         return self._go_live(current, person, old.text, read, f"restored version {number}")
 
+    def schedule(self, person: Person, article_id: str, read: int, at: float) -> StudioArticle:
+        """The approved article to go live at ``at`` (later than now), by ``publish_due``."""
+        current = self._reviewable(person, article_id, {"approved"}, "scheduled")
+        if at <= self.clock():
+            raise WrongStage("choose a time later than now, or publish it now")
+        scheduled = replace(
+            current, version=read + 1, updated_at=self.clock(), updated_by=person.id,
+            publish_at=at, scheduled_by=person.id, scheduled_by_name=person.name,
+        )  # fmt: skip
+        return self.store.write(scheduled, read)
+
+    def publish_due(self) -> list[StudioArticle]:
+        """Publish every approved article whose time has come, as the approver who scheduled it. One
+        that changed meanwhile (a save clears the schedule) or that another process published first
+        is left; one the other articles now conflict with stays approved, and is logged."""
+        now, published = self.clock(), []
+        for article in self.store.listed():
+            if article.stage != "approved" or article.publish_at is None or article.publish_at > now:
+                continue
+            who = Person(article.scheduled_by or "", article.scheduled_by_name or "", None, None, ())
+            try:
+                self.check(article.text, article.article_id)
+                published.append(self._go_live(article, who, article.text, article.version, "published as scheduled"))
+            except (StaleDraft, InvalidDraft) as exc:
+                log.warning("studio: %s was not published as scheduled: %s", article.article_id, exc)
+        return published
+
     def retire(self, person: Person, article_id: str, read: int) -> StudioArticle:
         """Taken out of the bot's answers: the file is removed, the history kept."""
         current = self._at(article_id, {"published"}, "retired")
@@ -235,7 +264,7 @@ class Studio:
         moved = replace(
             current, stage=stage, note=note, version=read + 1, updated_at=self.clock(), updated_by=person.id
         )
-        return self.store.write(moved, read)
+        return self.store.write(replace(moved, publish_at=None, scheduled_by=None, scheduled_by_name=None), read)
 
     def _go_live(self, current: StudioArticle, person: Person, text: str, read: int, note: str) -> StudioArticle:
         number = self.store.next_number(current.article_id)
@@ -281,6 +310,9 @@ class Studio:
             author=person.id if new_text or not current.author else current.author,
             author_name=person.name if new_text or not current.author_name else current.author_name,
             note=None,
+            publish_at=None,  # a change undoes a schedule, as it undoes an approval
+            scheduled_by=None,
+            scheduled_by_name=None,
             version=version,
             updated_at=self.clock(),
             updated_by=person.id,

@@ -22,7 +22,7 @@ from bot.backoffice.app import create_app
 from bot.backoffice.csrf import REFUSED
 from bot.backoffice.sessions import IDLE_TIMEOUT
 from bot.backoffice.settings import load_settings
-from bot.backoffice.studio import PATH, studio_routes
+from bot.backoffice.studio import PATH, scheduled_publisher, studio_routes
 from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.sql import Database
 from bot.studio.folder import ArticleFolder
@@ -195,3 +195,30 @@ def test_a_save_after_the_session_expired_is_refused_and_nothing_is_kept(
     assert reply.status_code == 303 and reply.headers["location"].startswith("/signin")
     assert folder.find("smart-lockers") is None
     assert not [e for e in audit.entries(db) if e.action.startswith("article.")]
+
+
+def test_an_approver_schedules_a_publish_and_the_job_publishes_it_when_due(
+    client: TestClient, db: Database, folder: ArticleFolder
+) -> None:
+    editor, approver = signed_in(client, "editor"), signed_in(client, "approver")
+    post(editor, f"{PATH}/new", FORM)
+    post(editor, f"{PATH}/articles/smart-lockers/submit", {"version": "1"})
+    post(approver, f"{PATH}/articles/smart-lockers/approve", {"version": "2"})
+    schedule = f"{PATH}/articles/smart-lockers/schedule"
+    past = post(approver, schedule, {"version": "3", "publish_at": "2020-01-01T09:00"})
+    assert "Nothing was done: choose a time later than now" in approver.client.get(past.headers["location"]).text
+    assert post(approver, schedule, {"version": "3", "publish_at": "not a time"}).status_code == 303
+    assert post(editor, schedule, {"version": "3", "publish_at": "2099-01-01T09:00"}).status_code == 403
+    assert post(approver, schedule, {"version": "3", "publish_at": "2099-01-01T09:00"}).status_code == 303
+    page = approver.client.get(f"{PATH}/articles/smart-lockers").text
+    assert "To be published" in page and "2099-01-01 at 09:00 (UK time), as Demo approver scheduled" in page
+    assert folder.find("smart-lockers") is None
+
+    # The job, on a clock at that time: published once, audited as the approver's.
+    studio = Studio(StudioStore(db), folder, ("northbrook", "riverside", "southmere"), lambda: 4_071_000_000.0)
+    job = scheduled_publisher(studio, db)
+    job.step()
+    job.step()
+    assert folder.text("smart-lockers") is not None
+    [entry] = [e for e in audit.entries(db) if e.action == "article.publish"]
+    assert (entry.who, entry.detail["scheduled"]) == ("dev-approver", True)

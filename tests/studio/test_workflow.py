@@ -244,3 +244,35 @@ def test_a_wrong_studio_file_names_the_file_and_the_field(tmp_path: Path, text: 
 
 def test_the_studio_file_as_shipped_loads() -> None:
     assert StudioSettings.load({}, ArticleFolder(KNOWLEDGE_BASE_DIR / "articles").categories()).self_approval == set()
+
+
+def test_a_scheduled_article_goes_live_at_its_time_and_a_change_meanwhile_undoes_the_schedule(
+    location: str, folder: ArticleFolder
+) -> None:
+    clock = Clock()
+    studio = Studio(StudioStore(open_database(location)), folder, TENANTS, clock)
+    studio.create(EDITOR, lockers())
+    studio.submit(EDITOR, "smart-lockers", 1)
+    studio.approve(APPROVER, "smart-lockers", 2)
+    with pytest.raises(WrongStage, match="later than now"):
+        studio.schedule(APPROVER, "smart-lockers", 3, clock.now - 60)
+    with pytest.raises(NotAllowed):
+        studio.schedule(EDITOR, "smart-lockers", 3, clock.now + 3600)
+    scheduled = studio.schedule(APPROVER, "smart-lockers", 3, clock.now + 3600)
+    assert (scheduled.stage, scheduled.scheduled_by) == ("approved", "ap")
+    assert studio.publish_due() == [] and folder.find("smart-lockers") is None  # not yet
+    clock.now += 3600
+    [published] = studio.publish_due()
+    assert (published.stage, published.live_version) == ("published", 1) and folder.text("smart-lockers") == lockers()
+    assert studio.versions("smart-lockers")[0].published_by == "ap"
+    assert studio.publish_due() == []  # once
+
+    # A change after scheduling undoes it: what goes live is what was approved, nothing else.
+    studio.save(EDITOR, "smart-lockers", lockers().replace("again.", "once more."), published.version)
+    studio.submit(EDITOR, "smart-lockers", published.version + 1)
+    approved = studio.approve(APPROVER, "smart-lockers", published.version + 2)
+    studio.schedule(APPROVER, "smart-lockers", approved.version, clock.now + 60)
+    changed = studio.save(EDITOR, "smart-lockers", lockers().replace("again.", "twice."), approved.version + 1)
+    assert changed.publish_at is None
+    clock.now += 120
+    assert studio.publish_due() == [] and folder.text("smart-lockers") == lockers()
