@@ -7,10 +7,7 @@ the inbox, before and after."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,13 +21,11 @@ from bot.backoffice import audit
 from bot.backoffice.storage import open_storage
 from bot.insights.figures import DAY, Gap, GapRun
 from bot.insights.store import InsightsStore
-from bot.launcher import HOST, free_port
-from bot.paths import KNOWLEDGE_BASE_DIR, ROOT
+from bot.paths import KNOWLEDGE_BASE_DIR
+from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.test_backoffice_signin import axe
 from tests.insights.history import Chat, Log
-from tests.waiting import answers, exited, wait_until
 
-START_TIMEOUT = 60.0
 SAVE_TIMEOUT_MS = 120_000  # the first save loads the embedding model for the near-duplicate check
 UNHELPED = "council connect drops whenever I call pat@riverside.example"
 PHRASING = "the council connect thing keeps whirring"
@@ -62,29 +57,13 @@ def seed(database: str, work: Path) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
     database = str(tmp_path / "backoffice.sqlite")
     articles = tmp_path / "articles"
     shutil.copytree(KNOWLEDGE_BASE_DIR / "articles", articles)
     seed(database, tmp_path)
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONPATH": str(ROOT),
-        "HF_HUB_OFFLINE": "1",
-        "ASKIT_BACKOFFICE_DB": database,
-        "ASKIT_ARTICLES_DIR": str(articles),
-    }
-    command = [sys.executable, "-m", "bot.backoffice", "--dev", "--host", HOST, "--port", str(port)]
-    with open(tmp_path / "backoffice.log", "wb") as sink:  # a file, not a pipe: a full pipe would block it
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://{HOST}:{port}"
-    try:
-        wait_until(lambda: answers(f"{url}/health"), START_TIMEOUT, "the back office", died=exited(process, "uvicorn"))
+    settings = {"HF_HUB_OFFLINE": "1", "ASKIT_BACKOFFICE_DB": database, "ASKIT_ARTICLES_DIR": str(articles)}
+    with dev_backoffice(tmp_path, settings) as url:
         yield Server(url, database, articles)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def no_violations(page: Page, state: str) -> None:
