@@ -24,6 +24,7 @@ from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
 from bot.backoffice.studio import scheduled_publisher, studio_routes
+from bot.backoffice.studio_inbox import inbox_routes
 from bot.config import ConfigurationError
 from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import load_tenants
@@ -40,6 +41,8 @@ from bot.servicedesk.triage import Router
 from bot.sql import Database, DatabaseError
 from bot.studio.engine import LazyTrials, escalation_groups
 from bot.studio.folder import ArticleFolder
+from bot.studio.inbox import Inbox
+from bot.studio.inbox_store import InboxStore
 from bot.studio.settings import StudioSettings
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
@@ -75,9 +78,9 @@ def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
 
 
 def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> tuple[list[Route], Periodic]:
-    """The studio on the articles folder and index the bot serves (ASKIT_ARTICLES_DIR, ASKIT_INDEX_DIR),
-    and the job that publishes scheduled articles; the model for "Try it" and the near-duplicate
-    check is loaded on first use, not at start."""
+    """The studio and its inbox on the articles folder and index the bot serves (ASKIT_ARTICLES_DIR,
+    ASKIT_INDEX_DIR) and the insights store, and the job that publishes scheduled articles; the model
+    for "Try it" and the near-duplicate check is loaded on first use, not at start."""
     try:
         config = KnowledgeConfig.load(env)
     except KnowledgeError as exc:
@@ -88,7 +91,19 @@ def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> 
     own = StudioSettings.load(env, folder.categories()).self_approval
     studio = Studio(StudioStore(db), folder, config.tenants, time.time, (lazy.near_duplicates,), own)
     groups = escalation_groups(Router.load(routing), folder.articles()[0])
-    routes = studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups, warm=lazy.warm_soon)
+    inbox = Inbox(studio, InboxStore(db), insights)
+    routes = [
+        *studio_routes(
+            studio,
+            lambda since: insights.articles(since),
+            lazy.get,
+            groups,
+            warm=lazy.warm_soon,
+            inbox=lambda person: inbox.work(person).counts,
+            gap_examples=inbox.gap_examples,
+        ),
+        *inbox_routes(inbox),
+    ]
     return routes, scheduled_publisher(studio, db)
 
 

@@ -46,6 +46,7 @@ KIND_NAMES = {  # what each decision does, as the Try it pane says it
     "escalate": "Nothing fits well enough: the assistant offers a ticket or a person.",
     "elsewhere": "The assistant says this is not for the IT service desk, and who does it.",
 }
+MAX_GAP_KEY_CHARS = 64
 STALE = (
     "Someone else saved this article while you were writing: it is now at version {version}. "
     "The differences between what it says now and your text are shown below; your text is still in "
@@ -109,11 +110,15 @@ def studio_routes(
     groups: tuple[str, ...] = (),
     clock: Callable[[], float] = time.time,
     warm: Callable[[], None] = lambda: None,
+    inbox: Callable[[Person], Mapping[str, int]] | None = None,
+    gap_examples: Callable[[Person, str], tuple[str, ...]] = lambda person, key: (),
 ) -> list[Route]:
     """The studio's pages on ``studio``; ``figures(since)``: each article's answers and feedback from
     the insights store; ``trials()``: the "Try it" engine, loaded on the first call (None: not
     available here); ``groups``: the escalation groups the routing configuration knows; ``warm()``:
-    get "Try it" ready in the background, called when an editor opens an article."""
+    get "Try it" ready in the background, called when an editor opens an article; ``inbox(person)``:
+    the counts of their inbox (bot/backoffice/studio_inbox.py; None: no inbox here);
+    ``gap_examples(person, key)``: the questions of a content gap, for a new article started from it."""
 
     def names(request: Request) -> dict[str, str]:
         found: dict[str, str] = request.app.state.council_names
@@ -209,6 +214,7 @@ def studio_routes(
             "today": today,
             "notice": request.session.pop(NOTICE_KEY, None),
             "can_write": person.can("editor"),
+            "inbox": await asyncio.to_thread(inbox, person) if inbox and person.can("editor") else None,
             **shared(request),
         }
         return render(request, "studio.html", context)
@@ -218,7 +224,11 @@ def studio_routes(
         today = dt.datetime.fromtimestamp(clock(), dt.timezone.utc).date()
         own = _person(request).councils("editor")
         warm()
-        return await editor(request, None, ArticleForm.new(today, (ALL,) if own is None else tuple(own)))
+        form = ArticleForm.new(today, (ALL,) if own is None else tuple(own))
+        gap = str(request.query_params.get("gap", ""))[:MAX_GAP_KEY_CHARS]
+        if gap:  # started from a content gap in the inbox: its questions are the article's first
+            form.questions = "\n".join(await asyncio.to_thread(gap_examples, _person(request), gap))
+        return await editor(request, None, form)
 
     @requires("editor")
     async def create(request: Request) -> Response:

@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.identity import IDENTITY_KEY, tenant_for
 from bot.insights.events import BrokerEvent
-from bot.redaction import redact_typed_secrets
+from bot.redaction import REDACTED, redact_typed_secrets
 
 DECISIONS = ("answer", "clarify", "escalate", "elsewhere", "narrow")
 INCIDENT_FLOWS = {"known_incident": "shown", "incident_affected": "affected", "incident_subscribed": "subscribed"}
@@ -30,6 +30,8 @@ DIFFERENT = "different"  # the step of a card's "My problem is different" (inten
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)")
 MAX_QUESTION_CHARS = 500
+EMAIL, PHONE, NAME = "[email]", "[phone]", "[name]"
+MARKS = (REDACTED, EMAIL, PHONE, NAME)  # what ``redact`` puts where it took something out
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Question(Happened):
     decision: str
     article_id: str | None
     feedback: str | None = None  # "helped" | "not_helped", once given (Answered)
+    chosen: bool = False  # answered with an article the person chose from a clarify list (Answered)
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,14 @@ class Answered:
     """A question changed by a later event: chosen from a clarify, or feedback given."""
 
     question_id: int
-    decision: str | None = None
+    decision: str | None = None  # set only by a choice from a clarify list
     article_id: str | None = None
     feedback: str | None = None  # "helped" | "not_helped"
+
+    @property
+    def chosen(self) -> bool:
+        """The person chose the article from a clarify list: what they typed is a way of asking for it."""
+        return self.decision is not None
 
 
 @dataclass(frozen=True)
@@ -285,7 +293,7 @@ def _text(value: object) -> str | None:
 def redact(text: str, names: tuple[str, ...] = ()) -> str:
     """A question as the insights may keep it: no typed secret, e-mail address, phone number or the
     user's own name, and at most MAX_QUESTION_CHARS."""
-    clean = _PHONE.sub("[phone]", _EMAIL.sub("[email]", redact_typed_secrets(text)))
+    clean = _PHONE.sub(PHONE, _EMAIL.sub(EMAIL, redact_typed_secrets(text)))
     for name in names:
-        clean = re.sub(rf"\b{re.escape(name)}\b", "[name]", clean, flags=re.IGNORECASE)
+        clean = re.sub(rf"\b{re.escape(name)}\b", NAME, clean, flags=re.IGNORECASE)
     return clean[:MAX_QUESTION_CHARS]

@@ -365,6 +365,37 @@ class InsightsStore:
             ).fetchall()
         return [_question(row) for row in rows]
 
+    def answers(
+        self,
+        since: float = 0.0,
+        until: float = float("inf"),
+        *,
+        feedback: str | None = None,
+        chosen: bool | None = None,
+    ) -> list[Question]:
+        """The questions asked in [since, until) and answered from an article, oldest first; only
+        those given ``feedback``, only those whose article was (or was not) ``chosen`` from a list."""
+        terms, params = ["at >= ?", "at < ?"], list[Any]([since, _finite(until)])
+        if feedback is not None:
+            terms.append("feedback = ?")
+            params.append(feedback)
+        if chosen is not None:
+            terms.append("chosen = ?")
+            params.append(1 if chosen else 0)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT * FROM insights_questions WHERE decision = 'answer' AND article_id IS NOT NULL AND "
+                + " AND ".join(terms)
+                + " ORDER BY at, id",
+                tuple(params),
+            ).fetchall()
+        return [_question(row) for row in rows]
+
+    def question(self, question_id: int) -> Question | None:
+        with self.db.transaction() as tx:
+            row = tx.execute("SELECT * FROM insights_questions WHERE id = ?", (question_id,)).fetchone()
+        return None if row is None else _question(row)
+
     def tickets(self, since: float = 0.0, until: float = float("inf")) -> list[Ticket]:
         with self.db.transaction() as tx:
             rows = tx.execute(
@@ -429,8 +460,8 @@ def _record(tx: Any, change: Change) -> None:
     elif isinstance(change, Answered):
         if change.decision is not None:
             tx.execute(
-                "UPDATE insights_questions SET decision = ?, article_id = ? WHERE id = ?",
-                (change.decision, change.article_id, change.question_id),
+                "UPDATE insights_questions SET decision = ?, article_id = ?, chosen = ? WHERE id = ?",
+                (change.decision, change.article_id, 1 if change.chosen else 0, change.question_id),
             )
         if change.feedback is not None:
             tx.execute("UPDATE insights_questions SET feedback = ? WHERE id = ?", (change.feedback, change.question_id))
@@ -473,7 +504,7 @@ def _record(tx: Any, change: Change) -> None:
 def _question(row: Any) -> Question:
     return Question(
         int(row["id"]), row["conversation"], row["user_key"], float(row["at"]), row["channel"], row["tenant"],
-        row["text"], row["decision"], row["article_id"], row["feedback"],
+        row["text"], row["decision"], row["article_id"], row["feedback"], bool(row["chosen"]),
     )  # fmt: skip
 
 

@@ -7,7 +7,9 @@ StudioError
  ├── NotAllowed           not this person's role, councils, or their own work to approve
  ├── WrongStage           not at a stage where this can be done
  ├── UnknownArticle       no such article or version
- └── UnknownCouncilError  a council that knowledge_base/tenants.yml does not name
+ ├── UnknownCouncilError  a council that knowledge_base/tenants.yml does not name
+ ├── NotInInbox           no such task or proposed phrasing for this person (bot/studio/inbox.py)
+ └── AlreadyDecided       someone decided that task or phrasing already
 """
 
 from __future__ import annotations
@@ -50,3 +52,11 @@ class UnknownArticle(StudioError):
 
 class UnknownCouncilError(StudioError):
     """A trial named a council AskIT does not serve; its articles would silently be hidden."""
+
+
+class NotInInbox(StudioError):
+    """No such task or proposed phrasing in this person's inbox (never was, or not theirs to see)."""
+
+
+class AlreadyDecided(StudioError):
+    """Someone decided this task or phrasing already: it has left the inbox."""

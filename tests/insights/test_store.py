@@ -1,5 +1,6 @@
 """The loader (bot/insights/store.py) on SQLite and a real PostgreSQL: stopped and started again at
-any point, it counts every event exactly once; the text of old questions is forgotten."""
+any point, it counts every event exactly once; the text of old questions is forgotten; a question
+answered with an article chosen from a clarify list is marked as chosen."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import sql
+from bot import replies, sql
 from bot.insights import store as store_module
 from bot.insights.figures import Gap, GapRun
 from bot.insights.outcomes import Question, Ticket
 from bot.insights.store import InsightsStore
+from tests.insights.history import Chat, Log
 from tests.insights.test_figures import history
 
 
@@ -115,3 +117,24 @@ def test_saved_gaps_are_counted_and_quoted_per_council(location: str, tmp_path: 
     assert kept.size == 10 and kept.examples == ()
     store.save_gaps(GapRun(1_800_100_000.0, 0.0, float("inf"), 0, []))  # a new run replaces the last
     assert store.gap_run() == GapRun(1_800_100_000.0, 0.0, float("inf"), 0, [])
+
+
+def test_a_question_answered_by_a_choice_from_a_clarify_list_is_marked_chosen(location: str, tmp_path: Path) -> None:
+    log = Log()
+    listed = Chat(log, "c1").says("printer problem").bot(replies.clarify([("printer-add", "Add"), ("scan", "Scan")]))
+    listed.says('/choose_article{"article_id":"printer-add"}').bot(replies.answer("printer-add", "Add", "Steps."))
+    listed.not_helped("printer-add")
+    Chat(log, "c2").answered("add a printer", "printer-add")  # the bot picked it: not chosen
+    Chat(log, "c3").says("scanner").bot(replies.clarify([("printer-add", "Add"), ("scan", "Scan")]))  # no choice
+    store = InsightsStore.open(location)
+    store.load(sql.open_database(log.write(tmp_path / "events.db")))
+    marked = {q.text: (q.decision, q.article_id, q.chosen) for q in store.questions()}
+    assert marked == {
+        "printer problem": ("answer", "printer-add", True),
+        "add a printer": ("answer", "printer-add", False),
+        "scanner": ("clarify", None, False),
+    }
+    assert [q.text for q in store.answers(chosen=True)] == ["printer problem"]
+    assert [q.text for q in store.answers(chosen=False)] == ["add a printer"]
+    [unhelped] = store.answers(feedback="not_helped")
+    assert store.question(unhelped.id) == unhelped and unhelped.chosen and store.question(-1) is None
