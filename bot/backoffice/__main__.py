@@ -24,6 +24,7 @@ from bot.backoffice.insights import insights_routes
 from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
 from bot.backoffice.studio import scheduled_publisher, studio_routes
+from bot.backoffice.studio_starters import starters_routes
 from bot.config import ConfigurationError
 from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import load_tenants
@@ -41,6 +42,7 @@ from bot.sql import Database, DatabaseError
 from bot.studio.engine import LazyTrials, escalation_groups
 from bot.studio.folder import ArticleFolder
 from bot.studio.settings import StudioSettings
+from bot.studio.starters import LiveArticles, StarterStore
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
 
@@ -88,7 +90,10 @@ def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> 
     own = StudioSettings.load(env, folder.categories()).self_approval
     studio = Studio(StudioStore(db), folder, config.tenants, time.time, (lazy.near_duplicates,), own)
     groups = escalation_groups(Router.load(routing), folder.articles()[0])
-    routes = studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups, warm=lazy.warm_soon)
+    routes = [
+        *studio_routes(studio, lambda since: insights.articles(since), lazy.get, groups, warm=lazy.warm_soon),
+        *starters_routes(StarterStore(db), LiveArticles(config.index_dir)),
+    ]
     return routes, scheduled_publisher(studio, db)
 
 
