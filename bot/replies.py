@@ -4,9 +4,9 @@
 narrow), ``article_id``, ``candidates`` (article ids), ``flow`` (welcome | contact | ticket_offer |
 ticket_declined | ticket_created | ticket_recorded | ticket_undeliverable | ticket_comment |
 ticket_status | handoff_queued | handoff_started | handoff_message | handoff_notice | handoff_ended),
-``handoff_id``, ``ticket_ref``, ``ticket_url``, ``receipt`` (the outbox's ASKIT-... reference, before the
-desk has answered), ``desk`` (the phone number offered and whether the line is open now). Plain
-Python: imported by actions and channels alike.
+``starters`` (the welcome's starter topics: article ids), ``handoff_id``, ``ticket_ref``, ``ticket_url``,
+``receipt`` (the outbox's ASKIT-... reference, before the desk has answered), ``desk`` (the phone
+number offered and whether the line is open now). Plain Python: imported by actions and channels alike.
 """
 
 from __future__ import annotations
@@ -99,17 +99,52 @@ def answer_parts(text: str) -> tuple[str, str] | None:
     return head[2:-2], rest[: -len(suffix)]
 
 
-def welcome(known: Sequence[tuple[str, str, str]] = ()) -> Reply:
-    """What a new user sees first (Teams, when the app is added): what to ask, in their words; and
-    first, the known problems of their council (``known``: incident id, title, summary)."""
+MAX_FIRST_NAME_CHARS = 40
+
+
+def first_name(name: str | None) -> str | None:
+    """The first name to greet someone by, from a verified display name: "Robin Example", or
+    "Example, Robin" as council directories often write it; None when there is none to use."""
+    if not name:
+        return None
+    given = name.split(",", 1)[1] if "," in name else name
+    words = given.split()
+    first = words[0] if words else ""
+    # Letters, and the hyphens and apostrophes of names: nothing a channel's Markdown would read.
+    if not first or len(first) > MAX_FIRST_NAME_CHARS or not all(c.isalpha() or c in "-'’." for c in first):
+        return None
+    return first if any(c.isalpha() for c in first) else None
+
+
+def welcome(
+    known: Sequence[tuple[str, str, str]] = (),
+    starters: Sequence[tuple[str, str]] = (),
+    name: str | None = None,
+) -> Reply:
+    """What a new user sees first (Teams, when the app is added; the widget, when a conversation
+    starts): a greeting (by ``name``, a first name, when known); first, the known problems of their
+    council (``known``: incident id, title, summary); then their council's starter topics
+    (``starters``: article id, title), each a button that answers with that article, or, with
+    none, examples of what to ask."""
     examples = ("I forgot my password", "The VPN won't connect", "How do I add a printer?")
     problems = "".join(f"**Known problem: {title}.** {summary}\n\n" for _, title, summary in known)
+    hello = f"Hello {name}, I'm AskIT" if name else "Hello, I'm AskIT"
+    offer = "Or choose a common topic:" if starters else "For example:"
+    if starters:
+        buttons = [Button(title=title, payload=choose_article_payload(aid)) for aid, title in starters]
+    else:
+        buttons = [Button(title=e, payload=e) for e in examples]
+    custom: dict[str, Any] = {"flow": "welcome"}
+    if known:
+        custom["incidents"] = [i for i, _, _ in known]
+    if starters:
+        custom["starters"] = [aid for aid, _ in starters]
     return Reply(
-        text=f"{problems}Hello, I'm AskIT, the IT help assistant for council staff. Ask me an IT question in your "
+        text=f"{problems}{hello}, the IT help assistant for council staff. Ask me an IT question in your "
         "own words and I'll find the answer in the knowledge base, or raise a ticket with the service desk for you, "
-        "with our conversation attached. For example:",
-        buttons=[Button(title=e, payload=e) for e in examples],
-        custom={"flow": "welcome", **({"incidents": [i for i, _, _ in known]} if known else {})},
+        f"with our conversation attached. {offer}",
+        buttons=buttons,
+        custom=custom,
     )
 
 

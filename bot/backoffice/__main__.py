@@ -25,6 +25,7 @@ from bot.backoffice.settings import SECRET, load_settings
 from bot.backoffice.storage import open_storage
 from bot.backoffice.studio import scheduled_publisher, studio_routes
 from bot.backoffice.studio_inbox import inbox_routes
+from bot.backoffice.studio_starters import starters_routes
 from bot.config import ConfigurationError
 from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import load_tenants
@@ -44,6 +45,7 @@ from bot.studio.folder import ArticleFolder
 from bot.studio.inbox import Inbox
 from bot.studio.inbox_store import InboxStore
 from bot.studio.settings import StudioSettings
+from bot.studio.starters import LiveArticles, StarterStore
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
 
@@ -103,6 +105,7 @@ def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> 
             gap_examples=inbox.gap_examples,
         ),
         *inbox_routes(inbox),
+        *starters_routes(StarterStore(db), LiveArticles(config.index_dir)),
     ]
     return routes, scheduled_publisher(studio, db)
 

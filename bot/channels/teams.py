@@ -57,11 +57,12 @@ from bot.channels.teams_payloads import (
     verified_identity,
 )
 from bot.channels.teams_state import ConversationDirectory, LiveCard, LiveCards, MemberCache, RecentIds
+from bot.channels.welcome import Welcomes
 from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.handoff.order import InOrder
 from bot.identity import IdentitySeal, known_aad_tenants
 from bot.incidents.known import KnownIncidents
-from bot.replies import SORRY, welcome
+from bot.replies import SORRY
 from bot.secret import Secret
 
 logger = logging.getLogger(__name__)
@@ -203,6 +204,7 @@ class TeamsInput(InputChannel):
         self.broker: HandoffBroker | None = None  # the live chat's, once the server has started
         self.relayed = InOrder()
         self.known_incidents = KnownIncidents.from_env(os.environ)  # said in the welcome
+        self.welcomes = Welcomes(self.known_incidents.database, index_dir())  # the greeting, and starter topics
         self._tasks: set[asyncio.Task[None]] = set()
         if settings.allowed_tenants is None:
             logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
@@ -299,8 +301,10 @@ class TeamsInput(InputChannel):
         if kind == "conversationUpdate":
             added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}
             if ref.bot.get("id") in added:
-                known = await self.known_incidents.of(verified_identity(activity, await self._member(ref)))
-                await output.send_response(sender, dict(welcome([(i.id, i.title, i.summary) for i in known])))
+                identity = verified_identity(activity, await self._member(ref))
+                known = await self.known_incidents.of(identity)
+                hello = await self.welcomes.welcome(identity, [(i.id, i.title, i.summary) for i in known])
+                await output.send_response(sender, dict(hello))
             return
         if kind == "typing" and self.broker is not None:  # shown to the agent who has the chat, if any
             await self.broker.user_typing(sender)

@@ -4,7 +4,9 @@ with a token the host page's server signed, and sends every reply whole.
     socket.io (path /socket.io):
       connect with auth {"token": "<JWT>"}   refused (connect_error) without a valid one, or from a
                                              page whose origin is not allowed (ASKIT_WIDGET_ORIGINS)
-      session -> ack {session_id, article_url}   the conversation and the article link template
+      session {new} -> ack {session_id, article_url}   the conversation and the article link template;
+                                             with new: true (nothing shown in this tab yet) the
+                                             welcome (flow welcome) comes first, as a bot_uttered
       user_uttered {message}                 only the text is used; identity is the token's
       bot_uttered {text, quick_replies, custom}  one event per bot message, to the room of the
                                              conversation, so news pushed later finds every tab
@@ -47,6 +49,7 @@ from bot.channels.turns import SenderTurns
 from bot.channels.webchat_banner import Banners
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
+from bot.channels.welcome import Welcomes
 from bot.channels.widget_auth import sender_id, verify_token
 from bot.channels.widget_config import WidgetConfig
 from bot.handoff.agents import AgentConsoles
@@ -203,6 +206,7 @@ class WebChatInput(InputChannel):
         self.broker: HandoffBroker | None = None  # made with the blueprint, shared with the other channels
         self.known_incidents = KnownIncidents(self.live_chat.database)  # for the banner
         self.banners: Banners | None = None  # made with the blueprint
+        self.welcomes = Welcomes(self.live_chat.database, index_dir(env))  # a new conversation's first message
         self.env = env
         self.articles = articles or PublishedArticles(index_dir(env))
         self.sio: AsyncServer | None = None
@@ -326,6 +330,14 @@ class WebChatInput(InputChannel):
         @sio.on(SESSION_EVENT)
         async def session(sid: str, data: object = None) -> dict[str, str]:
             state = await sio.get_session(sid)
+            if isinstance(data, Mapping) and data.get("new") is True:
+                # To this tab only (the person's other tabs have their own conversation shown), and
+                # before the answer: the widget says "Connected" once its first message is there.
+                try:
+                    hello = await self.welcomes.welcome(state["identity"])
+                    await sio.emit(BOT_EVENT, bot_message(hello, self.article_link(state["base_url"])), room=sid)
+                except Exception:  # no welcome is better than a widget that never says "Connected"
+                    logger.exception("webchat: the welcome could not be sent")
             return {
                 "session_id": state["sender_id"],
                 "article_url": article_url_template(state["base_url"], self.env),

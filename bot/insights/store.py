@@ -415,6 +415,21 @@ FIGURE_FIELDS = tuple(Figures.__dataclass_fields__)
 INCIDENT_STEPS = ("shown", "affected", "subscribed", "different")  # the kinds of insights_incident_people
 
 
+def most_answered(db: sql.Database, since: float, council: str | None, limit: int) -> list[str]:
+    """The ids of the articles staff of ``council`` (None: of any) were answered with most often
+    since ``since``, most first, at most ``limit``: what the welcome offers when editors chose
+    nothing (bot/studio/starters.py). A plain function, so the Rasa server can ask without the
+    store's loader; the tables are made by the store's migrations (``MIGRATIONS``)."""
+    where, params = _where(since, float("inf"), council)
+    with db.transaction() as tx:
+        rows = tx.execute(
+            f"SELECT article_id FROM insights_questions WHERE {where} AND decision = 'answer'"
+            " AND article_id IS NOT NULL GROUP BY article_id ORDER BY COUNT(*) DESC, article_id LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+    return [r["article_id"] for r in rows]
+
+
 def _where(since: float, until: float, council: str | None) -> tuple[str, tuple[Any, ...]]:
     """The condition for questions asked in [since, until) (of ``council``). An unbounded period
     reads the table rather than the whole of the time index: twice as fast in SQLite."""

@@ -375,6 +375,7 @@
 
   function onSession(session) {
     if (!session || typeof session.session_id !== "string") return;
+    setStatus("Connected", false);
     if (session.session_id !== sessionId) {
       var firstOnThisTab = sessionId === null;
       sessionId = session.session_id;
@@ -404,8 +405,9 @@
       auth: fetchToken,
     });
     socket.on("connect", function () {
-      setStatus("Connected", false);
-      socket.emit("session", null, onSession);
+      // Nothing shown in this tab yet: a new conversation, which the server opens with its welcome
+      // (sent before the answer to "session"); a reconnect or a reload shows what it had instead.
+      socket.emit("session", { new: history.length === 0 }, onSession);
     });
     socket.on("disconnect", function (reason) {
       stopTyping();
@@ -437,12 +439,13 @@
     });
     socket.on("bot_uttered", function (message) {
       if (!message || (!message.text && !(message.quick_replies || []).length)) return;
+      var custom = message.custom && typeof message.custom === "object" ? message.custom : {};
       add({
         from: "bot",
         text: String(message.text || ""),
         quick_replies: (message.quick_replies || []).filter(function (c) { return c && c.title && c.payload; }),
-        custom: message.custom && typeof message.custom === "object" ? message.custom : {},
-      }, true);
+        custom: custom,
+      }, custom.flow !== "welcome"); // the welcome is what the panel opens on, not news to announce
     });
   }
 

@@ -91,3 +91,37 @@ def test_a_status_line_says_what_is_known_and_nothing_more() -> None:
     assert first == '- INC3: open, "laptop"'
     assert second.startswith('  Latest from the service desk (1 Dec): "A loan laptop is ready. A loan')
     assert len(second) < replies.MAX_REPLY_CHARS + 50 and second.endswith('…"')
+
+
+@pytest.mark.parametrize(
+    "name,first",
+    [
+        ("Robin Example", "Robin"),
+        ("Example, Robin", "Robin"),  # as council directories often write it
+        ("  Amélie   Dupont ", "Amélie"),
+        ("robin.example@riverside.example", None),
+        ("", None),
+        (None, None),
+        ("12345", None),
+        ("Example,", None),
+        ("O'Neill-Smith, Siân", "Siân"),
+        ("**Bob** Example", None),  # nothing a channel's Markdown would read
+        ("[Bob](https://x.example) Example", None),
+    ],
+)
+def test_the_welcome_greets_by_the_first_name_when_there_is_one(name: str | None, first: str | None) -> None:
+    assert replies.first_name(name) == first
+
+
+def test_the_welcome_offers_the_starter_topics_as_choices_that_answer_with_their_article() -> None:
+    starters = [("vpn-connect", "VPN or remote access will not connect"), ("password-reset", "Reset a password")]
+    hello = replies.welcome((("inc-1", "Email delayed", "Mail is slow."),), starters, "Robin")
+    assert hello["text"].startswith("**Known problem: Email delayed.** Mail is slow.\n\nHello Robin, I'm AskIT")
+    assert hello["buttons"] == [
+        {"title": "VPN or remote access will not connect", "payload": '/choose_article{"article_id":"vpn-connect"}'},
+        {"title": "Reset a password", "payload": replies.choose_article_payload("password-reset")},
+    ]
+    assert hello["custom"] == {"flow": "welcome", "incidents": ["inc-1"], "starters": ["vpn-connect", "password-reset"]}
+    plain = replies.welcome()  # no topics to offer: examples of what to ask, said as a person would
+    assert plain["text"].startswith("Hello, I'm AskIT") and plain["custom"] == {"flow": "welcome"}
+    assert plain["buttons"][0] == {"title": "I forgot my password", "payload": "I forgot my password"}

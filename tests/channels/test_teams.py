@@ -26,6 +26,7 @@ from bot.channels.teams_payloads import ADAPTIVE_CARD, PAYLOAD_KEY
 from bot.identity import IDENTITY_KEY, IdentitySeal, VerifiedIdentity
 from bot.incidents.models import IncidentFields
 from bot.incidents.store import IncidentStore
+from bot.studio.starters import StarterStore
 from tests.cards import of_type
 from tests.channels.conftest import TEST_SEAL_KEY
 from tests.channels.fake_botframework import (
@@ -35,6 +36,7 @@ from tests.channels.fake_botframework import (
     FakeBotFramework,
     new_key,
 )
+from tests.channels.test_welcome import build_index
 
 WEBHOOK = "/webhooks/teams/webhook"
 
@@ -231,6 +233,35 @@ def test_the_hello_names_the_known_problems_of_the_users_council(
     assert welcome["channelData"] == {"askit": {"flow": "welcome", "incidents": [incident.id]}}
     text = json.dumps(welcome["attachments"][0]["content"])
     assert "Known problem: Riverside printers offline." in text and "Southmere" not in text
+
+
+def test_the_hello_offers_the_starter_topics_of_the_users_council(
+    bf: FakeBotFramework, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKIT_BACKOFFICE_DB", str(tmp_path / "backoffice.sqlite"))
+    monkeypatch.setenv("ASKIT_INDEX_DIR", str(build_index(tmp_path / "index")))
+    StarterStore.open(tmp_path / "backoffice.sqlite").set_chosen("riverside", ["vpn-connect", "password-reset"])
+    user = bf.add_user("Starter, New", "new.starter@riverside.example", RIVERSIDE_AAD)
+    added = [{"id": f"28:{APP_ID}"}]
+    bot_added = bf.activity(user, kind="conversationUpdate", membersAdded=added, aad_tenant=RIVERSIDE_AAD)
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        assert (await post(client, bf, bot_added)).status_code == 202
+        await until(lambda: bool(bf.replies()))
+        await channel.drain()
+
+    run(bf, Rasa(), scenario)
+    [welcome] = bf.replies()
+    assert welcome["channelData"] == {"askit": {"flow": "welcome", "starters": ["vpn-connect", "password-reset"]}}
+    card = welcome["attachments"][0]["content"]
+    assert card["body"][0]["text"].startswith("Hello New, I'm AskIT")
+    data = [a["data"] for a in of_type(card, "Action.Submit")]
+    assert [d["msteams"]["displayText"] for d in data] == [
+        "VPN or remote access will not connect",
+        "Reset a forgotten password",
+    ]
+    payloads = [replies.choose_article_payload(a) for a in ("vpn-connect", "password-reset")]
+    assert [d[PAYLOAD_KEY] for d in data] == payloads
 
 
 def test_a_clicked_card_button_sends_its_payload(bf: FakeBotFramework) -> None:

@@ -17,6 +17,7 @@ from bot.channels.webchat import WebChatInput, WebChatOutput
 from bot.channels.webchat_pages import FILES
 from bot.channels.widget_auth import mint_token, sender_id, verify_token
 from bot.identity import IDENTITY_KEY, SEAL_KEY_SETTING, IdentitySeal, VerifiedIdentity
+from bot.studio.starters import StarterStore
 from tests.channels.conftest import TEST_SEAL_KEY
 from tests.channels.test_articles import article, build
 
@@ -254,6 +255,29 @@ def test_a_valid_token_joins_the_subjects_conversation_and_only_its_text_reaches
     assert message.metadata == IdentitySeal(TEST_SEAL_KEY).metadata("webchat", conversation, ann)
     asyncio.run(utter(channel, "sid1", {"text": "no message field"}))
     assert len(received.messages) == 1
+
+
+def test_a_new_conversation_opens_on_the_welcome_and_a_reconnect_gets_none(tmp_path: Path) -> None:
+    database = tmp_path / "backoffice.sqlite"
+    _, channel, _ = make_app(tmp_path, ASKIT_BACKOFFICE_DB=str(database))
+    StarterStore.open(database).set_chosen("riverside", ["riverside-only", "vpn-connect"])
+    sessions = FakeSessions(channel)
+    token = mint_token(SECRET, "ann", name="Ann Other", tenant="riverside")
+    asyncio.run(handler(channel, "connect")("sid1", environ("https://askit.example"), {"token": token}))
+    sessions.emitted.clear()  # the known problems banner (none)
+    assert asyncio.run(handler(channel, "session")("sid1", {"new": True}))["session_id"] == sender_id({"id": "ann"})
+    [(event, hello, room)] = sessions.emitted  # sent before the answer, to this tab only
+    assert (event, room) == ("bot_uttered", "sid1")
+    assert hello["text"].startswith("Hello Ann, I'm AskIT")
+    assert hello["custom"] == {"flow": "welcome", "starters": ["riverside-only", "vpn-connect"]}
+    assert hello["quick_replies"] == [
+        {"title": "Title of riverside-only", "payload": '/choose_article{"article_id":"riverside-only"}'},
+        {"title": "VPN <b>won't</b> connect", "payload": '/choose_article{"article_id":"vpn-connect"}'},
+    ]
+    sessions.emitted.clear()
+    for shown_already in (None, {}, {"new": False}, {"new": "true"}, ["new"]):  # a reconnect, a reload, a stranger
+        asyncio.run(handler(channel, "session")("sid1", shown_already))
+    assert sessions.emitted == []
 
 
 def test_with_no_key_every_connection_is_refused_and_the_reason_logged_once(

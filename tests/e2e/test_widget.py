@@ -22,6 +22,7 @@ from bot.identity import IDENTITY_KEY
 from bot.incidents.models import IncidentFields
 from bot.incidents.store import IncidentStore
 from bot.paths import ROOT
+from bot.studio.starters import StarterStore
 from tests.browser import record_dialogs
 from tests.e2e.conftest import Chat
 from tests.e2e.intranet import Intranet, Staff, intranet_origin
@@ -291,6 +292,37 @@ def test_the_same_journey_by_keyboard_alone(chat: Chat, widget_for: Any) -> None
     expect(launcher).to_have_accessible_name("Ask IT a question")
 
 
+def test_a_new_member_of_staff_is_greeted_with_their_councils_starter_topics(chat: Chat, widget_for: Any) -> None:
+    store = StarterStore.open(chat.stack.extra_env["ASKIT_BACKOFFICE_DB"])
+    store.set_chosen("southmere", ["vpn-connect", "password-reset"])  # as an editor sets them in the studio
+    try:
+        widget = widget_for(staff("southmere"))
+        widget.connected()  # a new conversation: the panel opens on the welcome, not empty
+        expect(widget.bot_messages).to_have_count(1)
+        welcome = widget.bot_messages.first
+        expect(welcome).to_have_attribute("data-flow", "welcome")
+        expect(welcome).to_contain_text("Hello Robin, I'm AskIT")
+        expect(welcome.get_by_role("group", name="Choices").get_by_role("button")).to_have_text(
+            ["VPN or remote access will not connect", "Reset a forgotten password"]
+        )
+        heard = widget.page.locator(".askit-visually-hidden[aria-live=polite]")
+        assert heard.inner_text() == ""  # what the panel opens on, not news read out
+        assert widget.axe() == []
+
+        answer = widget.says(widget.choice(welcome, "VPN or remote access will not connect").click)
+        expect(answer).to_have_attribute("data-decision", "answer")
+        expect(answer).to_have_attribute("data-article-id", "vpn-connect")
+        expect(answer.locator("strong").first).to_have_text("VPN or remote access will not connect")
+
+        widget.page.reload()  # the same conversation, shown again: not a second welcome
+        widget.connected()
+        expect(widget.page.locator(".askit-msg")).to_have_count(3)
+        expect(widget.page.locator('.askit-from-bot[data-flow="welcome"]')).to_have_count(1)
+        assert widget.axe() == []
+    finally:
+        store.set_chosen("southmere", [])  # the stack is shared
+
+
 def test_axe_finds_no_wcag_22_aa_violations_and_the_widget_reflows_at_320_px(widget_for: Any) -> None:
     widget = widget_for()
     widget.connected()
@@ -386,7 +418,7 @@ def test_html_in_a_message_shows_as_text_also_when_the_bot_quotes_it(widget_for:
     confirm = widget.says(lambda: widget.ask(XSS))  # the summary, which the bot quotes back
     expect(confirm).to_have_attribute("data-flow", "ticket_offer")
     expect(confirm.locator(".askit-text")).to_contain_text(f'"{XSS}"')
-    assert widget.page.locator(".askit-host .askit-msg").count() == 6  # the locator looks inside the shadow root
+    assert widget.page.locator(".askit-host .askit-msg").count() == 7  # the welcome and 6; inside the shadow root
     assert widget.page.locator(".askit-host img").count() == 0
     widget.says(widget.choice(confirm, "No").click)
     assert widget.dialogs == []
@@ -483,7 +515,7 @@ def test_a_dropped_connection_comes_back_and_the_conversation_goes_on(
     widget.ask("no")  # typed while the connection is down: sent once it is back
     expect(widget.page.locator(".askit-from-user").last).to_have_text("You said: no")
     widget.context.set_offline(False)
-    offer = widget.next_reply(1)
+    offer = widget.next_reply(2)  # after the welcome and the answer
     expect(offer).to_have_attribute(
         "data-flow", "ticket_offer"
     )  # the same conversation: "no" answered "did this help?"
@@ -492,7 +524,7 @@ def test_a_dropped_connection_comes_back_and_the_conversation_goes_on(
 
     widget.page.reload()
     widget.connected()
-    expect(widget.page.locator(".askit-msg")).to_have_count(4)  # the conversation so far, shown again
+    expect(widget.page.locator(".askit-msg")).to_have_count(5)  # the conversation so far, shown again
     assert widget.page.locator(".askit-visually-hidden[aria-live]").inner_text() == ""  # and not read out again
     confirm = widget.says(widget.choice(widget.bot_messages.last, "Yes").click)
     expect(confirm).to_contain_text('"I forgot my password"')  # Rasa kept the conversation too
@@ -516,5 +548,6 @@ def test_the_demo_page_of_make_run_signs_each_tab_in_as_its_own_demo_user(
     answer = first.says(lambda: first.ask("I forgot my password"))
     expect(answer).to_have_attribute("data-article-id", "password-reset")
     second.connected()
-    expect(second.page.locator(".askit-msg")).to_have_count(0)  # another person, another conversation
+    expect(second.page.locator(".askit-msg")).to_have_count(1)  # another person, another conversation:
+    expect(second.bot_messages).to_have_attribute("data-flow", "welcome")  # only its welcome
     assert first.axe() == []
