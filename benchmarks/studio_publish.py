@@ -26,28 +26,13 @@ from bot.studio.folder import ArticleFolder
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
 from tests.e2e.conftest import Chat, running_chat
+from tests.fakes import lockers_article
 
 EDITOR = Person("bench-editor", "Benchmark editor", None, None, (Grant("editor"),))
 APPROVER = Person("bench-approver", "Benchmark approver", None, None, (Grant("approver"),))
 QUESTION = "my smart locker won't open"
 DEADLINE = 30.0  # seconds: a round that takes longer is a failure, not a slow sample
 POLL = 0.05
-ARTICLE = """---
-id: smart-lockers
-title: Smart lockers will not open
-category: devices
-questions:
-  - the locker app won't open my locker
-  - my smart locker is stuck shut
-audience: all
-owner: End User Computing team
-review_by: 2027-11-30
-status: published
----
-{opening}
-
-Close the app, turn Bluetooth on, stand within a metre of the locker and tap **Open** again.
-"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -64,7 +49,7 @@ def measure(chat: Chat, studio: Studio, rounds: int) -> list[float]:
     seconds = []
     for n in range(rounds):
         words = f"Round {n}: the smart lockers open with the LockerLink app."
-        text = ARTICLE.format(opening=words)
+        text = lockers_article(opening=words)
         current = studio.store.get("smart-lockers")
         draft = studio.save(EDITOR, "smart-lockers", text, current.version) if current else studio.create(EDITOR, text)
         submitted = studio.submit(EDITOR, "smart-lockers", draft.version)

@@ -11,14 +11,14 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.browser import chromium
 from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.conftest import running_chat
 from tests.e2e.test_studio import FIRST, QUESTION, SECOND, review_and_publish, signed_in, write_answer
 
-SIZE = {"width": 1280, "height": 900}
+SIZE: ViewportSize = {"width": 1280, "height": 900}
 
 
 def write_article(page: Page, url: str) -> None:

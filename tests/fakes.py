@@ -70,3 +70,30 @@ class ScriptedDesk(LocalServiceDesk):
     def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
         self.lookups += 1
         return super().find_by_correlation(correlation_id)
+
+
+LOCKERS_OPENING = "The smart lockers on each floor open with the LockerLink app."
+
+
+def lockers_article(audience: str = "all", opening: str = LOCKERS_OPENING) -> str:
+    """A new article's file, as an editor writes it: one no article in knowledge_base/articles covers
+    ("my smart locker won't open"), for ``audience`` (``all`` or a YAML list of council ids)."""
+    return f"""---
+id: smart-lockers
+title: Smart lockers will not open
+category: devices
+questions:
+  - the locker app won't open my locker
+  - my smart locker is stuck shut
+audience: {audience}
+owner: End User Computing team
+review_by: 2027-09-30
+status: published
+escalation:
+  group: end-user-computing
+  priority: P4
+---
+{opening}
+
+Close the app, turn Bluetooth on, stand within a metre of the locker and tap **Open** again.
+"""

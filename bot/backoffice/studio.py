@@ -270,14 +270,20 @@ def studio_routes(
             message = "There is no such article."
             return render(request, "error.html", {"title": "No such article", "message": message}, 404)
 
-    @requires(None)
-    async def article_page(request: Request) -> Response:
+    async def readable(request: Request) -> tuple[Person, StudioArticle] | Response:
+        """Who is reading, and the path's article; else the page that says why not."""
         person = _studio_person(request)
         if isinstance(person, Response):
             return person
         article = await found(request)
-        if isinstance(article, Response):
-            return article
+        return article if isinstance(article, Response) else (person, article)
+
+    @requires(None)
+    async def article_page(request: Request) -> Response:
+        read = await readable(request)
+        if isinstance(read, Response):
+            return read
+        _, article = read
         form = ArticleForm.of(article.text, article.version)
         warm()
         return await editor(request, article, form, notice=request.session.pop(NOTICE_KEY, None))
@@ -364,12 +370,10 @@ def studio_routes(
 
     @requires(None)
     async def history(request: Request) -> Response:
-        person = _studio_person(request)
-        if isinstance(person, Response):
-            return person
-        article = await found(request)
-        if isinstance(article, Response):
-            return article
+        read = await readable(request)
+        if isinstance(read, Response):
+            return read
+        person, article = read
         versions = await asyncio.to_thread(studio.versions, article.article_id)
         compared = [(v, side_by_side(versions[i + 1].text, v.text) if i + 1 < len(versions) else None)
                     for i, v in enumerate(versions)]  # fmt: skip

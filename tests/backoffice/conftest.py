@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.requests import Request
@@ -65,6 +66,18 @@ class Browser:
 
     def csrf(self) -> str:
         return csrf_of(self.client.get("/").text)
+
+
+def signed_in(client: TestClient, who: str) -> Browser:
+    """A browser of its own (its own cookies) on the same app, signed in as ``who``."""
+    browser = Browser(TestClient(client.app, base_url=BASE_URL))
+    browser.sign_in(who)
+    return browser
+
+
+def post(browser: Browser, path: str, data: dict[str, Any], **kwargs: Any) -> Any:  # the test client's response
+    """A form sent as the page sends it: with the session's CSRF token, not following the redirect."""
+    return browser.client.post(path, data={**data, "csrf_token": browser.csrf()}, follow_redirects=False, **kwargs)
 
 
 @pytest.fixture

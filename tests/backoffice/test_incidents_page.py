@@ -28,7 +28,7 @@ from bot.incidents.models import Incident, IncidentFields
 from bot.incidents.store import RESOLVED_TEXT, IncidentStore
 from bot.requester import Requester
 from bot.sql import Database
-from tests.backoffice.conftest import BASE_URL, SECRET, Browser, csrf_of
+from tests.backoffice.conftest import BASE_URL, SECRET, Browser, csrf_of, post, signed_in
 from tests.incidents.test_desk_notes import Clock
 
 
@@ -97,20 +97,9 @@ def client(db: Database, store: IncidentStore, clock: Clock) -> Iterator[TestCli
         yield client
 
 
-def signed_in(client: TestClient, who: str) -> Browser:
-    """A browser of its own (its own cookies) on the same app, signed in as ``who``."""
-    browser = Browser(TestClient(client.app, base_url=BASE_URL))
-    browser.sign_in(who)
-    return browser
-
-
 @pytest.fixture
 def agent(client: TestClient) -> Browser:
     return signed_in(client, "agent")
-
-
-def post(browser: Browser, path: str, data: dict[str, Any], **kwargs: Any) -> Reply:
-    return browser.client.post(path, data={**data, "csrf_token": browser.csrf()}, follow_redirects=False, **kwargs)
 
 
 def declare(browser: Browser, **changes: Any) -> Reply:

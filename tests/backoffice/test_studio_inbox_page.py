@@ -13,7 +13,6 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -33,7 +32,7 @@ from bot.studio.inbox import Inbox, folded, gap_key
 from bot.studio.inbox_store import InboxStore
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
-from tests.backoffice.conftest import BASE_URL, SECRET, Browser
+from tests.backoffice.conftest import BASE_URL, SECRET, post, signed_in
 from tests.insights.history import Chat, Log
 
 TENANTS = ("northbrook", "riverside", "southmere")
@@ -78,16 +77,6 @@ def client(db: sql.Database, folder: ArticleFolder, tmp_path: Path) -> Iterator[
     ]
     with TestClient(create_app(settings, db, dev=True, routes=routes), base_url=BASE_URL) as client:
         yield client
-
-
-def signed_in(client: TestClient, who: str) -> Browser:
-    browser = Browser(TestClient(client.app, base_url=BASE_URL))
-    browser.sign_in(who)
-    return browser
-
-
-def post(browser: Browser, path: str, data: dict[str, Any]) -> Any:
-    return browser.client.post(path, data={**data, "csrf_token": browser.csrf()}, follow_redirects=False)
 
 
 def task_path(page: str) -> str:

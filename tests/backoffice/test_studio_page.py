@@ -12,7 +12,6 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -28,7 +27,7 @@ from bot.sql import Database
 from bot.studio.folder import ArticleFolder
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
-from tests.backoffice.conftest import BASE_URL, SECRET, Browser, csrf_of
+from tests.backoffice.conftest import BASE_URL, SECRET, csrf_of, post, signed_in
 
 FORM = {
     "id": "smart-lockers",
@@ -57,16 +56,6 @@ def client(db: Database, folder: ArticleFolder) -> Iterator[TestClient]:
     routes = studio_routes(studio, groups=("end-user-computing", "service-desk"))
     with TestClient(create_app(settings, db, dev=True, routes=routes), base_url=BASE_URL) as client:
         yield client
-
-
-def signed_in(client: TestClient, who: str) -> Browser:
-    browser = Browser(TestClient(client.app, base_url=BASE_URL))
-    browser.sign_in(who)
-    return browser
-
-
-def post(browser: Browser, path: str, data: dict[str, Any]) -> Any:
-    return browser.client.post(path, data={**data, "csrf_token": browser.csrf()}, follow_redirects=False)
 
 
 def version_on(page: str, action: str) -> str:

@@ -21,7 +21,7 @@ from bot.knowledge.articles import read_articles
 from bot.paths import KNOWLEDGE_BASE_DIR
 from bot.sql import Database
 from bot.studio.starters import EVERY_COUNCIL, StarterStore
-from tests.backoffice.conftest import BASE_URL, SECRET, Browser
+from tests.backoffice.conftest import BASE_URL, SECRET, Browser, signed_in
 from tests.studio.test_starters import built_index
 
 
@@ -37,12 +37,6 @@ def client(db: Database, store: StarterStore, tmp_path: Path) -> Iterator[TestCl
     routes = starters_routes(store, built_index(tmp_path / "index", articles))
     with TestClient(create_app(settings, db, dev=True, routes=routes), base_url=BASE_URL) as client:
         yield client
-
-
-def signed_in(client: TestClient, who: str) -> Browser:
-    browser = Browser(TestClient(client.app, base_url=BASE_URL))
-    browser.sign_in(who)
-    return browser
 
 
 def topics(*article_ids: str) -> dict[str, str]:

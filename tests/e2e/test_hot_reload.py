@@ -9,28 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Chat, custom
+from tests.fakes import lockers_article
 from tests.waiting import wait_until
 
 DEADLINE_SECONDS = 5.0
 
-ARTICLE = """---
-id: smart-lockers
-title: Smart lockers will not open
-category: devices
-questions:
-  - the locker app won't open my locker
-  - my smart locker is stuck shut
-audience: all
-owner: End User Computing team
-review_by: 2027-09-30
-status: published
-escalation:
-  group: end-user-computing
-  priority: P4
----
-The smart lockers on each floor open with the LockerLink app. Close the app, turn Bluetooth on,
-stand within a metre of the locker and tap **Open** again.
-"""
+ARTICLE = lockers_article()
 
 
 def until(condition: Callable[[], bool], what: str) -> None:

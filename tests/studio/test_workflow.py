@@ -23,6 +23,7 @@ from bot.studio.folder import ArticleFolder
 from bot.studio.settings import SETTING, StudioSettings
 from bot.studio.store import StudioStore
 from bot.studio.workflow import Studio
+from tests.fakes import lockers_article
 
 TENANTS = ("northbrook", "riverside", "southmere")
 EDITOR = Person("ed", "Edith Editor", None, None, (Grant("editor"),))
@@ -31,20 +32,6 @@ APPROVER = Person("ap", "Arun Approver", None, None, (Grant("approver"),))
 WRITING_APPROVER = Person("wa", "Wendy Both", None, None, (Grant("approver"), Grant("editor")))
 RIVERSIDE_APPROVER = Person("rap", "Ravi Riverside", None, None, (Grant("approver", "riverside"),))
 LEAVERS_QUESTION = "I'm leaving the council, where do I return my laptop"  # a question of the article leaver
-LOCKERS = """---
-id: smart-lockers
-title: Smart lockers will not open
-category: devices
-questions:
-  - the locker app won't open my locker
-  - my smart locker is stuck shut
-audience: {audience}
-owner: End User Computing team
-review_by: 2027-09-30
-status: published
----
-The smart lockers open with the LockerLink app. Turn Bluetooth on and tap **Open** again.
-"""
 
 
 class Clock:
@@ -69,7 +56,7 @@ def studio(location: str, folder: ArticleFolder) -> Studio:
 
 
 def lockers(audience: str = "all") -> str:
-    return LOCKERS.format(audience=audience)
+    return lockers_article(audience)
 
 
 def test_a_new_article_goes_live_only_when_an_approver_publishes_it(studio: Studio, folder: ArticleFolder) -> None:
