@@ -96,12 +96,18 @@ def inbox_routes(inbox: Inbox) -> list[Route]:
             task = await asyncio.to_thread(inbox.decide_task, _person(request), int(given), decision, note)
         except NotInInbox:
             return not_found(request, "There is no such task.")
-        except NotAllowed as exc:
-            return forbidden(request, str(exc))
-        except AlreadyDecided as exc:
-            return await done(request, f"Nothing was done: {exc}")
+        except (NotAllowed, AlreadyDecided) as exc:
+            return await refused(request, exc)
         await audited(request, f"task.{decision}", task.article_id, {"question": task.question_id, "note": note})
         return await done(request, DONE[decision])
+
+    async def refused(request: Request, exc: StudioError) -> Response:
+        """What a decision that cannot be made answers: not found, not theirs, or decided already."""
+        if isinstance(exc, NotInInbox):
+            return not_found(request, str(exc))
+        if isinstance(exc, NotAllowed):
+            return forbidden(request, str(exc))
+        return await done(request, f"Nothing was done: {exc}")
 
     async def phrasing_form(request: Request) -> tuple[str, str, str] | Response:
         async with request.form() as data:
@@ -120,12 +126,8 @@ def inbox_routes(inbox: Inbox) -> list[Route]:
             return await done(request, "The page was out of date: nothing was added. Accept it again.")
         try:
             saved, phrasing = await asyncio.to_thread(inbox.accept, _person(request), article_id, key, int(version))
-        except NotInInbox as exc:
-            return not_found(request, str(exc))
-        except NotAllowed as exc:
-            return forbidden(request, str(exc))
-        except AlreadyDecided as exc:
-            return await done(request, f"Nothing was done: {exc}")
+        except (NotInInbox, NotAllowed, AlreadyDecided) as exc:
+            return await refused(request, exc)
         except StaleDraft as exc:
             message = STALE.format(title=exc.current.title, version=exc.current.version)
             return await page(request, status_code=409, problem=message)
@@ -150,12 +152,8 @@ def inbox_routes(inbox: Inbox) -> list[Route]:
         article_id, key, _ = read
         try:
             phrasing = await asyncio.to_thread(inbox.reject, _person(request), article_id, key)
-        except NotInInbox as exc:
-            return not_found(request, str(exc))
-        except NotAllowed as exc:
-            return forbidden(request, str(exc))
-        except AlreadyDecided as exc:
-            return await done(request, f"Nothing was done: {exc}")
+        except (NotInInbox, NotAllowed, AlreadyDecided) as exc:
+            return await refused(request, exc)
         await audited(request, "phrasing.reject", article_id, {"phrasing": phrasing.text})
         return await done(request, f"Rejected “{phrasing.text}”: it will not be proposed again.")
 

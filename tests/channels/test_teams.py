@@ -210,16 +210,8 @@ def test_the_bot_says_hello_when_it_is_added(bf: FakeBotFramework) -> None:
     assert rasa.messages == []  # a greeting from the channel, not a turn
 
 
-def test_the_hello_names_the_known_problems_of_the_users_council(
-    bf: FakeBotFramework, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ASKIT_BACKOFFICE_DB", str(tmp_path / "backoffice.sqlite"))
-    store = IncidentStore.open(tmp_path / "backoffice.sqlite")
-    printers = IncidentFields("Riverside printers offline", "No printer prints.", ("printer down",), ("riverside",))
-    phones = dataclasses.replace(printers, title="Southmere phones down", councils=("southmere",))
-    incident = store.declare(printers, source="cli", now=time.time())
-    store.declare(phones, source="cli", now=time.time())
-    user = bf.add_user("New Starter", "new.starter@riverside.example", RIVERSIDE_AAD)
+def welcome_of(bf: FakeBotFramework, user: Any) -> dict[str, Any]:
+    """The one message the bot sends ``user`` when they add it in Teams (Riverside's tenant)."""
     added = [{"id": f"28:{APP_ID}"}]
     bot_added = bf.activity(user, kind="conversationUpdate", membersAdded=added, aad_tenant=RIVERSIDE_AAD)
 
@@ -230,6 +222,19 @@ def test_the_hello_names_the_known_problems_of_the_users_council(
 
     run(bf, Rasa(), scenario)
     [welcome] = bf.replies()
+    return welcome
+
+
+def test_the_hello_names_the_known_problems_of_the_users_council(
+    bf: FakeBotFramework, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKIT_BACKOFFICE_DB", str(tmp_path / "backoffice.sqlite"))
+    store = IncidentStore.open(tmp_path / "backoffice.sqlite")
+    printers = IncidentFields("Riverside printers offline", "No printer prints.", ("printer down",), ("riverside",))
+    phones = dataclasses.replace(printers, title="Southmere phones down", councils=("southmere",))
+    incident = store.declare(printers, source="cli", now=time.time())
+    store.declare(phones, source="cli", now=time.time())
+    welcome = welcome_of(bf, bf.add_user("New Starter", "new.starter@riverside.example", RIVERSIDE_AAD))
     assert welcome["channelData"] == {"askit": {"flow": "welcome", "incidents": [incident.id]}}
     text = json.dumps(welcome["attachments"][0]["content"])
     assert "Known problem: Riverside printers offline." in text and "Southmere" not in text
@@ -241,17 +246,7 @@ def test_the_hello_offers_the_starter_topics_of_the_users_council(
     monkeypatch.setenv("ASKIT_BACKOFFICE_DB", str(tmp_path / "backoffice.sqlite"))
     monkeypatch.setenv("ASKIT_INDEX_DIR", str(build_index(tmp_path / "index")))
     StarterStore.open(tmp_path / "backoffice.sqlite").set_chosen("riverside", ["vpn-connect", "password-reset"])
-    user = bf.add_user("Starter, New", "new.starter@riverside.example", RIVERSIDE_AAD)
-    added = [{"id": f"28:{APP_ID}"}]
-    bot_added = bf.activity(user, kind="conversationUpdate", membersAdded=added, aad_tenant=RIVERSIDE_AAD)
-
-    async def scenario(client: Any, channel: TeamsInput) -> None:
-        assert (await post(client, bf, bot_added)).status_code == 202
-        await until(lambda: bool(bf.replies()))
-        await channel.drain()
-
-    run(bf, Rasa(), scenario)
-    [welcome] = bf.replies()
+    welcome = welcome_of(bf, bf.add_user("Starter, New", "new.starter@riverside.example", RIVERSIDE_AAD))
     assert welcome["channelData"] == {"askit": {"flow": "welcome", "starters": ["vpn-connect", "password-reset"]}}
     card = welcome["attachments"][0]["content"]
     assert card["body"][0]["text"].startswith("Hello New, I'm AskIT")
