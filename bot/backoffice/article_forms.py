@@ -32,6 +32,11 @@ LABELS = {"id": "Article id", "title": "Title", "category": "Category", "questio
 KEPT = ("kind", "facets")  # front-matter fields the form does not show: kept as they are
 
 
+def one_line(form: FormData, name: str) -> str:
+    """A one-line field as sent: line ends and runs of spaces (a crafted request's) made one space."""
+    return " ".join(text_of(form, name).split())[:MAX_FIELD_CHARS]
+
+
 @dataclass
 class ArticleForm:
     id: str = ""
@@ -86,16 +91,16 @@ class ArticleForm:
         kept = cls.of(base, 0) if base else cls()
         councils = tuple(str(c) for c in form.getlist("councils") if isinstance(c, str))
         return cls(
-            id=text_of(form, "id").strip()[:MAX_FIELD_CHARS],
-            title=text_of(form, "title").strip()[:MAX_FIELD_CHARS],
-            category=text_of(form, "category").strip()[:MAX_FIELD_CHARS],
+            id=one_line(form, "id"),
+            title=one_line(form, "title"),
+            category=one_line(form, "category"),
             questions=text_of(form, "questions").replace("\r\n", "\n")[:MAX_BODY_CHARS],
             councils=(ALL,) if ALL in councils else councils,
-            owner=text_of(form, "owner").strip()[:MAX_FIELD_CHARS],
-            review_by=text_of(form, "review_by").strip()[:MAX_FIELD_CHARS],
-            expires=text_of(form, "expires").strip()[:MAX_FIELD_CHARS],
-            group=text_of(form, "group").strip()[:MAX_FIELD_CHARS],
-            priority=text_of(form, "priority").strip()[:MAX_FIELD_CHARS],
+            owner=one_line(form, "owner"),
+            review_by=one_line(form, "review_by"),
+            expires=one_line(form, "expires"),
+            group=one_line(form, "group"),
+            priority=one_line(form, "priority"),
             body=text_of(form, "body").replace("\r\n", "\n")[:MAX_BODY_CHARS],
             version=text_of(form, "version").strip()[:9],
             kept=kept.kept,

@@ -102,6 +102,8 @@ def test_a_mistake_is_named_next_to_its_field_and_what_was_typed_is_kept(
     assert "Review by: must be a date" in reply.text and "smart locker is stuck shut" in reply.text
     copied = post(editor, f"{PATH}/new", {**FORM, "questions": "I'm leaving the council, where do I return my laptop"})
     assert copied.status_code == 400 and "is also a question of &#39;leaver&#39;" in copied.text
+    crafted = post(editor, f"{PATH}/new", {**FORM, "title": "Lockers\n---\nstatus: draft", "councils": []})
+    assert "Lockers --- status: draft" in crafted.text  # one line, as the form's field holds it
     nobody = post(editor, f"{PATH}/new", {**FORM, "councils": []})
     assert nobody.status_code == 400 and "Whose staff see it: choose every council" in nobody.text
     assert folder.find("smart-lockers") is None
