@@ -101,7 +101,7 @@ def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> 
             lazy.get,
             groups,
             warm=lazy.warm_soon,
-            inbox=lambda person: inbox.work(person).counts,
+            inbox=inbox.work,
             gap_examples=inbox.gap_examples,
         ),
         *inbox_routes(inbox),

@@ -31,6 +31,7 @@ from bot.periodic import Periodic
 from bot.priority import PRIORITIES
 from bot.sql import Database
 from bot.studio.errors import InvalidDraft, NotAllowed, StaleDraft, StudioError, UnknownArticle, WrongStage
+from bot.studio.inbox import Work
 from bot.studio.models import ALL, STAGE_NAMES, STAGES, StudioArticle
 from bot.studio.workflow import Studio, may, valid_id
 
@@ -110,14 +111,14 @@ def studio_routes(
     groups: tuple[str, ...] = (),
     clock: Callable[[], float] = time.time,
     warm: Callable[[], None] = lambda: None,
-    inbox: Callable[[Person], Mapping[str, int]] | None = None,
+    inbox: Callable[[Person], Work] | None = None,
     gap_examples: Callable[[Person, str], tuple[str, ...]] = lambda person, key: (),
 ) -> list[Route]:
     """The studio's pages on ``studio``; ``figures(since)``: each article's answers and feedback from
     the insights store; ``trials()``: the "Try it" engine, loaded on the first call (None: not
     available here); ``groups``: the escalation groups the routing configuration knows; ``warm()``:
     get "Try it" ready in the background, called when an editor opens an article; ``inbox(person)``:
-    the counts of their inbox (bot/backoffice/studio_inbox.py; None: no inbox here);
+    their inbox (bot/backoffice/studio_inbox.py; None: no inbox here);
     ``gap_examples(person, key)``: the questions of a content gap, for a new article started from it."""
 
     def names(request: Request) -> dict[str, str]:
@@ -186,7 +187,10 @@ def studio_routes(
         person = _studio_person(request)
         if isinstance(person, Response):
             return person
-        wanted = {k: str(request.query_params.get(k, "")) for k in ("stage", "category", "council", "owner", "review")}
+        names = ("stage", "category", "council", "owner", "review", "flagged")
+        wanted = {k: str(request.query_params.get(k, "")) for k in names}
+        work = await asyncio.to_thread(inbox, person) if inbox and person.can("editor") else None
+        flagged = work.flagged if work else frozenset()
         articles = await asyncio.to_thread(studio.listed)
         now = clock()
         by_id = {f.article_id: f for f in await asyncio.to_thread(figures, now - FIGURES_DAYS * 86400)}
@@ -202,6 +206,7 @@ def studio_routes(
                 and (not wanted["council"] or wanted["council"] in a.councils or ALL in a.councils)
                 and (not wanted["owner"] or wanted["owner"].casefold() in a.owner.casefold())
                 and (not wanted["review"] or (wanted["review"] == "due" and due))
+                and (not wanted["flagged"] or a.article_id in flagged)
             )
 
         context = {
@@ -214,7 +219,8 @@ def studio_routes(
             "today": today,
             "notice": request.session.pop(NOTICE_KEY, None),
             "can_write": person.can("editor"),
-            "inbox": await asyncio.to_thread(inbox, person) if inbox and person.can("editor") else None,
+            "inbox": work.counts if work else None,
+            "flagged": flagged,
             **shared(request),
         }
         return render(request, "studio.html", context)

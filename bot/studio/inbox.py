@@ -77,6 +77,11 @@ class Work:
     gaps_found_at: float | None  # when the latest gap run was made; None: never
     counts: dict[str, int] = field(default_factory=dict)  # tasks, phrasings, gaps
 
+    @property
+    def flagged(self) -> frozenset[str]:
+        """The ids of the articles with a "didn't help" task open."""
+        return frozenset(w.article.article_id for w in self.articles if w.tasks)
+
 
 def folded(text: str) -> str:
     """A question as phrasings are compared: case and runs of spaces do not count."""

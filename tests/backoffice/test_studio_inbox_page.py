@@ -72,7 +72,7 @@ def client(db: sql.Database, folder: ArticleFolder, tmp_path: Path) -> Iterator[
     seed(insights, tmp_path)
     inbox = Inbox(studio, InboxStore(db), insights)
     routes = [
-        *studio_routes(studio, inbox=lambda person: inbox.work(person).counts, gap_examples=inbox.gap_examples),
+        *studio_routes(studio, inbox=inbox.work, gap_examples=inbox.gap_examples),
         *inbox_routes(inbox),
     ]
     with TestClient(create_app(settings, db, dev=True, routes=routes), base_url=BASE_URL) as client:
@@ -95,6 +95,8 @@ def test_an_editor_works_through_the_inbox_and_every_decision_is_audited(
     editor = signed_in(client, "editor")
     studio_page = html.unescape(editor.client.get(PATH).text)
     assert "Your inbox</a>:\n  1 “didn't help” task,\n  2 proposed phrasings,\n  1 content gap" in studio_page
+    flagged = html.unescape(editor.client.get(PATH, params={"flagged": "1"}).text)
+    assert "1 of " in flagged and "vpn-connect" in flagged and "(didn't help: see your inbox)" in flagged
     page = editor.client.get(INBOX).text
     assert "vpn dies when I call [email]" in page and "pat@riverside" not in page  # redacted as kept
     assert f"“{PHRASING}”" in page and f"“{OTHER}”" in page and GAP in page
