@@ -1,0 +1,221 @@
+"""Outage-morning load through the real Rasa and action servers on loopback (issue 15): a closed loop
+of ``--users`` members of staff, each waiting for the bot's reply, then thinking (exponentially
+distributed, ``--think`` seconds on average) before the next message. Each user plays, at random,
+a knowledge question from the dev split (70%), a greeting or thanks (20%), or a whole ticket flow
+(10%: "raise a ticket", a summary, "yes", then the first impact button: four turns, one ticket on
+the local desk). Bounded: ``--seconds`` of load, then every user finishes the turn it is in.
+
+Counted: every turn's latency (send to reply), turns per second, and failures: an HTTP error, a
+reply with no message (a lost turn), or a ticket flow that did not end in ``ticket_created``; and
+at the end, whether the desk holds exactly as many tickets as replies said were raised (in a ticket
+flow, or where a user's next message was taken for a yes to a ticket offer).
+
+    .venv-actions/bin/python benchmarks/load.py [--users 50] [--think 2] [--seconds 60]
+        [--label before] [--write docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, from anywhere
+
+from benchmarks.report import machine_line, publish
+from bot.paths import ROOT
+from bot.settings import REST_TOKEN_SETTING
+from tests.e2e.conftest import Chat, running_chat
+
+QUESTIONS = ROOT / "benchmarks" / "data" / "kb-questions-dev.jsonl"
+GREETINGS = ("hello", "hi there", "thanks", "thank you, that's great", "good morning")
+SUMMARIES = ("the plotter prints everything in pink", "my second monitor stays black", "the scanner jams every page")
+MIX = (("question", 0.7), ("greeting", 0.2), ("ticket", 0.1))
+TIMEOUT = 60.0
+RAISED = ("ticket_created", "ticket_recorded")
+START_AGAIN = "/start_again"  # the ticket form's "read this article instead"
+MAX_TICKET_TURNS = 8  # the form's questions: summary, confirm, impact, and what an article needs
+WARM_UP = 3  # turns before the clock starts: the first calls load lazily
+
+
+@dataclass
+class Tally:
+    """What every user saw, under one lock."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # kind -> ms
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # what went wrong -> count
+    flows: int = 0  # ticket flows that ended in a ticket
+    raised: int = 0  # replies, in any turn, that said a ticket was raised
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def turn(self, kind: str, ms: float) -> None:
+        with self.lock:
+            self.latencies[kind].append(ms)
+
+    def failed(self, what: str) -> None:
+        with self.lock:
+            self.failures[what] += 1
+
+
+class User:
+    """One member of staff on the REST channel, with a conversation of their own."""
+
+    def __init__(self, chat: Chat, tally: Tally, rng: random.Random, questions: list[str]) -> None:
+        self.chat, self.tally, self.rng, self.questions = chat, tally, rng, questions
+        self.sender = f"load-{uuid.uuid4().hex[:12]}"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {chat.stack.extra_env[REST_TOKEN_SETTING]}"
+
+    def say(self, kind: str, text: str) -> list[dict[str, Any]] | None:
+        """The bot's reply to ``text``, timed; None (and a failure counted) if there was none."""
+        started = time.perf_counter()
+        try:
+            reply = self.session.post(
+                f"{self.chat.stack.rasa_url}/webhooks/rest/webhook",
+                json={"sender": self.sender, "message": text},
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            self.tally.failed(f"{type(exc).__name__}")
+            return None
+        self.tally.turn(kind, (time.perf_counter() - started) * 1000)
+        if reply.status_code != 200:
+            self.tally.failed(f"HTTP {reply.status_code}")
+            return None
+        messages: list[dict[str, Any]] = reply.json()
+        if not messages:
+            self.tally.failed("a turn with no reply")
+            return None
+        if any((m.get("custom") or {}).get("flow") in RAISED for m in messages):
+            with self.tally.lock:
+                self.tally.raised += 1
+        return messages
+
+    def ticket_flow(self) -> None:
+        """Ask for a ticket and answer what the form asks (the summary; yes; the first button
+        offered) until it is raised, in at most MAX_TICKET_TURNS turns."""
+        replies = self.say("ticket flow turn", "raise a ticket")
+        for turn in range(MAX_TICKET_TURNS + 1):
+            if replies is None:
+                return
+            customs = [m.get("custom") or {} for m in replies]
+            if any(c.get("flow") in RAISED for c in customs):
+                with self.tally.lock:
+                    self.tally.flows += 1
+                return
+            if turn == MAX_TICKET_TURNS:
+                asked = [c.get("step") or c.get("flow") for c in customs]
+                self.tally.failed(f"a ticket flow not raised within {MAX_TICKET_TURNS} turns (last asked: {asked})")
+                return
+            # Past an article the form suggests: this user wants the ticket.
+            buttons = [b["payload"] for m in replies for b in m.get("buttons") or () if b["payload"] != START_AGAIN]
+            if any(c.get("step") == "summary" for c in customs):
+                answer = self.rng.choice(SUMMARIES)
+            else:
+                answer = buttons[0] if buttons else "yes"
+            replies = self.say("ticket flow turn", answer)
+
+    def one(self) -> None:
+        kind = self.rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+        if kind == "question":
+            self.say("knowledge question", self.rng.choice(self.questions))
+        elif kind == "greeting":
+            self.say("greeting or thanks", self.rng.choice(GREETINGS))
+        else:
+            self.ticket_flow()
+
+    def run(self, until: float, think: float) -> None:
+        time.sleep(self.rng.uniform(0, think))  # users arrive spread over one think time
+        while time.monotonic() < until:
+            self.one()
+            time.sleep(self.rng.expovariate(1 / think) if think > 0 else 0)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def measure(chat: Chat, users: int, think: float, seconds: float, seed: int) -> tuple[Tally, float, int]:
+    """The tally, the seconds the load really lasted, and the tickets the desk holds."""
+    rng = random.Random(seed)
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [r["text"] for r in rows]
+    warm = User(chat, Tally(), rng, questions)
+    for text in questions[:WARM_UP]:
+        warm.say("warm-up", text)
+    tally = Tally()
+    people = [User(chat, tally, random.Random(rng.random()), questions) for _ in range(users)]
+    started = time.monotonic()
+    until = started + seconds
+    threads = [threading.Thread(target=p.run, args=(until, think), daemon=True) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lasted = time.monotonic() - started
+    return tally, lasted, len(chat.tickets())
+
+
+def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace) -> str:
+    every = [ms for values in tally.latencies.values() for ms in values]
+
+    def row(name: str, values: list[float]) -> str:
+        return (
+            f"| {name} | {len(values)} | {percentile(values, 0.5):.0f} | {percentile(values, 0.95):.0f} "
+            f"| {percentile(values, 0.99):.0f} |"
+        )
+
+    command = f"--users {args.users} --think {args.think:g} --seconds {args.seconds:g} --label {args.label}"
+    failures = ", ".join(f"{what}: {n}" for what, n in sorted(tally.failures.items())) or "none"
+    return "\n".join(
+        [
+            f"Load, {args.label}: {args.users} users, each thinking {args.think:g} s on average between messages, "
+            f"for {args.seconds:g} s; {len(every)} turns in {lasted:.1f} s = **{len(every) / lasted:.1f} turns/s**.",
+            "",
+            "| turn | count | p50 ms | p95 ms | p99 ms |",
+            "|---|---|---|---|---|",
+            *[row(kind, values) for kind, values in sorted(tally.latencies.items())],
+            row("every turn", every),
+            "",
+            f"Failures: {failures}. Ticket flows completed: {tally.flows}; replies saying a ticket was raised "
+            f"(any turn): {tally.raised}; tickets on the desk: {tickets}"
+            f"{'' if tickets == tally.raised else ' (NOT the same: a ticket lost or duplicated)'}. "
+            f"Load average at the end (1 / 5 / 15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.",
+            "",
+            machine_line("load.py").replace("--write", f"{command} --write"),
+        ]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a reply and the next message")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--label", default="before", help="the run's name: its own section of the report")
+    parser.add_argument("--write", type=Path, help="replace this run's section of this Markdown file")
+    args = parser.parse_args()
+    if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 3600:
+        parser.error("--users must be 1..500 and --seconds 1..3600")
+    with tempfile.TemporaryDirectory() as work, running_chat(Path(work)) as chat:
+        tally, lasted, tickets = measure(chat, args.users, args.think, args.seconds, args.seed)
+    publish(section(tally, lasted, tickets, args), f"load-{args.label}-{args.users}", args.write)
+    return 0 if not tally.failures and tickets == tally.raised else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
