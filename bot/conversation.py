@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from bot.replies import clip
@@ -158,11 +158,25 @@ def clean_summary(text: str | None) -> str | None:
     return clip(line, MAX_SUMMARY_CHARS)
 
 
+def _questions(events: Sequence[Event]) -> Iterator[Event]:
+    """The user's questions, latest first: what NLU read as one, and any message the bot then
+    answered as one (its reply carries a knowledge-base ``decision``), whatever NLU named it: "only
+    one of my two screens shows anything" read as adding to a ticket is still the problem asked."""
+    answered = False  # whether the bot's replies after the event being looked at made a decision
+    for event in reversed(events):
+        if event.get("event") == "bot":
+            answered = answered or "decision" in _custom(event)
+        elif _said(event):
+            if intent_of(event) in QUESTION_INTENTS or answered:
+                yield event
+            answered = False
+
+
 def last_question(events: Sequence[Event]) -> str | None:
     """The user's latest question as they typed it (not a button)."""
-    for event in reversed(events):
+    for event in _questions(events):
         text = event.get("text") or ""
-        if _said(event) and intent_of(event) in QUESTION_INTENTS and text and not text.startswith("/"):
+        if text and not text.startswith("/"):
             return str(text)
     return None
 
@@ -170,12 +184,11 @@ def last_question(events: Sequence[Event]) -> str | None:
 def draft_summary(events: Sequence[Event], thread: str | None = None) -> str | None:
     """The user's latest question, which is usually the problem the ticket is about; the whole
     ``thread`` when that question refined an earlier one ("email not working; on my phone")."""
-    for event in reversed(events):
-        if event.get("event") == "user" and intent_of(event) in QUESTION_INTENTS:
-            text = str(event.get("text") or "")
-            summary = clean_summary(thread if thread and text.strip() and thread.endswith(text.strip()) else text)
-            if summary:
-                return summary
+    for event in _questions(events):
+        text = str(event.get("text") or "")
+        summary = clean_summary(thread if thread and text.strip() and thread.endswith(text.strip()) else text)
+        if summary:
+            return summary
     return None
 
 

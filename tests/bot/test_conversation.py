@@ -42,6 +42,25 @@ def test_the_draft_summary_is_the_latest_question() -> None:
     assert conversation.draft_summary([user("yes", "affirm")]) is None
 
 
+def test_a_message_the_bot_answered_as_a_question_is_one_whatever_nlu_named_it() -> None:
+    # Found by benchmarks/load.py: NLU read the screens problem as adding to a ticket, the bot
+    # answered it from the knowledge base, and "raise a ticket" then summarised the match question.
+    events = [
+        user("who won the match last night", "ask_question"),
+        bot("I couldn't find an article that fits.", {"decision": "escalate"}),
+        bot("Shall I raise a ticket?", {"flow": "ticket_offer"}),
+        user("hi there", "greet"),
+        bot("Hello!"),
+        user("only one of my two screens shows anything at my hot desk", "add_to_ticket"),
+        bot("**Docking station or external monitors not working**", {"decision": "answer"}),
+        user("raise a ticket", "open_ticket"),
+    ]
+    screens = "only one of my two screens shows anything at my hot desk"
+    assert conversation.draft_summary(events) == conversation.last_question(events) == screens
+    # Not answered as a question (a ticket's comment, a greeting): not one.
+    assert conversation.draft_summary([*events[:5], user(screens, "add_to_ticket")]) == "who won the match last night"
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [("  printer   jammed ", "printer jammed"), ("ok", None), ("😀😀", None), ("/affirm", None), (None, None)],
