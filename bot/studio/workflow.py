@@ -14,6 +14,7 @@ Every method takes the person and the version they read, and raises a StudioErro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection
@@ -78,17 +79,19 @@ class Studio:
         text = self.folder.text(article_id) if valid_id(article_id) else None
         if text is None:
             raise UnknownArticle(f"there is no article {article_id!r}")
-        article = self._parsed(text)
-        return StudioArticle(
-            article_id, article.category, article.title, councils_of(article), article.owner, "published", text,
-            author="", author_name="", note=None, version=0, updated_at=0.0, updated_by="", live_version=None,
-        )  # fmt: skip
+        return self._unheld(self._parsed(text), text, "published")
 
     def listed(self) -> list[StudioArticle]:
-        """Every article: the studio's rows, and the live files it has not touched."""
+        """Every article: the studio's rows, and the live files it has not touched (read once, as
+        the folder's articles were just read: no query, search or parse per article)."""
         held = {a.article_id: a for a in self.store.listed()}
         live, _ = self.folder.articles()
-        found = [self.get(a.id) for a in live if a.id not in held]
+        found = []
+        for article in live:
+            if article.id not in held:
+                with contextlib.suppress(OSError):  # removed since it was read: not listed
+                    text = Path(article.source).read_text(encoding="utf-8")
+                    found.append(self._unheld(article, text, "published"))
         return sorted([*held.values(), *found], key=lambda a: a.title.casefold())
 
     def versions(self, article_id: str) -> list[Version]:
@@ -143,7 +146,9 @@ class Studio:
         self._require(person, "editor", councils_of(article), "write")
         if self.store.get(article.id) is not None or self.folder.find(article.id) is not None:
             raise InvalidDraft([Problem(Path(article.source), "id", f"{article.id!r} is taken: choose another")])
-        return self.store.write(self._changed(self._blank(article, text), person, text, "draft", 1, article), 0)
+        return self.store.write(
+            self._changed(self._unheld(article, text, "draft"), person, text, "draft", 1, article), 0
+        )
 
     def save(self, person: Person, article_id: str, text: str, read: int) -> StudioArticle:
         """The working copy as ``text``, back at ``draft``; nothing live changes."""
@@ -281,9 +286,10 @@ class Studio:
                 Version(current.article_id, 1, current.text, self.clock(), "folder", "the articles folder", FOUND_NOTE)
             )
 
-    def _blank(self, article: Article, text: str) -> StudioArticle:
+    def _unheld(self, article: Article, text: str, stage: Stage) -> StudioArticle:
+        """An article the studio holds no row for (version 0): a live file's, or a new one's."""
         return StudioArticle(
-            article.id, article.category, article.title, councils_of(article), article.owner, "draft", text,
+            article.id, article.category, article.title, councils_of(article), article.owner, stage, text,
             author="", author_name="", note=None, version=0, updated_at=0.0, updated_by="", live_version=None,
         )  # fmt: skip
 
