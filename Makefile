@@ -61,12 +61,13 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt requirements/dev.txt requir
 
 setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
 
-# Debian packages the tests use: a real PostgreSQL server for the tracker-store test, a real
+# Debian packages the tests use: a real PostgreSQL server for the tracker-store test, Redis and
+# HAProxy for the scale-out tests (two replicas behind a balancer, sharing a lock store), a real
 # Request Tracker 5 (SQLite, standalone server) for the ticketing integration test, and Chromium
 # for the web-widget tests (Playwright drives /usr/bin/chromium; it downloads no browser; the insights
 # report prints its PDF with it) and poppler-utils to look at that PDF's pages. debconf
 # is told first that RT must not create a database of its own (the tests make theirs in a temp folder).
-SYSTEM_PACKAGES := postgresql request-tracker5 rt5-db-sqlite rt5-standalone chromium poppler-utils
+SYSTEM_PACKAGES := postgresql redis-server haproxy request-tracker5 rt5-db-sqlite rt5-standalone chromium poppler-utils
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
