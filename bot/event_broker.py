@@ -10,6 +10,7 @@ endpoints.yml:  event_broker: {type: bot.event_broker.SafeSQLEventBroker, url: <
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from asyncio import AbstractEventLoop
 from typing import Any
@@ -20,6 +21,7 @@ from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.redaction import redact_typed_secrets
+from bot.tracker_store import sqlite_engine
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def redacted(event: dict[str, Any]) -> dict[str, Any]:
 
 class SafeSQLEventBroker(SQLEventBroker):
     def __init__(self, url: str) -> None:  # Rasa's takes dialect, host, port, ...: one URL is simpler
-        self.engine = sqlalchemy.create_engine(url)
+        self.engine = sqlite_engine(url) if url.startswith("sqlite") else sqlalchemy.create_engine(url)
         self.Base.metadata.create_all(self.engine)
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
@@ -54,7 +56,15 @@ class SafeSQLEventBroker(SQLEventBroker):
         return cls(broker_config.url)
 
     def publish(self, event: dict[str, Any]) -> None:
+        self.publish_batch([event])
+
+    def publish_batch(self, events: list[dict[str, Any]]) -> None:
+        """Write ``events`` in one transaction, in order (a turn's events: the tracker store's save)."""
         try:
-            super().publish(redacted(event))
+            with self.session_scope() as session:
+                for event in events:
+                    clean = redacted(event)
+                    session.add(self.SQLBrokerEvent(sender_id=clean.get("sender_id"), data=json.dumps(clean)))
+                session.commit()
         except (sqlalchemy.exc.SQLAlchemyError, ValueError) as exc:
-            logger.error("event not written for insights: %s", type(exc).__name__)
+            logger.error("event not written for insights: %s (%d in the batch)", type(exc).__name__, len(events))

@@ -6,6 +6,13 @@ NUL on PostgreSQL) stopped AskIT. Here such an error fails that one save or load
 fail-safe wrapper logs and survives, and a user's typed secrets are taken out of their messages
 before they are written, whichever way a message arrived (a channel, or Rasa's HTTP API).
 
+A save is one transaction that stores the new events and then hands the same events to the event
+broker, in one batch where the broker takes one (bot/event_broker.py). Rasa's own save first loads
+the whole stored conversation again to work out which events are new, then writes each of them to
+the broker in a transaction of its own: with a SQLite file that was most of a turn (issue 15,
+docs/benchmarks.md). A SQLite file is opened in WAL mode with ``synchronous=NORMAL``: a commit
+survives the process being killed, and only an operating-system crash may lose the last ones.
+
 endpoints.yml:  tracker_store: {type: bot.tracker_store.SafeSQLTrackerStore, url: <SQLAlchemy URL>}
 """
 
@@ -13,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Generator, Iterator
+import json
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -43,7 +52,59 @@ def redacted(event: Event) -> Event:
     return stored
 
 
+def sqlite_engine(url: str | sqlalchemy.engine.URL) -> sqlalchemy.engine.Engine:
+    """An engine for a SQLite file that keeps its connections (SQLAlchemy 1.4 opens a new one per
+    session) and opens each in WAL mode with ``synchronous=NORMAL``: no fsync per commit, and
+    readers never wait for a writer."""
+    engine = sqlalchemy.create_engine(
+        url, poolclass=sqlalchemy.pool.QueuePool, connect_args={"check_same_thread": False}
+    )
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
 class SafeSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self.engine.dispose()
+            self.engine = sqlite_engine(self.engine.url)
+            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events not stored yet, then stream exactly those to the event broker."""
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new = list(tracker.events)[stored:]
+            for event in new:
+                data = redacted(event).as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        if self.event_broker is not None and new:
+            bodies = [{"sender_id": tracker.sender_id, **event.as_dict()} for event in new]
+            publish_batch = getattr(self.event_broker, "publish_batch", None)
+            if publish_batch is not None:
+                publish_batch(bodies)
+            else:
+                for body in bodies:
+                    self.event_broker.publish(body)
+
     @contextlib.contextmanager
     def session_scope(self) -> Generator[Session, None, None]:
         session = self.sessionmaker()
@@ -58,6 +119,3 @@ class SafeSQLTrackerStore(SQLTrackerStore):
                 raise TrackerStoreError(f"the database refused a conversation's data: {type(exc).__name__}") from None
         finally:
             session.close()
-
-    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator[Any]:
-        return (redacted(event) for event in super()._additional_events(session, tracker))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -47,8 +47,9 @@ def test_a_saved_turn_reaches_the_broker_in_order_without_typed_secrets(tmp_path
 
 def test_a_database_that_fails_loses_the_event_not_the_turn(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     broker = SafeSQLEventBroker(f"sqlite:///{tmp_path / 'events.db'}")
-    (tmp_path / "events.db").unlink()
-    (tmp_path / "events.db").mkdir()  # a folder where the file was: every write fails
+    broker.publish({"event": "user", "sender_id": "alice", "text": "first"})  # the broker holds a connection
+    with sqlite3.connect(tmp_path / "events.db") as other:
+        other.execute("DROP TABLE events")  # every later write fails, on the held connection too
     broker.publish({"event": "user", "sender_id": "alice", "text": "hi"})
     assert "event not written for insights" in caplog.text and "hi" not in caplog.text
 
@@ -56,3 +57,25 @@ def test_a_database_that_fails_loses_the_event_not_the_turn(tmp_path: Path, capl
 def test_without_a_url_the_error_names_the_setting() -> None:
     with pytest.raises(ValueError, match="EVENTS_DB_URL"):
         asyncio.run(SafeSQLEventBroker.from_endpoint_config(EndpointConfig(type="bot.event_broker.SafeSQLEventBroker")))
+
+
+def test_each_save_streams_only_the_events_not_stored_before_across_sessions(tmp_path: Path) -> None:
+    """The tracker store works out what is new once (no reload of the conversation) and gives the
+    broker exactly those events: a second save adds the next turn's, never the first's again."""
+    broker = SafeSQLEventBroker(f"sqlite:///{tmp_path / 'events.db'}")
+    store = SafeSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'tracker.db'}", event_broker=broker)
+    tracker = DialogueStateTracker("alice", slots=[])
+    tracker.update(UserUttered("printer jammed", {"name": "ask", "confidence": 1.0}))
+    tracker.update(BotUttered("Open tray 2"))
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))  # nothing new: nothing streamed
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(UserUttered("still jammed", {"name": "ask", "confidence": 1.0}))
+    asyncio.run(store.save(tracker))
+    streamed = [d.get("text") or d["event"] for _, _, d in rows(tmp_path / "events.db")]
+    assert streamed == ["printer jammed", "Open tray 2", "action", "session_started", "still jammed"]
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 5
+    reloaded = asyncio.run(store.retrieve("alice"))
+    assert reloaded is not None and [e.as_dict().get("text") for e in reloaded.events][-1] == "still jammed"
