@@ -62,6 +62,13 @@ def _quantised(model: Any) -> Any:
     return model
 
 
+# torch's own threads per forward pass. One: a server embeds many questions at once, one per
+# request thread, and a second thread inside each pass only contends with them (and with the Rasa
+# server) for the same cores: on this 2-core machine under load a search took 29 ms and 38 ms of CPU
+# with two, 13 ms and 8 ms with one (docs/benchmarks.md, "Outage-morning load").
+TORCH_THREADS = 1
+
+
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 on the CPU; the model loads on first use (about 2 s) and then stays."""
 
@@ -93,8 +100,11 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as transformers_logging
+
+                torch.set_num_threads(TORCH_THREADS)
 
                 transformers_logging.disable_progress_bar()  # a bar per model load clutters server logs
 
