@@ -6,6 +6,9 @@ NUL on PostgreSQL) stopped AskIT. Here such an error fails that one save or load
 fail-safe wrapper logs and survives, and a user's typed secrets are taken out of their messages
 before they are written, whichever way a message arrived (a channel, or Rasa's HTTP API).
 
+The latest session's events are read, and counted, with one plain statement: the query Rasa builds
+with SQLAlchemy's ORM for each load and save cost 1.8 ms to build against 0.1 ms to run.
+
 A save is one transaction that stores the new events and then hands the same events to the event
 broker, in one batch where the broker takes one (bot/event_broker.py). Rasa's own save first loads
 the whole stored conversation again to work out which events are new, then writes each of them to
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.redaction import redact_typed_secrets
@@ -50,6 +53,14 @@ def redacted(event: Event) -> Event:
     stored.text = clean
     stored.parse_data = {**event.parse_data, "text": clean}
     return stored
+
+
+# The latest conversation session's events of one sender, as Rasa's ``_event_query`` selects them.
+LATEST_SESSION = """FROM events, (SELECT max(timestamp) AS start FROM events
+    WHERE sender_id = :sender AND type_name = :started) AS latest
+    WHERE events.sender_id = :sender AND (events.timestamp >= latest.start OR latest.start IS NULL)"""
+COUNT_LATEST = sqlalchemy.text(f"SELECT count(*) {LATEST_SESSION}")
+EVENTS_LATEST = sqlalchemy.text(f"SELECT events.data {LATEST_SESSION} ORDER BY events.id")
 
 
 def sqlite_engine(url: str | sqlalchemy.engine.URL) -> sqlalchemy.engine.Engine:
@@ -78,10 +89,21 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             self.engine = sqlite_engine(self.engine.url)
             self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        if fetch_events_from_all_sessions:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            rows = session.execute(EVENTS_LATEST, {"sender": sender_id, "started": SessionStarted.type_name}).all()
+        events = [json.loads(row.data) for row in rows]
+        if self.domain is None or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events not stored yet, then stream exactly those to the event broker."""
         with self.session_scope() as session:
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            latest = {"sender": tracker.sender_id, "started": SessionStarted.type_name}
+            stored = session.execute(COUNT_LATEST, latest).scalar_one()
             new = list(tracker.events)[stored:]
             for event in new:
                 data = redacted(event).as_dict()
