@@ -38,6 +38,8 @@ class Database(Protocol):
 
     def transaction(self, immediate: bool = False) -> Any: ...  # a context manager giving a Transaction
 
+    def schema_change(self) -> Any: ...  # a transaction no other process's schema_change runs beside
+
 
 def one(cursor: Cursor) -> Any:
     """The one row a statement gives, or None (every row read, so the statement is finished)."""
@@ -65,6 +67,9 @@ class SQLiteDatabase:
                 db.close()
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"{self.name} cannot be opened: {exc}") from exc
+
+    def schema_change(self) -> Any:
+        return self.transaction(immediate=True)  # BEGIN IMMEDIATE: one writer at a time
 
     @contextmanager
     def transaction(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
@@ -99,6 +104,9 @@ class _PostgresTransaction:
         return cursor
 
 
+SCHEMA_LOCK = 0x41534B4954  # "ASKIT": the advisory lock key of schema changes
+
+
 class PostgresDatabase:
     """A PostgreSQL database; claims use ``FOR UPDATE SKIP LOCKED`` so workers never wait on each other."""
 
@@ -111,9 +119,18 @@ class PostgresDatabase:
         self.name = urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}:{parts.port or 5432}"))
 
     def create(self, schema: str) -> None:
-        with self.transaction() as db:
+        with self.schema_change() as db:
             for statement in filter(str.strip, schema.split(";")):
                 db.execute(statement)
+
+    @contextmanager
+    def schema_change(self) -> Iterator[_PostgresTransaction]:
+        """A transaction holding a lock every schema change takes first: two servers starting at
+        once each run ``CREATE TABLE IF NOT EXISTS``, and PostgreSQL lets both try to create the
+        table (the second fails on a unique violation) unless one waits for the other."""
+        with self.transaction() as db:
+            db.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            yield db
 
     @contextmanager
     def transaction(self, immediate: bool = False) -> Iterator[_PostgresTransaction]:
@@ -154,7 +171,7 @@ def migrate(db: Database, migrations: Path) -> list[str]:
     applied = []
     for path in sorted(migrations.glob("[0-9][0-9][0-9]_*.sql")):
         name = f"{migrations.resolve().parent.name}/{path.name}"
-        with db.transaction(immediate=True) as tx:
+        with db.schema_change() as tx:
             if tx.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone():
                 continue
             for statement in filter(str.strip, path.read_text().split(";")):
