@@ -21,7 +21,7 @@ from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.redaction import redact_typed_secrets
-from bot.tracker_store import sqlite_engine
+from bot.tracker_store import schema_lock, sqlite_engine
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ def redacted(event: dict[str, Any]) -> dict[str, Any]:
 class SafeSQLEventBroker(SQLEventBroker):
     def __init__(self, url: str) -> None:  # Rasa's takes dialect, host, port, ...: one URL is simpler
         self.engine = sqlite_engine(url) if url.startswith("sqlite") else sqlalchemy.create_engine(url)
-        self.Base.metadata.create_all(self.engine)
+        with schema_lock(url):
+            self.Base.metadata.create_all(self.engine)
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     @classmethod

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
@@ -33,6 +33,7 @@ from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.redaction import redact_typed_secrets
+from bot.sql import SCHEMA_LOCK
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -63,6 +64,26 @@ COUNT_LATEST = sqlalchemy.text(f"SELECT count(*) {LATEST_SESSION}")
 EVENTS_LATEST = sqlalchemy.text(f"SELECT events.data {LATEST_SESSION} ORDER BY events.id")
 
 
+@contextlib.contextmanager
+def schema_lock(url: object) -> Iterator[None]:
+    """On PostgreSQL, hold the advisory lock every AskIT schema change takes (bot/sql.py) while
+    Rasa creates its tables: replicas starting together each ran CREATE TABLE, and PostgreSQL let
+    both try (the second died on a unique violation). Other databases: nothing to hold."""
+    if not isinstance(url, str) or not url.startswith(("postgresql", "postgres://")):
+        yield
+        return
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+            try:
+                yield
+            finally:
+                connection.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
+    finally:
+        engine.dispose()
+
+
 def sqlite_engine(url: str | sqlalchemy.engine.URL) -> sqlalchemy.engine.Engine:
     """An engine for a SQLite file that keeps its connections (SQLAlchemy 1.4 opens a new one per
     session) and opens each in WAL mode with ``synchronous=NORMAL``: no fsync per commit, and
@@ -83,7 +104,8 @@ def sqlite_engine(url: str | sqlalchemy.engine.URL) -> sqlalchemy.engine.Engine:
 
 class SafeSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        with schema_lock(kwargs.get("host")):  # endpoints.yml's url reaches Rasa's store as ``host``
+            super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             self.engine.dispose()
             self.engine = sqlite_engine(self.engine.url)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import sqlite3
+import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.event_broker import SafeSQLEventBroker
 from bot.tracker_store import SafeSQLTrackerStore
+from tests.postgres import PostgresServer
 
 
 def rows(path: Path) -> list[tuple[int, str, dict[str, object]]]:
@@ -79,7 +83,23 @@ def test_each_save_streams_only_the_events_not_stored_before_across_sessions(tmp
         assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 5
     latest = asyncio.run(store.retrieve("alice"))  # the latest session only, as Rasa loads it
     assert latest is not None
-    assert [e.as_dict().get("text") or e.as_dict()["event"] for e in latest.events] == ["session_started", "still jammed"]
+    loaded = [e.as_dict().get("text") or e.as_dict()["event"] for e in latest.events]
+    assert loaded == ["session_started", "still jammed"]
     whole = asyncio.run(store.retrieve_full_tracker("alice"))
     assert whole is not None and len(whole.events) == 5
     assert asyncio.run(store.retrieve("nobody")) is None
+
+
+def _start_up(url: str) -> None:
+    """What a Rasa replica does when it starts: its tracker store and its event broker (a process of its own)."""
+    SafeSQLTrackerStore(domain=Domain.empty(), host=url, event_broker=SafeSQLEventBroker(url))
+
+
+def test_replicas_starting_at_once_on_postgresql_create_the_tables_once(postgres: PostgresServer) -> None:
+    """Both stores run CREATE TABLE at start; on PostgreSQL two replicas doing it at the same moment
+    left one dead on a unique violation (found by the scale-out test). Six at once, three times."""
+    with ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("spawn")) as replicas:
+        for round in range(3):
+            url = postgres.create_database(f"askit_start_{round}_{uuid.uuid4().hex[:8]}")
+            list(replicas.map(_start_up, [url] * 6))  # raises what a replica raised
+            assert postgres.query(url.rsplit("/", 1)[1], "SELECT count(*) FROM events") == "0"
