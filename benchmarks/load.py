@@ -38,15 +38,12 @@ from benchmarks.report import machine_line, publish
 from bot.paths import ROOT
 from bot.settings import REST_TOKEN_SETTING
 from tests.e2e.conftest import Chat, running_chat
+from tests.e2e.ticket_flow import RAISED, TicketFlowError, complete_ticket_flow
 
 QUESTIONS = ROOT / "benchmarks" / "data" / "kb-questions-dev.jsonl"
 GREETINGS = ("hello", "hi there", "thanks", "thank you, that's great", "good morning")
-SUMMARIES = ("the plotter prints everything in pink", "my second monitor stays black", "the scanner jams every page")
 MIX = (("question", 0.7), ("greeting", 0.2), ("ticket", 0.1))
 TIMEOUT = 60.0
-RAISED = ("ticket_created", "ticket_recorded")
-START_AGAIN = "/start_again"  # the ticket form's "read this article instead"
-MAX_TICKET_TURNS = 8  # the form's questions: summary, confirm, impact, and what an article needs
 WARM_UP = 3  # turns before the clock starts: the first calls load lazily
 
 
@@ -104,28 +101,15 @@ class User:
         return messages
 
     def ticket_flow(self) -> None:
-        """Ask for a ticket and answer what the form asks (the summary; yes; the first button
-        offered) until it is raised, in at most MAX_TICKET_TURNS turns."""
-        replies = self.say("ticket flow turn", "raise a ticket")
-        for turn in range(MAX_TICKET_TURNS + 1):
-            if replies is None:
-                return
-            customs = [m.get("custom") or {} for m in replies]
-            if any(c.get("flow") in RAISED for c in customs):
-                with self.tally.lock:
-                    self.tally.flows += 1
-                return
-            if turn == MAX_TICKET_TURNS:
-                asked = [c.get("step") or c.get("flow") for c in customs]
-                self.tally.failed(f"a ticket flow not raised within {MAX_TICKET_TURNS} turns (last asked: {asked})")
-                return
-            # Past an article the form suggests: this user wants the ticket.
-            buttons = [b["payload"] for m in replies for b in m.get("buttons") or () if b["payload"] != START_AGAIN]
-            if any(c.get("step") == "summary" for c in customs):
-                answer = self.rng.choice(SUMMARIES)
-            else:
-                answer = buttons[0] if buttons else "yes"
-            replies = self.say("ticket flow turn", answer)
+        """The whole ticket form, answered as it asks (tests/e2e/ticket_flow.py)."""
+        try:
+            done = complete_ticket_flow(lambda text: self.say("ticket flow turn", text), self.rng)
+        except TicketFlowError as exc:
+            self.tally.failed(str(exc))
+            return
+        if done is not None:
+            with self.tally.lock:
+                self.tally.flows += 1
 
     def one(self) -> None:
         kind = self.rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]

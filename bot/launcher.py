@@ -168,6 +168,10 @@ class Stack:
     # Seals the verified identity a channel passes to the actions in a message (bot/identity.py).
     identity_key: str = field(default_factory=_new_token, repr=False)
     backoff: Backoff = field(default_factory=Backoff)
+    # Scale-out (docs/deploy.md): with a load balancer in front of the replicas, this Rasa server
+    # calls the action servers through it, and this action server reaches Rasa's API through it.
+    action_endpoint_port: int | None = None
+    rasa_api_url: str | None = None
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
     @property
@@ -203,8 +207,8 @@ class Stack:
             env.setdefault(BACKOFFICE_PUBLIC_URL_SETTING, self.backoffice_url)
         env.update(
             {
-                "ACTION_PORT": str(self.action_port),
-                "ASKIT_RASA_URL": self.rasa_url,
+                "ACTION_PORT": str(self.action_endpoint_port or self.action_port),
+                "ASKIT_RASA_URL": self.rasa_api_url or self.rasa_url,
                 RASA_TOKEN_SETTING: self.api_token,
                 ACTION_TOKEN_SETTING: self.action_token,
                 IDENTITY_KEY_SETTING: self.identity_key,
