@@ -7,7 +7,8 @@ outbox, and the key that opens the identities the channels sealed. Tests build t
     ASKIT_CONTACTS_FILE    the desk's phone line and hours, and who handles what it does not
                            (default knowledge_base/contacts.yml)
     ASKIT_OUTBOX_WORKER    0: another process delivers the outbox (default 1: this one does)
-    ASKIT_WATCH_ARTICLES   0: do not rebuild the index when an article changes (default 1)
+    ASKIT_WATCH_ARTICLES   0: do not rebuild the index when an article changes, nor at start-up
+                           (default 1; replicas sharing the index build it once, by lock)
     ASKIT_ACTION_THREADS   threads for the actions' blocking work: search, desk calls, outbox
                            writes (default 16; the event loop itself never blocks)
     ASKIT_INCIDENTS_FILE   how messages are matched to known incidents
@@ -33,7 +34,7 @@ from bot.incidents.desk_notes import DeskNotes
 from bot.incidents.matching import IncidentMatcher, load_matching
 from bot.incidents.notifier import IncidentNotifier
 from bot.incidents.store import IncidentStore
-from bot.knowledge import KnowledgeBase, KnowledgeConfig
+from bot.knowledge import KnowledgeBase, KnowledgeConfig, KnowledgeError
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
 from bot.paths import KNOWLEDGE_BASE_DIR
@@ -79,7 +80,8 @@ class Services:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Services:
         """Everything, from configuration; raises the packages' errors (KnowledgeError,
-        ServiceDeskError, IdentitySealError) naming what is wrong. Nothing runs until ``start``."""
+        ServiceDeskError, IdentitySealError) naming what is wrong. Nothing runs until ``start``,
+        but for the index's start-up build when the articles changed since the current build."""
         # Every setting and file first, so that a bad one stops the start before the index and the model load.
         settings = read_settings(env, SETTINGS, ConfigError)
         seal = IdentitySeal.from_env(env)
@@ -91,13 +93,16 @@ class Services:
         incident_matching = load_matching(settings[INCIDENTS_SETTING])
         policy = RetryPolicy.from_env(env)
         desk, outbox = create_service_desk(env), create_outbox(env)
-        kb = KnowledgeBase.from_config(config, SentenceTransformerEmbedder())
+        embedder = SentenceTransformerEmbedder()
+        watcher = ArticleWatcher(config, embedder) if settings[WATCH_SETTING] else None
+        if watcher is not None:
+            _bring_index_up_to_date(watcher)
+        kb = KnowledgeBase.from_config(config, embedder)
         wait = settings[TICKET_WAIT_SETTING]
         worker = None
         if settings[WORKER_SETTING]:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
-        watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
         matcher = IncidentMatcher.from_settings(kb.embedder, incident_matching, kb.vectors)
         incidents = IncidentStore.open(live_chat.database)
         handoffs = live_chat.open_store()
@@ -142,6 +147,19 @@ SETTINGS = (
     ),
 )
 _DECLARED = {setting.name: setting for setting in SETTINGS}
+
+
+def _bring_index_up_to_date(watcher: ArticleWatcher) -> None:
+    """Build the index now if the articles changed since the current build (or there is none),
+    before it loads. Replicas started together share the work: one builds, the others wait for
+    its lock and then find the build up to date."""
+    try:
+        watcher.check(wait=True)
+    except OSError as exc:
+        raise KnowledgeError(
+            f"cannot build the index in {watcher.config.index_dir} ({exc}); "
+            f"on a replica that only reads a shared index, set {WATCH_SETTING}=0"
+        ) from exc
 
 
 def ticket_wait(env: Mapping[str, str]) -> float:

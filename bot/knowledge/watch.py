@@ -4,6 +4,11 @@ A knowledge editor saves a file; within ``poll_seconds`` the folder looks differ
 are validated and the index is rebuilt (only changed text is embedded) and made current, and the
 next question is answered from it. A broken article is logged with its file and field, and the
 index that was serving stays in place. No Rasa retraining is involved.
+
+Several action-server replicas may share the folder and its index: one of them builds (the one
+that takes the build lock), the others build nothing and follow the ``current`` link to the new
+build (``bot/knowledge/search.py``). A replica that sees the change after the build was made finds
+the build's recorded source hash equal to the folder's, and builds nothing either.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import logging
 import threading
 from pathlib import Path
 
-from bot.knowledge.build import build_index
+from bot.knowledge import layout
+from bot.knowledge.build import build_index, built_from, source_hash
 from bot.knowledge.config import KnowledgeConfig
 from bot.knowledge.embedding import Embedder
 from bot.knowledge.errors import ArticleError, KnowledgeError
@@ -44,21 +50,41 @@ class ArticleWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def check(self) -> bool:
-        """Rebuild if the folder changed since the last check; True if a new index was made current."""
+    @property
+    def seen(self) -> Snapshot | None:
+        """The folder as this watcher last found it built (by itself or by another process)."""
+        return self._seen
+
+    def check(self, wait: bool = False) -> bool:
+        """Rebuild if the folder changed since the last look and the current build was not made from
+        what it holds now; True if this call made a new build current. While another process holds
+        the build lock, builds nothing (and looks again next time), unless ``wait``: at start-up,
+        a replica waits for that build and then finds it up to date."""
         now = snapshot(self.config.articles_dir)
         if now == self._seen:
             return False
-        self._seen = now
-        try:
-            articles = load_articles(self.config.articles_dir, self.config.tenants)
-            build = build_index(
-                articles, self.embedder, self.config.index_dir, self.config.index, self.config.near_duplicate
-            )
-        except ArticleError as exc:
-            for problem in exc.problems:
-                log.error("articles changed but the index was not updated: %s", problem)
-            return False
+        with layout.build_lock(self.config.index_dir, wait=wait) as held:
+            if not held:
+                return False
+            self._seen = now
+            source = source_hash(self.config.articles_dir, self.embedder, self.config.index)
+            if built_from(self.config.index_dir) == source:
+                return False
+            try:
+                articles = load_articles(self.config.articles_dir, self.config.tenants)
+                build = build_index(
+                    articles,
+                    self.embedder,
+                    self.config.index_dir,
+                    self.config.index,
+                    self.config.near_duplicate,
+                    source=source,
+                    locked=True,
+                )
+            except ArticleError as exc:
+                for problem in exc.problems:
+                    log.error("articles changed but the index was not updated: %s", problem)
+                return False
         log.info("articles changed: index rebuilt at %s", build)
         return True
 
