@@ -137,7 +137,12 @@ SETTINGS = (
         default=KNOWLEDGE_BASE_DIR / "contacts.yml",
     ),
     Setting(WORKER_SETTING, FLAG, "0: another process delivers the outbox", default="1"),
-    Setting(WATCH_SETTING, FLAG, "0: do not rebuild the index when an article changes", default="1"),
+    Setting(
+        WATCH_SETTING,
+        FLAG,
+        "0: do not build the index at start-up or when an article changes (the replica only follows it)",
+        default="1",
+    ),
     Setting(THREADS_SETTING, count("threads"), "threads for the actions' blocking work", default=str(DEFAULT_THREADS)),
     Setting(
         INCIDENTS_SETTING,
