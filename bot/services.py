@@ -34,7 +34,7 @@ from bot.incidents.desk_notes import DeskNotes
 from bot.incidents.matching import IncidentMatcher, load_matching
 from bot.incidents.notifier import IncidentNotifier
 from bot.incidents.store import IncidentStore
-from bot.knowledge import KnowledgeBase, KnowledgeConfig, KnowledgeError
+from bot.knowledge import KnowledgeBase, KnowledgeConfig
 from bot.knowledge.embedding import SentenceTransformerEmbedder
 from bot.knowledge.watch import ArticleWatcher
 from bot.paths import KNOWLEDGE_BASE_DIR
@@ -96,7 +96,7 @@ class Services:
         embedder = SentenceTransformerEmbedder()
         watcher = ArticleWatcher(config, embedder) if settings[WATCH_SETTING] else None
         if watcher is not None:
-            _bring_index_up_to_date(watcher)
+            watcher.start_up()  # before the index loads: one replica builds, the others wait for it
         kb = KnowledgeBase.from_config(config, embedder)
         wait = settings[TICKET_WAIT_SETTING]
         worker = None
@@ -152,19 +152,6 @@ SETTINGS = (
     ),
 )
 _DECLARED = {setting.name: setting for setting in SETTINGS}
-
-
-def _bring_index_up_to_date(watcher: ArticleWatcher) -> None:
-    """Build the index now if the articles changed since the current build (or there is none),
-    before it loads. Replicas started together share the work: one builds, the others wait for
-    its lock and then find the build up to date."""
-    try:
-        watcher.check(wait=True)
-    except OSError as exc:
-        raise KnowledgeError(
-            f"cannot build the index in {watcher.config.index_dir} ({exc}); "
-            f"on a replica that only reads a shared index, set {WATCH_SETTING}=0"
-        ) from exc
 
 
 def ticket_wait(env: Mapping[str, str]) -> float:

@@ -52,7 +52,8 @@ class ArticleWatcher:
 
     @property
     def seen(self) -> Snapshot | None:
-        """The folder as this watcher last found it built (by itself or by another process)."""
+        """The folder as this watcher last looked at it: built (by itself or another process), or
+        being built by this watcher, or found broken."""
         return self._seen
 
     def check(self, wait: bool = False) -> bool:
@@ -63,10 +64,13 @@ class ArticleWatcher:
         now = snapshot(self.config.articles_dir)
         if now == self._seen:
             return False
+        # Seen before the lock is taken: a folder whose lock cannot be opened (read-only) is logged
+        # once per change, not at every look.
+        before, self._seen = self._seen, now
         with layout.build_lock(self.config.index_dir, wait=wait) as held:
             if not held:
+                self._seen = before  # the other build may be of an older folder: look again next time
                 return False
-            self._seen = now
             source = source_hash(self.config.articles_dir, self.embedder, self.config.index)
             if built_from(self.config.index_dir) == source:
                 return False
@@ -88,6 +92,13 @@ class ArticleWatcher:
         log.info("articles changed: index rebuilt at %s", build)
         return True
 
+    def start_up(self) -> None:
+        """Before the index loads: build it if the folder changed since the current build (or there
+        is none). Replicas started together share the work: one builds, the others wait for its lock
+        and then find its build up to date. A failure is logged, as the thread does; the current
+        build, if there is one, serves."""
+        self._check_logged(wait=True)
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="article-watcher", daemon=True)
         self._thread.start()
@@ -99,8 +110,11 @@ class ArticleWatcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.check()
-            except (KnowledgeError, OSError):  # keep watching: the next save may fix it
-                log.exception("rebuilding the index failed")
+            self._check_logged()
             self._stop.wait(self.config.poll_seconds)
+
+    def _check_logged(self, wait: bool = False) -> None:
+        try:
+            self.check(wait)
+        except (KnowledgeError, OSError):  # keep watching: the next save may fix it
+            log.exception("rebuilding the index failed")

@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
     )
     embedder = StallingEmbedder(work)
     watcher = ArticleWatcher(config, embedder)
-    watcher.check(wait=True)  # what Services.from_env does before the index loads
+    watcher.start_up()  # as Services.from_env does, before the index loads
     kb = KnowledgeBase(index, embedder, config.thresholds)
     watcher.start()
     print(READY, flush=True)

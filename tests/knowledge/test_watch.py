@@ -113,3 +113,15 @@ def test_while_another_process_builds_a_watcher_builds_nothing_and_looks_again(s
     assert kb.article("toner-low", None) is None
     assert watcher.check()  # the other build never came: this one builds
     assert kb.article("toner-low", None) is not None
+
+
+def test_a_lock_that_cannot_be_opened_is_reported_once_per_change(setup: tuple) -> None:
+    watcher, kb, _, articles = setup
+    lock = watcher.config.index_dir / layout.LOCK_FILE
+    lock.unlink()
+    lock.mkdir()  # cannot be opened for writing, as on a read-only volume
+    write(articles, "printing/toner-low.md", article_file("toner-low", "printing"))
+    with pytest.raises(OSError):
+        watcher.check()
+    assert not watcher.check()  # logged by the thread once, not at every look
+    assert kb.search("vpn not working").decision.kind is DecisionKind.ANSWER  # the build there was serves
