@@ -78,9 +78,10 @@ def build_lock(index_root: Path, wait: bool = True) -> Iterator[bool]:
 
 
 def new_build(index_root: Path) -> Path:
-    """A new, empty build directory; named by time so that the newest sorts last (``prune`` relies on it)."""
+    """A new, empty build directory; named by UTC time so that the newest sorts last (``prune`` relies
+    on it), whichever replica sharing the folder made it and whatever its time zone."""
     now = time.time_ns()
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 10**9))
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9))
     build = index_root / BUILDS / f"{stamp}.{now % 10**9:09d}-{os.getpid()}"
     build.mkdir(parents=True)
     return build

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,20 @@ def test_the_build_lock_is_one_holder_at_a_time_and_the_other_may_not_wait(tmp_p
             assert not other
     with layout.build_lock(tmp_path, wait=False) as held:
         assert held
+
+
+def test_builds_are_named_by_utc_time_whatever_the_time_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replicas in different time zones share the builds folder; its names must sort by age."""
+    try:
+        for zone in ("Pacific/Auckland", "America/Los_Angeles"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            before = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            stamp = layout.new_build(tmp_path / zone).name.split(".")[0]
+            assert before <= stamp <= time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_pruning_removes_what_a_killed_builder_left_and_keeps_the_complete_builds(tmp_path: Path) -> None:
