@@ -7,7 +7,8 @@ outbox, and the key that opens the identities the channels sealed. Tests build t
     ASKIT_CONTACTS_FILE    the desk's phone line and hours, and who handles what it does not
                            (default knowledge_base/contacts.yml)
     ASKIT_OUTBOX_WORKER    0: another process delivers the outbox (default 1: this one does)
-    ASKIT_WATCH_ARTICLES   0: do not rebuild the index when an article changes (default 1)
+    ASKIT_WATCH_ARTICLES   0: do not rebuild the index when an article changes, nor at start-up
+                           (default 1; replicas sharing the index build it once, by lock)
     ASKIT_ACTION_THREADS   threads for the actions' blocking work: search, desk calls, outbox
                            writes (default 16; the event loop itself never blocks)
     ASKIT_INCIDENTS_FILE   how messages are matched to known incidents
@@ -79,7 +80,8 @@ class Services:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Services:
         """Everything, from configuration; raises the packages' errors (KnowledgeError,
-        ServiceDeskError, IdentitySealError) naming what is wrong. Nothing runs until ``start``."""
+        ServiceDeskError, IdentitySealError) naming what is wrong. Nothing runs until ``start``,
+        but for the index's start-up build when the articles changed since the current build."""
         # Every setting and file first, so that a bad one stops the start before the index and the model load.
         settings = read_settings(env, SETTINGS, ConfigError)
         seal = IdentitySeal.from_env(env)
@@ -91,13 +93,16 @@ class Services:
         incident_matching = load_matching(settings[INCIDENTS_SETTING])
         policy = RetryPolicy.from_env(env)
         desk, outbox = create_service_desk(env), create_outbox(env)
-        kb = KnowledgeBase.from_config(config, SentenceTransformerEmbedder())
+        embedder = SentenceTransformerEmbedder()
+        watcher = ArticleWatcher(config, embedder) if settings[WATCH_SETTING] else None
+        if watcher is not None:
+            watcher.start_up()  # before the index loads: one replica builds, the others wait for it
+        kb = KnowledgeBase.from_config(config, embedder)
         wait = settings[TICKET_WAIT_SETTING]
         worker = None
         if settings[WORKER_SETTING]:
             worker = OutboxWorker(outbox, desk, policy, _push_news(outbox, env, wait))
         tickets = TicketService(desk, outbox, router, kb, wait, worker)
-        watcher = ArticleWatcher(config, kb.embedder) if settings[WATCH_SETTING] else None
         matcher = IncidentMatcher.from_settings(kb.embedder, incident_matching, kb.vectors)
         incidents = IncidentStore.open(live_chat.database)
         handoffs = live_chat.open_store()
@@ -132,7 +137,12 @@ SETTINGS = (
         default=KNOWLEDGE_BASE_DIR / "contacts.yml",
     ),
     Setting(WORKER_SETTING, FLAG, "0: another process delivers the outbox", default="1"),
-    Setting(WATCH_SETTING, FLAG, "0: do not rebuild the index when an article changes", default="1"),
+    Setting(
+        WATCH_SETTING,
+        FLAG,
+        "0: do not build the index at start-up or when an article changes (the replica only follows it)",
+        default="1",
+    ),
     Setting(THREADS_SETTING, count("threads"), "threads for the actions' blocking work", default=str(DEFAULT_THREADS)),
     Setting(
         INCIDENTS_SETTING,

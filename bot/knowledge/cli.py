@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.build import build_index
+from bot.knowledge.build import build_index, source_hash
 from bot.knowledge.cache import EmbeddingCache
 from bot.knowledge.calibrate import MAX_NULL_ANSWERED, MAX_WRONG, calibrate
 from bot.knowledge.config import KnowledgeConfig, load_thresholds
@@ -58,9 +58,11 @@ def _validate(config: KnowledgeConfig, args: argparse.Namespace) -> int:
 
 def _build(config: KnowledgeConfig, args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    embedder = SentenceTransformerEmbedder()
+    source = source_hash(config.articles_dir, embedder, config.index)  # before reading: see source_hash
     articles = load_articles(config.articles_dir, config.tenants)
     build = build_index(
-        articles, SentenceTransformerEmbedder(), config.index_dir, config.index, config.near_duplicate, progress=True
+        articles, embedder, config.index_dir, config.index, config.near_duplicate, progress=True, source=source
     )
     meta = read_config(build)
     print(

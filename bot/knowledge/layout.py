@@ -8,7 +8,8 @@
       builds/<name>/bm25/          the lexical index (bot/knowledge/lexical.py)
       builds/<name>/classifier.npz the articles' classifier (bot/knowledge/classifier.py)
       embedding-cache.npz          vectors by content hash, shared by every build
-      .build.lock                  held while a build is written
+      .build.lock                  held (flock) while a build is written: one builder at a time,
+                                   across every process that shares the folder
 
 Standard library only (plus the Article dataclass): the Rasa server reads ``articles.json``
 through this module and must not load FAISS, numpy or a model to do it.
@@ -58,21 +59,29 @@ def cache_path(index_root: Path) -> Path:
 
 
 @contextlib.contextmanager
-def build_lock(index_root: Path) -> Iterator[None]:
-    """One build at a time per index folder (the command line and the action server's watcher)."""
+def build_lock(index_root: Path, wait: bool = True) -> Iterator[bool]:
+    """One build at a time per index folder, across processes: the command line and the watcher of
+    every action-server replica sharing the folder. An OS lock, so the kernel frees it when its
+    holder dies, even by SIGKILL. Yields True once held; with ``wait=False``, False at once if
+    another process holds it (the caller then leaves the build to that process)."""
     index_root.mkdir(parents=True, exist_ok=True)
-    with (index_root / LOCK_FILE).open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with (index_root / LOCK_FILE).open("a") as handle:
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def new_build(index_root: Path) -> Path:
-    """A new, empty build directory; named by time so that the newest sorts last (``prune`` relies on it)."""
+    """A new, empty build directory; named by UTC time so that the newest sorts last (``prune`` relies
+    on it), whichever replica sharing the folder made it and whatever its time zone."""
     now = time.time_ns()
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 10**9))
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9))
     build = index_root / BUILDS / f"{stamp}.{now % 10**9:09d}-{os.getpid()}"
     build.mkdir(parents=True)
     return build
@@ -89,10 +98,18 @@ def make_current(index_root: Path, build: Path) -> None:
 
 
 def prune(index_root: Path, keep: Path) -> None:
-    """Delete all builds but ``keep`` and the newest ``KEEP_OLD_BUILDS`` others."""
-    builds = sorted((p for p in (index_root / BUILDS).iterdir() if p != keep), key=lambda p: p.name)
-    for old in builds[:-KEEP_OLD_BUILDS] if KEEP_OLD_BUILDS else builds:
-        shutil.rmtree(old, ignore_errors=True)
+    """Delete what a killed builder left (a build without ``config.json``, which is written last)
+    and all complete builds but ``keep`` and the newest ``KEEP_OLD_BUILDS`` others.
+
+    Called with the build lock held, so no other build is being written. A replica still serving
+    an older build read it whole when it loaded it, so its files can go; the builds kept cover a
+    replica that is loading one while newer builds are made current."""
+    others = sorted((p for p in (index_root / BUILDS).iterdir() if p != keep), key=lambda p: p.name)
+    complete = [p for p in others if (p / CONFIG_FILE).exists()]
+    kept = set(complete[-KEEP_OLD_BUILDS:] if KEEP_OLD_BUILDS else ())
+    for old in others:
+        if old not in kept:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def write_config(build: Path, config: Mapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,6 +12,9 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge.config import KnowledgeConfig
+from bot.knowledge.embedding import SentenceTransformerEmbedder
+from bot.knowledge.watch import ArticleWatcher
 from bot.paths import ROOT
 
 ARTICLE = """---
@@ -53,6 +57,19 @@ def test_a_malformed_article_stops_the_build_naming_file_and_field(tmp_path: Pat
     path.unlink()
     empty = kb("validate", articles=articles, index=index)
     assert empty.returncode == 1 and "holds no articles" in empty.stderr
+
+
+def test_a_replica_started_after_a_build_by_hand_builds_nothing(tmp_path: Path) -> None:
+    """'make index' then the action servers: the build records what it was made from, and a
+    replica's start-up finds it up to date."""
+    articles, index = tmp_path / "articles", tmp_path / "index"
+    path = articles / "connectivity" / "vpn-connect.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(ARTICLE.format(review_by="2027-06-30"))
+    built = kb("build", articles=articles, index=index)
+    assert built.returncode == 0, built.stderr
+    config = dataclasses.replace(KnowledgeConfig.load({}), articles_dir=articles, index_dir=index)
+    assert not ArticleWatcher(config, SentenceTransformerEmbedder()).check(wait=True)
 
 
 CORPUS: list[dict[str, Any]] = [

@@ -13,7 +13,7 @@ from bot.knowledge.config import IndexSettings
 from bot.knowledge.decision import DecisionKind, Thresholds
 from bot.knowledge.errors import IndexNotBuiltError
 from bot.knowledge.index import ArticleIndex
-from bot.knowledge.layout import cache_path, current_build, read_config
+from bot.knowledge.layout import KEEP_OLD_BUILDS, cache_path, current_build, read_config
 from bot.knowledge.search import MAX_QUERY_CHARS, KnowledgeBase
 from bot.knowledge.vectors import SLOT_BITS, article_key
 from tests.fakes import FakeEmbedder, make_article
@@ -207,3 +207,19 @@ def test_an_expired_notice_is_never_answered_nor_shown_and_one_that_has_not_is(
     assert kb.article("old-notice", None) is None
     assert kb.search("teams upgrade weekend").decision.article_ids == ("new-notice",)  # its last day
     assert kb.article("new-notice", None) is not None
+
+
+def test_a_search_in_progress_keeps_its_build_when_newer_builds_prune_it(tmp_path: Path) -> None:
+    """Another replica's builds prune old ones; a search holds its build whole in memory."""
+    embedder = FakeEmbedder()
+    build_index(articles(), embedder, tmp_path)
+    kb = KnowledgeBase(tmp_path, embedder, THRESHOLDS, lexical_weight=0.5, classifier_weight=0.5)
+    held = kb.index  # what a search running now has in hand
+    for n in range(KEEP_OLD_BUILDS + 1):
+        build_index([*articles(), make_article(f"new-{n}")], embedder, tmp_path)
+    assert not held.build.exists()
+    vector = embedder.encode(["vpn not working"])[0]
+    assert held.search(vector, None, 1)[0][0] == "vpn-connect"
+    assert held.lexical.scores("vpn not working").argmax() == held.row["vpn-connect"]
+    assert held.classifier.classes[int(held.classifier.probabilities(vector).argmax())] == "vpn-connect"
+    assert kb.search("new-2 question").decision.article_ids == ("new-2",)  # the next search: the newest build

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,10 +56,46 @@ def test_the_current_build_is_the_last_made_current_and_old_builds_are_pruned(tm
     for _ in range(layout.KEEP_OLD_BUILDS + 2):
         with layout.build_lock(tmp_path):
             builds.append(layout.new_build(tmp_path))
+            layout.write_config(builds[-1], {})  # last, as a build does: the build is complete
             layout.make_current(tmp_path, builds[-1])
             layout.prune(tmp_path, builds[-1])
         assert layout.current_build(tmp_path) == builds[-1]
     assert sorted((tmp_path / layout.BUILDS).iterdir()) == builds[-1 - layout.KEEP_OLD_BUILDS :]
+
+
+def test_the_build_lock_is_one_holder_at_a_time_and_the_other_may_not_wait(tmp_path: Path) -> None:
+    with layout.build_lock(tmp_path) as held:
+        assert held
+        with layout.build_lock(tmp_path, wait=False) as other:  # another open file: as another process
+            assert not other
+    with layout.build_lock(tmp_path, wait=False) as held:
+        assert held
+
+
+def test_builds_are_named_by_utc_time_whatever_the_time_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replicas in different time zones share the builds folder; its names must sort by age."""
+    try:
+        for zone in ("Pacific/Auckland", "America/Los_Angeles"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            before = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            stamp = layout.new_build(tmp_path / zone).name.split(".")[0]
+            assert before <= stamp <= time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_pruning_removes_what_a_killed_builder_left_and_keeps_the_complete_builds(tmp_path: Path) -> None:
+    complete = []
+    for _ in range(2):
+        complete.append(layout.new_build(tmp_path))
+        layout.write_config(complete[-1], {})
+    killed = layout.new_build(tmp_path)  # no config.json: its builder died before finishing it
+    (killed / layout.ARTICLES_FILE).write_text("[]")
+    current = layout.new_build(tmp_path)
+    layout.prune(tmp_path, current)
+    assert sorted((tmp_path / layout.BUILDS).iterdir()) == [*complete, current]
 
 
 @pytest.mark.parametrize("module", ["bot.knowledge.layout", "bot.knowledge.ids", "bot.knowledge"])
