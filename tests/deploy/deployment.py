@@ -54,6 +54,11 @@ def compose_refs(text: str) -> set[str]:
     return {m.group(1) for m in _COMPOSE_REF.finditer(text) if m.group(1)}
 
 
+def bare_refs(text: str) -> str:
+    """``text`` with each ${VAR...} written ${VAR}: a reference's message may hold spaces."""
+    return _COMPOSE_REF.sub(lambda m: m.group(0) if m.group(0) == "$$" else "${" + m.group(1) + "}", text)
+
+
 def interpolate(text: str, env: Mapping[str, str]) -> str:
     def one(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
