@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot import paths
 from bot.action_auth import ACTION_TOKEN_SETTING
 from bot.action_server import INSECURE_FLAG
 from bot.backoffice.settings import SETTINGS as BACKOFFICE_SETTINGS
@@ -380,8 +381,9 @@ def test_no_secret_is_written_in_clear() -> None:
     for name, service in load_compose()["services"].items():
         for key, raw in (service.get("environment") or {}).items():
             raw = str(raw)
-            if key in secret_names:
-                assert re.fullmatch(r"\$\{" + key + r"(:\?[^}]*|:-)\}", raw), f"{name}: {key} is written in clear"
+            if key in secret_names:  # its own ${VAR}, or a URL whose password is one (checked below)
+                whole = re.fullmatch(r"\$\{" + key + r"(:\?[^}]*|:-)\}", raw)
+                assert whole or CREDENTIAL_IN_URL.search(bare_refs(raw)), f"{name}: {key} is written in clear"
             for password in CREDENTIAL_IN_URL.findall(bare_refs(raw)):
                 assert re.fullmatch(r"\$\{[A-Z_]+\}", password), f"{name}: {key} holds a password"
         command = " ".join(str(part) for part in service.get("command", []))
@@ -422,13 +424,24 @@ def instructions(dockerfile: str) -> list[tuple[str, str]]:
 
 
 def dockerignored(path: str) -> bool:
-    patterns = [
-        p.strip()
-        for p in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-        if p.strip() and p[0] != "#"
-    ]
+    """Whether .dockerignore leaves ``path`` out of the build context (its last matching line wins)."""
+    lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     parts = Path(path).parts
-    return any(fnmatch.fnmatch("/".join(parts[: i + 1]), p) for p in patterns for i in range(len(parts)))
+    ignored = False
+    for pattern in (line.strip() for line in lines if line.strip() and not line.startswith("#")):
+        negated, pattern = pattern.startswith("!"), pattern.removeprefix("!")
+        if any(fnmatch.fnmatch("/".join(parts[: i + 1]), pattern) for i in range(len(parts))):
+            ignored = not negated
+    return ignored
+
+
+def copied(dockerfile: str) -> list[str]:
+    """The sources of the Dockerfile's COPY instructions."""
+    sources = []
+    for instruction, args in instructions(dockerfile):
+        if instruction == "COPY":
+            sources += [a for a in args.split() if not a.startswith("--")][:-1]
+    return sources
 
 
 def pinned(requirements: str, package: str) -> str:
@@ -440,12 +453,19 @@ def pinned(requirements: str, package: str) -> str:
 def test_the_dockerfiles_copy_files_that_exist_and_are_sent_to_the_build(dockerfile: str) -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     built_by_make = set(re.findall(r"^MODEL := (\S+)$", makefile, re.MULTILINE))  # `make model` writes it
-    for instruction, args in instructions(dockerfile):
-        if instruction == "COPY":
-            *sources, _target = [a for a in args.split() if not a.startswith("--")]
-            for source in sources:
-                assert (ROOT / source).exists() or source in built_by_make, f"{dockerfile}: COPY {source}"
-                assert not dockerignored(source.rstrip("/")), f"{dockerfile}: .dockerignore leaves out {source}"
+    for source in copied(dockerfile):
+        assert (ROOT / source).exists() or source in built_by_make, f"{dockerfile}: COPY {source}"
+        assert not dockerignored(source.rstrip("/")), f"{dockerfile}: .dockerignore leaves out {source}"
+
+
+def test_the_action_image_holds_every_file_the_code_reads_from_the_project() -> None:
+    """bot/paths.py names the project's files; the action server and the back office read all of them
+    (the studio scores drafts on DEV_QUESTIONS). The index and var/ are made at run time."""
+    made = {paths.ROOT, paths.INDEX_DIR, paths.VAR_DIR}
+    files = [v for v in vars(paths).values() if isinstance(v, Path) and v not in made and v.exists()]
+    sources = [ROOT / source.rstrip("/") for source in copied("deploy/Dockerfile.actions")]
+    missing = [f for f in files if not any(f == s or s in f.parents for s in sources)]
+    assert not missing, f"deploy/Dockerfile.actions does not copy {missing}"
 
 
 def test_the_action_image_installs_the_cpu_torch_first_and_alone() -> None:
