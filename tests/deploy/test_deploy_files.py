@@ -346,7 +346,7 @@ def test_the_helm_releases_find_each_other() -> None:
     assert rasa["rasa-action-server"]["external"]["url"] == url
     rasa_url = f"http://{chart_fullname(*RELEASES['rasa'])}:{rasa['service']['port']}"
     assert helm_process("actions", *RELEASES["actions"], secret).env["ASKIT_RASA_URL"] == rasa_url
-    for values in ("actions", "backoffice"):
+    for values in ("rasa", "actions", "backoffice"):
         port = helm_values(values)["applicationSettings"]["port"]
         assert option(helm_process(values, *RELEASES[values], secret), "--port") == str(port)
     assert [c["image"] for c in actions["initContainers"]] == [chart_image(actions)]
