@@ -319,6 +319,107 @@ def test_deploys_endpoints_are_rasas_distributed_stores_with_askits_own_classes(
 # -- Helm --------------------------------------------------------------------------------------------
 
 
+# The keys each chart's values.yaml declares (rasa 1.17.3; rasa-action-server 1.0.5, whose
+# values.schema.json types fullnameOverride, nameOverride and image.repository as null, so they
+# cannot be set), two levels deep where AskIT's values go deeper. A key outside these is ignored by
+# the chart without a word, so a typo would drop a setting.
+RASA_CHART_KEYS = {
+    *[
+        "nameOverride",
+        "fullnameOverride",
+        "registry",
+        "applicationSettings",
+        "replicaCount",
+        "networkPolicy",
+        "args",
+        "extraArgs",
+    ],
+    *["command", "extraEnv", "image", "serviceAccount", "podAnnotations", "podLabels", "deploymentAnnotations"],
+    *["deploymentLabels", "podSecurityContext", "securityContext", "service", "ingress", "resources", "autoscaling"],
+    *["nodeSelector", "tolerations", "affinity", "strategy", "livenessProbe", "readinessProbe", "initContainers"],
+    *[
+        "extraContainers",
+        "volumes",
+        "volumeMounts",
+        "global",
+        "postgresql",
+        "redis",
+        "rabbitmq",
+        "nginx",
+        "rasa-action-server",
+        "duckling",
+    ],
+}
+RASA_APPLICATION_KEYS = set(
+    [
+        "debugMode",
+        "initialModel",
+        "trainInitialModel",
+        "port",
+        "scheme",
+        "token",
+        "cors",
+        "enableAPI",
+        "credentials",
+        "telemetry",
+        "endpoints",
+        "rasaX",
+    ]
+)
+RASA_ENDPOINT_KEYS = {"models", "trackerStore", "lockStore", "eventBroker", "action", "additionalEndpoints"}
+ACTION_CHART_KEYS = {
+    *[
+        "registry",
+        "applicationSettings",
+        "replicaCount",
+        "args",
+        "command",
+        "extraEnv",
+        "image",
+        "serviceAccount",
+        "podAnnotations",
+    ],
+    *[
+        "podLabels",
+        "deploymentAnnotations",
+        "deploymentLabels",
+        "podSecurityContext",
+        "securityContext",
+        "service",
+        "ingress",
+    ],
+    *[
+        "resources",
+        "autoscaling",
+        "nodeSelector",
+        "tolerations",
+        "affinity",
+        "strategy",
+        "livenessProbe",
+        "readinessProbe",
+    ],
+    *["initContainers", "volumes", "volumeMounts"],
+}
+ACTION_APPLICATION_KEYS = {"port", "scheme", "telemetry"}
+IMAGE_KEYS = {"name", "tag", "repository", "pullPolicy", "pullSecrets"}
+
+
+def test_the_helm_values_use_only_the_charts_keys() -> None:
+    rasa = helm_values("rasa")
+    assert set(rasa) <= RASA_CHART_KEYS, set(rasa) - RASA_CHART_KEYS
+    assert set(rasa["applicationSettings"]) <= RASA_APPLICATION_KEYS
+    assert set(rasa["applicationSettings"]["endpoints"]) <= RASA_ENDPOINT_KEYS
+    assert set(rasa["image"]) <= IMAGE_KEYS
+    for name in ("actions", "backoffice"):
+        values = helm_values(name)
+        assert set(values) <= ACTION_CHART_KEYS, (name, set(values) - ACTION_CHART_KEYS)
+        assert set(values["applicationSettings"]) <= ACTION_APPLICATION_KEYS
+        assert set(values["image"]) <= IMAGE_KEYS - {"repository"}
+    for name in RELEASES:  # typed integer in both charts' schemas
+        values = helm_values(name)
+        assert all(isinstance(v, int) for v in (values["replicaCount"], values["service"]["port"]))
+
+
 @pytest.mark.parametrize("values", sorted(RELEASES))
 def test_each_process_passes_its_start_up_checks_with_what_the_helm_values_give_it(values: str) -> None:
     release, chart = RELEASES[values]
