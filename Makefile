@@ -27,7 +27,7 @@ APY := $(ACTIONS_VENV)/bin/python
 MODEL := models/current.tar.gz
 # Tests of code that runs inside the Rasa server run in its environment.
 RASA_ENV_TESTS := tests/channels tests/nlu tests/tools tests/bot/test_tracker_store.py tests/bot/test_event_broker.py \
-	tests/bot/test_rasa_server.py tests/handoff
+	tests/bot/test_rasa_server.py tests/handoff tests/deploy/test_rasa_endpoints.py
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
 .PHONY: help setup system-deps run test checks lint typecheck pytest-actions pytest-unit pytest-e2e pytest-rasa validate \
