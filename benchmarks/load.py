@@ -38,12 +38,14 @@ from benchmarks.report import machine_line, publish
 from bot.paths import ROOT
 from bot.settings import REST_TOKEN_SETTING
 from tests.e2e.conftest import Chat, running_chat
+from tests.e2e.server_watch import descendants, rss_mb, server_pids
 from tests.e2e.ticket_flow import RAISED, TicketFlowError, complete_ticket_flow
 
 QUESTIONS = ROOT / "benchmarks" / "data" / "kb-questions-dev.jsonl"
 GREETINGS = ("hello", "hi there", "thanks", "thank you, that's great", "good morning")
 MIX = (("question", 0.7), ("greeting", 0.2), ("ticket", 0.1))
 TIMEOUT = 60.0
+SOAK_WARM = 60.0  # seconds before the soak's memory baseline: caches fill on first use
 WARM_UP = 3  # turns before the clock starts: the first calls load lazily
 
 
@@ -132,8 +134,46 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def measure(chat: Chat, users: int, think: float, seconds: float, seed: int) -> tuple[Tally, float, int]:
-    """The tally, the seconds the load really lasted, and the tickets the desk holds."""
+@dataclass
+class Sample:
+    at: float  # seconds into the load
+    rss_mb: dict[str, float]  # server -> resident memory, its processes together
+    fds: dict[str, int]  # server -> open file descriptors, its processes together
+
+
+def open_fds(pid: int) -> int:
+    total = 0
+    for each in descendants(pid):
+        try:
+            total += len(os.listdir(f"/proc/{each}/fd"))
+        except OSError:  # a process that ended between listing and looking
+            continue
+    return total
+
+
+def sampler(chat: Chat, every: float, started: float, until: float, samples: list[Sample]) -> threading.Thread:
+    """A thread that samples each server's memory and open files every ``every`` seconds until ``until``."""
+    pids = server_pids(chat.stack)
+
+    def run() -> None:
+        while True:
+            now = time.monotonic()
+            samples.append(
+                Sample(
+                    now - started, {n: rss_mb(p) for n, p in pids.items()}, {n: open_fds(p) for n, p in pids.items()}
+                )
+            )
+            if now >= until:
+                return
+            time.sleep(min(every, max(0.0, until - now)))
+
+    return threading.Thread(target=run, daemon=True)
+
+
+def measure(
+    chat: Chat, users: int, think: float, seconds: float, seed: int, sample_every: float = 0.0
+) -> tuple[Tally, float, int, list[Sample]]:
+    """The tally, the seconds the load really lasted, the tickets the desk holds, and the samples."""
     rng = random.Random(seed)
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     questions = [r["text"] for r in rows]
@@ -145,15 +185,41 @@ def measure(chat: Chat, users: int, think: float, seconds: float, seed: int) -> 
     started = time.monotonic()
     until = started + seconds
     threads = [threading.Thread(target=p.run, args=(until, think), daemon=True) for p in people]
+    samples: list[Sample] = []
+    if sample_every > 0:
+        threads.append(sampler(chat, sample_every, started, until, samples))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     lasted = time.monotonic() - started
-    return tally, lasted, len(chat.tickets())
+    return tally, lasted, len(chat.tickets()), samples
 
 
-def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace) -> str:
+def soak_lines(samples: list[Sample]) -> list[str]:
+    """Memory and open files from the first sample after warm-up (a minute in, or the second) to the end."""
+    if len(samples) < 3:
+        return []
+    base = next((s for s in samples if s.at >= SOAK_WARM), samples[1])
+    last = samples[-1]
+    rows = [
+        f"| {name} | {base.rss_mb[name]:.0f} | {max(s.rss_mb[name] for s in samples if s.at >= base.at):.0f} "
+        f"| {last.rss_mb[name]:.0f} | {100 * (last.rss_mb[name] / base.rss_mb[name] - 1):+.1f}% "
+        f"| {base.fds[name]} | {max(s.fds[name] for s in samples if s.at >= base.at)} | {last.fds[name]} |"
+        for name in sorted(base.rss_mb)
+    ]
+    return [
+        "",
+        f"Each server's memory (RSS, MB, its processes together) and open file descriptors, sampled "
+        f"{len(samples)} times, from {base.at:.0f} s (after warm-up) to {last.at:.0f} s:",
+        "",
+        "| server | RSS at warm-up | RSS max | RSS at the end | change | fds at warm-up | fds max | fds at the end |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
+def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace, samples: list[Sample]) -> str:
     every = [ms for values in tally.latencies.values() for ms in values]
 
     def row(name: str, values: list[float]) -> str:
@@ -163,6 +229,7 @@ def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace)
         )
 
     command = f"--users {args.users} --think {args.think:g} --seconds {args.seconds:g} --label {args.label}"
+    command += f" --sample {args.sample:g}" if args.sample else ""
     failures = ", ".join(f"{what}: {n}" for what, n in sorted(tally.failures.items())) or "none"
     return "\n".join(
         [
@@ -178,6 +245,7 @@ def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace)
             f"(any turn): {tally.raised}; tickets on the desk: {tickets}"
             f"{'' if tickets == tally.raised else ' (NOT the same: a ticket lost or duplicated)'}. "
             f"Load average at the end (1 / 5 / 15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.",
+            *soak_lines(samples),
             "",
             machine_line("load.py").replace("--write", f"{command} --write"),
         ]
@@ -190,14 +258,15 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a reply and the next message")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--sample", type=float, default=0.0, help="seconds between memory/open-file samples (soak)")
     parser.add_argument("--label", default="before", help="the run's name: its own section of the report")
     parser.add_argument("--write", type=Path, help="replace this run's section of this Markdown file")
     args = parser.parse_args()
     if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 3600:
         parser.error("--users must be 1..500 and --seconds 1..3600")
     with tempfile.TemporaryDirectory() as work, running_chat(Path(work)) as chat:
-        tally, lasted, tickets = measure(chat, args.users, args.think, args.seconds, args.seed)
-    publish(section(tally, lasted, tickets, args), f"load-{args.label}-{args.users}", args.write)
+        tally, lasted, tickets, samples = measure(chat, args.users, args.think, args.seconds, args.seed, args.sample)
+    publish(section(tally, lasted, tickets, args, samples), f"load-{args.label}-{args.users}", args.write)
     return 0 if not tally.failures and tickets == tally.raised else 1
 
 

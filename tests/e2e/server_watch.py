@@ -43,6 +43,11 @@ def _descendants(pid: int, tree: dict[int, list[int]]) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process under it."""
+    return _descendants(pid, _children())
+
+
 def _cmdline(pid: int) -> str:
     try:
         return (Path("/proc") / str(pid) / "cmdline").read_text(errors="replace")
