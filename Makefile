@@ -27,7 +27,7 @@ APY := $(ACTIONS_VENV)/bin/python
 MODEL := models/current.tar.gz
 # Tests of code that runs inside the Rasa server run in its environment.
 RASA_ENV_TESTS := tests/channels tests/nlu tests/tools tests/bot/test_tracker_store.py tests/bot/test_event_broker.py \
-	tests/bot/test_rasa_server.py tests/handoff tests/deploy/test_rasa_endpoints.py
+	tests/bot/test_rasa_server.py tests/bot/test_lock_store.py tests/handoff tests/deploy/test_rasa_endpoints.py
 RASA_DATA := config.yml domain.yml $(wildcard data/*.yml)
 
 .PHONY: help setup system-deps run test checks lint typecheck pytest-actions pytest-unit pytest-e2e pytest-rasa validate \
@@ -121,7 +121,7 @@ RASA_MYPY := --config-file "" --python-version 3.10 --ignore-missing-imports --d
 	--warn-unused-ignores --warn-redundant-casts --no-implicit-optional
 typecheck: $(ACTIONS_VENV)/.installed $(RASA_VENV)/.installed
 	$(ACTIONS_VENV)/bin/mypy
-	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu bot/tracker_store.py bot/event_broker.py bot/handoff \
+	$(RASA_VENV)/bin/mypy $(RASA_MYPY) bot/channels bot/nlu bot/tracker_store.py bot/event_broker.py bot/lock_store.py bot/handoff \
 		benchmarks/nlu_length.py $(RASA_ENV_TESTS)
 
 # The action-server environment's tests: those that start no Rasa server (a real PostgreSQL and

@@ -97,6 +97,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.argv[1:] = rasa_argv(args, os.environ)
     except RasaServerError as exc:
         sys.exit(f"rasa server cannot start: {exc}")
+    # Imported here: it needs Rasa, which is not installed where the launcher imports this module.
+    from bot.lock_store import LockStoreConfigError, checked
+    from bot.redis_url import RedisUrlError
+
+    try:  # before Rasa starts: it makes the lock store in each worker, once the workers have started
+        checked(os.environ)
+    except (RedisUrlError, LockStoreConfigError) as exc:
+        sys.exit(f"rasa server cannot start: {exc}")
     action_token = os.environ.get(ACTION_TOKEN_SETTING, "").strip()
     if action_token:
         add_action_token(action_token)

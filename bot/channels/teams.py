@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +55,7 @@ from bot.channels.teams_payloads import (
     typing,
     verified_identity,
 )
-from bot.channels.teams_state import ConversationDirectory, LiveCard, LiveCards, MemberCache, RecentIds
+from bot.channels.teams_state import ConversationDirectory, LiveCard, LiveCards, teams_state
 from bot.channels.welcome import Welcomes
 from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.handoff.order import InOrder
@@ -122,25 +121,30 @@ class TeamsSettings:
 
 class TeamsOutput(OutputChannel):
     """Sends a user's replies into their Teams conversation, during a turn or after it; a card with
-    buttons closes the buttons of the card before it (bot/channels/teams_cards.py)."""
+    buttons closes the buttons of the card before it (bot/channels/teams_cards.py). ``turn`` is the
+    conversation a turn came from: its replies go there without a look-up (and without the shared
+    store, should it be down)."""
 
     def __init__(
         self,
         client: ConnectorClient,
-        conversations: Mapping[str, ConversationRef],
+        conversations: ConversationDirectory,
         articles: PublishedArticles,
         cards: LiveCards,
         broker: HandoffBroker | None = None,
+        turn: ConversationRef | None = None,
     ) -> None:
         self.client, self.conversations, self.articles, self.cards = client, conversations, articles, cards
-        self.broker = broker
+        self.broker, self.turn = broker, turn
 
     @classmethod
     def name(cls) -> str:
         return CHANNEL_NAME
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        ref = self.conversations.get(recipient_id)
+        turn = self.turn
+        in_turn = turn is not None and clean_sender(turn.user_id) == recipient_id
+        ref = turn if in_turn else await self.conversations.get(recipient_id)
         if ref is None:  # e.g. news for a conversation this process has not seen since it started
             logger.warning("no Teams conversation known for %s; the reply waits for their next message", recipient_id)
             return
@@ -160,7 +164,7 @@ class TeamsOutput(OutputChannel):
             ref.service_url, ref.conversation_id, message_activity(ref, reply(message, self._link(ref)))
         )
         if interactive(message) and isinstance(sent.get("id"), str):
-            closed = self.cards.replace(ref.conversation_id, LiveCard(sent["id"], message))
+            closed = await self.cards.replace(ref.conversation_id, LiveCard(sent["id"], message))
             if closed is not None:
                 await self.redraw(ref, closed, Used())
 
@@ -197,10 +201,10 @@ class TeamsInput(InputChannel):
         )
         self.auth = BotFrameworkAuth(settings.app_id, SigningKeys(settings.openid_metadata_url, fetch_json))
         self.articles = PublishedArticles(index_dir())  # which articles have a page to link to
-        self.conversations = ConversationDirectory()
-        self.members = MemberCache()
-        self.seen = RecentIds()
-        self.cards = LiveCards()
+        # In this process, or shared by the replicas through Redis when REDIS_URL is set.
+        self.state = teams_state(os.environ)
+        self.conversations, self.members = self.state.conversations, self.state.members
+        self.seen, self.cards = self.state.seen, self.state.cards
         self.broker: HandoffBroker | None = None  # the live chat's, once the server has started
         self.relayed = InOrder()
         self.known_incidents = KnownIncidents.from_env(os.environ)  # said in the welcome
@@ -209,8 +213,8 @@ class TeamsInput(InputChannel):
         if settings.allowed_tenants is None:
             logger.warning("Teams: no allowed_tenants and none in tenants.yml: users of any Azure AD tenant are served")
 
-    def get_output_channel(self) -> TeamsOutput:
-        return TeamsOutput(self.client, self.conversations, self.articles, self.cards, self.broker)
+    def get_output_channel(self, turn: ConversationRef | None = None) -> TeamsOutput:
+        return TeamsOutput(self.client, self.conversations, self.articles, self.cards, self.broker, turn)
 
     async def drain(self) -> None:
         """Wait until every accepted activity's turn has finished (tests, and a clean shutdown)."""
@@ -224,6 +228,10 @@ class TeamsInput(InputChannel):
         async def join_live_chat(app: Any, *_: Any) -> None:
             await self.join_live_chat(getattr(app.ctx, BROKER_CONTEXT, None))
 
+        @bp.listener("before_server_stop")
+        async def close_state(*_: Any) -> None:
+            await self.state.close()
+
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
@@ -235,7 +243,7 @@ class TeamsInput(InputChannel):
                 return refused
             activity = request.json
             key = f"{(activity.get('conversation') or {}).get('id')}/{activity.get('id')}"
-            if activity.get("id") and not self.seen.first_time(key):
+            if activity.get("id") and not await self.seen.first_time(key):
                 logger.info("Teams retried activity %s; already answered", key)
                 return response.empty(status=200)
             self._track(asyncio.create_task(self._handle(activity, request_base_url(request), on_new_message)))
@@ -295,8 +303,8 @@ class TeamsInput(InputChannel):
         sender = clean_sender(ref.user_id)  # the Rasa conversation, and the key replies find ref by
         if sender is None:
             return
-        self.conversations.remember(sender, ref)
-        output = self.get_output_channel()
+        await self.conversations.remember(sender, ref)
+        output = self.get_output_channel(ref)
         kind = activity.get("type")
         if kind == "conversationUpdate":
             added = {m.get("id") for m in activity.get("membersAdded") or [] if isinstance(m, dict)}
@@ -312,10 +320,12 @@ class TeamsInput(InputChannel):
         if kind != "message":
             return
         payload, card_id = pressed(activity), pressed_card(activity)
-        if payload is not None and self.cards.is_stale(ref.conversation_id, card_id):
+        # Taken in one step before anything else is asked: of two presses of one button (a double
+        # click reaching two replicas, say) one gets the card, the other finds it closed.
+        used = await self.cards.press(ref.conversation_id, card_id) if payload is not None else None
+        if payload is not None and used is None and await self.cards.is_stale(ref.conversation_id, card_id):
             await output.send_response(sender, {"text": STALE_BUTTON})  # not a second flow from an old card
             return
-        used = self.cards.press(ref.conversation_id, card_id) if payload is not None else None
         if used is not None:  # drawn again without its buttons while the turn runs
             chosen = Used(button_title(used.message, payload or "") or payload)
             self._track(asyncio.create_task(output.redraw(ref, used, chosen)))
@@ -372,8 +382,7 @@ class TeamsInput(InputChannel):
 
     async def _member(self, ref: ConversationRef) -> dict[str, Any] | None:
         """The user's entry in the conversation members API (UPN, e-mail), cached for an hour."""
-        now = time.monotonic()
-        cached = self.members.get(ref.conversation_id, ref.user_id, now)
+        cached = await self.members.get(ref.conversation_id, ref.user_id)
         if cached is not None:
             return cached
         try:
@@ -381,5 +390,5 @@ class TeamsInput(InputChannel):
         except ConnectorError as exc:  # answer anyway; the ticket will lack the e-mail
             logger.warning("could not look up the Teams user's e-mail: %s", exc)
             return None
-        self.members.put(ref.conversation_id, ref.user_id, member, now)
+        await self.members.put(ref.conversation_id, ref.user_id, member)
         return member

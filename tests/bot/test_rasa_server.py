@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_server import validate_action_answers_once
+from bot.rasa_server import main, validate_action_answers_once
+
+PASSWORD = "s3cret-Pa55word"
 
 ANSWER = {
     "events": [{"event": "slot", "name": "last_article_id", "value": "vpn-connect", "timestamp": None}],
@@ -42,3 +45,24 @@ def test_a_malformed_answer_is_refused_with_rasas_own_advice(answer: dict[str, A
 def test_a_good_answer_passes() -> None:
     assert RemoteAction("action_answer_question", None)._validate_action_result(ANSWER) is True
     assert RemoteAction("action_answer_question", None)._validate_action_result({}) is True
+
+
+@pytest.mark.parametrize(
+    "env,refusal",
+    [
+        ({"REDIS_URL": f"redis://:{PASSWORD}@redis.internal:port/0"}, "REDIS_URL must look like redis://"),
+        ({"SANIC_WORKERS": "2"}, "SANIC_WORKERS=2 needs REDIS_URL"),
+    ],
+)
+def test_a_lock_store_that_cannot_work_stops_the_rasa_server_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], refusal: str
+) -> None:
+    for name in ("REDIS_URL", "SANIC_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["rasa_server"])
+    with pytest.raises(SystemExit) as stopped:
+        main(["run"])
+    assert str(stopped.value.code).startswith(f"rasa server cannot start: {refusal}")
+    assert PASSWORD not in str(stopped.value.code)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis  # type: ignore[import-untyped]
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
@@ -26,6 +27,7 @@ from bot.channels.teams_payloads import ADAPTIVE_CARD, PAYLOAD_KEY
 from bot.identity import IDENTITY_KEY, IdentitySeal, VerifiedIdentity
 from bot.incidents.models import IncidentFields
 from bot.incidents.store import IncidentStore
+from bot.launcher import free_port
 from bot.studio.starters import StarterStore
 from tests.cards import of_type
 from tests.channels.conftest import TEST_SEAL_KEY
@@ -37,6 +39,7 @@ from tests.channels.fake_botframework import (
     new_key,
 )
 from tests.channels.test_welcome import build_index
+from tests.redis_server import RedisServer
 
 WEBHOOK = "/webhooks/teams/webhook"
 
@@ -442,3 +445,101 @@ def test_a_card_sent_before_a_restart_still_works(bf: FakeBotFramework) -> None:
 
     run(bf, rasa, scenario)
     assert [m.text for m in rasa.messages] == ["/helped"]  # this process has no record of it: not refused
+
+
+# ---- two replicas sharing their state through Redis (REDIS_URL) ----
+
+Replicas = Callable[[list[Any], list[TeamsInput]], Awaitable[None]]
+
+
+def replicas(bf: FakeBotFramework, rasa: Rasa, scenario: Replicas) -> None:
+    """Two channels, each mounted in its own Sanic app as on two Rasa replicas; REDIS_URL is set."""
+    channels = [TeamsInput.from_credentials(bf.credentials()) for _ in range(2)]
+    apps = [Sanic(f"teams_replica_{n}_{id(scenario)}") for n in range(2)]
+    for app, channel in zip(apps, channels, strict=True):
+        app.blueprint(channel.blueprint(rasa), url_prefix="/webhooks/teams")
+
+    async def main() -> None:
+        try:
+            await scenario([app.asgi_client for app in apps], channels)
+        finally:
+            for channel in channels:
+                await channel.client.close()
+                await channel.state.close()
+
+    asyncio.run(main())
+
+
+@pytest.fixture
+def shared_state(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("REDIS_URL", redis_server.url(3))
+    yield
+    redis.Redis(port=redis_server.port, db=3).flushdb()
+
+
+@pytest.mark.usefixtures("shared_state")
+def test_an_activity_retried_on_the_other_replica_is_answered_once(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    activity = bf.activity(bf.add_user("Sam", "sam@northbrook.example"), "printer jammed")
+
+    async def scenario(clients: list[Any], channels: list[TeamsInput]) -> None:
+        first, again = await post(clients[0], bf, activity), await post(clients[1], bf, activity)
+        assert (first.status_code, again.status_code) == (202, 200)
+        await until(lambda: bool(bf.replies()))
+        await asyncio.gather(*(channel.drain() for channel in channels))
+
+    replicas(bf, rasa, scenario)
+    assert len(rasa.messages) == 1 and len(bf.replies()) == 1
+
+
+@pytest.mark.usefixtures("shared_state")
+def test_news_sent_by_the_other_replica_reaches_the_users_conversation(bf: FakeBotFramework) -> None:
+    rasa = Rasa()
+    pat = bf.add_user("Pat", "pat@northbrook.example")
+
+    async def scenario(clients: list[Any], channels: list[TeamsInput]) -> None:
+        await post(clients[0], bf, bf.activity(pat, "raise a ticket"))
+        await until(lambda: bool(bf.replies()))
+        await channels[1].get_output_channel().send_response(pat["id"], {"text": "Update: INC0010002 is resolved."})
+
+    replicas(bf, rasa, scenario)
+    assert [r["text"] for r in bf.replies()] == ["you said: raise a ticket", "Update: INC0010002 is resolved."]
+
+
+def test_with_redis_down_a_turn_is_still_answered(
+    bf: FakeBotFramework, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("REDIS_URL", f"redis://:hunter2-not-logged@127.0.0.1:{free_port()}/0")  # nothing listens
+    rasa = Rasa()
+    pat = bf.add_user("Pat", "pat@northbrook.example")
+
+    async def scenario(client: Any, channel: TeamsInput) -> None:
+        assert (await post(client, bf, bf.activity(pat, "is email down?"))).status_code == 202
+        await until(lambda: bool(bf.replies()))
+
+    with caplog.at_level(logging.WARNING):
+        run(bf, rasa, scenario)
+    assert [r["text"] for r in bf.replies()] == ["you said: is email down?"]
+    assert "Redis unavailable" in caplog.text and "hunter2" not in caplog.text
+
+
+@pytest.mark.usefixtures("shared_state")
+def test_a_button_pressed_twice_across_replicas_starts_one_flow(bf: FakeBotFramework) -> None:
+    rasa = CardRasa()
+    user = bf.add_user("Pat", "pat@northbrook.example")
+
+    def cards() -> list[dict[str, Any]]:
+        return [r for r in bf.replies() if r.get("attachments")]
+
+    async def scenario(clients: list[Any], channels: list[TeamsInput]) -> None:
+        await post(clients[0], bf, bf.activity(user, "my vpn is down"))
+        await channels[0].drain()  # the card is sent, and recorded as the live one
+        card_id = cards()[0]["id"]
+        # A double click: two activities, one reaching each replica.
+        presses = [bf.activity(user, value={PAYLOAD_KEY: "/affirm"}, replyToId=card_id) for _ in clients]
+        await asyncio.gather(*(post(client, bf, press) for client, press in zip(clients, presses, strict=True)))
+        await until(lambda: any("earlier message" in str(r.get("text")) for r in bf.replies()))
+        await asyncio.gather(*(channel.drain() for channel in channels))
+
+    replicas(bf, rasa, scenario)
+    assert [m.text for m in rasa.messages] == ["my vpn is down", "/affirm"]
