@@ -5,6 +5,7 @@ otherwise; two replicas' stores take one conversation's turns one at a time."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ import redis  # type: ignore[import-untyped]
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 
-from bot.lock_store import LockStoreConfigError, checked
+from bot.lock_store import AtomicRedisLockStore, LockStoreConfigError, checked
 from bot.paths import ROOT
 from bot.redis_url import RedisUrlError
 from tests.redis_server import RedisServer
@@ -62,7 +63,7 @@ def test_with_redis_url_rasa_holds_its_redis_lock_store_on_that_server(
 ) -> None:
     endpoints_env.setenv("REDIS_URL", redis_server.url(DB))
     store = rasas_lock_store()
-    assert type(store) is RedisLockStore
+    assert type(store) is AtomicRedisLockStore and isinstance(store, RedisLockStore)
 
     async def turn() -> None:
         async with store.lock("29:pat"):
@@ -145,3 +146,40 @@ def test_two_replicas_run_different_conversations_at_once(
             assert sorted(inspect.keys()) == ["askit:lock:29:pat", "askit:lock:29:sam"]
 
     asyncio.run(asyncio.wait_for(main(), timeout=10))
+
+
+def test_replicas_asking_for_one_conversations_lock_at_the_same_instant_never_hold_it_together(
+    redis_server: RedisServer, inspect: redis.Redis
+) -> None:
+    """One person's messages reaching four replicas at the same moment, forty times. Rasa's own
+    RedisLockStore issues tickets by reading the lock and writing it back: two replicas both took
+    ticket 0 and ran their turns together (3 pairs in 20 in the scale-out test)."""
+    replicas, rounds = 4, 40
+    start = threading.Barrier(replicas)
+    inside: list[int] = []  # replicas holding the lock right now
+    overlaps: list[int] = []
+    served = [0] * replicas
+
+    def replica(index: int) -> None:
+        store = AtomicRedisLockStore(port=redis_server.port, db=DB, key_prefix="askit")
+
+        async def turn() -> None:
+            async with store.lock("29:pat", wait_time_in_seconds=0.005):
+                inside.append(index)
+                overlaps.append(len(inside))
+                await asyncio.sleep(0.002)  # a turn's work, while the others wait
+                inside.remove(index)
+                served[index] += 1
+
+        for _ in range(rounds):
+            start.wait(timeout=WAIT_SECONDS)  # broken when another replica's turn failed: this one stops too
+            asyncio.run(asyncio.wait_for(turn(), WAIT_SECONDS))  # a lost ticket waits for good
+
+    threads = [threading.Thread(target=replica, args=(i,)) for i in range(replicas)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert served == [rounds] * replicas
+    assert max(overlaps) == 1, f"{sum(n > 1 for n in overlaps)} turns ran beside another"
+    assert inspect.keys() == []  # the last turn out deleted the lock
