@@ -1,0 +1,181 @@
+"""The web widget's server as one of several Rasa replicas (issue 15). With ``REDIS_URL`` set:
+
+- every emit (a bot reply, an agent's line, news after a turn) goes through python-socketio's
+  Redis manager, so it reaches the user's socket on whichever replica holds it, once;
+- which conversations have a widget open is kept in Redis (``Presence``), so a replica that holds
+  no socket of a user still knows whether an agent's line can be delivered now or must wait;
+- a live chat's delivery to its user is one replica's at a time (``delivery_lock``), so two
+  replicas' sweeps never send the same line twice;
+- the engine.io handshake sets the cookie ``io`` to the session id: the balancer learns which
+  replica a long-polling session lives on from it (docs/widget.md, "Several replicas").
+
+Without it: one process, as before (``LocalPresence`` asks the process's own socket.io rooms).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from redis import asyncio as aioredis  # type: ignore[import-untyped]  # redis 4.6 ships no types
+from socketio import AsyncRedisManager, AsyncServer
+
+from bot.channels.errors import ChannelConfigError
+from bot.config import Kind, Setting, read_settings
+from bot.secret import Secret
+
+logger = logging.getLogger(__name__)
+
+REDIS_URL_SETTING = "REDIS_URL"  # the same variable as Rasa's Redis lock store (endpoints.yml)
+SOCKETIO_CHANNEL = "askit-webchat"  # the Redis pub/sub channel every replica's socket.io server shares
+PRESENCE_KEY = "askit:webchat:online:"  # + conversation: a sorted set of socket ids, scored by expiry
+LOCK_KEY = "askit:handoff:deliver:"  # + handoff id
+# A replica renews its sockets' presence every RENEW_SECONDS; one that stopped without saying
+# (SIGKILL, a lost host) stops counting ONLINE_SECONDS after its last renewal.
+ONLINE_SECONDS = 60
+RENEW_SECONDS = 20.0
+LOCK_SECONDS = 30  # a delivery holds its chat's lock at most this long (a replica that died holding it)
+SID_COOKIE = {"name": "io", "path": "/socket.io", "SameSite": "Lax", "HttpOnly": True}
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _redis_url(value: Any) -> str:
+    if not isinstance(value, str) or not value.isprintable() or " " in value:
+        raise ValueError("must be a Redis URL (redis://host:port/db, rediss://... or unix://...)")
+    if urlsplit(value).scheme not in REDIS_SCHEMES:
+        raise ValueError("must start with redis://, rediss:// or unix://")
+    return value
+
+
+REDIS_URL = Setting(
+    REDIS_URL_SETTING,
+    Kind("a Redis URL", _redis_url, echo=False),
+    "the Redis the Rasa replicas share (widget sessions, pushes, the lock store); unset: one process",
+    secret=True,  # it may hold a password
+)
+
+
+def redis_url(env: Mapping[str, str]) -> Secret | None:
+    """``REDIS_URL``, checked (ChannelConfigError names it, never its value); None when unset."""
+    url: Secret | None = read_settings(env, (REDIS_URL,), ChannelConfigError)[REDIS_URL_SETTING]
+    if url is not None:
+        password = urlsplit(url.reveal()).password
+        if password:
+            Secret(password)  # redacted from the logs on its own too
+    return url
+
+
+class Presence(Protocol):
+    """Whether a conversation has a widget open, on any replica."""
+
+    async def joined(self, conversation: str, sid: str) -> None: ...
+
+    async def left(self, sid: str) -> None: ...
+
+    async def reaches(self, conversation: str) -> bool: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class LocalPresence:
+    """One process: its own socket.io rooms say it."""
+
+    def __init__(self, sio: AsyncServer) -> None:
+        self.sio = sio
+
+    async def joined(self, conversation: str, sid: str) -> None:
+        pass
+
+    async def left(self, sid: str) -> None:
+        pass
+
+    async def reaches(self, conversation: str) -> bool:
+        return any(True for _ in self.sio.manager.get_participants("/", conversation))
+
+    def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+class SharedPresence:
+    """Several replicas: each conversation's open sockets in a Redis sorted set, each scored by when
+    it lapses unless its replica renews it; this replica renews its own."""
+
+    def __init__(self, redis: aioredis.Redis, clock: Callable[[], float] = time.time) -> None:
+        self.redis, self.clock = redis, clock
+        self._here: dict[str, str] = {}  # socket id -> conversation, for the sockets on this replica
+        self._task: asyncio.Task[None] | None = None
+
+    async def joined(self, conversation: str, sid: str) -> None:
+        self._here[sid] = conversation
+        await self._mark({sid: conversation})
+
+    async def left(self, sid: str) -> None:
+        conversation = self._here.pop(sid, None)
+        if conversation is not None:
+            await self.redis.zrem(PRESENCE_KEY + conversation, sid)
+
+    async def reaches(self, conversation: str) -> bool:
+        return bool(await self.redis.zcount(PRESENCE_KEY + conversation, f"({self.clock()}", "+inf"))
+
+    async def _mark(self, sockets: Mapping[str, str]) -> None:
+        now = self.clock()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sid, conversation in sockets.items():
+                key = PRESENCE_KEY + conversation
+                pipe.zremrangebyscore(key, "-inf", now)  # what lapsed (a replica that died)
+                pipe.zadd(key, {sid: now + ONLINE_SECONDS})
+                pipe.expire(key, ONLINE_SECONDS)
+            await pipe.execute()
+
+    async def renew(self) -> None:
+        if self._here:
+            await self._mark(dict(self._here))
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                await self.renew()
+            except Exception as exc:  # Redis is away: the next round is another chance
+                logger.warning("webchat: could not renew the widgets' presence in Redis: %s", type(exc).__name__)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._renew_forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):  # stopping: what is left lapses on its own
+            for sid in list(self._here):
+                await self.left(sid)
+
+
+class Replicas:
+    """What the widget's server shares with the other replicas, through the Redis at ``url``."""
+
+    def __init__(self, url: Secret) -> None:
+        self.url = url
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(url.reveal())
+
+    def client_manager(self) -> AsyncRedisManager:
+        return AsyncRedisManager(self.url.reveal(), channel=SOCKETIO_CHANNEL)
+
+    def presence(self) -> SharedPresence:
+        return SharedPresence(self.redis)
+
+    def delivery_lock(self, handoff_id: str) -> AbstractAsyncContextManager[Any]:
+        """Held by one replica at a time; ``LockError`` when it cannot be had in LOCK_SECONDS."""
+        return self.redis.lock(LOCK_KEY + handoff_id, timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
