@@ -49,7 +49,7 @@ from bot.channels.turns import SenderTurns
 from bot.channels.webchat_banner import Banners
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
-from bot.channels.webchat_replicas import SID_COOKIE, LocalPresence, Presence, Replicas, redis_url
+from bot.channels.webchat_replicas import REDIS_URL_SETTING, SID_COOKIE, LocalPresence, Presence, Replicas, redis_url
 from bot.channels.welcome import Welcomes
 from bot.channels.widget_auth import sender_id, verify_token
 from bot.channels.widget_config import WidgetConfig
@@ -220,6 +220,13 @@ class WebChatInput(InputChannel):
         self._base_urls: OrderedDict[str, str] = OrderedDict()
         if self.config.disabled_reason:
             logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
+        if self.replicas is not None and not env.get(PUBLIC_URL_SETTING, "").strip():
+            logger.warning(
+                "web widget: %s is set but %s is not: news sent by a replica a browser never connected to has no "
+                "article links",
+                REDIS_URL_SETTING,
+                PUBLIC_URL_SETTING,
+            )
         if self.live_chat.agent_secret is None:
             logger.warning("agent console: ASKIT_AGENT_TOKEN_SECRET is not set; every agent will be refused")
 
