@@ -272,7 +272,10 @@ class WebChatInput(InputChannel):
             delivery_lock=replicas.delivery_lock if replicas is not None else None,
         )
         broker.links[self.name()] = SocketLink(sio, self.conversation_link, presence)
-        AgentConsoles(broker, sio, live.agent_secret)  # the agents' namespace, /agents
+        consoles = AgentConsoles(broker, sio, live.agent_secret)  # the agents' namespace, /agents
+        shared_consoles = replicas.consoles(broker, consoles) if replicas is not None else None
+        if shared_consoles is not None:  # the consoles hear the news of every replica's broker
+            broker.listeners[broker.listeners.index(consoles)] = shared_consoles
         self.broker = broker
         turns: SenderTurns[UserMessage] = SenderTurns(lambda message: self._turn(on_new_message, message))
         self.turns = turns
@@ -287,6 +290,8 @@ class WebChatInput(InputChannel):
             await broker.attach(getattr(app.ctx, "agent", None), self.get_output_channel)
             banners.start()
             presence.start()
+            if shared_consoles is not None:
+                shared_consoles.start()
             if replicas is not None and not sio.manager_initialized:
                 # Listen on Redis from the start, not from this replica's first widget: an emit from
                 # another replica in between would be lost.
@@ -302,6 +307,8 @@ class WebChatInput(InputChannel):
             await broker.detach()
             await banners.stop()
             await presence.stop()
+            if shared_consoles is not None:
+                await shared_consoles.stop()
 
         add_pages(bp, self.config, self.articles, self.env)
         self._on_socket_events(sio, turns)

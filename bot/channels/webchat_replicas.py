@@ -6,6 +6,8 @@
   no socket of a user still knows whether an agent's line can be delivered now or must wait;
 - a live chat's delivery to its user is one replica's at a time (``delivery_lock``), so two
   replicas' sweeps never send the same line twice;
+- what a replica's live-chat broker tells the agents (a chat queued, taken, a user's line) reaches
+  the agents' consoles on every replica (``SharedConsoles``);
 - the engine.io handshake sets the cookie ``io`` to the session id: the balancer learns which
   replica a long-polling session lives on from it (docs/widget.md, "Several replicas").
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -28,18 +31,23 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.errors import ChannelConfigError
 from bot.config import Kind, Setting, read_settings
+from bot.handoff.agents import AgentConsoles
+from bot.handoff.broker import HandoffBroker
+from bot.handoff.models import Handoff, Message
 from bot.secret import Secret
 
 logger = logging.getLogger(__name__)
 
 REDIS_URL_SETTING = "REDIS_URL"  # the same variable as Rasa's Redis lock store (endpoints.yml)
 SOCKETIO_CHANNEL = "askit-webchat"  # the Redis pub/sub channel every replica's socket.io server shares
+CONSOLES_CHANNEL = "askit-agents"  # the Redis pub/sub channel of the live chat's news for the consoles
 PRESENCE_KEY = "askit:webchat:online:"  # + conversation: a sorted set of socket ids, scored by expiry
 LOCK_KEY = "askit:handoff:deliver:"  # + handoff id
 # A replica renews its sockets' presence every RENEW_SECONDS; one that stopped without saying
 # (SIGKILL, a lost host) stops counting ONLINE_SECONDS after its last renewal.
 ONLINE_SECONDS = 60
 RENEW_SECONDS = 20.0
+RETRY_SECONDS = 1.0  # after Redis was lost, before listening again
 LOCK_SECONDS = 30  # a delivery holds its chat's lock at most this long (a replica that died holding it)
 SID_COOKIE = {"name": "io", "path": "/socket.io", "SameSite": "Lax", "HttpOnly": True}
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -176,6 +184,81 @@ class Replicas:
     def presence(self) -> SharedPresence:
         return SharedPresence(self.redis)
 
+    def consoles(self, broker: HandoffBroker, here: AgentConsoles) -> SharedConsoles:
+        return SharedConsoles(self.redis, broker, here)
+
     def delivery_lock(self, handoff_id: str) -> AbstractAsyncContextManager[Any]:
         """Held by one replica at a time; ``LockError`` when it cannot be had in LOCK_SECONDS."""
         return self.redis.lock(LOCK_KEY + handoff_id, timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+
+
+class SharedConsoles:
+    """The live-chat broker's listener on a replica of several (bot/handoff/broker.py: listeners):
+    what any replica's broker tells the agents is published on Redis, and every replica, this one
+    too, tells the consoles connected to it (``here``), from the handoff store they share."""
+
+    def __init__(self, redis: aioredis.Redis, broker: HandoffBroker, here: AgentConsoles) -> None:
+        self.redis, self.broker, self.here = redis, broker, here
+        self._task: asyncio.Task[None] | None = None
+
+    async def changed(self, handoff: Handoff) -> None:
+        await self._publish({"kind": "changed", "handoff_id": handoff.id})
+
+    async def message(self, handoff: Handoff, message: Message) -> None:
+        await self._publish({"kind": "message", "handoff_id": handoff.id, "seq": message.seq})
+
+    async def user_typing(self, handoff: Handoff) -> None:
+        await self._publish({"kind": "typing", "handoff_id": handoff.id})
+
+    async def heartbeat(self) -> None:
+        await self.here.heartbeat()  # each replica's own consoles, from its own sweep
+
+    async def _publish(self, news: dict[str, Any]) -> None:
+        try:
+            await self.redis.publish(CONSOLES_CHANNEL, json.dumps(news))
+        except Exception as exc:  # Redis is away: at least this replica's consoles hear of it
+            logger.warning("live chat: could not tell the other replicas' consoles: %s", type(exc).__name__)
+            await self.tell(news)
+
+    async def tell(self, news: Mapping[str, Any]) -> None:
+        """Tell this replica's consoles one piece of news, read afresh from the store."""
+        store = self.broker.store
+        handoff = await self.broker.run(store.get, news["handoff_id"])
+        if news["kind"] == "changed":
+            await self.here.changed(handoff)
+        elif news["kind"] == "typing":
+            await self.here.user_typing(handoff)
+        elif news["kind"] == "message":
+            seq = int(news["seq"])
+            for message in await self.broker.run(store.messages, handoff.id, seq - 1):
+                if message.seq == seq:
+                    await self.here.message(handoff, message)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(CONSOLES_CHANNEL)
+                    async for item in pubsub.listen():
+                        if item.get("type") == "message":
+                            await self._told(item["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis went away: listen again once it is back
+                logger.warning("live chat: lost the other replicas' news for the consoles: %s", type(exc).__name__)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def _told(self, data: bytes) -> None:
+        try:
+            await self.tell(json.loads(data))
+        except Exception as exc:  # one piece of news lost, not the listening
+            logger.error("live chat: could not tell the consoles of a change: %s", type(exc).__name__)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -25,7 +25,7 @@ from sanic import Sanic
 
 from bot.channels.errors import ChannelConfigError
 from bot.channels.webchat import WebChatInput
-from bot.channels.webchat_replicas import REDIS_URL_SETTING, SOCKETIO_CHANNEL, LocalPresence
+from bot.channels.webchat_replicas import CONSOLES_CHANNEL, REDIS_URL_SETTING, SOCKETIO_CHANNEL, LocalPresence
 from bot.channels.widget_auth import mint_token, sender_id, verify_token
 from bot.handoff import agent_token
 from bot.identity import ALL_COUNCILS
@@ -109,9 +109,9 @@ class Cluster:
     logs: Path
 
     def subscribed(self) -> bool:
-        """Both replicas' socket.io servers listen on the shared Redis channel."""
-        counts = dict(self.redis.pubsub_numsub(SOCKETIO_CHANNEL))
-        return int(counts.get(SOCKETIO_CHANNEL.encode(), 0)) >= 2
+        """Both replicas listen on Redis: their socket.io servers, and the news for the agents' consoles."""
+        counts = dict(self.redis.pubsub_numsub(SOCKETIO_CHANNEL, CONSOLES_CHANNEL))
+        return all(int(counts.get(channel.encode(), 0)) >= 2 for channel in (SOCKETIO_CHANNEL, CONSOLES_CHANNEL))
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +302,79 @@ def test_an_agent_on_one_replica_chats_with_a_user_on_the_other(cluster: Cluster
     received = asyncio.run(scenario())
     assert [m["custom"]["flow"] for m in received] == ["handoff_started", "handoff_message", "handoff_message"]
     assert "I'm on it" in received[1]["text"] and "Can you restart it?" in received[2]["text"]
+
+
+class Console:
+    """An agent's console on the ``/agents`` namespace: every ``queue`` and ``message`` kept."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self._news = asyncio.Condition()
+        for event in ("queue", "message", "handoff"):
+            self.client.on(event, self._keeper(event), namespace="/agents")
+
+    def _keeper(self, event: str) -> Callable[[dict[str, Any]], Any]:
+        async def keep(data: dict[str, Any]) -> None:
+            async with self._news:
+                self.events.append((event, data))
+                self._news.notify_all()
+
+        return keep
+
+    async def wait_for(self, event: str, found: Match) -> dict[str, Any]:
+        def seen() -> dict[str, Any] | None:
+            return next((data for name, data in self.events if name == event and found(data)), None)
+
+        try:
+            async with self._news:
+                await asyncio.wait_for(self._news.wait_for(lambda: seen() is not None), EVENT_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no {event} came in {EVENT_TIMEOUT:g} s; the console had {self.events}") from None
+        found_data = seen()
+        assert found_data is not None
+        return found_data
+
+
+def test_an_agent_on_one_replica_hears_of_a_request_and_the_users_lines_handled_by_the_other(
+    cluster: Cluster,
+) -> None:
+    token = widget_token(f"hal-{uuid.uuid4().hex[:6]}")
+    conversation = conversation_of(token)
+    asked = {"conversation": conversation, "email": "hal@council.example", "name": "Hal", "group": GROUP}
+
+    async def scenario() -> list[dict[str, Any]]:
+        console = Console()
+        await console.client.connect(
+            cluster.a.url,
+            socketio_path="/socket.io",
+            namespaces=["/agents"],
+            transports=["polling"],
+            auth={"token": agent_console_token(f"ida-{uuid.uuid4().hex[:6]}")},
+            wait_timeout=20,
+        )
+        widget = await Widget.open(cluster.b.url, token)
+        try:
+            await console_call(console.client, "presence", {"state": "available"})
+            # The request is made on B, where the user's widget is: the console on A shows it waiting.
+            queued = await asyncio.to_thread(cluster.b.post, "/control/queue", {**asked, "summary": "scanner"})
+            chat = {"handoff_id": queued["handoff_id"]}
+            await console.wait_for("queue", lambda q: chat["handoff_id"] in [w["handoff_id"] for w in q["waiting"]])
+            await console_call(console.client, "accept", chat)
+            await widget.wait_for(flow_is("handoff_started"))
+            # What the user types goes through B's broker: the agent on A sees it.
+            await widget.client.emit("user_uttered", {"message": "It jams on every page"})
+            await console.wait_for("message", lambda m: m["text"] == "It jams on every page")
+            return [
+                data for name, data in console.events if name == "message" and data["handoff_id"] == chat["handoff_id"]
+            ]
+        finally:
+            await close(console.client)
+            await widget.close()
+
+    messages = asyncio.run(scenario())
+    assert [m["sender"] for m in messages] == ["system", "user"]  # the agent joined; the user's line, once
+    assert messages[1]["text"] == "It jams on every page"
 
 
 # -- (b) a user whose connection moves to the other replica ----------------------------------------
