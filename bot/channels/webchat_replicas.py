@@ -225,6 +225,7 @@ class SharedConsoles:
         store = self.broker.store
         handoff = await self.broker.run(store.get, news["handoff_id"])
         if news["kind"] == "changed":
+            self.broker.noted(handoff)  # whether the user's typing is the agent's to see, here too
             await self.here.changed(handoff)
         elif news["kind"] == "typing":
             await self.here.user_typing(handoff)

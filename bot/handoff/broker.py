@@ -272,14 +272,19 @@ class HandoffBroker:
             await listener.message(handoff, message)
 
     async def changed(self, handoff: Handoff) -> None:
+        self.noted(handoff)
+        for listener in self.listeners:
+            await listener.changed(handoff)
+
+    def noted(self, handoff: Handoff) -> None:
+        """Keep this process's hints in step with a handoff's state, changed here or, with several
+        replicas, by another's broker (bot/channels/webchat_replicas.py)."""
         if handoff.is_open:
             self._open.add(handoff.conversation)
         else:
             self._open.discard(handoff.conversation)
             self._delivering.pop(handoff.id, None)
             self._typed.pop(handoff.conversation, None)
-        for listener in self.listeners:
-            await listener.changed(handoff)
 
     async def started(self, handoff: Handoff) -> None:
         """An agent accepted: the user is told who joined (a system line, so a restart replays it)."""

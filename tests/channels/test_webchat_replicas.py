@@ -258,9 +258,9 @@ def agent_console_token(agent_id: str) -> str:
     return agent_token.mint(AGENT_SECRET, agent_id, name="Dee", groups=[GROUP], councils=[ALL_COUNCILS])
 
 
-async def open_console(url: str, agent_id: str) -> socketio.AsyncClient:
-    console = socketio.AsyncClient(reconnection=False)
-    await console.connect(
+async def open_console(url: str, agent_id: str) -> Console:
+    console = Console()
+    await console.client.connect(
         url,
         socketio_path="/socket.io",
         namespaces=["/agents"],
@@ -286,17 +286,20 @@ def test_an_agent_on_one_replica_chats_with_a_user_on_the_other(cluster: Cluster
         widget = await Widget.open(cluster.a.url, token)
         console = await open_console(cluster.b.url, f"dee-{uuid.uuid4().hex[:6]}")
         try:
-            await console_call(console, "presence", {"state": "available"})
-            queued = await asyncio.to_thread(cluster.a.post, "/control/queue", {**asked, "summary": "VPN drops"})
+            await console_call(console.client, "presence", {"state": "available"})
+            queued = await asyncio.to_thread(cluster.b.post, "/control/queue", {**asked, "summary": "VPN drops"})
             chat = {"handoff_id": queued["handoff_id"]}
             # The agent's console is on B: B's broker relays what they say to the widget on A.
-            await console_call(console, "accept", chat)
-            await console_call(console, "send", {**chat, "message_id": "m1", "text": "Hello Cat, I'm on it."})
-            await console_call(console, "send", {**chat, "message_id": "m2", "text": "Can you restart it?"})
+            await console_call(console.client, "accept", chat)
+            await console_call(console.client, "send", {**chat, "message_id": "m1", "text": "Hello Cat, I'm on it."})
+            await console_call(console.client, "send", {**chat, "message_id": "m2", "text": "Can you restart it?"})
             await widget.wait_for(lambda m: "Can you restart it?" in m["text"])
+            # A, which never saw the chat begin, knows it is the agent's: they see the user typing.
+            await widget.client.emit("user_typing", {})
+            await console.wait_for("typing", lambda t: t == {"handoff_id": chat["handoff_id"], "who": "user"})
             return widget.received
         finally:
-            await close(console)
+            await close(console.client)
             await widget.close()
 
     received = asyncio.run(scenario())
@@ -305,13 +308,13 @@ def test_an_agent_on_one_replica_chats_with_a_user_on_the_other(cluster: Cluster
 
 
 class Console:
-    """An agent's console on the ``/agents`` namespace: every ``queue`` and ``message`` kept."""
+    """An agent's console on the ``/agents`` namespace: every event it is sent, kept in order."""
 
     def __init__(self) -> None:
         self.client = socketio.AsyncClient(reconnection=False)
         self.events: list[tuple[str, dict[str, Any]]] = []
         self._news = asyncio.Condition()
-        for event in ("queue", "message", "handoff"):
+        for event in ("queue", "message", "handoff", "typing"):
             self.client.on(event, self._keeper(event), namespace="/agents")
 
     def _keeper(self, event: str) -> Callable[[dict[str, Any]], Any]:
@@ -344,15 +347,7 @@ def test_an_agent_on_one_replica_hears_of_a_request_and_the_users_lines_handled_
     asked = {"conversation": conversation, "email": "hal@council.example", "name": "Hal", "group": GROUP}
 
     async def scenario() -> list[dict[str, Any]]:
-        console = Console()
-        await console.client.connect(
-            cluster.a.url,
-            socketio_path="/socket.io",
-            namespaces=["/agents"],
-            transports=["polling"],
-            auth={"token": agent_console_token(f"ida-{uuid.uuid4().hex[:6]}")},
-            wait_timeout=20,
-        )
+        console = await open_console(cluster.a.url, f"ida-{uuid.uuid4().hex[:6]}")
         widget = await Widget.open(cluster.b.url, token)
         try:
             await console_call(console.client, "presence", {"state": "available"})
@@ -362,7 +357,9 @@ def test_an_agent_on_one_replica_hears_of_a_request_and_the_users_lines_handled_
             await console.wait_for("queue", lambda q: chat["handoff_id"] in [w["handoff_id"] for w in q["waiting"]])
             await console_call(console.client, "accept", chat)
             await widget.wait_for(flow_is("handoff_started"))
-            # What the user types goes through B's broker: the agent on A sees it.
+            # What the user types goes through B's broker: the agent on A sees it, and sees them typing.
+            await widget.client.emit("user_typing", {})
+            await console.wait_for("typing", lambda t: t == {"handoff_id": chat["handoff_id"], "who": "user"})
             await widget.client.emit("user_uttered", {"message": "It jams on every page"})
             await console.wait_for("message", lambda m: m["text"] == "It jams on every page")
             return [
@@ -416,15 +413,16 @@ def test_live_chat_lines_sent_while_the_user_moves_are_delivered_on_the_other_re
         console = await open_console(cluster.a.url, f"fay-{uuid.uuid4().hex[:6]}")
         on_a = await Widget.open(cluster.a.url, token)
         try:
-            await console_call(console, "presence", {"state": "available"})
+            await console_call(console.client, "presence", {"state": "available"})
             queued = await asyncio.to_thread(cluster.a.post, "/control/queue", {**asked, "summary": "printer"})
             chat = {"handoff_id": queued["handoff_id"]}
-            await console_call(console, "accept", chat)
+            await console_call(console.client, "accept", chat)
             await on_a.wait_for(flow_is("handoff_started"))
             await on_a.close()
             # No widget is open anywhere: the line waits (a replica that still counted the closed
             # one would send it to nobody and mark it delivered), and comes when the widget opens on B.
-            await console_call(console, "send", {**chat, "message_id": "m1", "text": "Is it the second floor one?"})
+            line = {**chat, "message_id": "m1", "text": "Is it the second floor one?"}
+            await console_call(console.client, "send", line)
             on_b = await Widget.open(cluster.b.url, token)
             try:
                 await on_b.wait_for(lambda m: "second floor" in m["text"])
@@ -432,7 +430,7 @@ def test_live_chat_lines_sent_while_the_user_moves_are_delivered_on_the_other_re
             finally:
                 await on_b.close()
         finally:
-            await close(console)
+            await close(console.client)
 
     received = asyncio.run(scenario())
     assert [m["custom"]["flow"] for m in received] == ["handoff_message"]
