@@ -7,12 +7,14 @@ long-polling session stays on one replica behind HAProxy. Without REDIS_URL noth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,16 +23,31 @@ import pytest
 import redis  # type: ignore[import-untyped]  # redis 4.6 ships no types
 import requests
 import socketio
+from redis import asyncio as aioredis
 from sanic import Sanic
 
 from bot.channels.errors import ChannelConfigError
 from bot.channels.webchat import WebChatInput
-from bot.channels.webchat_replicas import CONSOLES_CHANNEL, REDIS_URL_SETTING, SOCKETIO_CHANNEL, LocalPresence
+from bot.channels.webchat_replicas import (
+    CONSOLES_CHANNEL,
+    ONLINE_SECONDS,
+    REDIS_URL_SETTING,
+    SOCKETIO_CHANNEL,
+    LocalPresence,
+    Replicas,
+    SharedPresence,
+)
 from bot.channels.widget_auth import mint_token, sender_id, verify_token
 from bot.handoff import agent_token
+from bot.handoff.broker import HandoffBroker
+from bot.handoff.models import Handoff
+from bot.handoff.settings import HandoffSettings
+from bot.handoff.store import HandoffStore
 from bot.identity import ALL_COUNCILS
 from bot.launcher import HOST, ROOT, free_port
-from bot.secret import redact
+from bot.replies import Reply
+from bot.requester import Requester
+from bot.secret import Secret, redact
 from tests.channels.conftest import TEST_SEAL_KEY
 from tests.postgres import PostgresServer
 from tests.redis_server import RedisServer
@@ -536,3 +553,110 @@ def test_a_malformed_redis_url_stops_the_start_naming_it_and_never_showing_it(tm
 def test_the_password_in_redis_url_is_kept_out_of_the_logs(tmp_path: Path) -> None:
     channel(tmp_path, **{REDIS_URL_SETTING: "redis://:Only-In-Redis-42@127.0.0.1:6379/0"})
     assert redact("AUTH Only-In-Redis-42 failed") == "AUTH [redacted] failed"
+
+
+# -- what the replicas keep in Redis --------------------------------------------------------------
+
+
+def test_a_widget_counts_as_open_until_its_replica_stops_renewing_it(redis_server: RedisServer) -> None:
+    now = [1_000_000.0]
+
+    async def scenario() -> list[bool]:
+        shared = aioredis.Redis.from_url(redis_server.url())
+        here, elsewhere = SharedPresence(shared, lambda: now[0]), SharedPresence(shared, lambda: now[0])
+        conversation = f"widget:{uuid.uuid4().hex[:8]}"
+        seen = [await elsewhere.reaches(conversation)]
+        await here.joined(conversation, "sid-1")
+        seen.append(await elsewhere.reaches(conversation))
+        now[0] += ONLINE_SECONDS - 1
+        await here.renew()  # its replica is alive: another ONLINE_SECONDS
+        now[0] += ONLINE_SECONDS - 1
+        seen.append(await elsewhere.reaches(conversation))
+        now[0] += 2  # its replica died without a word: it lapses
+        seen.append(await elsewhere.reaches(conversation))
+        await here.joined(conversation, "sid-2")
+        await here.left("sid-2")  # a tab closed: at once
+        seen.append(await elsewhere.reaches(conversation))
+        await shared.close()
+        return seen
+
+    assert asyncio.run(scenario()) == [False, True, True, False, False]
+
+
+class Recording:
+    """The user's channel, as the broker sees it (UserLink): always reachable; each line kept. A line
+    is held in ``send`` until ``release`` is set, so a second delivery can try to run meanwhile."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.release = asyncio.Event()
+        self._news = asyncio.Condition()
+
+    async def reaches(self, handoff: Handoff) -> bool:
+        return True
+
+    async def send(self, handoff: Handoff, reply: Reply) -> None:
+        async with self._news:
+            self.sent.append(reply["text"])
+            self._news.notify_all()
+        await self.release.wait()
+
+    async def sent_at_least(self, count: int) -> None:
+        async with self._news:
+            await asyncio.wait_for(self._news.wait_for(lambda: len(self.sent) >= count), EVENT_TIMEOUT)
+
+    async def typing(self, handoff: Handoff, name: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize("shared_lock", [True, False], ids=["redis-lock", "per-process-locks"])
+def test_two_replicas_delivering_the_same_chat_at_once_send_each_line_once(
+    redis_server: RedisServer, postgres: PostgresServer, shared_lock: bool
+) -> None:
+    database = postgres.create_database(f"handoffs_{uuid.uuid4().hex[:8]}")
+    replicas = Replicas(Secret(redis_server.url()))
+    store = HandoffStore.open(database)
+    handoff, _ = store.request(
+        conversation=f"widget:{uuid.uuid4().hex[:8]}",
+        channel="webchat",
+        requester=Requester("ann", "ann@council.example", "Ann"),
+        group=GROUP,
+        summary="VPN",
+        reference={},
+        now=time.time(),
+    )
+    for n in range(2):
+        store.post(handoff.id, f"n{n}", "system", f"line {n}", now=time.time())
+
+    async def scenario() -> list[str]:
+        link, at_lock, got_lock = Recording(), asyncio.Event(), asyncio.Event()
+
+        @contextlib.asynccontextmanager
+        async def lock(handoff_id: str) -> AsyncIterator[None]:
+            at_lock.set()
+            async with replicas.delivery_lock(handoff_id) if shared_lock else asyncio.Lock():
+                got_lock.set()
+                yield
+
+        first, second = (
+            HandoffBroker(HandoffStore.open(database), HandoffSettings.load(), 3600, delivery_lock=lock) for _ in "ab"
+        )
+        first.links["webchat"] = second.links["webchat"] = link
+        one = asyncio.create_task(first.deliver(handoff.id))
+        await link.sent_at_least(1)  # the first delivery is sending, holding its lock
+        at_lock.clear()
+        got_lock.clear()
+        other = asyncio.create_task(second.deliver(handoff.id))
+        await asyncio.wait_for(at_lock.wait(), EVENT_TIMEOUT)
+        if got_lock.is_set():  # nothing held it back: it goes as far as its own first line
+            await link.sent_at_least(2)
+        link.release.set()
+        await asyncio.wait_for(asyncio.gather(one, other), EVENT_TIMEOUT)
+        await replicas.redis.close()
+        return link.sent
+
+    sent = asyncio.run(scenario())
+    if shared_lock:
+        assert sent == ["line 0", "line 1"]
+    else:  # what one process's locks allowed between two replicas, before
+        assert sorted(sent) == ["line 0", "line 0", "line 1", "line 1"]
