@@ -49,10 +49,10 @@ from bot.channels.turns import SenderTurns
 from bot.channels.webchat_banner import Banners
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
-from bot.channels.webchat_replicas import REDIS_URL_SETTING, SID_COOKIE, LocalPresence, Presence, Replicas, redis_url
+from bot.channels.webchat_replicas import SID_COOKIE, LocalPresence, Presence, Replicas
 from bot.channels.welcome import Welcomes
 from bot.channels.widget_auth import sender_id, verify_token
-from bot.channels.widget_config import WidgetConfig
+from bot.channels.widget_config import REDIS_URL_SETTING, WidgetConfig
 from bot.handoff.agents import AgentConsoles
 from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.handoff.environment import LiveChatEnvironment
@@ -204,7 +204,7 @@ class WebChatInput(InputChannel):
         self.config = config or WidgetConfig.from_env(env)
         channel_settings(env)  # the settings every channel shares (bot/channels/settings.py)
         self.seal = seal or IdentitySeal.from_env(env)
-        url = redis_url(env)  # set: one of several replicas (webchat_replicas.py)
+        url = self.config.redis_url  # set: one of several replicas (webchat_replicas.py)
         self.replicas = Replicas(url) if url is not None else None
         self.presence: Presence | None = None  # made with the blueprint
         self.live_chat = LiveChatEnvironment.from_env(env)  # where handoffs live; opened with the server

@@ -24,13 +24,10 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from redis import asyncio as aioredis  # type: ignore[import-untyped]  # redis 4.6 ships no types
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels.errors import ChannelConfigError
-from bot.config import Kind, Setting, read_settings
 from bot.handoff.agents import AgentConsoles
 from bot.handoff.broker import HandoffBroker
 from bot.handoff.models import Handoff, Message
@@ -38,7 +35,6 @@ from bot.secret import Secret
 
 logger = logging.getLogger(__name__)
 
-REDIS_URL_SETTING = "REDIS_URL"  # the same variable as Rasa's Redis lock store (endpoints.yml)
 SOCKETIO_CHANNEL = "askit-webchat"  # the Redis pub/sub channel every replica's socket.io server shares
 CONSOLES_CHANNEL = "askit-agents"  # the Redis pub/sub channel of the live chat's news for the consoles
 PRESENCE_KEY = "askit:webchat:online:"  # + conversation: a sorted set of socket ids, scored by expiry
@@ -50,33 +46,6 @@ RENEW_SECONDS = 20.0
 RETRY_SECONDS = 1.0  # after Redis was lost, before listening again
 LOCK_SECONDS = 30  # a delivery holds its chat's lock at most this long (a replica that died holding it)
 SID_COOKIE = {"name": "io", "path": "/socket.io", "SameSite": "Lax", "HttpOnly": True}
-REDIS_SCHEMES = ("redis", "rediss", "unix")
-
-
-def _redis_url(value: Any) -> str:
-    if not isinstance(value, str) or not value.isprintable() or " " in value:
-        raise ValueError("must be a Redis URL (redis://host:port/db, rediss://... or unix://...)")
-    if urlsplit(value).scheme not in REDIS_SCHEMES:
-        raise ValueError("must start with redis://, rediss:// or unix://")
-    return value
-
-
-REDIS_URL = Setting(
-    REDIS_URL_SETTING,
-    Kind("a Redis URL", _redis_url, echo=False),
-    "the Redis the Rasa replicas share (widget sessions, pushes, the lock store); unset: one process",
-    secret=True,  # it may hold a password
-)
-
-
-def redis_url(env: Mapping[str, str]) -> Secret | None:
-    """``REDIS_URL``, checked (ChannelConfigError names it, never its value); None when unset."""
-    url: Secret | None = read_settings(env, (REDIS_URL,), ChannelConfigError)[REDIS_URL_SETTING]
-    if url is not None:
-        password = urlsplit(url.reveal()).password
-        if password:
-            Secret(password)  # redacted from the logs on its own too
-    return url
 
 
 class Presence(Protocol):

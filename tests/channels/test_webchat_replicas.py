@@ -31,13 +31,13 @@ from bot.channels.webchat import WebChatInput
 from bot.channels.webchat_replicas import (
     CONSOLES_CHANNEL,
     ONLINE_SECONDS,
-    REDIS_URL_SETTING,
     SOCKETIO_CHANNEL,
     LocalPresence,
     Replicas,
     SharedPresence,
 )
 from bot.channels.widget_auth import mint_token, sender_id, verify_token
+from bot.channels.widget_config import REDIS_URL_SETTING, WidgetConfig
 from bot.handoff import agent_token
 from bot.handoff.broker import HandoffBroker
 from bot.handoff.models import Handoff
@@ -224,8 +224,6 @@ def widget_token(sub: str) -> str:
 
 
 def conversation_of(token: str) -> str:
-    from bot.channels.widget_config import WidgetConfig
-
     return sender_id(verify_token(token, WidgetConfig.from_env({"ASKIT_WIDGET_JWT_SECRET": WIDGET_SECRET})))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from bot.channels.widget_config import REDIS_URL_SETTING
 from bot.launcher import RASA_READY_TIMEOUT, RASA_SERVER, Stack, free_port
 from bot.supervisor import Server, Supervisor
 from tests.e2e.conftest import REQUEST_TIMEOUT, Chat, running_chat
@@ -23,8 +24,6 @@ from tests.redis_server import RedisServer
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.own_stack  # starts servers of its own: the second end-to-end process
-
-REDIS_URL_SETTING = "REDIS_URL"  # bot/channels/webchat_replicas.py (the Rasa environment's module)
 
 
 @dataclasses.dataclass
