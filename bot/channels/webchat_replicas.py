@@ -93,17 +93,30 @@ class SharedPresence:
         self._here: dict[str, str] = {}  # socket id -> conversation, for the sockets on this replica
         self._task: asyncio.Task[None] | None = None
 
+    # Redis away: the widget still connects and this replica's own sockets still count (the next
+    # renewal puts them back); what other replicas hold is not known until it is back.
+
     async def joined(self, conversation: str, sid: str) -> None:
         self._here[sid] = conversation
-        await self._mark({sid: conversation})
+        try:
+            await self._mark({sid: conversation})
+        except Exception as exc:
+            logger.warning("webchat: could not record a widget's presence in Redis: %s", type(exc).__name__)
 
     async def left(self, sid: str) -> None:
         conversation = self._here.pop(sid, None)
         if conversation is not None:
-            await self.redis.zrem(PRESENCE_KEY + conversation, sid)
+            try:
+                await self.redis.zrem(PRESENCE_KEY + conversation, sid)
+            except Exception as exc:  # it lapses on its own
+                logger.warning("webchat: could not clear a widget's presence in Redis: %s", type(exc).__name__)
 
     async def reaches(self, conversation: str) -> bool:
-        return bool(await self.redis.zcount(PRESENCE_KEY + conversation, f"({self.clock()}", "+inf"))
+        try:
+            return bool(await self.redis.zcount(PRESENCE_KEY + conversation, f"({self.clock()}", "+inf"))
+        except Exception as exc:
+            logger.warning("webchat: could not read the widgets' presence in Redis: %s", type(exc).__name__)
+            return conversation in self._here.values()
 
     async def _mark(self, sockets: Mapping[str, str]) -> None:
         now = self.clock()

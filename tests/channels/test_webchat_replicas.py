@@ -581,6 +581,20 @@ def test_a_widget_counts_as_open_until_its_replica_stops_renewing_it(redis_serve
     assert asyncio.run(scenario()) == [False, True, True, False, False]
 
 
+def test_with_redis_away_a_widget_still_connects_and_this_replicas_own_count() -> None:
+    async def scenario() -> list[bool]:
+        away = aioredis.Redis.from_url(f"redis://{HOST}:{free_port()}/0")  # nothing listens there
+        presence = SharedPresence(away)
+        await presence.joined("widget:here", "sid-1")
+        seen = [await presence.reaches("widget:here"), await presence.reaches("widget:elsewhere")]
+        await presence.left("sid-1")
+        seen.append(await presence.reaches("widget:here"))
+        await away.close()
+        return seen
+
+    assert asyncio.run(scenario()) == [True, False, False]
+
+
 class Recording:
     """The user's channel, as the broker sees it (UserLink): always reachable; each line kept. A line
     is held in ``send`` until ``release`` is set, so a second delivery can try to run meanwhile."""
