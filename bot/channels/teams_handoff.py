@@ -69,7 +69,7 @@ class TeamsLink:
     def __init__(self, client: ConnectorClient, deliver: Deliver) -> None:
         self.client, self._deliver = client, deliver
 
-    def reaches(self, handoff: Handoff) -> bool:
+    async def reaches(self, handoff: Handoff) -> bool:
         return conversation_of(handoff.reference) is not None
 
     async def send(self, handoff: Handoff, reply: Reply) -> None:

@@ -49,9 +49,10 @@ from bot.channels.turns import SenderTurns
 from bot.channels.webchat_banner import Banners
 from bot.channels.webchat_pages import add_pages
 from bot.channels.webchat_payloads import bot_message, user_text
+from bot.channels.webchat_replicas import SID_COOKIE, LocalPresence, Presence, Replicas
 from bot.channels.welcome import Welcomes
 from bot.channels.widget_auth import sender_id, verify_token
-from bot.channels.widget_config import WidgetConfig
+from bot.channels.widget_config import REDIS_URL_SETTING, WidgetConfig
 from bot.handoff.agents import AgentConsoles
 from bot.handoff.broker import BROKER_CONTEXT, HandoffBroker
 from bot.handoff.environment import LiveChatEnvironment
@@ -170,13 +171,14 @@ class LaterOutput(WebChatOutput):
 
 
 class SocketLink:
-    """The live chat's way to a widget user (bot/handoff/broker.py: UserLink): their socket.io room."""
+    """The live chat's way to a widget user (bot/handoff/broker.py: UserLink): their socket.io room,
+    on whichever replica their widget is connected to."""
 
-    def __init__(self, sio: AsyncServer, links: Callable[[str], ArticleLink]) -> None:
-        self.sio, self.links = sio, links
+    def __init__(self, sio: AsyncServer, links: Callable[[str], ArticleLink], presence: Presence) -> None:
+        self.sio, self.links, self.presence = sio, links, presence
 
-    def reaches(self, handoff: Handoff) -> bool:
-        return any(True for _ in self.sio.manager.get_participants("/", handoff.conversation))
+    async def reaches(self, handoff: Handoff) -> bool:
+        return await self.presence.reaches(handoff.conversation)
 
     async def send(self, handoff: Handoff, reply: Reply) -> None:
         sent = bot_message(reply, self.links(handoff.conversation))
@@ -202,6 +204,9 @@ class WebChatInput(InputChannel):
         self.config = config or WidgetConfig.from_env(env)
         channel_settings(env)  # the settings every channel shares (bot/channels/settings.py)
         self.seal = seal or IdentitySeal.from_env(env)
+        url = self.config.redis_url  # set: one of several replicas (webchat_replicas.py)
+        self.replicas = Replicas(url) if url is not None else None
+        self.presence: Presence | None = None  # made with the blueprint
         self.live_chat = LiveChatEnvironment.from_env(env)  # where handoffs live; opened with the server
         self.broker: HandoffBroker | None = None  # made with the blueprint, shared with the other channels
         self.known_incidents = KnownIncidents(self.live_chat.database)  # for the banner
@@ -215,6 +220,13 @@ class WebChatInput(InputChannel):
         self._base_urls: OrderedDict[str, str] = OrderedDict()
         if self.config.disabled_reason:
             logger.warning("web widget: every connection will be refused: %s", self.config.disabled_reason)
+        if self.replicas is not None and not env.get(PUBLIC_URL_SETTING, "").strip():
+            logger.warning(
+                "web widget: %s is set but %s is not: news sent by a replica a browser never connected to has no "
+                "article links",
+                REDIS_URL_SETTING,
+                PUBLIC_URL_SETTING,
+            )
         if self.live_chat.agent_secret is None:
             logger.warning("agent console: ASKIT_AGENT_TOKEN_SECRET is not set; every agent will be refused")
 
@@ -239,15 +251,31 @@ class WebChatInput(InputChannel):
         # CORS for the polling transport comes from Rasa's --cors; who may connect is decided in
         # _admit() below, by origin and then by token.
         quiet = OneLineErrors(logging.getLogger("socketio.webchat"), {})
-        sio = WidgetSocketServer(async_mode="sanic", cors_allowed_origins=[], logger=quiet, engineio_logger=quiet)
+        replicas = self.replicas
+        shared: dict[str, Any] = {}
+        if replicas is not None:  # emits through Redis; the balancer keeps a polling session on its replica
+            shared = {"client_manager": replicas.client_manager(), "cookie": SID_COOKIE}
+        sio = WidgetSocketServer(
+            async_mode="sanic", cors_allowed_origins=[], logger=quiet, engineio_logger=quiet, **shared
+        )
         sio.eio._async = {**sio.eio._async, "websocket": CheckedWebSocket}  # the driver's table, this server only
         self.sio = sio
+        self.presence = presence = replicas.presence() if replicas is not None else LocalPresence(sio)
         self.banners = banners = Banners(sio, self.known_incidents)
         bp = SocketBlueprint(sio, SOCKETIO_PATH, "webchat", __name__)
         live = self.live_chat
-        broker = HandoffBroker(live.open_store(), live.settings, live.sweep_seconds, console_url=live.console_url)
-        broker.links[self.name()] = SocketLink(sio, self.conversation_link)
-        AgentConsoles(broker, sio, live.agent_secret)  # the agents' namespace, /agents
+        broker = HandoffBroker(
+            live.open_store(),
+            live.settings,
+            live.sweep_seconds,
+            console_url=live.console_url,
+            delivery_lock=replicas.delivery_lock if replicas is not None else None,
+        )
+        broker.links[self.name()] = SocketLink(sio, self.conversation_link, presence)
+        consoles = AgentConsoles(broker, sio, live.agent_secret)  # the agents' namespace, /agents
+        shared_consoles = replicas.consoles(broker, consoles) if replicas is not None else None
+        if shared_consoles is not None:  # the consoles hear the news of every replica's broker
+            broker.listeners[broker.listeners.index(consoles)] = shared_consoles
         self.broker = broker
         turns: SenderTurns[UserMessage] = SenderTurns(lambda message: self._turn(on_new_message, message))
         self.turns = turns
@@ -261,6 +289,14 @@ class WebChatInput(InputChannel):
             # Rasa's agent (None in a bare Sanic app: the chat then goes unrecorded in any tracker)
             await broker.attach(getattr(app.ctx, "agent", None), self.get_output_channel)
             banners.start()
+            presence.start()
+            if shared_consoles is not None:
+                shared_consoles.start()
+            if replicas is not None and not sio.manager_initialized:
+                # Listen on Redis from the start, not from this replica's first widget: an emit from
+                # another replica in between would be lost.
+                sio.manager_initialized = True
+                sio.manager.initialize()
 
         @bp.listener("before_server_stop")
         async def finish_accepted_turns(*_: Any) -> None:
@@ -270,6 +306,9 @@ class WebChatInput(InputChannel):
                 logger.warning("web chat: stopping with turns still running (they are logged as not handled)")
             await broker.detach()
             await banners.stop()
+            await presence.stop()
+            if shared_consoles is not None:
+                await shared_consoles.stop()
 
         add_pages(bp, self.config, self.articles, self.env)
         self._on_socket_events(sio, turns)
@@ -315,6 +354,8 @@ class WebChatInput(InputChannel):
             conversation = sender_id(identity)
             await sio.save_session(sid, {"sender_id": conversation, "identity": identity, "base_url": base_url})
             await sio.enter_room(sid, conversation)
+            if self.presence is not None:
+                await self.presence.joined(conversation, sid)
             self._remember_base_url(conversation, base_url)
             if self.broker is not None:  # an agent's lines sent while no tab was open
                 await self.broker.user_connected(conversation)
@@ -324,6 +365,8 @@ class WebChatInput(InputChannel):
         @sio.on("disconnect")
         async def disconnect(sid: str) -> None:
             sent_by_socket.pop(sid, None)
+            if self.presence is not None:
+                await self.presence.left(sid)
             if self.banners is not None:
                 self.banners.disconnected(sid)
 

@@ -8,6 +8,7 @@
     ASKIT_WIDGET_ORIGINS         pages (origins) that may connect besides the server's own, comma-separated; * for any
     ASKIT_DEV_MODE=1             development: the demo page mints tokens for demo users (HS256 only)
     ASKIT_DEV_EMAIL_DOMAIN       the demo users' e-mail domain (default northbrook.example)
+    REDIS_URL                    the Redis several Rasa replicas share (webchat_replicas.py); unset: one process
 
 No key at all is not an error (a deployment may use Teams only): every widget connection is then
 refused. A setting that is present but wrong stops the start with one line naming it. ``SETTINGS``
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -40,6 +42,8 @@ ALGORITHM_SETTING = "ASKIT_WIDGET_JWT_ALGORITHM"
 ISSUER_SETTING = "ASKIT_WIDGET_JWT_ISSUER"
 AUDIENCE_SETTING = "ASKIT_WIDGET_JWT_AUDIENCE"
 ORIGINS_SETTING = "ASKIT_WIDGET_ORIGINS"
+REDIS_URL_SETTING = "REDIS_URL"  # the same variable as Rasa's Redis lock store
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_DEV_DOMAIN = "northbrook.example"
 ALGORITHMS = ("HS256", "RS256")
 MIN_SECRET_CHARS = 32  # an HMAC key shorter than the hash is guessable offline from one token
@@ -57,6 +61,7 @@ class WidgetConfig:
     origins: frozenset[str] | None = frozenset()
     dev_mode: bool = False
     dev_email_domain: str = DEFAULT_DEV_DOMAIN
+    redis_url: Secret | None = field(default=None, repr=False)  # set: one of several replicas
 
     @property
     def disabled_reason(self) -> str | None:
@@ -101,7 +106,16 @@ class WidgetConfig:
             origins=s[ORIGINS_SETTING],
             dev_mode=dev,
             dev_email_domain=s[DEV_DOMAIN_SETTING],
+            redis_url=_with_password_redacted(s[REDIS_URL_SETTING]),
         )
+
+
+def _with_password_redacted(url: Secret | None) -> Secret | None:
+    """The URL, whose password (if any) is also kept out of the logs on its own."""
+    password = urlsplit(url.reveal()).password if url is not None else None
+    if password:
+        Secret(password)
+    return url
 
 
 def _public_key(path: str) -> RSAPublicKey:
@@ -116,6 +130,12 @@ def _public_key(path: str) -> RSAPublicKey:
     if not isinstance(key, RSAPublicKey):
         raise WidgetConfigError(f"{PUBLIC_KEY_SETTING}: {path} is not an RSA public key (RS256 needs one)")
     return key
+
+
+def _redis_url(value: str) -> str:
+    if not value.isprintable() or " " in value or urlsplit(value).scheme not in REDIS_SCHEMES:
+        raise ValueError("must be a Redis URL: redis://host:port/db, rediss://... or unix://...")
+    return value
 
 
 def _origins(value: str) -> frozenset[str] | None:
@@ -146,4 +166,10 @@ SETTINGS = (
         default="",
     ),
     Setting(DEV_DOMAIN_SETTING, DOMAIN, "development: the demo users' e-mail domain", default=DEFAULT_DEV_DOMAIN),
+    Setting(
+        REDIS_URL_SETTING,
+        Kind("a Redis URL", _redis_url, echo=False),
+        "the Redis the Rasa replicas share (widget sessions and pushes; Rasa's lock store); unset: one process",
+        secret=True,  # it may hold a password
+    ),
 )

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -46,8 +47,9 @@ CLOSE_MESSAGES = {
 class UserLink(Protocol):
     """How the broker reaches the users of one channel."""
 
-    def reaches(self, handoff: Handoff) -> bool:
-        """Whether a message sent now arrives (a widget of theirs is open; Teams can always push)."""
+    async def reaches(self, handoff: Handoff) -> bool:
+        """Whether a message sent now arrives (a widget of theirs is open on any replica; Teams can
+        always push)."""
 
     async def send(self, handoff: Handoff, reply: Reply) -> None:
         """Show ``reply`` in the user's chat; raises when it could not."""
@@ -64,6 +66,7 @@ class HandoffBroker:
         sweep_seconds: float,
         clock: Callable[[], float] = time.time,
         console_url: str | None = None,
+        delivery_lock: Callable[[str], AbstractAsyncContextManager[Any]] | None = None,
     ) -> None:
         self.store, self.settings = store, settings
         self.sweep_seconds, self.clock = sweep_seconds, clock
@@ -77,9 +80,14 @@ class HandoffBroker:
         # limit only (bot/channels/turns.py); whether a message goes to a person is the store's say.
         self._open: set[str] = set()
         # One delivery at a time per handoff: the console's events are handled concurrently, and two
-        # deliveries reading the same undelivered messages would send them twice.
+        # deliveries reading the same undelivered messages would send them twice. Several replicas
+        # share one lock per handoff (bot/channels/webchat_replicas.py); one process, these.
         self._delivering: dict[str, asyncio.Lock] = {}
+        self._delivery_lock = delivery_lock or self._local_lock
         self._typed: dict[str, float] = {}  # conversation -> when its agent was last told the user types
+
+    def _local_lock(self, handoff_id: str) -> asyncio.Lock:
+        return self._delivering.setdefault(handoff_id, asyncio.Lock())
 
     def handed_off(self, conversation: str) -> bool:
         return conversation in self._open
@@ -202,10 +210,10 @@ class HandoffBroker:
         """Send the user every agent's and system message they have not had, in order, moving the
         cursor past each one sent; nothing when the channel cannot reach them now (a widget opening
         is sent them then; what a channel failed to send, the next sweep sends again)."""
-        async with self._delivering.setdefault(handoff_id, asyncio.Lock()):
+        async with self._delivery_lock(handoff_id):
             handoff = await self.run(self.store.get, handoff_id)
             link = self.links.get(handoff.channel)
-            if link is None or not link.reaches(handoff):
+            if link is None or not await link.reaches(handoff):
                 return
             sent = 0
             try:
@@ -229,19 +237,24 @@ class HandoffBroker:
         await self._record(handoff.conversation, events)
 
     async def _send_notice(self, handoff: Handoff) -> None:
-        link, notice = self.links.get(handoff.channel), handoff.user_notice
-        if notice is None or link is None or not link.reaches(handoff):
+        link = self.links.get(handoff.channel)
+        if handoff.user_notice is None or link is None:
             return
-        try:
-            await link.send(handoff, Reply(text=notice["text"], buttons=notice["buttons"], custom=notice["custom"]))
-        except Exception as exc:  # kept for the next try
-            logger.warning("handoff %s: the user's channel did not take a message: %s", handoff.id, exc)
-            return
-        await self.run(self.store.keep_notice, handoff.id, None)
+        async with self._delivery_lock(handoff.id):  # read again under the lock: another may have sent it
+            handoff = await self.run(self.store.get, handoff.id)
+            notice = handoff.user_notice
+            if notice is None or not await link.reaches(handoff):
+                return
+            try:
+                await link.send(handoff, Reply(text=notice["text"], buttons=notice["buttons"], custom=notice["custom"]))
+            except Exception as exc:  # kept for the next try
+                logger.warning("handoff %s: the user's channel did not take a message: %s", handoff.id, exc)
+                return
+            await self.run(self.store.keep_notice, handoff.id, None)
 
     async def typing(self, handoff: Handoff, name: str) -> None:
         link = self.links.get(handoff.channel)
-        if link is not None and link.reaches(handoff):
+        if link is not None and await link.reaches(handoff):
             await link.typing(handoff, name)
 
     # -- from the agents ------------------------------------------------------------------------
@@ -259,14 +272,19 @@ class HandoffBroker:
             await listener.message(handoff, message)
 
     async def changed(self, handoff: Handoff) -> None:
+        self.noted(handoff)
+        for listener in self.listeners:
+            await listener.changed(handoff)
+
+    def noted(self, handoff: Handoff) -> None:
+        """Keep this process's hints in step with a handoff's state, changed here or, with several
+        replicas, by another's broker (bot/channels/webchat_replicas.py)."""
         if handoff.is_open:
             self._open.add(handoff.conversation)
         else:
             self._open.discard(handoff.conversation)
             self._delivering.pop(handoff.id, None)
             self._typed.pop(handoff.conversation, None)
-        for listener in self.listeners:
-            await listener.changed(handoff)
 
     async def started(self, handoff: Handoff) -> None:
         """An agent accepted: the user is told who joined (a system line, so a restart replays it)."""

@@ -37,6 +37,10 @@ ROWS: list[tuple[dict[str, str], str]] = [
         "ASKIT_WIDGET_ORIGINS: intranet.example is not an origin such as https://intranet.example (no path)",
     ),
     ({"ASKIT_DEV_EMAIL_DOMAIN": "x y"}, "ASKIT_DEV_EMAIL_DOMAIN: must be a domain name, got 'x y'"),
+    (
+        {"REDIS_URL": "http://:short@cache:6379/0"},
+        "REDIS_URL: is not valid (must be a Redis URL: redis://host:port/db, rediss://... or unix://...)",
+    ),
     # What no single setting says.
     (
         {"ASKIT_WIDGET_JWT_ALGORITHM": "HS256"},
