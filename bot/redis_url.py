@@ -49,6 +49,8 @@ class RedisUrl:
             raise refuse("the port or the address is not valid") from None
         if parts.scheme not in SCHEMES:
             raise refuse("the scheme must be redis or rediss")
+        if not url.strip().isprintable() or any(c.isspace() for c in url.strip()):
+            raise refuse("it holds a space or a control character")
         if not parts.hostname:
             raise refuse("the host is missing")
         if port == 0:

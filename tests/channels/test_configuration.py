@@ -39,7 +39,8 @@ ROWS: list[tuple[dict[str, str], str]] = [
     ({"ASKIT_DEV_EMAIL_DOMAIN": "x y"}, "ASKIT_DEV_EMAIL_DOMAIN: must be a domain name, got 'x y'"),
     (
         {"REDIS_URL": "http://:short@cache:6379/0"},
-        "REDIS_URL: is not valid (must be a Redis URL: redis://host:port/db, rediss://... or unix://...)",
+        "REDIS_URL: is not valid (must look like redis://[:password@]host:port/db (or rediss:// for TLS): "
+        "the scheme must be redis or rediss)",
     ),
     # What no single setting says.
     (
