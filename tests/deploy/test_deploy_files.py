@@ -222,7 +222,8 @@ def test_the_proxy_sends_each_backend_to_every_replica_on_the_port_it_listens_on
 
 def test_the_widgets_socket_stays_on_one_replica_and_the_api_is_not_public() -> None:
     sections = haproxy_sections()
-    assert ["balance", "source"] in sections["backend rasa_socketio"]
+    sticky = sections["backend rasa_socketio"]  # the session -> replica pairs learnt from each handshake
+    assert ["stick", "store-response", "res.cook(io)"] in sticky and ["stick", "match", "url_param(sid)"] in sticky
     public = sections["frontend public"]
     assert ["use_backend", "rasa_socketio", "if", "socketio"] in public
     assert any(words[:2] == ["http-request", "deny"] for words in public)
@@ -310,7 +311,7 @@ def test_the_knowledge_base_and_the_model_are_shared_volumes() -> None:
 def test_deploys_endpoints_are_rasas_distributed_stores_with_askits_own_classes() -> None:
     deploy = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
     local = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    assert deploy["lock_store"]["type"] == "redis"
+    assert deploy["lock_store"]["type"] == local["lock_store"]["type"] == "bot.lock_store.RedisOrInMemory"
     for store in ("tracker_store", "event_broker"):
         assert deploy[store]["type"] == local[store]["type"], store
     assert (DEPLOY / "postgres-init.sql").read_text(encoding="utf-8").count("CREATE DATABASE") == 4
@@ -496,8 +497,9 @@ def test_no_secret_is_written_in_clear() -> None:
         values = yaml.safe_load(path.read_text(encoding="utf-8"))
         from_secret = {e["name"] for e in values.get("extraEnv") or [] if "valueFrom" in e}
         for entry in values.get("extraEnv") or []:
-            if entry["name"] in secret_names:
-                assert entry["name"] in from_secret, f"{path.name}: {entry['name']} is written in clear"
+            if entry["name"] in secret_names:  # from the Secret, or a URL whose password is $(VAR) of one
+                in_url = CREDENTIAL_IN_URL.findall(str(entry.get("value", "")))
+                assert entry["name"] in from_secret or in_url, f"{path.name}: {entry['name']} is written in clear"
             for password in CREDENTIAL_IN_URL.findall(str(entry.get("value", ""))):
                 assert password[2:-1] in from_secret, f"{path.name}: {entry['name']} holds a password"
     # Nothing anywhere in deploy/ that looks like a generated key.

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.lock_store import LockStore
 from rasa.core.utils import AvailableEndpoints
 
+from bot.lock_store import AtomicRedisLockStore
 from bot.paths import ROOT
 from tests.redis_server import RedisServer
 
@@ -33,9 +34,7 @@ def endpoints(tmp_path: Path, redis: RedisServer, monkeypatch: pytest.MonkeyPatc
         "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook",
         "TRACKER_DB_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
         "EVENTS_DB_URL": f"sqlite:///{tmp_path / 'events.db'}",
-        "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": str(redis.port),
-        "REDIS_PASSWORD": "",  # the test server has none
+        "REDIS_URL": redis.url(1),  # the test server has no password
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -44,7 +43,7 @@ def endpoints(tmp_path: Path, redis: RedisServer, monkeypatch: pytest.MonkeyPatc
 
 def test_two_replicas_share_a_conversations_lock_through_redis(endpoints: AvailableEndpoints) -> None:
     replica_a, replica_b = LockStore.create(endpoints.lock_store), LockStore.create(endpoints.lock_store)
-    assert isinstance(replica_a, RedisLockStore) and isinstance(replica_b, RedisLockStore)
+    assert type(replica_a) is AtomicRedisLockStore and type(replica_b) is AtomicRedisLockStore
 
     async def a_turn_on_replica_a() -> None:
         async with replica_a.lock(CONVERSATION):
