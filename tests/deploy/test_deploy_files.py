@@ -594,3 +594,11 @@ def test_the_rasa_image_installs_the_locked_rasa_and_serves_as_the_launcher_woul
     assert f"SANIC_REQUEST_MAX_SIZE={MAX_REQUEST_BYTES}" in env and "RASA_TELEMETRY_ENABLED=false" in env
     entrypoint = next(yaml.safe_load(args) for instruction, args in steps if instruction == "ENTRYPOINT")
     assert entrypoint == ["python", "-m", RASA] and (ROOT / "bot" / "rasa_replica.py").exists()
+
+
+def test_the_proxy_refuses_a_body_larger_than_the_servers_take_itself() -> None:
+    """Refused by a replica, a client still sending a large body saw its connection reset through
+    the proxy (found by the scale-out fuzz run); refused by the proxy, it gets the 413."""
+    public = haproxy_sections()["frontend public"]
+    limit = ["http-request", "deny", "deny_status", "413", "if", "{", "req.hdr_val(content-length)", "gt"]
+    assert [*limit, str(MAX_REQUEST_BYTES), "}"] in public

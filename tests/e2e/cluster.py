@@ -16,15 +16,25 @@ import shutil
 import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.channels.widget_config import ORIGINS_SETTING, SECRET_SETTING
 from bot.knowledge.config import KnowledgeConfig
-from bot.launcher import ACTION_READY_TIMEOUT, ACTION_SERVER, DEFAULT_CREDENTIALS, HOST, Stack, free_port
+from bot.launcher import (
+    ACTION_READY_TIMEOUT,
+    ACTION_SERVER,
+    DEFAULT_CREDENTIALS,
+    HOST,
+    MAX_REQUEST_BYTES,
+    Stack,
+    free_port,
+)
 from bot.settings import REST_TOKEN_SETTING
 from bot.supervisor import Server
 from tests.e2e.conftest import REST_TOKEN, WIDGET_SECRET
 from tests.e2e.intranet import intranet_origin
+from tests.e2e.server_watch import ServerWatch
 from tests.index_copy import copy_index
 from tests.postgres import PostgresServer
 from tests.redis_server import RedisServer
@@ -51,10 +61,26 @@ defaults
 
 frontend rasa
     bind {host}:{rasa_port}
+    # A body larger than the servers take is refused here, as in deploy/haproxy.cfg: refused by the
+    # server behind, a client still sending it would see its connection reset instead of the 413.
+    http-request deny deny_status 413 if {{ req.hdr_val(content-length) gt {max_bytes} }}
+    # socket.io's long-polling needs each request of a session at the replica that holds it: as in
+    # deploy/haproxy.cfg, the session -> replica pairs are learnt from each handshake's io cookie.
+    acl socketio path_beg /socket.io/
+    use_backend sockets if socketio
     default_backend rasa
 
 backend rasa
     balance random
+    http-response set-header {header} %[srv_name]
+{rasa_servers}
+
+backend sockets
+    balance random
+    stick-table type string len 64 size 100k expire 1h
+    stick store-response res.cook(io)
+    stick match url_param(sid)
+    timeout tunnel 1h
     http-response set-header {header} %[srv_name]
 {rasa_servers}
 
@@ -146,6 +172,7 @@ class Cluster:
             HAPROXY_CONFIG.format(
                 host=HOST,
                 header=REPLICA_HEADER,
+                max_bytes=MAX_REQUEST_BYTES,
                 rasa_port=self.proxy_port,
                 action_port=self.proxy_action_port,
                 rasa_servers=servers("rasa", [r.rasa_port for r in self.replicas], ""),
@@ -194,6 +221,54 @@ class Cluster:
             self._proxy.terminate()
             self._proxy.wait(timeout=10)
             self._proxy = None
+
+
+@dataclass
+class Front:
+    """The cluster as the fuzz targets see one stack (tests/e2e/fuzzing.py): the balancer's ports,
+    replica 0's settings (every replica has the same), and any replica that stopped."""
+
+    cluster: Cluster
+    log_dir: None = None
+
+    @property
+    def rasa_port(self) -> int:
+        return self.cluster.proxy_port
+
+    @property
+    def action_port(self) -> int:
+        return self.cluster.proxy_action_port
+
+    @property
+    def rasa_url(self) -> str:
+        return self.cluster.url
+
+    def env(self) -> dict[str, str]:
+        return self.cluster.replicas[0].env()
+
+    def first_exited(self) -> str | None:
+        stopped = ((i, r.first_exited()) for i, r in enumerate(self.cluster.replicas))
+        return next((f"{name} of replica {i}" for i, name in stopped if name), None)
+
+
+class Watches:
+    """``ServerWatch`` over every replica: memory and new tracebacks, named by replica."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.watches = [ServerWatch(replica) for replica in cluster.replicas]
+
+    def rss_mb(self) -> dict[str, float]:
+        return {f"{name} {i}": mb for i, w in enumerate(self.watches) for name, mb in w.rss_mb().items()}
+
+    def new_tracebacks(self) -> list[str]:
+        return [f"replica {i}: {line}" for i, w in enumerate(self.watches) for line in w.new_tracebacks()]
+
+    def all_tracebacks(self) -> list[str]:
+        return [f"replica {i}: {line}" for i, w in enumerate(self.watches) for line in w.all_tracebacks()]
+
+    def close(self) -> None:
+        for watch in self.watches:
+            watch.close()
 
 
 def _listening(port: int) -> bool:
