@@ -17,6 +17,7 @@ flow, or where a user's next message was taken for a yes to a ticket offer).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -40,6 +41,7 @@ from bot.settings import REST_TOKEN_SETTING
 from tests.e2e.conftest import Chat, running_chat
 from tests.e2e.server_watch import descendants, rss_mb, server_pids
 from tests.e2e.ticket_flow import RAISED, TicketFlowError, complete_ticket_flow
+from tests.redis_server import RedisServer
 
 QUESTIONS = ROOT / "benchmarks" / "data" / "kb-questions-dev.jsonl"
 GREETINGS = ("hello", "hi there", "thanks", "thank you, that's great", "good morning")
@@ -126,7 +128,10 @@ class User:
         time.sleep(self.rng.uniform(0, think))  # users arrive spread over one think time
         while time.monotonic() < until:
             self.one()
-            time.sleep(self.rng.expovariate(1 / think) if think > 0 else 0)
+            # Thinking stops at the end: a last think past it made the run look longer (a turn a
+            # second rarer) than the load it carried.
+            pause = self.rng.expovariate(1 / think) if think > 0 else 0
+            time.sleep(max(0.0, min(pause, until - time.monotonic())))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -230,11 +235,13 @@ def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace,
 
     command = f"--users {args.users} --think {args.think:g} --seconds {args.seconds:g} --label {args.label}"
     command += f" --sample {args.sample:g}" if args.sample else ""
+    command += f" --workers {args.workers}" if args.workers > 1 else ""
     failures = ", ".join(f"{what}: {n}" for what, n in sorted(tally.failures.items())) or "none"
     return "\n".join(
         [
             f"Load, {args.label}: {args.users} users, each thinking {args.think:g} s on average between messages, "
-            f"for {args.seconds:g} s; {len(every)} turns in {lasted:.1f} s = **{len(every) / lasted:.1f} turns/s**.",
+            + (f"Rasa with {args.workers} Sanic workers on a Redis lock store, " if args.workers > 1 else "")
+            + f"for {args.seconds:g} s; {len(every)} turns in {lasted:.1f} s = **{len(every) / lasted:.1f} turns/s**.",
             "",
             "| turn | count | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|",
@@ -259,12 +266,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--sample", type=float, default=0.0, help="seconds between memory/open-file samples (soak)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Rasa's Sanic workers; above 1, with a Redis lock store (Debian's, here)"
+    )
     parser.add_argument("--label", default="before", help="the run's name: its own section of the report")
     parser.add_argument("--write", type=Path, help="replace this run's section of this Markdown file")
     args = parser.parse_args()
     if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 3600:
         parser.error("--users must be 1..500 and --seconds 1..3600")
-    with tempfile.TemporaryDirectory() as work, running_chat(Path(work)) as chat:
+    with contextlib.ExitStack() as stack:
+        extra_env = {}
+        if args.workers > 1:  # Rasa refuses several workers on its in-memory lock store
+            redis = RedisServer()
+            stack.callback(redis.stop)
+            extra_env = {"REDIS_URL": redis.url(), "SANIC_WORKERS": str(args.workers)}
+        work = stack.enter_context(tempfile.TemporaryDirectory())
+        chat = stack.enter_context(running_chat(Path(work), extra_env))
         tally, lasted, tickets, samples = measure(chat, args.users, args.think, args.seconds, args.seed, args.sample)
     publish(section(tally, lasted, tickets, args, samples), f"load-{args.label}-{args.users}", args.write)
     return 0 if not tally.failures and tickets == tally.raised else 1
