@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.postgres import PostgresServer
+from tests.redis_server import RedisServer
 from tests.servicedesk.rt_instance import RTInstance, start_rt
 
 if TYPE_CHECKING:
@@ -22,6 +23,15 @@ def request_tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RTInst
     rt = start_rt(tmp_path_factory.mktemp("request-tracker"))
     yield rt
     rt.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real Redis on loopback (Debian's redis-server); each test file keeps to its own database
+    number, or its own keys."""
+    server = RedisServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

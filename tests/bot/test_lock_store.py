@@ -24,13 +24,6 @@ PASSWORD = "s3cret-Pa55word"
 WAIT_SECONDS = 10.0
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def inspect(redis_server: RedisServer) -> Iterator[redis.Redis]:
     red = redis.Redis(port=redis_server.port, db=DB, decode_responses=True)

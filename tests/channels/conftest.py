@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from bot.identity import SEAL_KEY_SETTING
-from tests.redis_server import RedisServer
 
 TEST_SEAL_KEY = "channel-tests-" + "k" * 32
 
@@ -16,11 +13,3 @@ TEST_SEAL_KEY = "channel-tests-" + "k" * 32
 def identity_seal_key(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv(SEAL_KEY_SETTING, TEST_SEAL_KEY)
     return TEST_SEAL_KEY
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    """A real Redis on loopback, for the Teams channel's shared state (REDIS_URL)."""
-    server = RedisServer()
-    yield server
-    server.stop()

@@ -5,7 +5,6 @@ AskIT's safe SQL ones, at the URLs the environment gives."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,13 @@ CONVERSATION = "staff-1"
 
 
 @pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def endpoints(tmp_path: Path, redis: RedisServer, monkeypatch: pytest.MonkeyPatch) -> AvailableEndpoints:
+def endpoints(tmp_path: Path, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> AvailableEndpoints:
     """What a replica reads, with the environment compose.yml gives it pointed at this machine."""
     env = {
         "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook",
         "TRACKER_DB_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
         "EVENTS_DB_URL": f"sqlite:///{tmp_path / 'events.db'}",
-        "REDIS_URL": redis.url(1),  # the test server has no password
+        "REDIS_URL": redis_server.url(1),  # the test server has no password
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

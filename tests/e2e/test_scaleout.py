@@ -48,13 +48,6 @@ QUESTIONS = [json.loads(line)["text"] for line in DEV_SPLIT.read_text(encoding="
 
 
 @pytest.fixture(scope="module")
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def desk() -> Iterator[FakeServiceNow]:
     fake = FakeServiceNow().start()
     yield fake
@@ -64,7 +57,7 @@ def desk() -> Iterator[FakeServiceNow]:
 @pytest.fixture(scope="module")
 def cluster(
     postgres: PostgresServer,
-    redis: RedisServer,
+    redis_server: RedisServer,
     desk: FakeServiceNow,
     bf: FakeBotFramework,
     tmp_path_factory: pytest.TempPathFactory,
@@ -86,7 +79,7 @@ def cluster(
         DEV_MODE_SETTING: "1",  # the dev token endpoint, one of the fuzz suite's targets
     }
     credentials = bf.credentials_file(work / "credentials.yml", app_password=f"${{{TEAMS_PASSWORD_SETTING}}}")
-    cluster = Cluster(work, postgres, redis, settings, credentials=credentials).start()
+    cluster = Cluster(work, postgres, redis_server, settings, credentials=credentials).start()
     yield cluster
     cluster.stop()
 
