@@ -47,6 +47,9 @@ QUESTIONS = ROOT / "benchmarks" / "data" / "kb-questions-dev.jsonl"
 GREETINGS = ("hello", "hi there", "thanks", "thank you, that's great", "good morning")
 MIX = (("question", 0.7), ("greeting", 0.2), ("ticket", 0.1))
 TIMEOUT = 60.0
+# A conversation is a few exchanges, as staff have them; one user kept for the whole run made
+# conversations of hundreds of turns, and Rasa reads a conversation's whole session every turn.
+EXCHANGES_PER_CONVERSATION = 8  # on average: a new conversation with probability 1/8 before each
 SOAK_WARM = 60.0  # seconds before the soak's memory baseline: caches fill on first use
 WARM_UP = 3  # turns before the clock starts: the first calls load lazily
 
@@ -116,6 +119,8 @@ class User:
                 self.tally.flows += 1
 
     def one(self) -> None:
+        if self.rng.random() < 1 / EXCHANGES_PER_CONVERSATION:  # the next member of staff at this desk
+            self.sender = f"load-{uuid.uuid4().hex[:12]}"
         kind = self.rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
         if kind == "question":
             self.say("knowledge question", self.rng.choice(self.questions))
