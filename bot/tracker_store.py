@@ -106,9 +106,10 @@ class SafeSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         with schema_lock(kwargs.get("host")):  # endpoints.yml's url reaches Rasa's store as ``host``
             super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-            self.engine.dispose()
-            self.engine = sqlite_engine(self.engine.url)
+        rasas: sqlalchemy.engine.Engine = self.engine  # type: ignore[has-type]  # set, unannotated, by Rasa
+        if rasas.dialect.name == "sqlite":
+            rasas.dispose()
+            self.engine = sqlite_engine(rasas.url)
             self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:

@@ -127,7 +127,7 @@ class Cluster:
         }
         # One set of secrets for every replica: any Rasa replica may call any action server, and an
         # action server may reach either Rasa replica through the proxy.
-        tokens = {"api_token": "-" + secrets.token_urlsafe(32), "action_token": secrets.token_urlsafe(32)}
+        api_token, action_token = "-" + secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         identity_key = secrets.token_urlsafe(32)
         self.replicas = [
             Stack(
@@ -139,7 +139,8 @@ class Cluster:
                 identity_key=identity_key,
                 action_endpoint_port=self.proxy_action_port,
                 rasa_api_url=self.url,
-                **tokens,
+                api_token=api_token,
+                action_token=action_token,
             )
             for i in range(REPLICAS)
         ]
