@@ -246,7 +246,9 @@ def test_the_configuration_document_matches_the_declarations() -> None:
     lines = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8").splitlines()
     missing = [row for row in documented_rows() if row not in lines]
     assert not missing, "docs/configuration.md lacks these rows (or has old ones):\n" + "\n".join(missing)
-    assert {line for line in lines if line.startswith("| `ASKIT_")} == set(documented_rows())
+    declared = {row.split("`")[1] for row in documented_rows()}  # REDIS_URL, shared with Rasa, is not ASKIT_
+    rows = {line for line in lines if line.startswith("| `") and line.split("`")[1] in declared}
+    assert rows | {line for line in lines if line.startswith("| `ASKIT_")} == set(documented_rows())
     files = {
         "tenants.yml": {f.key for f in (*TENANTS_FIELDS, *TENANT_FIELDS)},
         "routing.yml": {*RoutingFile.model_fields, *TenantEntry.model_fields, *RuleEntry.model_fields},
