@@ -25,6 +25,8 @@ from typing import Any, Protocol
 import yaml
 
 from bot import replies
+from bot.channels.inbound import SLOW_DOWN
+from bot.channels.turns import DEFAULT_RATE
 from bot.incidents.store import IncidentStore
 from bot.launcher import ACTIONS_PYTHON, ROOT
 from bot.requester import Requester
@@ -78,6 +80,9 @@ class Desk(Protocol):
         """(priority, description) of every ticket made after the master."""
 
 
+SLOW_DOWN_RETRIES = 5  # a person told to slow down tries again a few times
+
+
 @dataclass
 class Person:
     n: int
@@ -94,10 +99,18 @@ class Person:
 
     def say(self, chat: Chat, text: str) -> list[dict[str, Any]]:
         """The turn's replies: all of them through REST; through the widget, up to the first with a
-        ``custom`` part (every reply the drill waits for has one, if only an empty one)."""
-        if self.widget is None:
-            return chat.say(self.sender, text)
-        return [self.widget.say(text, lambda m: "custom" in m)]
+        ``custom`` part (every reply the drill waits for has one, if only an empty one). Told to
+        slow down (answers now come faster than the channel lets one person type: a form answered
+        in a second), the person waits a moment and says it again, as they are asked to."""
+        for _ in range(SLOW_DOWN_RETRIES):
+            if self.widget is None:
+                reply = chat.say(self.sender, text)
+            else:
+                reply = [self.widget.say(text, lambda m: "custom" in m)]
+            if not any(m.get("text") == SLOW_DOWN for m in reply):
+                return reply
+            time.sleep(1 / DEFAULT_RATE)  # the channel's sustained rate: one message a second
+        raise AssertionError(f"{self.sender}: still told to slow down after {SLOW_DOWN_RETRIES} tries")
 
 
 def flows(messages: list[dict[str, Any]]) -> list[str]:
