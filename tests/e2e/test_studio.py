@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bot.channels.turns import DEFAULT_RATE
 from tests.e2e.backoffice_server import dev_backoffice
 from tests.e2e.conftest import Chat
 from tests.e2e.test_agent_console import tab_to
@@ -83,7 +84,9 @@ def answered_within(widget: Any, since: float, wanted: Callable[[Any], bool], wh
     def asked() -> bool:
         return wanted(widget.says(lambda: widget.ask(QUESTION)))
 
-    wait_until(asked, LIVE_WITHIN - (time.monotonic() - since), what, interval=0.2)
+    # Asked once a second, the widget's sustained rate for one person: asked faster, the channel
+    # says "slow down" once and then answers nothing until the person slows (bot/channels/turns.py).
+    wait_until(asked, LIVE_WITHIN - (time.monotonic() - since), what, interval=1 / DEFAULT_RATE)
     return time.monotonic() - since
 
 
