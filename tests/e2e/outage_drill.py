@@ -6,8 +6,10 @@ council's staff ever see its card. The 150 affected staff say "I'm affected too"
 when it's fixed; 50 of them still want a ticket of their own. Then the incident is resolved.
 
 What it must show, for the desk in hand (``Desk``): 150 people named on the master ticket and no
-new ticket but the 50 insisted ones, each linked to the master and not a P1; every subscriber told
-of the resolution exactly once, pushed to the widget and on the next message through REST.
+new ticket but the 50 insisted ones, each linked to the master and not a P1 (given its number in
+the turn, or, when the desk is slow to answer fifty at once, recorded and delivered by the outbox);
+every subscriber told of the resolution exactly once, pushed to the widget and on the next message
+through REST.
 How well their own words find the card is measured, not assumed (``Drill.recall``).
 """
 
@@ -31,6 +33,7 @@ from bot.incidents.store import IncidentStore
 from bot.launcher import ACTIONS_PYTHON, ROOT
 from bot.requester import Requester
 from bot.servicedesk.models import TicketRef, TicketRequest
+from bot.servicedesk.outbox import DELIVERED, Outbox
 from bot.servicedesk.registry import create_service_desk
 from tests.e2e.conftest import Chat
 from tests.e2e.widget_client import WidgetClient
@@ -92,6 +95,7 @@ class Person:
     about: bool  # the phrasing is about the incident
     widget: WidgetClient | None = None
     carded: bool = False  # their own words got the card
+    ticket: str = ""  # "ticket_created" (the desk's number in the turn) or "ticket_recorded" (the outbox's)
 
     @property
     def sender(self) -> str:
@@ -177,7 +181,8 @@ class Drill:
         reply = person.say(self.chat, "I still want to log a ticket")
         for _ in range(len(TICKET_ANSWERS) + 2):
             [custom] = [m["custom"] for m in reply if m.get("custom")][-1:]
-            if custom.get("flow") == "ticket_created":
+            if custom.get("flow") in ("ticket_created", "ticket_recorded"):
+                person.ticket = custom["flow"]
                 return
             assert custom.get("flow") == "ticket_offer" and custom.get("step") in TICKET_ANSWERS, reply
             reply = person.say(self.chat, TICKET_ANSWERS[custom["step"]])
@@ -193,6 +198,14 @@ class Drill:
             "everyone on the master ticket",
         )
         assert sorted(self.desk.named_on(self.master)) == sorted(self._email(p) for p in self._affected())
+        outbox = Outbox(self.chat.stack.extra_env["ASKIT_OUTBOX_DB"])
+        staff = {self._email(p) for p in self.people}
+
+        def drill_tickets() -> list[str]:
+            return [e.state for e in outbox.entries() if e.request.requester.email in staff]
+
+        wait_until(lambda: set(drill_tickets()) == {DELIVERED}, SETTLED, "every insisted ticket delivered")
+        assert len(drill_tickets()) == INSISTING
         linked = self.desk.tickets_after(self.master)
         assert len(linked) == INSISTING  # and no other ticket: 150 affected, zero new tickets
         for priority, description in linked:
@@ -214,9 +227,13 @@ class Drill:
             assert [u["custom"]["status"] for u in updates] == ["resolved"], person.sender
         for person in self._affected():
             if person.widget is None:  # REST cannot be pushed to: the next question tells it, once
+                numbered = 0  # and a ticket recorded in the morning gets its desk number once, likewise
                 for told in (["incident_update", "decision"], ["decision"]):
-                    said = person.say(self.chat, "how do I reset my password")
-                    assert [f if f == "incident_update" else "decision" for f in flows(said)] == told, said
+                    said = flows(person.say(self.chat, "how do I reset my password"))
+                    numbered += said.count("ticket_created")
+                    said = [f for f in said if f != "ticket_created"]
+                    assert [f if f == "incident_update" else "decision" for f in said] == told, (person, said)
+                assert numbered == (person.ticket == "ticket_recorded"), person
 
     # -- the cast ------------------------------------------------------------------------------
 
@@ -276,4 +293,8 @@ class Drill:
         about = [p for p in self._affected() if p.about]
         unrelated = [p for p in self.people if not p.about]
         found, false = sum(p.carded for p in about) / len(about), sum(p.carded for p in unrelated) / len(unrelated)
-        return f"card for {found:.0%} of own-words questions about it, {false:.0%} of unrelated ones"
+        numbered = sum(p.ticket == "ticket_created" for p in self.people)
+        return (
+            f"card for {found:.0%} of own-words questions about it, {false:.0%} of unrelated ones; "
+            f"{numbered} of {INSISTING} insisted tickets numbered by the desk within the turn"
+        )

@@ -14,6 +14,7 @@ from tests.cards import of_type
 from tests.channels.fake_botframework import NORTHBROOK_AAD, RIVERSIDE_AAD, FakeBotFramework, new_key
 from tests.e2e.conftest import Chat
 from tests.e2e.teams_user import Teams, askit, submits
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -92,12 +93,18 @@ def test_requests_that_are_not_verified_get_401_and_nothing_is_posted(teams_chat
     # A verified message afterwards is the only one answered, and Rasa never saw the others.
     mallory.say("hello")
     assert len(mallory.replies()) == 1
-    tracker = requests.get(
-        f"{teams_chat.stack.rasa_url}/conversations/{mallory.user['id']}/tracker",
-        params={"token": teams_chat.stack.api_token},
-        timeout=30,
-    ).json()
-    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["hello"]
+
+    def said_to_rasa() -> list[str]:
+        tracker = requests.get(
+            f"{teams_chat.stack.rasa_url}/conversations/{mallory.user['id']}/tracker",
+            params={"token": teams_chat.stack.api_token},
+            timeout=30,
+        ).json()
+        return [e["text"] for e in tracker["events"] if e["event"] == "user"]
+
+    # The reply reaches Teams before Rasa has saved the turn (it answers with 202 and works on).
+    wait_until(lambda: said_to_rasa() != [], 30, "the verified turn saved")
+    assert said_to_rasa() == ["hello"]
 
 
 def test_a_retried_activity_is_answered_once(teams_chat: Chat, bf: FakeBotFramework) -> None:
