@@ -9,7 +9,6 @@ endpoints.yml:  event_broker: {type: bot.event_broker.SafeSQLEventBroker, url: <
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from asyncio import AbstractEventLoop
@@ -20,25 +19,10 @@ import sqlalchemy.orm
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.redaction import redact_typed_secrets
+from bot.redaction import redacted_event
 from bot.tracker_store import schema_lock, sqlite_engine
 
 logger = logging.getLogger(__name__)
-
-
-def redacted(event: dict[str, Any]) -> dict[str, Any]:
-    """``event`` as it may be stored: a user's message with typed secrets replaced."""
-    text = event.get("text")
-    if event.get("event") != "user" or not isinstance(text, str):
-        return event
-    clean = redact_typed_secrets(text)
-    if clean == text:
-        return event
-    stored = copy.deepcopy(event)
-    stored["text"] = clean
-    if isinstance(stored.get("parse_data"), dict):
-        stored["parse_data"]["text"] = clean
-    return stored
 
 
 class SafeSQLEventBroker(SQLEventBroker):
@@ -64,7 +48,7 @@ class SafeSQLEventBroker(SQLEventBroker):
         try:
             with self.session_scope() as session:
                 for event in events:
-                    clean = redacted(event)
+                    clean = redacted_event(event)
                     session.add(self.SQLBrokerEvent(sender_id=clean.get("sender_id"), data=json.dumps(clean)))
                 session.commit()
         except (sqlalchemy.exc.SQLAlchemyError, ValueError) as exc:

@@ -6,8 +6,10 @@ Standard library only: it runs in the Rasa server (Python 3.10) and the action s
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from bot.redaction_patterns import (
     ADVERBS,
@@ -176,3 +178,19 @@ def redact_typed_secrets(text: str) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def redacted_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A Rasa event (``Event.as_dict()``) as it may be stored or streamed: a user's message with
+    typed secrets replaced, in its text and in its parse data."""
+    text = event.get("text")
+    if event.get("event") != "user" or not isinstance(text, str):
+        return event
+    clean = redact_typed_secrets(text)
+    if clean == text:
+        return event
+    stored = copy.deepcopy(event)
+    stored["text"] = clean
+    if isinstance(stored.get("parse_data"), dict):
+        stored["parse_data"]["text"] = clean
+    return stored

@@ -22,17 +22,17 @@ endpoints.yml:  tracker_store: {type: bot.tracker_store.SafeSQLTrackerStore, url
 from __future__ import annotations
 
 import contextlib
-import copy
+import itertools
 import json
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
-from rasa.shared.core.events import Event, SessionStarted, UserUttered
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.redaction import redact_typed_secrets
+from bot.redaction import redacted_event
 from bot.sql import SCHEMA_LOCK
 
 if TYPE_CHECKING:
@@ -41,19 +41,6 @@ if TYPE_CHECKING:
 
 class TrackerStoreError(RuntimeError):
     """A conversation could not be loaded or saved; the message names the cause, never its content."""
-
-
-def redacted(event: Event) -> Event:
-    """``event`` as it may be stored: a user's message with typed secrets replaced."""
-    if not isinstance(event, UserUttered) or not event.text:
-        return event
-    clean = redact_typed_secrets(event.text)
-    if clean == event.text:
-        return event
-    stored = copy.copy(event)
-    stored.text = clean
-    stored.parse_data = {**event.parse_data, "text": clean}
-    return stored
 
 
 # The latest conversation session's events of one sender, as Rasa's ``_event_query`` selects them.
@@ -127,13 +114,12 @@ class SafeSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             latest = {"sender": tracker.sender_id, "started": SessionStarted.type_name}
             stored = session.execute(COUNT_LATEST, latest).scalar_one()
-            new = list(tracker.events)[stored:]
-            for event in new:
-                data = redacted(event).as_dict()
+            new = [redacted_event(event.as_dict()) for event in itertools.islice(tracker.events, stored, None)]
+            for data in new:
                 session.add(
                     self.SQLEvent(
                         sender_id=tracker.sender_id,
-                        type_name=event.type_name,
+                        type_name=data["event"],
                         timestamp=data.get("timestamp"),
                         intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
                         action_name=data.get("name"),
@@ -142,7 +128,7 @@ class SafeSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
         if self.event_broker is not None and new:
-            bodies = [{"sender_id": tracker.sender_id, **event.as_dict()} for event in new]
+            bodies = [{"sender_id": tracker.sender_id, **data} for data in new]
             publish_batch = getattr(self.event_broker, "publish_batch", None)
             if publish_batch is not None:
                 publish_batch(bodies)

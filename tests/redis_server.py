@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.launcher import HOST, free_port
 from tests.waiting import exited, wait_until
+
+if TYPE_CHECKING:  # redis-py is in the Rasa server's environment (Rasa's lock store), not the action server's
+    import redis
 
 START_TIMEOUT = 15.0
 
@@ -48,6 +54,19 @@ class RedisServer:
 
     def url(self, db: int = 0) -> str:
         return f"redis://{HOST}:{self.port}/{db}"
+
+    @contextlib.contextmanager
+    def inspected(self, db: int) -> Iterator[redis.Redis]:
+        """A client on database ``db``, to read what the code under test left there; the database
+        is emptied afterwards."""
+        import redis
+
+        red = redis.Redis(port=self.port, db=db, decode_responses=True)
+        try:
+            yield red
+        finally:
+            red.flushdb()
+            red.close()
 
     def stop(self) -> None:
         self.process.terminate()

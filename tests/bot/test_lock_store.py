@@ -26,10 +26,8 @@ WAIT_SECONDS = 10.0
 
 @pytest.fixture
 def inspect(redis_server: RedisServer) -> Iterator[redis.Redis]:
-    red = redis.Redis(port=redis_server.port, db=DB, decode_responses=True)
-    yield red
-    red.flushdb()
-    red.close()
+    with redis_server.inspected(DB) as red:
+        yield red
 
 
 @pytest.fixture

@@ -35,10 +35,8 @@ Replicas = Callable[[TeamsState, TeamsState], Awaitable[None]]
 @pytest.fixture
 def inspect(redis_server: RedisServer) -> Iterator[redis.Redis]:
     """What is in Redis, read beside the replicas; emptied after each test."""
-    red = redis.Redis(port=redis_server.port, db=DB, decode_responses=True)
-    yield red
-    red.flushdb()
-    red.close()
+    with redis_server.inspected(DB) as red:
+        yield red
 
 
 def replicas(server: RedisServer, scenario: Replicas) -> None:
