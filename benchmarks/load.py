@@ -39,7 +39,7 @@ from benchmarks.report import machine_line, publish
 from bot.paths import ROOT
 from bot.settings import REST_TOKEN_SETTING
 from tests.e2e.conftest import Chat, running_chat
-from tests.e2e.server_watch import descendants, rss_mb, server_pids
+from tests.e2e.server_watch import cpu_seconds, descendants, rss_mb, server_pids
 from tests.e2e.ticket_flow import RAISED, TicketFlowError, complete_ticket_flow
 from tests.redis_server import RedisServer
 
@@ -180,10 +180,16 @@ def sampler(chat: Chat, every: float, started: float, until: float, samples: lis
     return threading.Thread(target=run, daemon=True)
 
 
-def measure(
-    chat: Chat, users: int, think: float, seconds: float, seed: int, sample_every: float = 0.0
-) -> tuple[Tally, float, int, list[Sample]]:
-    """The tally, the seconds the load really lasted, the tickets the desk holds, and the samples."""
+@dataclass
+class Run:
+    tally: Tally
+    lasted: float  # seconds the load really lasted
+    tickets: int  # tickets the desk holds at the end
+    samples: list[Sample]  # memory and open files, for a soak
+    cpu: dict[str, float]  # server -> CPU seconds it used during the load
+
+
+def measure(chat: Chat, users: int, think: float, seconds: float, seed: int, sample_every: float = 0.0) -> Run:
     rng = random.Random(seed)
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     questions = [r["text"] for r in rows]
@@ -198,12 +204,15 @@ def measure(
     samples: list[Sample] = []
     if sample_every > 0:
         threads.append(sampler(chat, sample_every, started, until, samples))
+    pids = server_pids(chat.stack)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     lasted = time.monotonic() - started
-    return tally, lasted, len(chat.tickets()), samples
+    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+    return Run(tally, lasted, len(chat.tickets()), samples, cpu)
 
 
 def soak_lines(samples: list[Sample]) -> list[str]:
@@ -229,8 +238,10 @@ def soak_lines(samples: list[Sample]) -> list[str]:
     ]
 
 
-def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace, samples: list[Sample]) -> str:
+def section(run: Run, args: argparse.Namespace) -> str:
+    tally, lasted, tickets = run.tally, run.lasted, run.tickets
     every = [ms for values in tally.latencies.values() for ms in values]
+    cpu = ", ".join(f"{name} {1000 * s / max(1, len(every)):.1f} ms" for name, s in sorted(run.cpu.items()))
 
     def row(name: str, values: list[float]) -> str:
         return (
@@ -256,8 +267,9 @@ def section(tally: Tally, lasted: float, tickets: int, args: argparse.Namespace,
             f"Failures: {failures}. Ticket flows completed: {tally.flows}; replies saying a ticket was raised "
             f"(any turn): {tally.raised}; tickets on the desk: {tickets}"
             f"{'' if tickets == tally.raised else ' (NOT the same: a ticket lost or duplicated)'}. "
-            f"Load average at the end (1 / 5 / 15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.",
-            *soak_lines(samples),
+            f"Load average at the end (1 / 5 / 15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}. "
+            f"CPU per turn (each server's processes together, over the load): {cpu}.",
+            *soak_lines(run.samples),
             "",
             machine_line("load.py").replace("--write", f"{command} --write"),
         ]
@@ -287,9 +299,9 @@ def main() -> int:
             extra_env = {"REDIS_URL": redis.url(), "SANIC_WORKERS": str(args.workers)}
         work = stack.enter_context(tempfile.TemporaryDirectory())
         chat = stack.enter_context(running_chat(Path(work), extra_env))
-        tally, lasted, tickets, samples = measure(chat, args.users, args.think, args.seconds, args.seed, args.sample)
-    publish(section(tally, lasted, tickets, args, samples), f"load-{args.label}-{args.users}", args.write)
-    return 0 if not tally.failures and tickets == tally.raised else 1
+        run = measure(chat, args.users, args.think, args.seconds, args.seed, args.sample)
+    publish(section(run, args), f"load-{args.label}-{args.users}", args.write)
+    return 0 if not run.tally.failures and run.tickets == run.tally.raised else 1
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ endpoints.yml:  tracker_store: {type: bot.tracker_store.SafeSQLTrackerStore, url
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 from collections.abc import Generator, Iterator
@@ -29,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
 
 from bot.redaction import redacted_event
 from bot.sql import SCHEMA_LOCK
@@ -89,6 +91,29 @@ def sqlite_engine(url: str | sqlalchemy.engine.URL) -> sqlalchemy.engine.Engine:
     return engine
 
 
+@functools.cache
+def event_types() -> dict[str, type[Event]]:
+    """Rasa's event classes by type name, first match first as ``Event.resolve_by_type`` takes them:
+    that walks every subclass of ``Event`` (with an ``inspect.isabstract`` each) for every event it
+    reads, which was a tenth of a turn's CPU under load (docs/benchmarks.md, issue 15)."""
+    types: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):
+        types.setdefault(cls.type_name, cls)
+    return types
+
+
+def events_from(stored: list[dict[str, Any]]) -> list[Event]:
+    """Stored events (``Event.as_dict()``) read back as Rasa's ``deserialise_events`` reads them,
+    skipping what it skips (no type; a type it reads as nothing, such as the old "topic")."""
+    events = []
+    for data in stored:
+        cls = event_types().get(data.get("event", ""))
+        event = cls._from_parameters(data) if cls is not None else Event.from_parameters(data)
+        if event is not None:
+            events.append(event)
+    return events
+
+
 class SafeSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         with schema_lock(kwargs.get("host")):  # endpoints.yml's url reaches Rasa's store as ``host``
@@ -104,10 +129,11 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         with self.session_scope() as session:
             rows = session.execute(EVENTS_LATEST, {"sender": sender_id, "started": SessionStarted.type_name}).all()
-        events = [json.loads(row.data) for row in rows]
-        if self.domain is None or not events:
+        if self.domain is None or not rows:
             return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return DialogueStateTracker.from_events(
+            sender_id, events_from([json.loads(row.data) for row in rows]), self.domain.slots
+        )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events not stored yet, then stream exactly those to the event broker."""
@@ -115,17 +141,19 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             latest = {"sender": tracker.sender_id, "started": SessionStarted.type_name}
             stored = session.execute(COUNT_LATEST, latest).scalar_one()
             new = [redacted_event(event.as_dict()) for event in itertools.islice(tracker.events, stored, None)]
-            for data in new:
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=data["event"],
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+            if new:  # one INSERT for them all: the ORM's unit of work cost more than the statement
+                rows = [
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": data["event"],
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
+                    for data in new
+                ]
+                session.execute(sqlalchemy.insert(self.SQLEvent.__table__), rows)
             session.commit()
         if self.event_broker is not None and new:
             bodies = [{"sender_id": tracker.sender_id, **data} for data in new]

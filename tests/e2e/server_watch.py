@@ -48,6 +48,18 @@ def descendants(pid: int) -> list[int]:
     return _descendants(pid, _children())
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) ``pid`` and every process under it have used so far."""
+    ticks = 0
+    for each in _descendants(pid, _children()):
+        try:
+            fields = (Path("/proc") / str(each) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone since the listing
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime: the stat file's 14th and 15th
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _cmdline(pid: int) -> str:
     try:
         return (Path("/proc") / str(pid) / "cmdline").read_text(errors="replace")
