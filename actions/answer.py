@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.incidents import DISMISSED, known_incident, tell_incident_news
 from actions.news import tell_news
-from actions.utter import ServiceAction, awaiting, send
+from actions.utter import ServiceAction, awaiting, send, then_listen
 from bot import conversation, followup, replies
 from bot.knowledge import Article, DecisionKind, KnowledgeError
 from bot.knowledge.facets import facet_question, mentioned
@@ -39,7 +39,8 @@ class ActionAnswerQuestion(ServiceAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         await tell_news(self.services.tickets, dispatcher, tracker, self.desk_line(tracker))
         await tell_incident_news(self, dispatcher, tracker)
-        return await self.answer(dispatcher, tracker, tracker.latest_message.get("text") or "")
+        answered = await self.answer(dispatcher, tracker, tracker.latest_message.get("text") or "")
+        return [*answered, *then_listen(tracker)]
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, dismissed: list[str] | None = None

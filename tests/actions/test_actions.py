@@ -107,6 +107,18 @@ def test_answer_question_decides_and_says_so_in_custom(
     assert {"event": "slot", "name": "awaiting", "value": awaiting, "timestamp": None} in events
 
 
+def test_an_answer_ends_the_turn_without_a_second_prediction_but_not_inside_the_ticket_form(
+    services: Services,
+) -> None:
+    listen = {"event": "followup", "name": "action_listen", "timestamp": None}
+    _, events = run(ActionAnswerQuestion(services), tracker("vpn not working", "ask_question"))
+    assert events[-1] == listen
+    in_form = tracker("don't know", "skip_detail")
+    in_form.active_loop = {"name": "ticket_form"}  # its loop asks the next detail after the search
+    _, events = run(ActionAnswerQuestion(services), in_form)
+    assert listen not in events
+
+
 def test_a_question_the_desk_does_not_handle_says_where_to_go_and_offers_no_ticket(services: Services) -> None:
     messages, _ = run(ActionAnswerQuestion(services), tracker("book annual leave", "ask_question"))
     [message] = messages
