@@ -153,12 +153,14 @@ def serve(app: Sanic, host: str, port: int) -> None:
     from rasa_sdk.endpoint import load_tracer_provider
     from rasa_sdk.plugin import plugin_manager
 
+    from bot.gc_freeze import freeze_what_is_loaded
     from bot.http_guard import refuse_malformed_head
 
     app.config.KEEP_ALIVE_TIMEOUT = DEFAULT_KEEP_ALIVE_TIMEOUT
     app.register_listener(partial(load_tracer_provider, DEFAULT_ENDPOINTS_PATH), "before_server_start")
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     refuse_malformed_head(app)
+    app.register_listener(freeze_what_is_loaded, "after_server_start")  # the encoder and the index
     logger.info("Action endpoint is up and running on http://%s:%s", host, port)
     app.run(host=host, port=port, workers=utils.number_of_sanic_workers(), legacy=True)
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.action_auth import ACTION_TOKEN_SETTING, authorization
+from bot.gc_freeze import freeze_what_is_loaded
 from bot.http_guard import close_websockets_on_invalid_text, refuse_malformed_head
 
 RASA_TOKEN_SETTING = "ASKIT_RASA_TOKEN"  # also read by bot/rasa_api.py, which calls this API
@@ -57,12 +58,14 @@ def add_action_token(token: str) -> None:
 
 
 def guard_http(rasa_run: Any) -> None:
-    """Every Sanic app Rasa's ``serve_application`` builds gets AskIT's HTTP guards (bot/http_guard.py)."""
+    """Every Sanic app Rasa's ``serve_application`` builds gets AskIT's HTTP guards (bot/http_guard.py),
+    and its loaded model is kept out of the garbage collector's full collections."""
     configure_app = rasa_run.configure_app
 
     def configured(*args: Any, **kwargs: Any) -> Any:
         app = configure_app(*args, **kwargs)
         refuse_malformed_head(app)
+        app.register_listener(freeze_what_is_loaded, "after_server_start")
         return app
 
     rasa_run.configure_app = configured
