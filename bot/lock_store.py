@@ -74,15 +74,7 @@ def lock_store(env: Mapping[str, str]) -> LockStore:
     if url is None:
         return InMemoryLockStore()
     logger.info("lock store: Redis at %s:%s, database %s", url.host, url.port, url.db)
-    return AtomicRedisLockStore(
-        host=url.host,
-        port=url.port,
-        db=url.db,
-        username=url.username,
-        password=url.password.reveal() if url.password else None,
-        use_ssl=url.tls,
-        key_prefix=KEY_PREFIX,
-    )
+    return AtomicRedisLockStore(**url.connection(), use_ssl=url.tls, key_prefix=KEY_PREFIX)
 
 
 class AtomicRedisLockStore(RedisLockStore):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bot.secret import Secret
@@ -69,6 +70,12 @@ class RedisUrl:
             password=Secret(password) if password else None,
             tls=SCHEMES[parts.scheme],
         )
+
+    def connection(self) -> dict[str, Any]:
+        """Where and as whom to connect, as redis-py's clients (and Rasa's RedisLockStore) name it;
+        the password revealed here only. TLS is named differently by each: ``tls`` is passed apart."""
+        password = self.password.reveal() if self.password else None
+        return {"host": self.host, "port": self.port, "db": self.db, "username": self.username, "password": password}
 
 
 def redis_url(env: Mapping[str, str]) -> RedisUrl | None:

@@ -89,11 +89,7 @@ return card
 
 def client(url: RedisUrl) -> redis.asyncio.Redis:
     return redis.asyncio.Redis(
-        host=url.host,
-        port=url.port,
-        db=url.db,
-        username=url.username,
-        password=url.password.reveal() if url.password else None,
+        **url.connection(),
         ssl=url.tls,
         socket_timeout=TIMEOUT_SECONDS,
         socket_connect_timeout=TIMEOUT_SECONDS,

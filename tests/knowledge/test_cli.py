@@ -39,13 +39,19 @@ def kb(*args: str, articles: Path, index: Path) -> subprocess.CompletedProcess[s
     )
 
 
-def test_a_malformed_article_stops_the_build_naming_file_and_field(tmp_path: Path) -> None:
+def built_one_article(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An articles folder holding ARTICLE, built with ``build``: (articles, index, the article's file)."""
     articles, index = tmp_path / "articles", tmp_path / "index"
     path = articles / "connectivity" / "vpn-connect.md"
     path.parent.mkdir(parents=True)
     path.write_text(ARTICLE.format(review_by="2027-06-30"))
     built = kb("build", articles=articles, index=index)
     assert built.returncode == 0, built.stderr
+    return articles, index, path
+
+
+def test_a_malformed_article_stops_the_build_naming_file_and_field(tmp_path: Path) -> None:
+    articles, index, path = built_one_article(tmp_path)
     current = (index / "current").resolve()
 
     path.write_text(ARTICLE.format(review_by="next year"))
@@ -62,12 +68,7 @@ def test_a_malformed_article_stops_the_build_naming_file_and_field(tmp_path: Pat
 def test_a_replica_started_after_a_build_by_hand_builds_nothing(tmp_path: Path) -> None:
     """'make index' then the action servers: the build records what it was made from, and a
     replica's start-up finds it up to date."""
-    articles, index = tmp_path / "articles", tmp_path / "index"
-    path = articles / "connectivity" / "vpn-connect.md"
-    path.parent.mkdir(parents=True)
-    path.write_text(ARTICLE.format(review_by="2027-06-30"))
-    built = kb("build", articles=articles, index=index)
-    assert built.returncode == 0, built.stderr
+    articles, index, _ = built_one_article(tmp_path)
     config = dataclasses.replace(KnowledgeConfig.load({}), articles_dir=articles, index_dir=index)
     assert not ArticleWatcher(config, SentenceTransformerEmbedder()).check(wait=True)
 
