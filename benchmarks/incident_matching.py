@@ -10,11 +10,12 @@ scenario without the declared questions, split half dev, half test. Weights and 
 on dev only: the most right cards while at most ``MAX_FALSE_CARD_ON_DEV`` of the unrelated phrasings
 are shown one (half the goal's 2%: a margin for phrasings not seen), the threshold in the middle of
 those that do as well. Test is scored once. These rules are compared on dev and test, each scoring
-an incident by the mean cosine between the message and its title and questions:
+an incident by the message's cosines with its title and questions:
 
-- raw cosines: the mean cosine itself;
-- standardised on the knowledge base: in standard deviations above the mean cosine of the knowledge
-  base's vectors (the current build's titles, questions and openings) with the incident;
+- raw cosines: their mean;
+- standardised on the knowledge base: each cosine in standard deviations above the same text's
+  cosines with the knowledge base's vectors (the current build's titles, questions and openings),
+  then their mean;
 - plus an outage cue: + a weight times the message's best cosine with ten generic ways of saying a
   system is broken (``OUTAGE_CUES``), standardised on the knowledge base too;
 - minus a request cue: - a weight times its best cosine with generic ways of asking how to do or get
@@ -333,8 +334,9 @@ def main() -> int:
             f"{counts['dev'][0]} about an incident and {counts['dev'][1]} not, test {counts['test'][0]} and "
             f"{counts['test'][1]}; the unrelated ones include how-to questions and password resets for the same "
             "systems, outages nobody declared and ordinary IT questions. Each phrasing is matched against the "
-            "active incidents of its sender's council; an incident's score is the mean cosine between the "
-            "message and its title and questions, raw or standardised on the knowledge base's vectors. Weights "
+            "active incidents of its sender's council; an incident's score is the mean of the message's cosines "
+            "with its title and questions, raw or each standardised on that text's cosines with the knowledge "
+            "base's vectors. Weights "
             "and threshold chosen on dev only: the most right cards with at "
             f"most {MAX_FALSE_CARD_ON_DEV:.0%} of unrelated dev phrasings shown one; test scored once. Recall: "
             "incident phrasings shown the right card; false cards: unrelated phrasings shown any card; precision: "
@@ -375,7 +377,8 @@ def main() -> int:
                 "knowledge_base/incidents.yml",
                 f"chosen on the outage drill's dev split ({sum(counts['dev'])} phrasings): the most right cards",
                 f"with at most {MAX_FALSE_CARD_ON_DEV:.0%} of unrelated phrasings shown a card (docs/benchmarks.md).",
-                "threshold: standard deviations above the knowledge base's vectors' likeness to the incident.",
+                "threshold: the incident's texts' standard deviations above their likeness to the knowledge",
+                "base's vectors, averaged, with the cues' parts.",
             ],
         )
     return 0

@@ -1,9 +1,10 @@
 """Match a message against the active incidents of the sender's council, with the knowledge base's embeddings.
 
-An incident's likeness to a message is the mean cosine between the message and its texts (its title
-and the questions its agent wrote), told in standard deviations above the likeness of the knowledge
-base's own vectors (the ``background``: what staff ask when nothing is broken), so that an incident
-whose questions sit close to everything needs more. Two generic cues, which name no service, move the
+An incident's likeness to a message is the mean, over its texts (its title and the questions its
+agent wrote), of the message's cosine with each text told in standard deviations above that text's
+cosines with the knowledge base's own vectors (the ``background``: what staff ask when nothing is
+broken), so that a text which sits close to everything ("CRM is down" is near every CRM how-to)
+counts for less than one that sits apart. Two generic cues, which name no service, move the
 score: up when the message sounds like an outage (``OUTAGE_CUES``), down when it asks how to do or get
 something (``REQUEST_CUES``); each is standardised on the background too. The rule, its weights and the
 threshold were chosen on the outage drill's dev split by benchmarks/incident_matching.py, which writes
@@ -114,9 +115,26 @@ class Baseline:
 
 @dataclass(frozen=True)
 class _Embedded:
+    """An incident's texts' unit vectors (one row each) and its score as one dot product: ``weights @ v
+    - offset`` is the mean of each text's standardised cosine with ``v`` (the mean cosine: no background)."""
+
     incident: IncidentTexts
-    centroid: np.ndarray = field(repr=False)  # the mean of its texts' unit vectors: centroid @ v is the mean cosine
-    baseline: Baseline = Baseline()
+    vectors: np.ndarray = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+    offset: float = 0.0
+
+    @classmethod
+    def measured(cls, incident: IncidentTexts, vectors: np.ndarray, rows: np.ndarray | None) -> _Embedded:
+        """Each text standardised on ``rows`` (the background), or raw cosines without it."""
+        if rows is None or len(rows) == 0:
+            return cls(incident, vectors, vectors.mean(axis=0))
+        likeness = rows @ vectors.T  # background rows x texts
+        spread = np.maximum(likeness.std(axis=0), MIN_SPREAD)
+        weights = (vectors / spread[:, None]).mean(axis=0)
+        return cls(incident, vectors, weights, float((likeness.mean(axis=0) / spread).mean()))
+
+    def score(self, vector: np.ndarray) -> float:
+        return float(self.weights @ vector) - self.offset
 
 
 @dataclass(frozen=True)
@@ -173,13 +191,12 @@ class IncidentMatcher:
         """Add or update one incident; its vectors are made again only if its texts changed."""
         known = self._active.get(incident.incident_id)
         if known is not None and known.incident.texts == incident.texts:
-            centroid = known.centroid
+            vectors = known.vectors
         else:
-            texts = [normalise_query(text) for text in incident.texts if WORD.search(text)]
-            centroid = self.embedder.encode(texts).mean(axis=0)
+            vectors = self.embedder.encode([normalise_query(text) for text in incident.texts if WORD.search(text)])
         with self._lock:
-            baseline = Baseline.over(None if self._rows is None else self._rows @ centroid)
-            self._active = {**self._active, incident.incident_id: _Embedded(incident, centroid, baseline)}
+            embedded = _Embedded.measured(incident, vectors, self._rows)
+            self._active = {**self._active, incident.incident_id: embedded}
 
     def remove(self, incident_id: str) -> None:
         """Forget a resolved incident (no error if it was not active)."""
@@ -210,10 +227,7 @@ class IncidentMatcher:
                     cues = _Cues(vectors[: len(OUTAGE_CUES)], vectors[len(OUTAGE_CUES) :])
                 if cues is not self._cues or rows is not self._rows:
                     self._rows = rows
-                    self._active = {
-                        i: _Embedded(e.incident, e.centroid, Baseline.over(None if rows is None else rows @ e.centroid))
-                        for i, e in self._active.items()
-                    }
+                    self._active = {i: _Embedded.measured(e.incident, e.vectors, rows) for i, e in self._active.items()}
                     self._cues = _Cues(
                         cues.outage,
                         cues.request,
@@ -238,9 +252,7 @@ class IncidentMatcher:
         if self.cue_weight or self.request_weight:
             outage, request = _cue_scores(measured_cues, vector)
             cues = self.cue_weight * outage - self.request_weight * request
-        scored = [
-            Match(e.incident.incident_id, e.baseline.standardise(float(e.centroid @ vector)) + cues) for e in concerned
-        ]
+        scored = [Match(e.incident.incident_id, e.score(vector) + cues) for e in concerned]
         return sorted(scored, key=lambda m: -m.score)
 
     def match_vector(self, vector: np.ndarray, council: str | None) -> Match | None:

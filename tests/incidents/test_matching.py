@@ -118,15 +118,17 @@ def test_a_request_naming_the_service_is_kept_out_by_the_request_cue() -> None:
     assert request > 0 and request > outage  # more of a request than the knowledge base's usual question
 
 
-def test_scores_are_standard_deviations_above_the_background() -> None:
+def test_scores_are_each_texts_standard_deviations_above_the_background_averaged() -> None:
     m, embedder = matcher(MatchingSettings(0.0))
     vector = embedder.encode(["crm down today"])[0]
     texts, rows = embedder.encode(list(CRM.texts)), embedder.encode(ORDINARY)
-    likeness, usual = float((texts @ vector).mean()), (rows @ texts.T).mean(axis=1)
+    usual = rows @ texts.T  # each text's likeness to the background, one column per text
+    per_text = (texts @ vector - usual.mean(axis=0)) / usual.std(axis=0)
     best = m.scores(vector, "riverside")[0]
     assert best.incident_id == "crm-down"
-    assert best.score == pytest.approx((likeness - usual.mean()) / usual.std(), rel=1e-5)
+    assert best.score == pytest.approx(float(per_text.mean()), rel=1e-5)
     raw, _ = matcher(MatchingSettings(0.0), background=False)
+    likeness = float((texts @ vector).mean())
     assert raw.scores(vector, "riverside")[0].score == pytest.approx(likeness, rel=1e-5)  # no background: cosines
 
 
@@ -139,6 +141,17 @@ def test_an_incident_close_to_everything_needs_more_likeness() -> None:
     vector = embedder.encode(["add a note crm down"])[0]
     assert [s.incident_id for s in raw.scores(vector, "riverside")] == ["ordinary", "crm-down"]
     assert [s.incident_id for s in m.scores(vector, "riverside")] == ["crm-down", "ordinary"]
+
+
+def test_of_an_incidents_texts_the_one_close_to_everything_counts_for_less() -> None:
+    # an agent declared an everyday how-to beside the outage: a message that is exactly either text
+    # has the same mean cosine with the two, but only the outage's text sits apart from the background
+    declared = IncidentTexts("crm-down", ("how do i add a note in the crm", "crm is down"), ("riverside",))
+    m, embedder = matcher(MatchingSettings(0.0), declared)
+    raw, _ = matcher(MatchingSettings(0.0), declared, background=False)
+    everyday, outage = embedder.encode(["how do i add a note in the crm", "crm is down"])
+    assert raw.scores(everyday, "riverside")[0].score == pytest.approx(raw.scores(outage, "riverside")[0].score)
+    assert m.scores(outage, "riverside")[0].score > m.scores(everyday, "riverside")[0].score + 0.3
 
 
 def test_a_match_needs_the_threshold() -> None:
