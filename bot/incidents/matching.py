@@ -82,8 +82,8 @@ class IncidentTexts:
 @dataclass(frozen=True)
 class Match:
     incident_id: str
-    # standard deviations above the background's likeness, + outage cue weight x its own, - request cue
-    # weight x its own (raw cosines when the matcher has no background)
+    # its texts' standard deviations above their likeness to the background, averaged, + outage cue
+    # weight x the cue's own, - request cue weight x its own (mean cosine when there is no background)
     score: float
 
 
