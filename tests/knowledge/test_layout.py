@@ -73,14 +73,16 @@ def test_the_build_lock_is_one_holder_at_a_time_and_the_other_may_not_wait(tmp_p
 
 
 def test_builds_are_named_by_utc_time_whatever_the_time_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replicas in different time zones share the builds folder; its names must sort by age."""
+    """Replicas in different time zones share the builds folder; its names must sort by age. One fixed
+    instant: the machine's clock may be stepped back while the test runs (CI saw it go back a second)."""
+    instant = 1782907200_123456789  # 2026-07-01 12:00:00.123456789 UTC: 00:00 in Auckland, 05:00 in Los Angeles
+    monkeypatch.setattr(layout.time, "time_ns", lambda: instant)
     try:
         for zone in ("Pacific/Auckland", "America/Los_Angeles"):
             monkeypatch.setenv("TZ", zone)
             time.tzset()
-            before = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-            stamp = layout.new_build(tmp_path / zone).name.split(".")[0]
-            assert before <= stamp <= time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            stamp, fraction = layout.new_build(tmp_path / zone).name.split("-")[0].split(".")
+            assert (stamp, fraction) == ("20260701T120000", "123456789")
     finally:
         monkeypatch.undo()
         time.tzset()
