@@ -41,6 +41,7 @@ from benchmarks.report import machine_line, publish
 from bot.handoff.agent_token import mint
 from bot.launcher import RASA_SERVER
 from tests.e2e.conftest import Chat, running_chat
+from tests.e2e.server_watch import process_cpu_seconds
 from tests.e2e.widget_client import WidgetClient, custom_has
 
 WAIT = 120.0  # the longest any one wait may take
@@ -105,12 +106,6 @@ class User(WidgetClient):
     def _keep(self, message: dict[str, Any]) -> None:
         self.arrived.append(time.monotonic())
         self.received.append(message)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentiles(values: list[float]) -> str:
@@ -220,10 +215,10 @@ def run(chat: Chat, args: argparse.Namespace) -> tuple[dict[str, list[float]], d
             started = time.monotonic()
             list(pool.map(desk.hand_off, range(args.users)))
             spent = {"assigned": time.monotonic() - started, "load": os.getloadavg()[0]}
-            cpu = cpu_seconds(rasa.pid), cpu_seconds(os.getpid()), time.monotonic()
+            cpu = process_cpu_seconds(rasa.pid), process_cpu_seconds(os.getpid()), time.monotonic()
             list(pool.map(desk.converse, range(args.users)))
         desk.all_arrived()
-        spent |= {"rasa": cpu_seconds(rasa.pid) - cpu[0], "clients": cpu_seconds(os.getpid()) - cpu[1]}
+        spent |= {"rasa": process_cpu_seconds(rasa.pid) - cpu[0], "clients": process_cpu_seconds(os.getpid()) - cpu[1]}
         spent |= {"exchange": time.monotonic() - cpu[2], "load_after": os.getloadavg()[0]}
         time.sleep(1.0)  # anything duplicated would have come by now
         return desk.ms, spent, desk.check()

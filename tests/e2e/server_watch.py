@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -48,16 +49,19 @@ def descendants(pid: int) -> list[int]:
     return _descendants(pid, _children())
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the one process ``pid`` has used so far; OSError once it is gone."""
+    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime: 14th and 15th
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user and system) ``pid`` and every process under it have used so far."""
-    ticks = 0
+    total = 0.0
     for each in _descendants(pid, _children()):
-        try:
-            fields = (Path("/proc") / str(each) / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone since the listing
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime and stime: the stat file's 14th and 15th
-    return ticks / os.sysconf("SC_CLK_TCK")
+        with contextlib.suppress(OSError):  # gone since the listing
+            total += process_cpu_seconds(each)
+    return total
 
 
 def _cmdline(pid: int) -> str:
