@@ -11,6 +11,7 @@ Standard library only: it runs under either environment's Python.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
 import re
@@ -18,10 +19,12 @@ import secrets
 import signal
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from bot.action_auth import ACTION_TOKEN_SETTING
 from bot.paths import ROOT, VAR_DIR
@@ -76,10 +79,32 @@ def port_free(port: int, host: str = HOST) -> bool:
     return True
 
 
+# Ports free_port has handed out, each held by a lock until this process ends.
+_PORT_LOCKS = Path(tempfile.gettempdir()) / f"askit-ports-{os.getuid()}"
+_reserved_ports: list[IO[bytes]] = []
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    """A loopback port that nothing listens on and that no other process has had from this function.
+
+    A server binds its port only once it has loaded its model, seconds after the port was chosen.
+    Test processes running side by side choose in that gap, and the kernel may offer the same free
+    port to each: then one stack's server answers the other's health check while its own has
+    failed to bind. So each port handed out is reserved by a lock file that this process holds
+    until it ends; a port another process holds is passed over."""
+    _PORT_LOCKS.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((HOST, 0))
+            port = int(s.getsockname()[1])
+        lock = open(_PORT_LOCKS / str(port), "ab")  # noqa: SIM115 -- held open on purpose
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another process (or this one, earlier) was given it
+            lock.close()
+            continue
+        _reserved_ports.append(lock)
+        return port
 
 
 def tracker_db_url(env: Mapping[str, str]) -> str:

@@ -6,14 +6,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 
-from bot.launcher import Stack, cors_origins, events_db_url, free_port, tracker_db_url
+from bot.launcher import ROOT, Stack, cors_origins, events_db_url, free_port, tracker_db_url
 from bot.rasa_server import RASA_TOKEN_SETTING, RasaServerError, rasa_argv
 from bot.supervisor import Backoff, LaunchError, Server, Supervisor, private_dir
 from tests.waiting import wait_until
@@ -209,6 +213,43 @@ def test_a_server_that_keeps_failing_at_start_stops_everything(supervisor: Super
         wait_until(lambda: False, WAIT, "the supervisor to give up", interval=POLL, died=supervisor.supervise_once)
     assert str(stopped.value).startswith("the flaky server failed to start 3 times in a row (last: exit code 3)")
     assert "flaky server.log" in str(stopped.value)
+
+
+def test_a_port_handed_out_to_one_process_is_never_handed_to_another(tmp_path: Path) -> None:
+    # The kernel offers the same free port to whoever asks until a server binds it, which takes a
+    # Rasa server seconds: so the kernel is made to offer only the port the other process holds.
+    held = tmp_path / "held"
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from bot.launcher import free_port; import pathlib, sys; "
+            f"pathlib.Path({str(held)!r}).write_text(str(free_port())); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        wait_until(
+            lambda: held.exists() and held.read_text() != "",
+            WAIT,
+            "the other process to be given a port",
+            interval=POLL,
+        )
+        port = int(held.read_text())
+        offers = iter([port, port, 0])  # then any port the kernel likes
+
+        class Kernel(socket.socket):
+            def bind(self, address: Any) -> None:
+                super().bind((address[0], next(offers)))
+
+        with mock.patch("bot.launcher.socket.socket", Kernel):
+            assert free_port() != port
+        assert next(offers, "all used") == "all used"  # it was offered the held port twice and passed it over
+    finally:
+        assert other.stdin is not None
+        other.stdin.close()
+        other.wait(WAIT)
 
 
 def test_the_servers_files_and_logs_are_private(supervisor: Supervisor, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 
 import requests
 
+from bot.launcher import free_port
 from tests.waiting import exited, wait_until
 
 PACKAGES = ("request-tracker5", "rt5-db-sqlite", "rt5-standalone")
@@ -94,7 +94,7 @@ def start_rt(root: Path, port: int | None = None, timeout: float = 120) -> RTIns
             raise RTNotInstalled(needed)
     deadline = time.monotonic() + timeout
     root = root.resolve()
-    port = port or _free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = _write_site_config(root, url, port)
 
@@ -221,9 +221,3 @@ def _tail(log: Path, lines: int = 30) -> str:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
