@@ -65,9 +65,11 @@ setup: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
 # HAProxy for the scale-out tests (two replicas behind a balancer, sharing a lock store), a real
 # Request Tracker 5 (SQLite, standalone server) for the ticketing integration test, and Chromium
 # for the web-widget tests (Playwright drives /usr/bin/chromium; it downloads no browser; the insights
-# report prints its PDF with it) and poppler-utils to look at that PDF's pages. debconf
+# report prints its PDF with it), poppler-utils to look at that PDF's pages, and RabbitMQ for the
+# insights' events through a message broker (tests/rabbitmq_server.py starts its own node). debconf
 # is told first that RT must not create a database of its own (the tests make theirs in a temp folder).
-SYSTEM_PACKAGES := postgresql redis-server haproxy request-tracker5 rt5-db-sqlite rt5-standalone chromium poppler-utils
+SYSTEM_PACKAGES := postgresql redis-server haproxy request-tracker5 rt5-db-sqlite rt5-standalone chromium poppler-utils \
+	rabbitmq-server
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

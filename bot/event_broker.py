@@ -1,24 +1,39 @@
-"""Rasa's SQL event broker, as AskIT runs it (Rasa server environment): every tracker event is
-written to a table ``events`` (id, sender_id, data) that the insights loader reads in id order
-(bot/insights/events.py), with typed secrets taken out of user messages as the tracker store takes
-them out (bot/tracker_store.py), and a database error logged instead of failing the turn: the
-conversation itself is in the tracker store, and only the figures miss an event.
+"""The event broker, as AskIT runs it (Rasa server environment): every tracker event goes to the
+insights loader, with typed secrets taken out of user messages as the tracker store takes them out
+(bot/tracker_store.py).
 
-endpoints.yml:  event_broker: {type: bot.event_broker.SafeSQLEventBroker, url: <SQLAlchemy URL>}
+- By default Rasa's SQL event broker writes each event to a table ``events`` (id, sender_id, data)
+  that the loader reads in id order (bot/insights/events.py). A database error is logged instead
+  of failing the turn: the conversation itself is in the tracker store, and only the figures miss
+  the event.
+- With EVENTS_AMQP_URL set (bot/amqp_url.py), Rasa's RabbitMQ broker publishes each event to the
+  durable queue ``askit_insights``, and the loader moves them into that table before it loads
+  (bot/insights/relay.py). While RabbitMQ is away, Rasa keeps what it could not publish and sends
+  it when it reconnects.
+
+endpoints.yml:  event_broker: {type: bot.event_broker.SQLOrRabbitMQ, url: <SQLAlchemy URL>}
+
+Rasa makes a custom broker by calling ``from_endpoint_config`` on the class endpoints.yml names
+(rasa/core/brokers/broker.py); ``SQLOrRabbitMQ`` hands back one of the two brokers below.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from asyncio import AbstractEventLoop
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy
 import sqlalchemy.orm
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.amqp_url import EXCHANGE, QUEUE, amqp_url
 from bot.redaction import redacted_event
 from bot.tracker_store import schema_lock, sqlite_engine
 
@@ -54,3 +69,41 @@ class SafeSQLEventBroker(SQLEventBroker):
                 session.commit()
         except (sqlalchemy.exc.SQLAlchemyError, ValueError) as exc:
             logger.error("event not written for insights: %s (%d in the batch)", type(exc).__name__, len(events))
+
+
+class SafePikaEventBroker(PikaEventBroker):
+    """Rasa's RabbitMQ broker, taking typed secrets out of each event before it is published."""
+
+    def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        super().publish(redacted_event(event), headers)
+
+
+# Tried at start-up before the Rasa server gives up with "Cannot connect to event broker": a few
+# seconds, not Rasa's 20 tries 5 s apart, so a wrong address is reported while the operator waits.
+CONNECTION_ATTEMPTS, RETRY_DELAY = 3, 2.0
+
+
+class SQLOrRabbitMQ:
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig, event_loop: AbstractEventLoop | None = None
+    ) -> EventBroker:
+        """Rasa's RabbitMQ broker on EVENTS_AMQP_URL when it is set, else its SQL broker on the url
+        endpoints.yml gives (EVENTS_DB_URL)."""
+        amqp = amqp_url(os.environ)
+        if amqp is None:
+            return await SafeSQLEventBroker.from_endpoint_config(broker_config, event_loop)
+        broker = SafePikaEventBroker(
+            amqp.address(),  # Rasa logs it: the credentials go apart, and it puts them in the URL itself
+            quote(amqp.username, safe=""),
+            quote(amqp.password.reveal(), safe=""),
+            port=amqp.port,
+            queues=[QUEUE],
+            exchange_name=EXCHANGE,
+            event_loop=event_loop,
+            connection_attempts=CONNECTION_ATTEMPTS,
+            retry_delay_in_seconds=RETRY_DELAY,
+        )
+        await broker.connect()
+        logger.info("event broker: RabbitMQ at %s, queue %s", amqp.address(), QUEUE)
+        return broker

@@ -101,12 +101,14 @@ def main(argv: list[str] | None = None) -> None:
     except RasaServerError as exc:
         sys.exit(f"rasa server cannot start: {exc}")
     # Imported here: it needs Rasa, which is not installed where the launcher imports this module.
+    from bot.amqp_url import AmqpUrlError, amqp_url
     from bot.lock_store import LockStoreConfigError, checked
     from bot.redis_url import RedisUrlError
 
-    try:  # before Rasa starts: it makes the lock store in each worker, once the workers have started
+    try:  # before Rasa starts: it makes the lock store and event broker in each worker, once started
         checked(os.environ)
-    except (RedisUrlError, LockStoreConfigError) as exc:
+        amqp_url(os.environ)
+    except (RedisUrlError, LockStoreConfigError, AmqpUrlError) as exc:
         sys.exit(f"rasa server cannot start: {exc}")
     action_token = os.environ.get(ACTION_TOKEN_SETTING, "").strip()
     if action_token:

@@ -7,7 +7,9 @@ the articles and the content gaps.
     python -m bot.insights gaps [--council X] [--since D] [--until D] [--save]
     python -m bot.insights report --month 2026-11 [--council X] [--out var/reports] [--no-pdf]
 
-EVENTS_DB_URL is where Rasa's event broker writes (endpoints.yml; var/events.db by default);
+EVENTS_DB_URL is where Rasa's event broker writes (endpoints.yml; var/events.db by default); with
+EVENTS_AMQP_URL set, Rasa publishes to RabbitMQ and ``load`` first moves the queued events there.
+Once loaded, events and question text older than retention_days are deleted.
 ASKIT_BACKOFFICE_DB is the back office's database, which holds the insights store
 (var/backoffice.sqlite by default, or a postgresql:// URL).
 """
@@ -23,12 +25,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot import sql
+from bot.amqp_url import amqp_url
 from bot.config import ConfigurationError
 from bot.identity import load_tenants
 from bot.incidents.store import IncidentStore
 from bot.insights import figures as f
-from bot.insights.events import location
+from bot.insights.events import forget_events, location
 from bot.insights.incidents import incident_titles
+from bot.insights.relay import RelayError, relay
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import GROUPS, InsightsStore
 from bot.paths import VAR_DIR
@@ -67,10 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = InsightsSettings.load()
         store = InsightsStore.open(store_location(), settings.deflection_days)
         if args.command == "load":
-            loaded = store.load(sql.open_database(events_location()))
-            forgotten = store.forget_text(time.time() - settings.retention_days * DAY)
-            print(f"{loaded.events} events: {loaded.questions} questions, {loaded.tickets} tickets; "
-                  f"text of {forgotten} older questions forgotten")  # fmt: skip
+            events, amqp = sql.open_database(events_location()), amqp_url(os.environ)
+            relayed = relay(amqp, events) if amqp else None
+            loaded = store.load(events)
+            before = time.time() - settings.retention_days * DAY
+            forgotten, gone = store.forget_text(before), forget_events(events, before, loaded.last_event)
+            print((f"{relayed} events moved from RabbitMQ; " if amqp else "")
+                  + f"{loaded.events} events: {loaded.questions} questions, {loaded.tickets} tickets; "
+                  f"text of {forgotten} older questions and {gone} older events forgotten")  # fmt: skip
         elif args.command == "report":
             from bot.insights.report import Month, write_report
 
@@ -99,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     store.save_gaps(f.GapRun(time.time(), since, until, len(asked), found))
                 print(_gaps_text(found))
         return 0
-    except (ConfigurationError, sql.DatabaseError, ValueError) as exc:
+    except (ConfigurationError, sql.DatabaseError, ValueError, RelayError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

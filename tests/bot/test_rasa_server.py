@@ -52,12 +52,17 @@ def test_a_good_answer_passes() -> None:
     [
         ({"REDIS_URL": f"redis://:{PASSWORD}@redis.internal:port/0"}, "REDIS_URL must look like redis://"),
         ({"SANIC_WORKERS": "2"}, "SANIC_WORKERS=2 needs REDIS_URL"),
+        (
+            {"EVENTS_AMQP_URL": f"amqp://askit:{PASSWORD}@rabbit.internal:port/"},
+            "EVENTS_AMQP_URL must look like amqp://",
+        ),
+        ({"EVENTS_AMQP_URL": "amqp://rabbit.internal/"}, "EVENTS_AMQP_URL must look like amqp://"),
     ],
 )
-def test_a_lock_store_that_cannot_work_stops_the_rasa_server_in_one_line(
+def test_a_lock_store_or_event_broker_that_cannot_work_stops_the_rasa_server_in_one_line(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], refusal: str
 ) -> None:
-    for name in ("REDIS_URL", "SANIC_WORKERS"):
+    for name in ("REDIS_URL", "SANIC_WORKERS", "EVENTS_AMQP_URL"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

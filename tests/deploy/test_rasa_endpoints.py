@@ -49,6 +49,6 @@ def test_the_stores_are_askits_at_the_environments_urls(endpoints: AvailableEndp
     assert endpoints.tracker_store is not None and endpoints.event_broker is not None
     assert endpoints.tracker_store.type == "bot.tracker_store.SafeSQLTrackerStore"
     assert endpoints.tracker_store.url == f"sqlite:///{tmp_path / 'tracker.db'}"
-    assert endpoints.event_broker.type == "bot.event_broker.SafeSQLEventBroker"
+    assert endpoints.event_broker.type == "bot.event_broker.SQLOrRabbitMQ"
     assert endpoints.event_broker.url == f"sqlite:///{tmp_path / 'events.db'}"
     assert endpoints.action is not None and endpoints.action.url == "http://127.0.0.1:5055/webhook"
