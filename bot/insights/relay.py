@@ -53,23 +53,20 @@ def relay(amqp: AmqpUrl, events: sql.Database, batch: int = BATCH) -> int:
         # As Rasa declares them (rasa/core/brokers/pika.py): declaring them here too means events
         # are kept from the first one Rasa publishes, whichever of the two starts first.
         channel.exchange_declare(EXCHANGE, exchange_type="fanout")
-        channel.queue_declare(QUEUE, durable=True)
+        waiting = channel.queue_declare(QUEUE, durable=True).method.message_count  # those queued now
         channel.queue_bind(QUEUE, EXCHANGE, routing_key="")
-        left = True
-        while left:
-            bodies: list[bytes] = []
-            tag = 0
-            while left and len(bodies) < batch:
-                method, _properties, body = channel.basic_get(QUEUE)
-                if method is None:
-                    break
-                bodies.append(body)
-                tag, left = method.delivery_tag, method.message_count > 0
-            if not bodies:
-                break
-            with events.transaction(immediate=True) as tx:
-                moved += append_relayed(tx, bodies, time.time())
-            channel.basic_ack(tag, multiple=True)
+        channel.basic_qos(prefetch_count=batch)
+        bodies: list[bytes] = []
+        for method, _properties, body in channel.consume(QUEUE) if waiting else ():
+            bodies.append(body)
+            waiting -= 1
+            if len(bodies) == batch or waiting == 0:
+                with events.transaction(immediate=True) as tx:
+                    moved += append_relayed(tx, bodies, time.time())
+                channel.basic_ack(method.delivery_tag, multiple=True)
+                bodies = []
+            if waiting == 0:
+                break  # those published since wait for the next load
     except pika.exceptions.AMQPError as exc:
         raise RelayError(
             f"RabbitMQ at {amqp.address()}: {type(exc).__name__} (what was not acknowledged stays queued)"
