@@ -59,6 +59,7 @@ BACKOFFICE_SECRET_SETTING = "ASKIT_BACKOFFICE_SECRET"
 BACKOFFICE_DB_SETTING = "ASKIT_BACKOFFICE_DB"
 BACKOFFICE_PUBLIC_URL_SETTING = "ASKIT_BACKOFFICE_PUBLIC_URL"
 AGENT_TOKEN_SECRET_SETTING = "ASKIT_AGENT_TOKEN_SECRET"
+INSIGHTS_LOAD_SETTING = "ASKIT_INSIGHTS_LOAD_SECONDS"  # owned by bot/insights/loader.py (needs pika)
 HOST = "127.0.0.1"
 ACTION_SERVER, RASA_SERVER, BACKOFFICE_SERVER = "action server", "rasa server", "back office"
 ACTION_READY_TIMEOUT = 180.0
@@ -350,6 +351,19 @@ def _banner(stack: Stack, dev: bool) -> str:
     )
 
 
+def dev_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """What development mode (``make run``) adds: the demo page's and back office's keys made for
+    this run unless configured, and the insights loaded every minute by the back office."""
+    return {
+        DEV_MODE_SETTING: "1",
+        WIDGET_SECRET_SETTING: environ.get(WIDGET_SECRET_SETTING) or _new_token(),
+        BACKOFFICE_SECRET_SETTING: environ.get(BACKOFFICE_SECRET_SETTING) or _new_token(),
+        AGENT_TOKEN_SECRET_SETTING: environ.get(AGENT_TOKEN_SECRET_SETTING) or _new_token(),
+        # The managers' dashboard shows a chat had here a minute later, with no cron job to set up.
+        INSIGHTS_LOAD_SETTING: environ.get(INSIGHTS_LOAD_SETTING) or "60",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s launcher: %(message)s")
@@ -361,13 +375,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    extra_env: dict[str, str] = {}
-    if args.dev:
-        # The demo page's tokens are signed with a key made for this run unless one is configured.
-        extra_env[DEV_MODE_SETTING] = "1"
-        extra_env[WIDGET_SECRET_SETTING] = os.environ.get(WIDGET_SECRET_SETTING) or _new_token()
-        extra_env[BACKOFFICE_SECRET_SETTING] = os.environ.get(BACKOFFICE_SECRET_SETTING) or _new_token()
-        extra_env[AGENT_TOKEN_SECRET_SETTING] = os.environ.get(AGENT_TOKEN_SECRET_SETTING) or _new_token()
+    extra_env = dev_settings(os.environ) if args.dev else {}
     # Without --dev the back office starts only once its sign-in is configured (docs/backoffice.md).
     with_backoffice = args.dev or bool(os.environ.get(BACKOFFICE_ISSUER_SETTING, "").strip())
     stack = Stack(

@@ -31,6 +31,7 @@ from bot.handoff.environment import LiveChatEnvironment
 from bot.identity import load_tenants
 from bot.incidents.store import IncidentStore
 from bot.insights.incidents import incident_titles
+from bot.insights.loader import loading_job
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import InsightsStore
 from bot.knowledge.config import KnowledgeConfig
@@ -70,13 +71,14 @@ def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
     insights = InsightsSettings.load()
     incidents = IncidentStore(db, load_tenants().ids)
     studio, scheduled = studio_pages(env, db, InsightsStore(db, insights.deflection_days))
+    loading = loading_job(InsightsStore(db, insights.deflection_days), insights, env)
     pages = [
         *studio,
         *insights_routes(InsightsStore(db, insights.deflection_days), insights, lambda: incident_titles(incidents)),
         *agents_routes(LiveChatEnvironment.from_env(env).settings),
         *incidents_routes(incidents),
     ]
-    return create_app(settings, db, dev=dev, routes=pages, jobs=[scheduled])
+    return create_app(settings, db, dev=dev, routes=pages, jobs=[scheduled, *([loading] if loading else [])])
 
 
 def studio_pages(env: dict[str, str], db: Database, insights: InsightsStore) -> tuple[list[Route], Periodic]:
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         env.setdefault(SECRET, secrets.token_urlsafe(32))
     try:
         app = build(env, dev=args.dev, port=args.port)
-    except (ConfigurationError, DatabaseError) as exc:
+    except (ConfigurationError, DatabaseError, ValueError) as exc:  # ValueError: a malformed EVENTS_AMQP_URL
         print(f"cannot start the back office: {exc}", file=sys.stderr)
         return 2
     # Behind a proxy only the proxy's forwarded headers would be wrong to trust: the app builds its

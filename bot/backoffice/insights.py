@@ -63,6 +63,7 @@ def insights_routes(
                 "title": "Insights",
                 "council": council,
                 "choices": _choices(request),
+                "freshness": _freshness(store.latest()),
                 "tiles": _tiles(store, settings, council, now),
                 "tables": tables,
                 "table_names": list(BUILDERS),
@@ -284,6 +285,16 @@ BUILDERS: dict[str, Builder] = {  # in the page's order
     "articles": _articles,
     "gaps": _gaps,
 }
+
+
+def _freshness(latest: float | None) -> str:
+    if latest is None:
+        return (
+            "No conversations have been loaded yet: the figures appear once the insights loader has run "
+            "(docs/insights.md)."
+        )
+    asked = time.strftime("%d %B %Y, %H:%M UTC", time.gmtime(latest)).lstrip("0")
+    return f"These figures include the questions asked up to {asked}."
 
 
 def _period(run: f.GapRun) -> str:

@@ -25,23 +25,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot import sql
-from bot.amqp_url import amqp_url
 from bot.config import ConfigurationError
 from bot.identity import load_tenants
 from bot.incidents.store import IncidentStore
 from bot.insights import figures as f
-from bot.insights.events import forget_events, location
 from bot.insights.incidents import incident_titles
-from bot.insights.relay import RelayError, relay
+from bot.insights.loader import load_once
+from bot.insights.relay import RelayError
 from bot.insights.settings import InsightsSettings
 from bot.insights.store import GROUPS, InsightsStore
 from bot.paths import VAR_DIR
 
 DAY = 86_400.0
-
-
-def events_location(env: Mapping[str, str] = os.environ) -> str:
-    return location(env.get("EVENTS_DB_URL") or f"sqlite:///{VAR_DIR / 'events.db'}")
 
 
 def store_location(env: Mapping[str, str] = os.environ) -> str:
@@ -71,14 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = InsightsSettings.load()
         store = InsightsStore.open(store_location(), settings.deflection_days)
         if args.command == "load":
-            events, amqp = sql.open_database(events_location()), amqp_url(os.environ)
-            relayed = relay(amqp, events) if amqp else None
-            loaded = store.load(events)
-            before = time.time() - settings.retention_days * DAY
-            forgotten, gone = store.forget_text(before), forget_events(events, before, loaded.last_event)
-            print((f"{relayed} events moved from RabbitMQ; " if amqp else "")
-                  + f"{loaded.events} events: {loaded.questions} questions, {loaded.tickets} tickets; "
-                  f"text of {forgotten} older questions and {gone} older events forgotten")  # fmt: skip
+            print(load_once(store, settings).summary())
         elif args.command == "report":
             from bot.insights.report import Month, write_report
 

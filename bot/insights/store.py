@@ -99,6 +99,12 @@ class InsightsStore:
     def last_event(self) -> int:
         return self._progress(SOURCE) or 0
 
+    def latest(self) -> float | None:
+        """When the latest question loaded was asked (None: none yet): how fresh the figures are."""
+        with self.db.transaction() as tx:
+            row = tx.execute("SELECT MAX(at) AS at FROM insights_questions").fetchone()
+        return None if row is None or row["at"] is None else float(row["at"])
+
     def load(self, events: sql.Database, batch: int = BATCH, max_batches: int | None = None) -> Loaded:
         """Read the events after the last one loaded, ``batch`` at a time, until none are left
         (or ``max_batches`` were loaded)."""

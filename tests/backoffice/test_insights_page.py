@@ -68,6 +68,16 @@ def test_a_manager_sees_the_figures_of_the_store(dashboard: Browser, store: Insi
     assert f'<th scope="row">Questions</th><td>{recent.questions}</td>' in text
     assert 'data-kind="stacked"' in text and "/static/vendor/chart.umd.min.js" in text
     assert "<dt>Containment</dt><dd>the share of questions" in text  # the definitions are on the page
+    latest = max(q.at for q in store.questions())
+    asked = time.strftime("%d %B %Y, %H:%M UTC", time.gmtime(latest)).lstrip("0")
+    assert f"These figures include the questions asked up to {asked}." in text
+
+
+def test_before_any_load_the_page_says_why_it_is_empty(db: Database) -> None:
+    with open_dashboard(db, InsightsStore(db)) as dashboard:
+        dashboard.sign_in("manager")
+        text = dashboard.client.get("/insights").text
+    assert "No conversations have been loaded yet: the figures appear once the insights loader has run" in text
 
 
 def test_the_tables_download_as_csv_and_match_the_store(dashboard: Browser, store: InsightsStore) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import sql
-from bot.insights import cli
+from bot.insights import cli, loader
 from bot.insights.events import append_relayed, forget_events, prepare_for_relay, read_events
 from bot.insights.store import InsightsStore
 from tests.insights.history import DAY, START, Chat, Log
@@ -66,7 +66,7 @@ def test_load_deletes_events_past_the_retention_period_and_keeps_the_figures(
     events = log.write(tmp_path / "events.db")
     monkeypatch.setenv("EVENTS_DB_URL", f"sqlite:///{events}")
     monkeypatch.setenv("ASKIT_BACKOFFICE_DB", str(tmp_path / "insights.sqlite"))
-    monkeypatch.setattr(cli.time, "time", lambda: START + 200 * DAY)  # retention: 90 days
+    monkeypatch.setattr(loader.time, "time", lambda: START + 200 * DAY)  # retention: 90 days
     assert cli.main(["load"]) == 0
     assert capsys.readouterr().out.endswith("text of 1 older questions and 8 older events forgotten\n")
     assert {e.sender_id for e in read_events(sql.open_database(events), 0, 100)} == {"today"}
