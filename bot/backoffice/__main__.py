@@ -70,11 +70,12 @@ def build(env: dict[str, str], *, dev: bool, port: int) -> Starlette:
     db = open_storage(settings.database)
     insights = InsightsSettings.load()
     incidents = IncidentStore(db, load_tenants().ids)
-    studio, scheduled = studio_pages(env, db, InsightsStore(db, insights.deflection_days))
-    loading = loading_job(InsightsStore(db, insights.deflection_days), insights, env)
+    store = InsightsStore(db, insights.deflection_days)
+    studio, scheduled = studio_pages(env, db, store)
+    loading = loading_job(store, insights, env)
     pages = [
         *studio,
-        *insights_routes(InsightsStore(db, insights.deflection_days), insights, lambda: incident_titles(incidents)),
+        *insights_routes(store, insights, lambda: incident_titles(incidents)),
         *agents_routes(LiveChatEnvironment.from_env(env).settings),
         *incidents_routes(incidents),
     ]

@@ -36,8 +36,6 @@ from bot.insights.settings import InsightsSettings
 from bot.insights.store import GROUPS, InsightsStore
 from bot.paths import VAR_DIR
 
-DAY = 86_400.0
-
 
 def store_location(env: Mapping[str, str] = os.environ) -> str:
     return env.get("ASKIT_BACKOFFICE_DB") or str(VAR_DIR / "backoffice.sqlite")

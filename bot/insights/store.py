@@ -78,6 +78,10 @@ class InsightsStore:
         """``days``: the deflection window; a store judged with another is judged again now."""
         self.db, self.days = db, days
         sql.migrate(db, MIGRATIONS)
+        with db.transaction() as tx:  # the row each load locks (_apply): there from the start
+            tx.execute(
+                "INSERT INTO insights_progress (source, last_event) VALUES (?, 0) ON CONFLICT DO NOTHING", (SOURCE,)
+            )
         if self._progress(WINDOW) != days:
             self._judge_all()
 
@@ -112,9 +116,9 @@ class InsightsStore:
         done = 0
         while max_batches is None or done < max_batches:
             found = read_events(events, total.last_event, batch)
-            if not found:
+            loaded = self._apply(found, total.last_event) if found else None
+            if loaded is None:
                 break
-            loaded = self._apply(found)
             total = Loaded(
                 total.events + loaded.events,
                 total.questions + loaded.questions,
@@ -124,8 +128,15 @@ class InsightsStore:
             done += 1
         return total
 
-    def _apply(self, found: list[BrokerEvent]) -> Loaded:
+    def _apply(self, found: list[BrokerEvent], after: int) -> Loaded | None:
+        """Judge the events ``found`` after event ``after`` in one transaction; None, changing nothing,
+        when another load (the back office's, a cron job's) has moved past ``after`` or is at work."""
         with self.db.transaction(immediate=True) as tx:
+            mark = tx.execute(
+                f"SELECT last_event FROM insights_progress WHERE source = ?{self.db.lock_for_claim}", (SOURCE,)
+            ).fetchone()
+            if mark is None or int(mark["last_event"]) != after:
+                return None
             states: dict[str, State] = {}
             changes: list[Change] = []
             for event in found:

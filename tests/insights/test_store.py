@@ -5,6 +5,7 @@ answered with an article chosen from a clarify list is marked as chosen."""
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,22 @@ def test_a_loader_restarted_mid_way_counts_every_event_once(location: str, tmp_p
     assert again.outcomes() == whole.outcomes()  # a ticket in a later batch judges earlier questions again
     assert again.figures() == whole.figures()
     assert len(again.questions()) == loaded.questions + rest.questions
+
+
+def test_two_loaders_at_once_count_every_event_once(location: str, tmp_path: Path) -> None:
+    """The back office's loader and a cron job's may run together: each batch is taken by one."""
+    log = history(size=60).log
+    events = sql.open_database(log.write(tmp_path / "events.db"))
+    whole = InsightsStore.open(tmp_path / "whole.sqlite")
+    whole.load(events)
+    stores = [InsightsStore.open(location), InsightsStore.open(location)]
+    for _ in range(2):  # the second time, both find nothing new
+        with ThreadPoolExecutor(2) as loaders:
+            list(loaders.map(lambda store: store.load(events, batch=11), stores))
+    while stores[0].load(events, batch=11).events:  # a loader that found the other at work stopped early
+        pass
+    assert rows(stores[1]) == rows(whole) and stores[1].outcomes() == whole.outcomes()
+    assert stores[1].last_event() == len(log.events)
 
 
 def test_a_batch_that_fails_half_way_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
