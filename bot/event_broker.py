@@ -71,8 +71,32 @@ class SafeSQLEventBroker(SQLEventBroker):
             logger.error("event not written for insights: %s (%d in the batch)", type(exc).__name__, len(events))
 
 
+class _WithoutWhatWasSaid(logging.Filter):
+    """Rasa's RabbitMQ broker logs each event it could not publish (``pika.events.publish.failed``)
+    with what the member of staff typed: during an outage, every message. Its JSON line (the servers
+    log to files) keeps only which event it was; a line in another shape is left as it is."""
+
+    KEPT = ("sender_id", "event", "timestamp", "name")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and '"rasa_event"' in record.msg:
+            try:
+                line = json.loads(record.msg)
+            except ValueError:
+                return True
+            event = line.get("rasa_event") if isinstance(line, dict) else None
+            if isinstance(event, dict):
+                line["rasa_event"] = {key: event[key] for key in self.KEPT if key in event}
+                record.msg, record.args = json.dumps(line), ()
+        return True
+
+
+WITHOUT_WHAT_WAS_SAID = _WithoutWhatWasSaid()
+
+
 class SafePikaEventBroker(PikaEventBroker):
-    """Rasa's RabbitMQ broker, taking typed secrets out of each event before it is published."""
+    """Rasa's RabbitMQ broker, taking typed secrets out of each event before it is published, and
+    what staff typed out of its log lines."""
 
     def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         super().publish(redacted_event(event), headers)
@@ -104,6 +128,7 @@ class SQLOrRabbitMQ:
             connection_attempts=CONNECTION_ATTEMPTS,
             retry_delay_in_seconds=RETRY_DELAY,
         )
+        logging.getLogger("rasa.core.brokers.pika").addFilter(WITHOUT_WHAT_WAS_SAID)  # once: the same object
         await broker.connect()
         logger.info("event broker: RabbitMQ at %s, queue %s", amqp.address(), QUEUE)
         return broker
