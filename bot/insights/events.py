@@ -18,6 +18,7 @@ EVENTS_TABLE = "CREATE TABLE IF NOT EXISTS events (id {key}, sender_id VARCHAR(2
 KEYS = {"sqlite": "INTEGER NOT NULL PRIMARY KEY", "postgresql": "SERIAL PRIMARY KEY"}
 RELAYED_TABLE = "CREATE TABLE IF NOT EXISTS relayed_events (digest TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)"
 FORGET_CHUNK = 5_000
+FIRST_LOOK = 64  # most loads find no event old enough: they read this few, not a whole chunk
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,10 @@ def forget_events(db: sql.Database, before: float, loaded: int) -> int:
     prepare_for_relay(db)  # the relay's record may not exist yet
     with db.transaction() as tx:
         newest = int(tx.execute("SELECT COALESCE(MAX(id), 0) AS id FROM events").fetchone()["id"])
-    last, cut, gone = min(loaded, newest - 1), 0, 0
+    last, cut, gone, size = min(loaded, newest - 1), 0, 0, FIRST_LOOK
     while True:
-        chunk = read_events(db, cut, FORGET_CHUNK)
+        chunk = read_events(db, cut, size)
+        size = min(size * 2, FORGET_CHUNK)
         old = 0
         while old < len(chunk) and chunk[old].id <= last and chunk[old].at < before:
             old += 1

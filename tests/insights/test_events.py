@@ -36,6 +36,12 @@ def test_loaded_events_older_than_the_cut_go_from_the_oldest_on(location: str) -
     assert forget_events(db, before=5.0, loaded=7) == 0
 
 
+def test_a_long_run_of_old_events_goes_whole(location: str) -> None:
+    db = table(location, [float(t) for t in range(1, 301)] + [400.0, 401.0])  # read in growing chunks
+    assert forget_events(db, before=350.0, loaded=302) == 300
+    assert left(db) == [400.0, 401.0]
+
+
 def test_what_the_loader_has_not_read_stays(location: str) -> None:
     db = table(location, [1.0, 2.0, 3.0, 4.0])
     assert forget_events(db, before=100.0, loaded=2) == 2
